@@ -1,0 +1,222 @@
+//! HTTP-date parsing (RFC 9110 §5.6.7): IMF-fixdate, obsolete RFC 850 and asctime forms,
+//! converted to Unix epoch milliseconds without touching any clock.
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAYS_SHORT: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const DAYS_LONG: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month 1..=12, day) of a day count since 1970-01-01.
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(year) => 29,
+        _ => 28,
+    }
+}
+
+fn month_index(s: &str) -> Option<u32> {
+    MONTHS.iter().position(|m| *m == s).map(|i| i as u32 + 1)
+}
+
+fn digits(s: &str, len: usize) -> Option<u32> {
+    if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn time_of_day(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.split(':');
+    let h = digits(it.next()?, 2)?;
+    let m = digits(it.next()?, 2)?;
+    let sec = digits(it.next()?, 2)?;
+    if it.next().is_some() || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    Some((h, m, sec.min(59)))
+}
+
+fn to_epoch_ms(year: i64, month: u32, day: u32, (h, m, s): (u32, u32, u32)) -> Option<u64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || year < 1970 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
+    u64::try_from(secs).ok().map(|v| v.saturating_mul(1000))
+}
+
+/// Parses an HTTP-date in any of the three forms recipients must accept, returning epoch ms.
+///
+/// For the two-digit years of RFC 850, a year more than 50 years after `now_ms` is taken to be
+/// in the previous century, as RFC 9110 requires.
+pub fn parse_http_date(value: &str, now_ms: u64) -> Option<u64> {
+    let v = value.trim();
+    if let Some((wd, rest)) = v.split_once(", ") {
+        if DAYS_SHORT.contains(&wd) {
+            // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+            let mut p = rest.split(' ');
+            let day = digits(p.next()?, 2)?;
+            let month = month_index(p.next()?)?;
+            let year = digits(p.next()?, 4)?;
+            let tod = time_of_day(p.next()?)?;
+            if p.next()? != "GMT" || p.next().is_some() {
+                return None;
+            }
+            return to_epoch_ms(i64::from(year), month, day, tod);
+        }
+        if DAYS_LONG.contains(&wd) {
+            // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+            let mut p = rest.split(' ');
+            let mut d = p.next()?.split('-');
+            let day = digits(d.next()?, 2)?;
+            let month = month_index(d.next()?)?;
+            let yy = i64::from(digits(d.next()?, 2)?);
+            if d.next().is_some() {
+                return None;
+            }
+            let tod = time_of_day(p.next()?)?;
+            if p.next()? != "GMT" || p.next().is_some() {
+                return None;
+            }
+            let now_year = civil_from_days(i64::try_from(now_ms / 86_400_000).unwrap_or(0)).0;
+            let mut year = 2000 + yy;
+            if year > now_year + 50 {
+                year -= 100;
+            }
+            return to_epoch_ms(year, month, day, tod);
+        }
+        return None;
+    }
+    // asctime: Sun Nov  6 08:49:37 1994
+    let wd = v.get(..4)?;
+    if !DAYS_SHORT.iter().any(|d| wd.strip_suffix(' ') == Some(*d)) {
+        return None;
+    }
+    let rest = v.get(4..)?;
+    let month = month_index(rest.get(..3)?)?;
+    if rest.get(3..4)? != " " {
+        return None;
+    }
+    let day_s = rest.get(4..6)?;
+    let day = if let Some(d) = day_s.strip_prefix(' ') {
+        digits(d, 1)?
+    } else {
+        digits(day_s, 2)?
+    };
+    let mut p = rest.get(6..)?.split(' ');
+    if !p.next()?.is_empty() {
+        return None;
+    }
+    let tod = time_of_day(p.next()?)?;
+    let year = digits(p.next()?, 4)?;
+    if p.next().is_some() {
+        return None;
+    }
+    to_epoch_ms(i64::from(year), month, day, tod)
+}
+
+/// Formats epoch ms as an IMF-fixdate (used by tests and examples to build headers).
+pub fn format_http_date(epoch_ms: u64) -> String {
+    let secs = epoch_ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let (y, m, d) = civil_from_days(days);
+    let rem = secs % 86_400;
+    let wd = ((days % 7) + 10) % 7; // 1970-01-01 was a Thursday (index 3)
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS_SHORT[wd as usize % 7],
+        d,
+        MONTHS[(m as usize).saturating_sub(1) % 12],
+        y,
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: u64 = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
+
+    #[test]
+    fn three_forms() {
+        let now = 1_700_000_000_000;
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(T)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", now),
+            Some(T)
+        );
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994", now), Some(T));
+        assert_eq!(format_http_date(T), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for s in [
+            "",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Xyz, 06 Nov 1994 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+            "Sun, 06 Nov 1969 08:49:37 GMT",
+            "Sun, 06 Nov 9999999999 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(s, 0), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn roundtrip_many_days() {
+        let mut t = 0u64;
+        while t < 4_000_000_000_000 {
+            assert_eq!(parse_http_date(&format_http_date(t), t), Some(t));
+            t += 86_400_000 * 37 + 3_723_000;
+        }
+    }
+}

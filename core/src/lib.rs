@@ -1,0 +1,49 @@
+//! # pacekeeper
+//!
+//! A pure, deterministic rate-limit and backoff engine. Time comes in as `now` (integer epoch
+//! milliseconds) and randomness from a seed, so the same inputs give the same outputs on every
+//! platform, wasm32 included. Nothing here reads a clock, draws unseeded randomness, does I/O,
+//! spawns threads or panics; arithmetic saturates. "Wait until T" is a value, never an error:
+//! errors are for invalid input and carry a stable [`ErrorCode`].
+//!
+//! - [`headers`]: response headers (and a Genesys 429 body) → one normalized [`Reading`].
+//! - [`bucket`]: keyed GCRA token buckets with several limits at once, reservations, re-sync
+//!   from readings, an adaptive rate and an in-flight cap.
+//! - [`backoff`]: jittered backoff with the server's word as a floor, escalation of short hints,
+//!   a shared retry budget, and give-up as a decision with a reason.
+//! - [`plan`]: bulk batching plans with send times, and replanning.
+//!
+//! ```
+//! use pacekeeper::{parse, ParseOptions, Limiter, LimiterConfig, Limit, Verdict};
+//! let mut limiter = Limiter::new(LimiterConfig {
+//!     limits: vec![Limit::new(300, 60_000).with_burst(15)],
+//!     ..Default::default()
+//! }).unwrap();
+//! let now = 1_700_000_000_000;
+//! assert!(matches!(limiter.check("tenant-a", 1, now).unwrap(), Verdict::Allow { .. }));
+//! // The server said 429 with Retry-After: 30 — nothing for this tenant for 30 s.
+//! let reading = parse(429, &[("Retry-After", "30")], None, now, &ParseOptions::default()).unwrap();
+//! limiter.observe("tenant-a", &reading, now).unwrap();
+//! assert_eq!(
+//!     limiter.check("tenant-a", 1, now).unwrap(),
+//!     Verdict::Wait { until: now + 30_000, wait_ms: 30_000 }
+//! );
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod backoff;
+pub mod bucket;
+pub mod error;
+pub mod headers;
+pub mod httpdate;
+pub mod plan;
+
+pub use backoff::{
+    Backoff, BackoffPolicy, Decision, GiveUpReason, Jitter, Outcome, RetryBudget, RetryReason,
+    RetryState,
+};
+pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, LimiterState, Verdict};
+pub use error::{Error, ErrorCode, Result};
+pub use headers::{parse, ParseOptions, Reading, ResetMode};
+pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
