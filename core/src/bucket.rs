@@ -120,10 +120,20 @@ impl Limit {
         self.tau().saturating_sub(used) / self.t().max(1)
     }
 
+    /// The new TAT after admitting `cost` at `at`, asked at `now`. When this limit itself set
+    /// `at` (the ceiling of its exact conformance time), the exact time is used, so booked slots
+    /// do not drift by rounding (3 per second books 334, 667, 1000 ms, not 334, 668, 1002).
     #[inline]
-    fn consume(&self, tat: u64, cost: u32, at: u64) -> u64 {
-        tat.max(self.scale(at))
-            .saturating_add(u64::from(cost).saturating_mul(self.t()))
+    fn consume(&self, tat: u64, cost: u32, now: u64, at: u64) -> u64 {
+        let c = u64::from(cost).saturating_mul(self.t());
+        let now_s = self.scale(now);
+        let own = tat.max(now_s).saturating_add(c).saturating_sub(self.tau());
+        let admitted = if own > now_s && own.div_ceil(u64::from(self.amount)) == at {
+            own
+        } else {
+            self.scale(at)
+        };
+        tat.max(admitted).saturating_add(c)
     }
 
     /// The smallest TAT that leaves the bucket empty until `at`, then with one token.
@@ -277,8 +287,8 @@ impl KeyState {
 pub enum Verdict {
     /// Go now.
     Allow {
-        /// Whole tokens left in the tightest limit after this request (u64::MAX if unlimited).
-        remaining: u64,
+        /// Whole tokens left in the tightest limit after this request (None when no limit is known).
+        remaining: Option<u64>,
     },
     /// Not before `until` (epoch ms). For a reservation the slot at `until` is booked.
     Wait {
@@ -324,6 +334,16 @@ fn check_cost(cost: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A TAT kept in units of 1/`from` ms, moved to units of 1/`to` ms (rounded up: never more
+/// generous than before).
+fn rescale(tat: u64, from: u32, to: u32) -> u64 {
+    if from == 0 || from == to {
+        return tat;
+    }
+    let v = (u128::from(tat) * u128::from(to)).div_ceil(u128::from(from));
+    u64::try_from(v).unwrap_or(u64::MAX)
 }
 
 fn adaptive_limit(milli_rps: u32) -> Limit {
@@ -441,33 +461,35 @@ impl Limiter {
     }
 
     /// (earliest admission time or None for now, smallest burst, remaining after)
-    fn evaluate(&self, s: &KeyState, cost: u32, now: u64) -> (Option<u64>, u32, u64) {
+    fn evaluate(&self, s: &KeyState, cost: u32, now: u64) -> (Option<u64>, u32, Option<u64>) {
         let mut earliest: Option<u64> = None;
         let mut min_burst = u32::MAX;
-        let mut remaining = u64::MAX;
+        let mut remaining: Option<u64> = None;
         for (slot, l) in Self::limits_of(&self.config, s) {
             min_burst = min_burst.min(l.burst);
             let tat = Self::get_tat(s, slot);
             if let Some(at) = l.earliest(tat, cost, now) {
                 earliest = Some(earliest.map_or(at, |e: u64| e.max(at)));
             }
-            remaining = remaining.min(l.available(tat, now).saturating_sub(u64::from(cost)));
+            let left = l.available(tat, now).saturating_sub(u64::from(cost));
+            remaining = Some(remaining.map_or(left, |r| r.min(left)));
         }
         if now < s.quota_reset_at {
             if u64::from(s.quota_remaining) < u64::from(cost) {
                 earliest = Some(earliest.map_or(s.quota_reset_at, |e| e.max(s.quota_reset_at)));
             } else {
-                remaining = remaining.min(u64::from(s.quota_remaining - cost));
+                let left = u64::from(s.quota_remaining - cost);
+                remaining = Some(remaining.map_or(left, |r| r.min(left)));
             }
         }
         (earliest, min_burst, remaining)
     }
 
-    fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, at: u64) {
+    fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, now: u64, at: u64) {
         let slots: Vec<(usize, Limit)> = Self::limits_of(config, s).collect();
         for (slot, l) in slots {
             let tat = Self::get_tat(s, slot);
-            Self::set_tat(s, slot, l.consume(tat, cost, at));
+            Self::set_tat(s, slot, l.consume(tat, cost, now, at));
         }
         if at < s.quota_reset_at {
             s.quota_remaining = s.quota_remaining.saturating_sub(cost);
@@ -501,7 +523,7 @@ impl Limiter {
         if let Some(at) = at {
             let config = &self.config;
             let entry = self.keys.entry(key.to_owned()).or_insert(fresh);
-            Self::commit(config, entry, cost, at);
+            Self::commit(config, entry, cost, now, at);
         }
         Ok(verdict)
     }
@@ -598,9 +620,22 @@ impl Limiter {
                 {
                     let (a, p) = (limit as u32, w as u32);
                     if (a, p) != (s.learned_amount, s.learned_period_ms) {
+                        // The slot held the old learnt limit or the adaptive rate: keep its
+                        // place in time, in the new limit's units.
+                        let from = if s.learned_amount > 0 {
+                            s.learned_amount
+                        } else if config.limits.is_empty() && config.adaptive.is_some() {
+                            adaptive_limit(s.adaptive_milli_rps).amount
+                        } else {
+                            0
+                        };
+                        s.learned_tat = if from == 0 {
+                            0
+                        } else {
+                            rescale(s.learned_tat, from, a)
+                        };
                         s.learned_amount = a;
                         s.learned_period_ms = p;
-                        s.learned_tat = 0;
                     }
                 }
             }
@@ -626,7 +661,7 @@ impl Limiter {
             if let Some(a) = config.adaptive.filter(|_| adaptive_in_use) {
                 let cut =
                     u64::from(s.adaptive_milli_rps) * u64::from(100 - a.decrease_percent) / 100;
-                s.adaptive_milli_rps = (cut as u32).clamp(a.min_milli_rps, a.max_milli_rps);
+                Self::set_adaptive_rate(s, (cut as u32).clamp(a.min_milli_rps, a.max_milli_rps));
             }
             let wait = reading.wait_ms.unwrap_or(0);
             if wait > 0 {
@@ -642,11 +677,23 @@ impl Limiter {
             if let Some(a) = config.adaptive.filter(|_| adaptive_in_use) {
                 let r = u64::from(s.adaptive_milli_rps);
                 let up = (r * u64::from(a.increase_percent) / 100).max(1);
-                s.adaptive_milli_rps =
-                    (r.saturating_add(up).min(u64::from(a.max_milli_rps))) as u32;
+                Self::set_adaptive_rate(
+                    s,
+                    r.saturating_add(up).min(u64::from(a.max_milli_rps)) as u32,
+                );
             }
         }
         Ok(())
+    }
+
+    /// Changes the adaptive rate, keeping the slot's place in time.
+    fn set_adaptive_rate(s: &mut KeyState, rate: u32) {
+        let (from, to) = (
+            adaptive_limit(s.adaptive_milli_rps).amount,
+            adaptive_limit(rate).amount,
+        );
+        s.learned_tat = rescale(s.learned_tat, from, to);
+        s.adaptive_milli_rps = rate;
     }
 
     /// Takes an in-flight slot for `key`; false when [`LimiterConfig::max_in_flight`] are taken.
@@ -728,7 +775,7 @@ mod tests {
         );
         assert!(matches!(
             l.check("k", 1, 1000),
-            Ok(Verdict::Allow { remaining: 0 })
+            Ok(Verdict::Allow { remaining: Some(0) })
         ));
     }
 

@@ -33,6 +33,8 @@ pub const DEFAULT_MAX_WAIT_MS: u64 = 6 * 60 * 60 * 1000;
 /// The largest `max_wait_ms` accepted: 30 days.
 pub const MAX_MAX_WAIT_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 const MAX_REJECTED_VALUE_LEN: usize = 64;
+/// The largest count (limit, remaining) accepted: 2^53 − 1, exact in every binding's numbers.
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
 const MAX_POLICIES: usize = 16;
 
 /// How to read `X-RateLimit-Reset` (and `X-Rate-Limit-Reset`).
@@ -415,7 +417,11 @@ impl<'a> Acc<'a> {
         // `RateLimit-Limit: 100;w=60` (draft-03) carries parameters after the number.
         let first = first.split(';').next().unwrap_or(first);
         match parse_uint(first) {
-            Ok(v) => Some(v),
+            Ok(v) if v <= MAX_COUNT => Some(v),
+            Ok(_) => {
+                self.reject(name, value, RejectReason::TooLarge);
+                None
+            }
             Err(r) => {
                 self.reject(name, value, r);
                 None
@@ -538,9 +544,11 @@ impl<'a> Acc<'a> {
             Name::Shopify => {
                 let parsed = value
                     .split_once('/')
-                    .and_then(|(u, l)| Some((parse_uint(u).ok()?, parse_uint(l).ok()?)));
+                    .and_then(|(u, l)| Some((parse_uint(u).ok()?, parse_uint(l).ok()?)))
+                    .filter(|(_, l)| *l <= MAX_COUNT);
                 match parsed {
-                    Some((used, limit)) if limit > 0 => {
+                    Some((_, 0)) => self.reject(name, value, RejectReason::Inconsistent),
+                    Some((used, limit)) => {
                         if used > limit {
                             self.reject(name, value, RejectReason::Inconsistent);
                         }
@@ -694,7 +702,16 @@ impl<'a> Acc<'a> {
                 ietf.map(|(l, rem, t, _)| [l, Some(rem), t]),
                 ietf.and_then(|i| i.3),
             ),
-            (Source::IetfDraft07, self.draft07, None),
+            (
+                Source::IetfDraft07,
+                self.draft07,
+                self.draft07.and_then(|[l, _, _]| {
+                    r.policies
+                        .iter()
+                        .find(|p| Some(p.quota) == l)
+                        .and_then(|p| p.window_s)
+                }),
+            ),
             (
                 Source::RatelimitTrio,
                 self.trio.iter().any(Option::is_some).then_some(self.trio),
@@ -806,6 +823,18 @@ fn policy_member(entry: &sfv::ListEntry) -> Option<Policy> {
     let sfv::ListEntry::Item(item) = entry else {
         return None;
     };
+    // Draft-07 and older: `RateLimit-Policy: 100;w=60` — an unnamed integer quota.
+    if let Some(q) = item.bare_item.as_integer() {
+        let quota = u64::try_from(i64::from(q)).ok()?;
+        let window_s = param_uint(&item.params, "w").ok()?;
+        return Some(Policy {
+            name: String::new(),
+            quota,
+            quota_unit: "requests".to_owned(),
+            window_s,
+            partition_key: None,
+        });
+    }
     let name = member_name(item)?;
     let quota = param_uint(&item.params, "q").ok()??;
     let window_s = param_uint(&item.params, "w").ok()?;
