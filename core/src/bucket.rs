@@ -9,7 +9,10 @@
 //! arithmetic saturates. A request with cost `c` is admitted at `now` when, for every limit,
 //! `max(tat, now) + c·T − now ≤ τ` (T the emission interval, τ the burst tolerance).
 //!
-//! In any window of length `w` ms a limit admits at most `burst + ⌊amount·w/period_ms⌋` tokens.
+//! In any window of length `w` ms a limit admits at most `burst + ⌊amount·w/period_ms⌋` tokens
+//! (a property test checks it). Admission times are whole milliseconds: where the emission
+//! interval `period_ms/amount` is fractional, each wait is rounded up, so the long-run rate may
+//! fall short of the configured one by at most 1 ms per request, and never exceeds it.
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Reading;
@@ -120,20 +123,12 @@ impl Limit {
         self.tau().saturating_sub(used) / self.t().max(1)
     }
 
-    /// The new TAT after admitting `cost` at `at`, asked at `now`. When this limit itself set
-    /// `at` (the ceiling of its exact conformance time), the exact time is used, so booked slots
-    /// do not drift by rounding (3 per second books 334, 667, 1000 ms, not 334, 668, 1002).
+    /// The new TAT after admitting `cost` at `at` (whole ms). A reservation books exactly
+    /// what a caller coming back at `at` would take, so both paths agree.
     #[inline]
-    fn consume(&self, tat: u64, cost: u32, now: u64, at: u64) -> u64 {
-        let c = u64::from(cost).saturating_mul(self.t());
-        let now_s = self.scale(now);
-        let own = tat.max(now_s).saturating_add(c).saturating_sub(self.tau());
-        let admitted = if own > now_s && own.div_ceil(u64::from(self.amount)) == at {
-            own
-        } else {
-            self.scale(at)
-        };
-        tat.max(admitted).saturating_add(c)
+    fn consume(&self, tat: u64, cost: u32, at: u64) -> u64 {
+        tat.max(self.scale(at))
+            .saturating_add(u64::from(cost).saturating_mul(self.t()))
     }
 
     /// The smallest TAT that leaves the bucket empty until `at`, then with one token.
@@ -485,11 +480,11 @@ impl Limiter {
         (earliest, min_burst, remaining)
     }
 
-    fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, now: u64, at: u64) {
+    fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, at: u64) {
         let slots: Vec<(usize, Limit)> = Self::limits_of(config, s).collect();
         for (slot, l) in slots {
             let tat = Self::get_tat(s, slot);
-            Self::set_tat(s, slot, l.consume(tat, cost, now, at));
+            Self::set_tat(s, slot, l.consume(tat, cost, at));
         }
         if at < s.quota_reset_at {
             s.quota_remaining = s.quota_remaining.saturating_sub(cost);
@@ -523,7 +518,7 @@ impl Limiter {
         if let Some(at) = at {
             let config = &self.config;
             let entry = self.keys.entry(key.to_owned()).or_insert(fresh);
-            Self::commit(config, entry, cost, now, at);
+            Self::commit(config, entry, cost, at);
         }
         Ok(verdict)
     }

@@ -452,11 +452,15 @@ def bucket_cases():
     c.append(case("now at zero and near 2^53", {"limits": [{"amount": 1000000, "period_ms": 2592000000,
                                                               "burst": 1000000}]},
                   [chk("k", 0, 1000000), chk("k", 0), chk("k", 9007199254740991), chk("k", 9007199254740991)]))
-    c.append(case("fractional emission interval stays exact",
+    c.append(case("fractional emission interval rounds each wait up",
                   {"limits": [{"amount": 3, "period_ms": 1000, "burst": 1}]},
-                  [chk("k", NOW, op="reserve") for _ in range(7)],
-                  a=[allow, {"until": NOW + 334}, {"until": NOW + 667}, {"until": NOW + 1000}, {"until": NOW + 1334},
-                     {"until": NOW + 1667}, {"until": NOW + 2000}]))
+                  [chk("k", NOW, op="reserve") for _ in range(4)] + [chk("k", NOW + 1002), chk("k", NOW + 1335)],
+                  a=[allow, {"until": NOW + 334}, {"until": NOW + 668}, {"until": NOW + 1002},
+                     {"decision": "wait", "until": NOW + 1336}, {"decision": "wait", "until": NOW + 1336}]))
+    c.append(case("reserve agrees with check-and-come-back",
+                  {"limits": [{"amount": 3, "period_ms": 1000, "burst": 1}]},
+                  [chk("k", NOW), chk("k", NOW), chk("k", NOW + 334), chk("k", NOW + 334), chk("k", NOW + 668)],
+                  a=[allow, {"until": NOW + 334}, allow, {"until": NOW + 668}, allow]))
     c.append(case("cost 5 against burst 10", {"limits": [{"amount": 10, "period_ms": 1000, "burst": 10}]},
                   [chk("k", NOW, 5), chk("k", NOW, 5), chk("k", NOW, 5), chk("k", NOW + 500, 5)],
                   a=[allow, allow, {"decision": "wait", "until": NOW + 500}, allow]))
