@@ -432,6 +432,19 @@ impl Limiter {
             .chain(extra.map(|l| (MAX_LIMITS, l)))
     }
 
+    /// The configuration and the state of `key`, created if new (allocating only then).
+    fn slot(&mut self, key: &str) -> Result<(&LimiterConfig, &mut KeyState)> {
+        if !self.keys.contains_key(key) {
+            let fresh = self.fresh_state();
+            self.keys.insert(key.to_owned(), fresh);
+        }
+        let config = &self.config;
+        self.keys
+            .get_mut(key)
+            .map(|s| (config, s))
+            .ok_or_else(|| Error::new(ErrorCode::InvalidState, "key vanished"))
+    }
+
     fn fresh_state(&self) -> KeyState {
         KeyState {
             adaptive_milli_rps: self.config.adaptive.map_or(0, |a| a.initial_milli_rps),
@@ -456,11 +469,16 @@ impl Limiter {
     }
 
     /// (earliest admission time or None for now, smallest burst, remaining after)
-    fn evaluate(&self, s: &KeyState, cost: u32, now: u64) -> (Option<u64>, u32, Option<u64>) {
+    fn evaluate(
+        config: &LimiterConfig,
+        s: &KeyState,
+        cost: u32,
+        now: u64,
+    ) -> (Option<u64>, u32, Option<u64>) {
         let mut earliest: Option<u64> = None;
         let mut min_burst = u32::MAX;
         let mut remaining: Option<u64> = None;
-        for (slot, l) in Self::limits_of(&self.config, s) {
+        for (slot, l) in Self::limits_of(config, s) {
             min_burst = min_burst.min(l.burst);
             let tat = Self::get_tat(s, slot);
             if let Some(at) = l.earliest(tat, cost, now) {
@@ -481,8 +499,7 @@ impl Limiter {
     }
 
     fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, at: u64) {
-        let slots: Vec<(usize, Limit)> = Self::limits_of(config, s).collect();
-        for (slot, l) in slots {
+        for (slot, l) in Self::limits_of(config, s) {
             let tat = Self::get_tat(s, slot);
             Self::set_tat(s, slot, l.consume(tat, cost, at));
         }
@@ -494,33 +511,55 @@ impl Limiter {
     fn decide(&mut self, key: &str, cost: u32, now: u64, book: bool) -> Result<Verdict> {
         check_key(key)?;
         check_cost(cost)?;
-        let fresh = self.fresh_state();
-        let s = self.keys.get(key).copied().unwrap_or(fresh);
-        let (earliest, min_burst, remaining) = self.evaluate(&s, cost, now);
-        if cost > min_burst {
-            return Ok(Verdict::Never {
-                cost,
-                capacity: min_burst,
-            });
+        let config = &self.config;
+        // One lookup on the common path, and no key allocated unless the key is new and takes.
+        if let Some(s) = self.keys.get_mut(key) {
+            return Ok(Self::decide_in(config, s, cost, now, book).0);
         }
-        let verdict = match earliest {
-            None => Verdict::Allow { remaining },
-            Some(until) => Verdict::Wait {
-                until,
-                wait_ms: until - now,
-            },
-        };
-        let at = match (verdict, book) {
-            (Verdict::Allow { .. }, _) => Some(now),
-            (Verdict::Wait { until, .. }, true) => Some(until),
-            _ => None,
-        };
-        if let Some(at) = at {
-            let config = &self.config;
-            let entry = self.keys.entry(key.to_owned()).or_insert(fresh);
-            Self::commit(config, entry, cost, at);
+        let mut s = self.fresh_state();
+        let (verdict, took) = Self::decide_in(&self.config, &mut s, cost, now, book);
+        if took {
+            self.keys.insert(key.to_owned(), s);
         }
         Ok(verdict)
+    }
+
+    /// The verdict for `s`, committing it when it takes tokens (Allow, or a booked Wait).
+    fn decide_in(
+        config: &LimiterConfig,
+        s: &mut KeyState,
+        cost: u32,
+        now: u64,
+        book: bool,
+    ) -> (Verdict, bool) {
+        let (earliest, min_burst, remaining) = Self::evaluate(config, s, cost, now);
+        if cost > min_burst {
+            return (
+                Verdict::Never {
+                    cost,
+                    capacity: min_burst,
+                },
+                false,
+            );
+        }
+        match earliest {
+            None => {
+                Self::commit(config, s, cost, now);
+                (Verdict::Allow { remaining }, true)
+            }
+            Some(until) => {
+                if book {
+                    Self::commit(config, s, cost, until);
+                }
+                (
+                    Verdict::Wait {
+                        until,
+                        wait_ms: until - now,
+                    },
+                    book,
+                )
+            }
+        }
     }
 
     /// Asks to send a request of `cost` for `key` at `now`. On `Allow` the tokens are taken;
@@ -538,7 +577,7 @@ impl Limiter {
             .get(key)
             .copied()
             .unwrap_or_else(|| self.fresh_state());
-        let (earliest, min_burst, remaining) = self.evaluate(&s, cost, now);
+        let (earliest, min_burst, remaining) = Self::evaluate(&self.config, &s, cost, now);
         Ok(if cost > min_burst {
             Verdict::Never {
                 cost,
@@ -574,16 +613,13 @@ impl Limiter {
     /// refills from there. What a 429 does.
     pub fn block_until(&mut self, key: &str, until: u64) -> Result<()> {
         check_key(key)?;
-        let fresh = self.fresh_state();
-        let config = &self.config;
-        let s = self.keys.entry(key.to_owned()).or_insert(fresh);
+        let (config, s) = self.slot(key)?;
         Self::block(config, s, until);
         Ok(())
     }
 
     fn block(config: &LimiterConfig, s: &mut KeyState, until: u64) {
-        let slots: Vec<(usize, Limit)> = Self::limits_of(config, s).collect();
-        for (slot, l) in slots {
+        for (slot, l) in Self::limits_of(config, s) {
             let tat = Self::get_tat(s, slot);
             Self::set_tat(s, slot, tat.max(l.empty_until(until)));
         }
@@ -605,9 +641,7 @@ impl Limiter {
     /// - a success with nothing else known raises the adaptive rate.
     pub fn observe(&mut self, key: &str, reading: &Reading, now: u64) -> Result<()> {
         check_key(key)?;
-        let fresh = self.fresh_state();
-        let config = &self.config;
-        let s = self.keys.entry(key.to_owned()).or_insert(fresh);
+        let (config, s) = self.slot(key)?;
         if config.learn {
             if let (Some(limit), Some(w)) = (reading.limit, reading.window_ms) {
                 if (1..=u64::from(MAX_AMOUNT)).contains(&limit)
@@ -639,8 +673,7 @@ impl Limiter {
             let rem32 = u32::try_from(rem).unwrap_or(u32::MAX);
             s.quota_remaining = rem32;
             s.quota_reset_at = now.saturating_add(reset);
-            let slots: Vec<(usize, Limit)> = Self::limits_of(config, s).collect();
-            for (slot, l) in slots {
+            for (slot, l) in Self::limits_of(config, s) {
                 // At most `rem` tokens now: TAT ≥ now + τ − rem·T.
                 let floor = l
                     .scale(now)
@@ -694,9 +727,8 @@ impl Limiter {
     /// Takes an in-flight slot for `key`; false when [`LimiterConfig::max_in_flight`] are taken.
     pub fn acquire(&mut self, key: &str) -> Result<bool> {
         check_key(key)?;
-        let fresh = self.fresh_state();
         let max = self.config.max_in_flight.unwrap_or(u32::MAX);
-        let s = self.keys.entry(key.to_owned()).or_insert(fresh);
+        let (_, s) = self.slot(key)?;
         if s.in_flight >= max {
             return Ok(false);
         }

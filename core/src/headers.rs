@@ -36,6 +36,7 @@ const MAX_REJECTED_VALUE_LEN: usize = 64;
 /// The largest count (limit, remaining) accepted: 2^53 − 1, exact in every binding's numbers.
 pub const MAX_COUNT: u64 = (1 << 53) - 1;
 const MAX_POLICIES: usize = 16;
+const MAX_RETRY_AFTER: usize = 4;
 
 /// How to read `X-RateLimit-Reset` (and `X-Rate-Limit-Reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -368,7 +369,9 @@ struct Acc<'a> {
     opts: ParseOptions,
     now: u64,
     reading: Reading,
-    retry_after: Vec<&'a str>,
+    /// The first `MAX_RETRY_AFTER` Retry-After values (more repeats are ignored).
+    retry_after: [&'a str; MAX_RETRY_AFTER],
+    retry_after_n: usize,
     date: Option<&'a str>,
     policy_fields: Vec<&'a str>,
     state_fields: Vec<&'a str>,
@@ -483,7 +486,12 @@ impl<'a> Acc<'a> {
 
     fn header(&mut self, name: &str, kind: Name, value: &'a str) {
         match kind {
-            Name::RetryAfter => self.retry_after.push(value),
+            Name::RetryAfter => {
+                if let Some(slot) = self.retry_after.get_mut(self.retry_after_n) {
+                    *slot = value;
+                    self.retry_after_n += 1;
+                }
+            }
             Name::Date => {
                 if self.date.is_none() {
                     self.date = Some(value);
@@ -561,7 +569,8 @@ impl<'a> Acc<'a> {
     }
 
     fn finish_retry_after(&mut self) {
-        let values = core::mem::take(&mut self.retry_after);
+        let values = self.retry_after;
+        let values = values.get(..self.retry_after_n).unwrap_or_default();
         let server_now = self.date.and_then(|d| parse_http_date(d, self.now));
         if let Some(sn) = server_now {
             self.reading.date_skew_ms = Some(if sn >= self.now {
@@ -570,7 +579,7 @@ impl<'a> Acc<'a> {
                 -i64::try_from(self.now - sn).unwrap_or(i64::MAX)
             });
         }
-        for value in values {
+        for &value in values {
             let v = value.trim();
             let parsed = if v.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
                 match parse_http_date(v, server_now.unwrap_or(self.now)) {
@@ -938,7 +947,8 @@ pub fn parse<N: AsRef<str>, V: AsRef<str>>(
         opts: *opts,
         now,
         reading: Reading::empty(status),
-        retry_after: Vec::new(),
+        retry_after: [""; MAX_RETRY_AFTER],
+        retry_after_n: 0,
         date: None,
         policy_fields: Vec::new(),
         state_fields: Vec::new(),
