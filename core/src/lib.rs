@@ -47,3 +47,8 @@ pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, Limite
 pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
 pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
