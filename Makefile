@@ -53,11 +53,15 @@ PYTHON_INPUTS := $(CORE_INPUTS) bindings-python/Cargo.toml bindings-python/pypro
 WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src)
 
 .PHONY: all test toolchain venv node-deps build build-node build-python build-wasm \
-	test-rust test-node test-python test-wasm test-server demo check-generated clean
+	test-rust test-node test-python test-wasm test-server test-examples demo check-generated clean
 
 all: test
 
-test: test-rust test-node test-python test-wasm test-server
+# Each part of the project may add targets to TEST_TARGETS in its own mk/*.mk file.
+TEST_TARGETS := test-rust test-node test-python test-wasm test-server test-examples
+-include $(sort $(wildcard mk/*.mk))
+
+test: $(TEST_TARGETS)
 
 build: build-node build-python build-wasm
 
@@ -142,6 +146,12 @@ test-server:
 
 demo:
 	$(CARGO) run --release -p pacekeeper --example demo
+
+# Every example runs in CI; the Rust demo must show its closing lines.
+test-examples:
+	$(CARGO) run --release -q -p pacekeeper --example demo | tee $(TARGET_DIR)/demo.out
+	grep -q 'contacts covered exactly once: 10000 of 10000' $(TARGET_DIR)/demo.out
+	grep -q 'last send at  85.000 s' $(TARGET_DIR)/demo.out
 
 # For CI: the committed loader and TypeScript declarations must match a fresh build.
 GENERATED := bindings-node/index.js bindings-node/index.d.ts

@@ -28,6 +28,12 @@ pub enum ErrorCode {
     InvalidOption,
     /// A restored state or replan input does not fit the configuration it is used with.
     InvalidState,
+    /// Bindings: an argument of the wrong type, or a required field missing (JS `TypeError`,
+    /// Python `TypeError`).
+    InvalidArgument,
+    /// Bindings: a number that is not a finite, non-negative integer within range (NaN,
+    /// Infinity, −1, 2.5, above 2^53 − 1 for times) (JS `RangeError`, Python `ValueError`).
+    InvalidNumber,
 }
 
 impl ErrorCode {
@@ -43,11 +49,13 @@ impl ErrorCode {
             ErrorCode::InvalidStatus => "invalid_status",
             ErrorCode::InvalidOption => "invalid_option",
             ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::InvalidNumber => "invalid_number",
         }
     }
 
     /// Every code, for bindings that export the list.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::InvalidLimit,
         ErrorCode::TooManyLimits,
         ErrorCode::InvalidCost,
@@ -57,6 +65,8 @@ impl ErrorCode {
         ErrorCode::InvalidStatus,
         ErrorCode::InvalidOption,
         ErrorCode::InvalidState,
+        ErrorCode::InvalidArgument,
+        ErrorCode::InvalidNumber,
     ];
 }
 

@@ -1,0 +1,1 @@
+//! Skeleton: the plain-ABI module is not built yet.
