@@ -258,44 +258,68 @@ enum Name {
     Shopify,
 }
 
-const NAMES: [(&str, Name); 19] = [
-    ("retry-after", Name::RetryAfter),
-    ("date", Name::Date),
-    ("ratelimit-policy", Name::RlPolicy),
-    ("ratelimit", Name::RateLimit),
-    ("ratelimit-limit", Name::RlLimit),
-    ("ratelimit-remaining", Name::RlRemaining),
-    ("ratelimit-reset", Name::RlReset),
-    ("x-ratelimit-limit", Name::XLimit),
-    ("x-ratelimit-remaining", Name::XRemaining),
-    ("x-ratelimit-reset", Name::XReset),
-    ("x-rate-limit-limit", Name::XLimit),
-    ("x-rate-limit-remaining", Name::XRemaining),
-    ("x-rate-limit-reset", Name::XReset),
-    ("x-ratelimit-reset-after", Name::XResetAfter),
-    ("inin-ratelimit-allowed", Name::IninAllowed),
-    ("inin-ratelimit-count", Name::IninCount),
-    ("inin-ratelimit-reset", Name::IninReset),
-    ("x-shopify-shop-api-call-limit", Name::Shopify),
-    ("x-rate-limit-reset-after", Name::XResetAfter),
-];
-
 fn classify(name: &str) -> Option<Name> {
-    let n = name.trim();
-    // Every name we know starts with one of r, d, x, i (case-insensitively): skip the rest fast.
-    match n.as_bytes().first().map(u8::to_ascii_lowercase) {
-        Some(b'r' | b'd' | b'x' | b'i') => {}
+    let n = name.trim_ascii();
+    // Dispatch on length first: one or two case-insensitive compares per header.
+    let candidates: &[(&str, Name)] = match n.len() {
+        4 => &[("date", Name::Date)],
+        9 => &[("ratelimit", Name::RateLimit)],
+        11 => &[("retry-after", Name::RetryAfter)],
+        15 => &[
+            ("ratelimit-limit", Name::RlLimit),
+            ("ratelimit-reset", Name::RlReset),
+        ],
+        16 => &[("ratelimit-policy", Name::RlPolicy)],
+        17 => &[
+            ("x-ratelimit-limit", Name::XLimit),
+            ("x-ratelimit-reset", Name::XReset),
+        ],
+        18 => &[
+            ("x-rate-limit-limit", Name::XLimit),
+            ("x-rate-limit-reset", Name::XReset),
+        ],
+        19 => &[("ratelimit-remaining", Name::RlRemaining)],
+        20 => &[
+            ("inin-ratelimit-count", Name::IninCount),
+            ("inin-ratelimit-reset", Name::IninReset),
+        ],
+        21 => &[("x-ratelimit-remaining", Name::XRemaining)],
+        22 => &[
+            ("inin-ratelimit-allowed", Name::IninAllowed),
+            ("x-rate-limit-remaining", Name::XRemaining),
+        ],
+        23 => &[("x-ratelimit-reset-after", Name::XResetAfter)],
+        24 => &[("x-rate-limit-reset-after", Name::XResetAfter)],
+        29 => &[("x-shopify-shop-api-call-limit", Name::Shopify)],
         _ => return None,
-    }
-    NAMES
+    };
+    candidates
         .iter()
-        .find(|(k, _)| k.len() == n.len() && k.eq_ignore_ascii_case(n))
+        .find(|(k, _)| eq_lower(n.as_bytes(), k.as_bytes()))
         .map(|(_, v)| *v)
+}
+
+/// `name` equals the lower-case `lower`, ignoring ASCII case (lengths are equal by the caller's
+/// dispatch; the last byte, where equal-length names differ most, is compared first).
+#[inline]
+fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    name.last().map(u8::to_ascii_lowercase) == lower.last().copied()
+        && name.eq_ignore_ascii_case(lower)
+}
+
+/// The first member of a list value ("5, 5" from merged repeats), without parameters when
+/// `params` ("100;w=60").
+#[inline]
+fn first_member(value: &str, params: bool) -> &str {
+    let end = value
+        .bytes()
+        .position(|b| b == b',' || (params && b == b';'));
+    end.and_then(|i| value.get(..i)).unwrap_or(value)
 }
 
 /// A parsed unsigned number, or why not.
 fn parse_uint(s: &str) -> core::result::Result<u64, RejectReason> {
-    let s = s.trim();
+    let s = s.trim_ascii();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -318,8 +342,9 @@ fn parse_uint(s: &str) -> core::result::Result<u64, RejectReason> {
 
 /// Decimal seconds (`2`, `2.5`, `0.001`) to ms, rounding up. Returns (ms, had a fraction).
 fn parse_decimal_seconds_ms(s: &str) -> core::result::Result<(u64, bool), RejectReason> {
-    let s = s.trim();
-    match s.split_once('.') {
+    let s = s.trim_ascii();
+    let dot = s.bytes().position(|b| b == b'.');
+    match dot.map(|i| (&s[..i], &s[i + 1..])) {
         None => parse_uint(s).map(|v| (v.saturating_mul(1000), false)),
         Some((int, frac)) => {
             if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
@@ -416,9 +441,8 @@ impl<'a> Acc<'a> {
 
     fn uint(&mut self, name: &str, value: &str) -> Option<u64> {
         // A list value from merged repeated headers ("5, 5") takes the first member.
-        let first = value.split(',').next().unwrap_or(value);
         // `RateLimit-Limit: 100;w=60` (draft-03) carries parameters after the number.
-        let first = first.split(';').next().unwrap_or(first);
+        let first = first_member(value, true);
         match parse_uint(first) {
             Ok(v) if v <= MAX_COUNT => Some(v),
             Ok(_) => {
@@ -434,7 +458,7 @@ impl<'a> Acc<'a> {
 
     /// Seconds to ms; too-large numbers count as the maximum wait.
     fn seconds(&mut self, name: &str, value: &str) -> Option<u64> {
-        let first = value.split(',').next().unwrap_or(value);
+        let first = first_member(value, false);
         match parse_decimal_seconds_ms(first) {
             Ok((ms, _)) => Some(self.cap(ms)),
             Err(RejectReason::TooLarge) => {
@@ -449,7 +473,7 @@ impl<'a> Acc<'a> {
     }
 
     fn x_reset(&mut self, name: &str, value: &str) -> Option<u64> {
-        let first = value.split(',').next().unwrap_or(value).trim();
+        let first = first_member(value, false).trim_ascii();
         let mode = self.opts.reset_mode;
         let (raw, frac) = match parse_decimal_seconds_ms(first) {
             Ok(v) => v,
@@ -580,7 +604,7 @@ impl<'a> Acc<'a> {
             });
         }
         for &value in values {
-            let v = value.trim();
+            let v = value.trim_ascii();
             let parsed = if v.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
                 match parse_http_date(v, server_now.unwrap_or(self.now)) {
                     Some(at) => Ok((at.saturating_sub(server_now.unwrap_or(self.now)), false)),

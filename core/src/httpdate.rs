@@ -122,7 +122,7 @@ fn imf_fixdate_fast(b: &[u8]) -> Option<u64> {
 /// For the two-digit years of RFC 850, a year more than 50 years after `now_ms` is taken to be
 /// in the previous century, as RFC 9110 requires.
 pub fn parse_http_date(value: &str, now_ms: u64) -> Option<u64> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     if let Some(ms) = imf_fixdate_fast(v.as_bytes()) {
         return Some(ms);
     }
