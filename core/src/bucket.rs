@@ -248,7 +248,7 @@ impl LimiterConfig {
     }
 }
 
-/// The per-key state: plain data, 56 bytes.
+/// The per-key state: plain data, 64 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct KeyState {
     /// Theoretical arrival times of the configured limits, in each limit's scaled units.
