@@ -303,8 +303,10 @@ fn classify(name: &str) -> Option<Name> {
 /// dispatch; the last byte, where equal-length names differ most, is compared first).
 #[inline]
 fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
-    name.last().map(u8::to_ascii_lowercase) == lower.last().copied()
-        && name.eq_ignore_ascii_case(lower)
+    // Most names arrive lower-case (HTTP/2 requires it; Node and most proxies lower-case them).
+    name == lower
+        || (name.last().map(u8::to_ascii_lowercase) == lower.last().copied()
+            && name.eq_ignore_ascii_case(lower))
 }
 
 /// The first member of a list value ("5, 5" from merged repeats), without parameters when

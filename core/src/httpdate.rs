@@ -90,31 +90,59 @@ fn two(b: &[u8], i: usize) -> Option<u32> {
         .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
 }
 
+/// Three bytes packed into a word, for comparing day and month names without a loop of slices.
+const fn word3(b: &[u8]) -> u32 {
+    (b[0] as u32) | (b[1] as u32) << 8 | (b[2] as u32) << 16
+}
+
+const DAY_WORDS: [u32; 7] = {
+    let mut w = [0u32; 7];
+    let mut i = 0;
+    while i < 7 {
+        w[i] = word3(DAYS_SHORT[i].as_bytes());
+        i += 1;
+    }
+    w
+};
+
+const MONTH_WORDS: [u32; 12] = {
+    let mut w = [0u32; 12];
+    let mut i = 0;
+    while i < 12 {
+        w[i] = word3(MONTHS[i].as_bytes());
+        i += 1;
+    }
+    w
+};
+
 /// The fixed-width IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, 29 bytes) by position: the
 /// form servers send, so the common case costs no splitting.
 fn imf_fixdate_fast(b: &[u8]) -> Option<u64> {
-    if b.len() != 29
-        || &b[3..5] != b", "
+    let b: &[u8; 29] = b.try_into().ok()?;
+    if b[3] != b','
+        || b[4] != b' '
         || b[7] != b' '
         || b[11] != b' '
         || b[16] != b' '
         || b[19] != b':'
         || b[22] != b':'
-        || &b[25..] != b" GMT"
+        || b[25] != b' '
+        || word3(&b[26..]) != word3(b"GMT")
     {
         return None;
     }
-    if !DAYS_SHORT.iter().any(|d| d.as_bytes() == &b[..3]) {
+    if !DAY_WORDS.contains(&word3(&b[..3])) {
         return None;
     }
     let day = two(b, 5)?;
-    let month = MONTHS.iter().position(|m| m.as_bytes() == &b[8..11])? as u32 + 1;
+    let m = word3(&b[8..]);
+    let month = MONTH_WORDS.iter().position(|w| *w == m)? as u32 + 1;
     let year = two(b, 12)? * 100 + two(b, 14)?;
-    let (h, m, sec) = (two(b, 17)?, two(b, 20)?, two(b, 23)?);
-    if h > 23 || m > 59 || sec > 60 {
+    let (h, mi, sec) = (two(b, 17)?, two(b, 20)?, two(b, 23)?);
+    if h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    to_epoch_ms(i64::from(year), month, day, (h, m, sec.min(59)))
+    to_epoch_ms(i64::from(year), month, day, (h, mi, sec.min(59)))
 }
 
 /// Parses an HTTP-date in any of the three forms recipients must accept, returning epoch ms.
