@@ -118,8 +118,11 @@ impl Limit {
     /// Tokens available at `now` (whole tokens).
     #[inline]
     fn available(&self, tat: u64, now: u64) -> u64 {
-        let now_s = self.scale(now);
-        let used = tat.saturating_sub(now_s);
+        let used = tat.saturating_sub(self.scale(now));
+        if used == 0 {
+            // A full bucket: no division on the common path.
+            return u64::from(self.burst);
+        }
         self.tau().saturating_sub(used) / self.t().max(1)
     }
 
