@@ -105,9 +105,10 @@ build-node: $(STAMPS)/build-node
 build-python: $(STAMPS)/build-python
 build-wasm: toolchain $(STAMPS)/build-wasm
 
-# Writes bindings-node/pacekeeper.<platform>.node plus the generated index.js and index.d.ts.
+# Writes bindings-node/pacekeeper.<platform>.node plus the generated native.js and native.d.ts
+# (the public API is index.js over bindings-node/js/).
 $(STAMPS)/build-node: $(NODE_INPUTS) $(NODE_DEPS_STAMP)
-	cd bindings-node && node_modules/.bin/napi build --platform --release
+	cd bindings-node && node_modules/.bin/napi build --platform --release --js native.js --dts native.d.ts
 	@mkdir -p $(@D) && touch $@
 
 # Builds the abi3 wheel into $(WHEELS) and installs it into .venv (tests run against it).
@@ -154,7 +155,7 @@ test-examples:
 	grep -q 'last send at  85.000 s' $(TARGET_DIR)/demo.out
 
 # For CI: the committed loader and TypeScript declarations must match a fresh build.
-GENERATED := bindings-node/index.js bindings-node/index.d.ts
+GENERATED := bindings-node/native.js bindings-node/native.d.ts
 check-generated:
 	rm -f $(STAMPS)/build-node
 	$(MAKE) build-node

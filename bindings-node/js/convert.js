@@ -1,0 +1,186 @@
+'use strict'
+// Argument checks, header normalisation and camelCase <-> core JSON conversion.
+// Engine-agnostic: shared by the napi package and the WASM package.
+
+const { typeError, numberError } = require('./errors')
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+const U64_MAX = (1n << 64n) - 1n
+
+function describe (v) {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'number') return String(v)
+  if (typeof v === 'bigint') return `${v}n`
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)
+  return typeof v
+}
+
+/** A safe integer >= 0 (times, durations, counts). */
+function int (v, name) {
+  if (typeof v !== 'number') throw typeError(`${name} must be a number, got ${describe(v)}`)
+  if (!Number.isFinite(v)) throw numberError(`${name} must be finite, got ${v}`)
+  if (v < 0) throw numberError(`${name} must be >= 0, got ${v}`)
+  if (!Number.isInteger(v)) throw numberError(`${name} must be an integer, got ${v}`)
+  if (v > MAX_SAFE) throw numberError(`${name} must be at most 2^53 - 1, got ${v}`)
+  return v
+}
+
+/** `int`, or `dflt` when undefined. */
+function optInt (v, name, dflt) { return v === undefined ? dflt : int(v, name) }
+
+/** An integer for a u32 slot: checked as `int`, then saturated so the engine's range check speaks. */
+function u32 (v, name) { const n = int(v, name); return n > 0xffffffff ? 0xffffffff : n }
+
+/** A u64 seed: a safe-integer number or a bigint; returned as a decimal string. */
+function seed (v, name = 'seed') {
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > U64_MAX) throw numberError(`${name} must be 0..2^64 - 1, got ${v}n`)
+    return v.toString()
+  }
+  return String(int(v, name))
+}
+
+function str (v, name) {
+  if (typeof v !== 'string') throw typeError(`${name} must be a string, got ${describe(v)}`)
+  return v
+}
+
+function bool (v, name) {
+  if (typeof v !== 'boolean') throw typeError(`${name} must be a boolean, got ${describe(v)}`)
+  return v
+}
+
+function obj (v, name) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw typeError(`${name} must be an object, got ${describe(v)}`)
+  return v
+}
+
+function optObj (v, name) { return v === undefined || v === null ? {} : obj(v, name) }
+
+// --- headers -------------------------------------------------------------------------------
+
+function pushValue (flat, name, value, where) {
+  if (value === undefined || value === null) return
+  if (typeof value === 'string') { flat.push(name, value); return }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') { flat.push(name, String(value)); return }
+  if (Array.isArray(value)) { for (const v of value) pushValue(flat, name, v, where); return }
+  throw typeError(`header ${JSON.stringify(name)}${where} must be a string, number or array of strings, got ${describe(value)}`)
+}
+
+/**
+ * Any header shape → a flat `[name, value, name, value, ...]` list of strings: a list of
+ * `[name, value]` pairs, a flat raw list (Node's `rawHeaders`), a plain object (values may be
+ * arrays, as in `IncomingHttpHeaders`), a fetch `Headers`, a `Map`, axios' `AxiosHeaders`,
+ * superagent's header object, or anything iterable over `[name, value]` entries.
+ */
+function flattenHeaders (h) {
+  const flat = []
+  if (h === undefined || h === null) return flat
+  if (typeof h !== 'object') throw typeError(`headers must be a list of [name, value] pairs or a headers object, got ${describe(h)}`)
+  if (Array.isArray(h)) {
+    if (h.length > 0 && typeof h[0] === 'string') { // flat raw list
+      if (h.length % 2 !== 0) throw typeError('a flat header list must have an even length')
+      for (let i = 0; i < h.length; i += 2) {
+        if (typeof h[i] !== 'string') throw typeError(`header name at ${i} must be a string, got ${describe(h[i])}`)
+        pushValue(flat, h[i], h[i + 1], '')
+      }
+      return flat
+    }
+    for (let i = 0; i < h.length; i++) {
+      const p = h[i]
+      if (!Array.isArray(p) || p.length !== 2) throw typeError(`header ${i} must be a [name, value] pair, got ${describe(p)}`)
+      if (typeof p[0] !== 'string') throw typeError(`header ${i} name must be a string, got ${describe(p[0])}`)
+      pushValue(flat, p[0], p[1], '')
+    }
+    return flat
+  }
+  const proto = Object.getPrototypeOf(h)
+  const plain = proto === Object.prototype || proto === null
+  if (typeof h.toJSON === 'function' && typeof h.getSetCookie !== 'function' && !(h instanceof Map) &&
+      typeof h.normalize === 'function') {
+    // AxiosHeaders: toJSON() gives a plain object (arrays kept).
+    return flattenHeaders(h.toJSON())
+  }
+  if (!plain && typeof h[Symbol.iterator] === 'function') {
+    for (const entry of h) {
+      if (!Array.isArray(entry) || entry.length < 2 || typeof entry[0] !== 'string') throw typeError(`header entries must be [name, value] pairs, got ${describe(entry)}`)
+      pushValue(flat, entry[0], entry[1], '')
+    }
+    // fetch Headers join repeated values except set-cookie; that is fine for rate-limit fields.
+    return flat
+  }
+  for (const name of Object.keys(h)) pushValue(flat, name, h[name], '')
+  return flat
+}
+
+/** A flat header list as one string, `name\nvalue\n...` (line breaks inside become spaces). */
+function joinHeaders (flat) {
+  for (let i = 0; i < flat.length; i++) {
+    if (flat[i].indexOf('\n') !== -1) flat[i] = flat[i].replace(/[\r\n]/g, ' ')
+  }
+  return flat.join('\n')
+}
+
+// --- core JSON -----------------------------------------------------------------------------
+
+const snake = (k) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+
+/**
+ * A camelCase JS value → the core's snake_case JSON text. Numbers are checked (finite, safe
+ * integers when integral); bigints are written exactly (seeds); undefined properties are left out.
+ */
+function toCoreJson (v, path = 'value') {
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isFinite(v)) throw numberError(`${path} must be finite, got ${v}`)
+      if (Number.isInteger(v) && Math.abs(v) > MAX_SAFE) throw numberError(`${path} must be a safe integer, got ${v}`)
+      return JSON.stringify(v)
+    case 'bigint':
+      if (v < 0n || v > U64_MAX) throw numberError(`${path} must be 0..2^64 - 1, got ${v}n`)
+      return v.toString()
+    case 'string': return JSON.stringify(v)
+    case 'boolean': return v ? 'true' : 'false'
+    case 'undefined': return 'null'
+    case 'object': {
+      if (v === null) return 'null'
+      if (Array.isArray(v)) return '[' + v.map((x, i) => toCoreJson(x, `${path}[${i}]`)).join(',') + ']'
+      const parts = []
+      for (const k of Object.keys(v)) {
+        if (v[k] === undefined) continue
+        parts.push(JSON.stringify(snake(k)) + ':' + toCoreJson(v[k], `${path}.${k}`))
+      }
+      return '{' + parts.join(',') + '}'
+    }
+    default:
+      throw typeError(`${path} must be plain data, got ${typeof v}`)
+  }
+}
+
+/** The core's snake_case JSON value → camelCase (keys only; values unchanged). */
+function toCamel (v) {
+  if (Array.isArray(v)) return v.map(toCamel)
+  if (v !== null && typeof v === 'object') {
+    const out = {}
+    for (const k of Object.keys(v)) out[camel(k)] = toCamel(v[k])
+    return out
+  }
+  return v
+}
+
+/** camelCase → snake_case keys (for comparing with the core's JSON). */
+function toSnake (v) {
+  if (Array.isArray(v)) return v.map(toSnake)
+  if (v !== null && typeof v === 'object') {
+    const out = {}
+    for (const k of Object.keys(v)) out[snake(k)] = toSnake(v[k])
+    return out
+  }
+  return v
+}
+
+module.exports = {
+  int, optInt, u32, seed, str, bool, obj, optObj, describe,
+  flattenHeaders, joinHeaders, toCoreJson, toCamel, toSnake, snake, camel
+}

@@ -1,0 +1,190 @@
+'use strict'
+// One call installs pacekeeper into an existing `purecloud-platform-client-v2` client:
+//   const pk = installGenesys(platformClient, { limits: [{ amount: 300, periodMs: 60000, burst: 15 }] })
+// - SDK 211 and later: `setHttpClient` with a subclass of the SDK's AbstractHttpClient that wraps
+//   the SDK's own client (its proxy / mTLS agent, timeout and hooks are kept).
+// - SDK 137 to 210 (axios inside callApi, body-only rejections) and SDK 12 (superagent): wraps
+//   `ApiClient.callApi`; each call runs with extended responses on a private view of the client
+//   (so headers are seen), and what the caller gets back is unwrapped to exactly what the SDK
+//   would have returned or rejected with. SDK 12 never settles on a network error (it throws
+//   from superagent's callback): the adapter turns that into a network error and adds a timeout.
+// When a 429 carries no headers, the body's `Retry the request in [N] seconds` is used.
+
+const { typeError, RetryError, TimeoutError } = require('./errors')
+const C = require('./convert')
+
+module.exports = function createGenesys (engine, helpers) {
+  const { Limiter, Backoff } = engine
+  const { withRetry } = helpers
+
+  function fnv (s) {
+    let h = 0x811c9dc5
+    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0 }
+    return h.toString(16).padStart(8, '0')
+  }
+
+  /** The limiter key of a bearer token: a hash, never the token itself. */
+  function tokenKey (token) { return token ? 'token:' + fnv(String(token)) : 'anonymous' }
+
+  function tokenOfClient (client) {
+    if (client.authData && client.authData.accessToken) return client.authData.accessToken
+    const a = client.authentications && client.authentications['PureCloud Auth']
+    return a && a.accessToken
+  }
+
+  function tokenOfHeaders (headers) {
+    if (!headers) return undefined
+    for (const k of Object.keys(headers)) {
+      if (k.toLowerCase() === 'authorization') return String(headers[k]).replace(/^Bearer\s+/i, '')
+    }
+    return undefined
+  }
+
+  function resolveClient (target) {
+    if (target && typeof target.callApi === 'function') return target
+    if (target && target.ApiClient && target.ApiClient.instance && typeof target.ApiClient.instance.callApi === 'function') return target.ApiClient.instance
+    if (target && target.default) return resolveClient(target.default)
+    throw typeError('installGenesys needs the platformClient module or an ApiClient instance')
+  }
+
+  function findAbstract (target, client, inner) {
+    if (target && typeof target.AbstractHttpClient === 'function') return target.AbstractHttpClient
+    if (target && target.default && typeof target.default.AbstractHttpClient === 'function') return target.default.AbstractHttpClient
+    for (let p = inner && Object.getPrototypeOf(inner); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      if (p.constructor && p.constructor.name === 'AbstractHttpClient') return p.constructor
+    }
+    return null
+  }
+
+  // SDK 12: superagent 1.x calls back with no response on a network error, and the SDK then
+  // throws reading `response.status`. Give it an empty response instead, so it rejects.
+  function patchSuperagent () {
+    if (typeof require === 'undefined' || !require.cache) return 0
+    let n = 0
+    for (const file of Object.keys(require.cache)) {
+      if (!/[\\/]superagent[\\/]lib[\\/]node[\\/]index\.js$/.test(file)) continue
+      const sa = require.cache[file].exports
+      const Request = sa && sa.Request
+      if (!Request || !Request.prototype || Request.prototype.__pacekeeper) continue
+      const end = Request.prototype.end
+      Request.prototype.end = function (fn) {
+        if (typeof fn !== 'function') return end.call(this, fn)
+        return end.call(this, function (err, res) {
+          if (err && !res) {
+            const empty = { status: undefined, statusText: undefined, headers: undefined, body: undefined, text: undefined }
+            return fn.call(this, err, empty)
+          }
+          return fn.call(this, err, res)
+        })
+      }
+      Object.defineProperty(Request.prototype, '__pacekeeper', { value: true })
+      n++
+    }
+    return n
+  }
+
+  const OPTIONS = new Set(['limiter', 'limits', 'learn', 'backoff', 'budget', 'key', 'timeoutMs', 'clock', 'onRetry', 'seed', 'mode'])
+
+  /**
+   * Installs pacing and retries into a Genesys Cloud SDK client. Returns
+   * `{ mode, limiter, uninstall() }`. Options: `limits` (or a shared `limiter`), `learn`,
+   * `backoff` (policy), `budget`, `key` (a string or `(client) => string`; by default a hash of the
+   * access token, so each tenant has its own budget), `timeoutMs` (default: the client's timeout
+   * + 5 s on the callApi path), `clock`, `onRetry`.
+   */
+  function installGenesys (target, options) {
+    const client = resolveClient(target)
+    const o = C.optObj(options, 'options')
+    for (const k of Object.keys(o)) if (!OPTIONS.has(k)) throw typeError(`unknown installGenesys option ${JSON.stringify(k)}`)
+    if (client.__pacekeeper) client.__pacekeeper.uninstall()
+    const limiter = o.limiter || new Limiter({ limits: o.limits, learn: o.learn })
+    const backoff = o.backoff instanceof Backoff ? o.backoff : new Backoff({ maxAttempts: 10, ...(o.backoff || {}) })
+    const base = { backoff, limiter, budget: o.budget, clock: o.clock, onRetry: o.onRetry, seed: o.seed }
+    const keyOf = (fallbackToken) => {
+      if (typeof o.key === 'string') return o.key
+      if (typeof o.key === 'function') return o.key(client)
+      return tokenKey(fallbackToken)
+    }
+    let mode = o.mode
+    if (!mode) mode = typeof client.setHttpClient === 'function' && typeof client.getHttpClient === 'function' ? 'http-client' : 'call-api'
+    let uninstall
+
+    if (mode === 'http-client') {
+      const inner = client.getHttpClient()
+      const Abstract = findAbstract(target, client, inner)
+      if (!Abstract) throw typeError('cannot find the SDK\'s AbstractHttpClient: pass the platformClient module')
+      class PacekeeperHttpClient extends Abstract {
+        constructor () {
+          super()
+          this.inner = inner
+          this.timeout = inner.timeout
+          this.httpsAgent = inner.httpsAgent
+        }
+
+        setTimeout (t) { super.setTimeout(t); inner.setTimeout(t) }
+        setHttpsAgent (a) { super.setHttpsAgent(a); inner.setHttpsAgent(a) }
+        setPreHook (h) { inner.setPreHook(h) }
+        setPostHook (h) { inner.setPostHook(h) }
+        enableHooks () { inner.enableHooks() }
+
+        request (requestOptions) {
+          const key = keyOf(tokenOfHeaders(requestOptions && requestOptions.headers) || tokenOfClient(client))
+          return withRetry(() => inner.request(requestOptions), { ...base, key, timeoutMs: o.timeoutMs })
+            .catch((e) => { throw unwrapGiveUp(e) })
+        }
+      }
+      const paced = new PacekeeperHttpClient()
+      client.setHttpClient(paced)
+      uninstall = () => { client.setHttpClient(inner); delete client.__pacekeeper }
+    } else if (mode === 'call-api') {
+      const orig = client.callApi
+      const superagent = /superagent/.test(Function.prototype.toString.call(orig))
+      if (superagent) patchSuperagent()
+      const timeoutMs = o.timeoutMs !== undefined ? C.int(o.timeoutMs, 'timeoutMs') : (Number(client.timeout) || 16000) + 5000
+      client.callApi = function pacekeeperCallApi (...args) {
+        const self = this
+        const userExtended = self.returnExtended === true
+        const view = Object.create(self)
+        view.returnExtended = true
+        const key = keyOf(tokenOfClient(self))
+        return withRetry(() => orig.apply(view, args), { ...base, key, timeoutMs })
+          .then((ext) => (userExtended ? ext : plain(ext)), (e) => {
+            const err = unwrapGiveUp(e)
+            // SDK 12 always rejects with the extended object; later SDKs with the body alone.
+            if (userExtended || superagent || !isExtended(err)) throw err
+            throw plain(err)
+          })
+      }
+      uninstall = () => { client.callApi = orig; delete client.__pacekeeper }
+    } else {
+      throw typeError(`mode must be 'http-client' or 'call-api', got ${JSON.stringify(mode)}`)
+    }
+    const handle = { mode, limiter, backoff, uninstall }
+    Object.defineProperty(client, '__pacekeeper', { value: handle, configurable: true, enumerable: false })
+    return handle
+  }
+
+  function isExtended (x) {
+    return x !== null && typeof x === 'object' && 'status' in x && 'headers' in x && 'body' in x && 'error' in x
+  }
+
+  /** What the SDK returns without extended responses: the body, else the text. */
+  function plain (ext) {
+    if (!isExtended(ext)) return ext
+    return ext.body ? ext.body : ext.text
+  }
+
+  /** On give-up, the SDK's own last rejection (so existing catch blocks keep working), annotated. */
+  function unwrapGiveUp (e) {
+    if (!(e instanceof RetryError)) return e
+    const last = e.cause !== undefined ? e.cause : e
+    if (last && typeof last === 'object') {
+      try {
+        Object.defineProperty(last, 'pacekeeper', { value: { attempts: e.attempts, reason: e.reason, lastResponse: e.lastResponse }, configurable: true })
+      } catch { /* frozen */ }
+    }
+    return last
+  }
+
+  return { installGenesys, tokenKey, TimeoutError }
+}

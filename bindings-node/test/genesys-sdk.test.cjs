@@ -1,0 +1,170 @@
+'use strict'
+// The Genesys Node SDK adapter against the real SDK, at 12.0.0 (superagent, callApi) and at the
+// newest version the registry serves (axios, setHttpClient), both pointed at the loopback server.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const net = require('node:net')
+const path = require('node:path')
+const pk = require('..')
+
+const serverUrl = path.resolve(__dirname, '..', '..', 'tests', 'server', 'server.mjs')
+const startServer = async (opts) => (await import(serverUrl)).startServer(opts)
+
+const sdk12 = require('genesys-sdk-12')
+const sdkLatest = require('genesys-sdk-latest')
+const latestVersion = require('genesys-sdk-latest/package.json').version
+
+function contacts (prefix, n) { return Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, data: { n: String(i) } })) }
+
+function client12 (url, token) {
+  const c = new sdk12.ApiClient()
+  c.basePath = url
+  c.setAccessToken(token)
+  return c
+}
+
+function clientLatest (url, token) {
+  const c = new sdkLatest.ApiClientClass()
+  c.config.basePath = url
+  c.setAccessToken(token)
+  return c
+}
+
+// Three tenants (tokens) at once, each sending its posts one after another, as an integration
+// does. `genesys`: the adapter learns the pace from the inin-ratelimit headers of the 2xx
+// responses; `genesys-body-only`: 429s carry only the body, whose "Retry the request in [N]
+// seconds" must be honoured.
+async function threeTenants (srv, makeApi, list) {
+  const results = await Promise.all(['a', 'b', 'c'].map(async (t) => {
+    const api = makeApi(`tok-${t}`)
+    const out = []
+    for (let i = 0; i < 6; i++) out.push(await api.postOutboundContactlistContacts(list, contacts(`${t}${i}`, 5)))
+    return out
+  }))
+  for (const r of results.flat()) {
+    assert.ok(Array.isArray(r), 'the SDK still resolves with the body (no extended response)')
+    assert.equal(r.length, 5)
+  }
+  const s = srv.stats()
+  assert.equal(s.earlyRetries, 0, 'no request before the server said')
+  assert.equal(s.contacts[list].unique, 90)
+  assert.equal(s.contacts[list].duplicates, 0)
+  return s
+}
+
+for (const profile of ['genesys', 'genesys-body-only']) {
+  test(`SDK 12.0.0 (superagent), ${profile}: callApi is wrapped; every 429 honoured; results unchanged`, async () => {
+    const srv = await startServer({ profile, burst: 2, ratePerSec: 10 })
+    try {
+      const s = await threeTenants(srv, (token) => {
+        const c = client12(srv.url, token)
+        const h = pk.installGenesys(c, { backoff: { maxAttempts: 20 } })
+        assert.equal(h.mode, 'call-api')
+        return new sdk12.OutboundApi(c)
+      }, 'list12')
+      if (profile === 'genesys-body-only') assert.ok(s.throttled > 0, 'the server throttled')
+    } finally { await srv.close() }
+  })
+}
+
+test('SDK 12.0.0: a 404 rejects exactly as before (extended object with status)', async () => {
+  const srv = await startServer({ profile: 'genesys' })
+  try {
+    const c = client12(srv.url, 'tok-404')
+    pk.installGenesys(c)
+    await assert.rejects(c.callApi('/api/v2/nothing', 'GET', {}, {}, {}, {}, null, ['PureCloud Auth'], ['application/json'], ['application/json']),
+      (e) => { assert.equal(e.status, 404); assert.equal(e.body.code, 'not.found'); return true })
+  } finally { await srv.close() }
+})
+
+test('SDK 12.0.0: a reset connection settles (no hang, no uncaught exception) and a silent server times out', async () => {
+  const reset = net.createServer((s) => s.destroy()).listen(0, '127.0.0.1')
+  const silent = net.createServer(() => {}).listen(0, '127.0.0.1')
+  await Promise.all([new Promise((resolve) => reset.once('listening', resolve)), new Promise((resolve) => silent.once('listening', resolve))])
+  const uncaught = []
+  const onUncaught = (e) => uncaught.push(e)
+  process.on('uncaughtException', onUncaught)
+  try {
+    const a = client12(`http://127.0.0.1:${reset.address().port}`, 'tok')
+    const ha = pk.installGenesys(a, { backoff: { maxAttempts: 2, baseMs: 10, capMs: 20 }, timeoutMs: 2000 })
+    await assert.rejects(new sdk12.OutboundApi(a).postOutboundContactlistContacts('l', contacts('x', 1)), (e) => {
+      assert.ok(e.error && /ECONNRESET|socket hang up/.test(String(e.error.code || e.error.message)), `network error: ${e.error && e.error.message}`)
+      assert.equal(e.pacekeeper.attempts, 2)
+      return true
+    })
+    ha.uninstall()
+    const b = client12(`http://127.0.0.1:${silent.address().port}`, 'tok')
+    pk.installGenesys(b, { backoff: { maxAttempts: 2, baseMs: 10, capMs: 20 }, timeoutMs: 300 })
+    const t0 = Date.now()
+    await assert.rejects(new sdk12.OutboundApi(b).postOutboundContactlistContacts('l', contacts('y', 1)), (e) => {
+      assert.ok(e instanceof pk.TimeoutError, `${e && e.constructor && e.constructor.name}: ${e && e.message}`)
+      assert.equal(e.pacekeeper.attempts, 2)
+      return true
+    })
+    assert.ok(Date.now() - t0 < 5000)
+    assert.deepEqual(uncaught, [])
+  } finally {
+    process.off('uncaughtException', onUncaught)
+    reset.close(); silent.close()
+  }
+})
+
+test(`SDK ${latestVersion} (newest, axios): setHttpClient with an AbstractHttpClient subclass; agent and timeout kept`, async () => {
+  const srv = await startServer({ profile: 'genesys-body-only', burst: 2, ratePerSec: 10 })
+  try {
+    const https = require('node:https')
+    const agent = new https.Agent({ keepAlive: true })
+    const s = await threeTenants(srv, (token) => {
+      const c = clientLatest(srv.url, token)
+      c.getHttpClient().setHttpsAgent(agent)
+      c.getHttpClient().setTimeout(12345)
+      const h = pk.installGenesys(c, { backoff: { maxAttempts: 20 } })
+      assert.equal(h.mode, 'http-client')
+      const hc = c.getHttpClient()
+      assert.ok(hc instanceof sdkLatest.AbstractHttpClient)
+      assert.equal(hc.httpsAgent, agent, 'the proxy / mTLS agent is preserved')
+      assert.equal(hc.timeout, 12345)
+      return new sdkLatest.OutboundApi(c)
+    }, 'listN')
+    assert.ok(s.throttled > 0, 'the server throttled')
+    // A non-retryable error still rejects with the body alone, as the SDK always did.
+    const c = clientLatest(srv.url, 'tok-z')
+    pk.installGenesys(c)
+    await assert.rejects(new sdkLatest.OutboundApi(c).postOutboundContactlistContacts('l', 'not-an-array'), (e) => {
+      assert.equal(e.status, 400)
+      assert.equal(e.code, 'bad.request')
+      return true
+    })
+  } finally { await srv.close() }
+})
+
+test(`SDK ${latestVersion} through callApi (the 137..210 path): body-only rejections, headers read inside`, async () => {
+  // Versions 137 to 210 reject a 429 with the body alone. The adapter runs each call with
+  // extended responses on a private view of the client and unwraps on success.
+  for (const profile of ['genesys', 'genesys-body-only']) {
+    const srv = await startServer({ profile, burst: 2, ratePerSec: 10 })
+    try {
+      const c = clientLatest(srv.url, 'tok-137')
+      const h = pk.installGenesys(c, { mode: 'call-api', backoff: { maxAttempts: 20 } })
+      assert.equal(h.mode, 'call-api')
+      // Without the adapter, a 429 comes back body-only: no headers at all.
+      const raw = clientLatest(srv.url, 'tok-raw')
+      const rawApi = new sdkLatest.OutboundApi(raw)
+      const rawErrors = []
+      await Promise.all(Array.from({ length: 4 }, () => rawApi.postOutboundContactlistContacts('raw', contacts('r', 1)).catch((e) => rawErrors.push(e))))
+      assert.ok(rawErrors.length > 0 && rawErrors.every((e) => e.status === 429 && e.headers === undefined), 'body-only rejections')
+      const api = new sdkLatest.OutboundApi(c)
+      const out = []
+      for (let i = 0; i < 8; i++) out.push(await api.postOutboundContactlistContacts('list137', contacts(`p${i}`, 2)))
+      for (const r of out) assert.deepEqual(r.map((x) => x.id).length, 2)
+      const started = await api.postOutboundCampaignStart('camp-1')
+      assert.equal(started.campaignStatus, 'on')
+      const s = srv.stats()
+      assert.equal(s.perToken['tok-137'].earlyRetries, 0)
+      if (profile === 'genesys-body-only') assert.ok(s.perToken['tok-137'].throttled > 0, `${profile}: throttled`)
+      assert.equal(s.contacts.list137.unique, 16)
+      assert.equal(s.contacts.list137.duplicates, 0)
+      h.uninstall()
+    } finally { await srv.close() }
+  }
+})
