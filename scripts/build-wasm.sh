@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CARGO=${CARGO:-cargo}
 WASM_BINDGEN=${WASM_BINDGEN:-wasm-bindgen}
 WASM_OPT=${WASM_OPT:-bindings-wasm/node_modules/.bin/wasm-opt}
-WASM_OPT_LEVEL=${WASM_OPT_LEVEL:--O3}
+WASM_OPT_LEVEL=${WASM_OPT_LEVEL:--Oz}
 # Rust 1.95's wasm32-unknown-unknown target emits these features; binaryen must accept them.
 WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-multivalue --enable-reference-types)
@@ -28,8 +28,18 @@ if [[ ! -x "$WASM_OPT" ]]; then
   exit 1
 fi
 
-# strip = "debuginfo", never "symbols": wasm-bindgen needs the `target_features` custom section.
-CARGO_PROFILE_RELEASE_STRIP=debuginfo \
+# Size (the optimized module must stay under 100 KB): opt-level z and panic = abort for this build
+# only, crate paths shortened in panic locations, then the panic machinery and float formatting
+# snipped (scripts/wasm-snip.mjs explains why that is safe) before wasm-opt -Oz drops what they
+# reached. strip = "debuginfo", never "symbols": wasm-bindgen needs the `target_features` section,
+# and the snip needs the function names (wasm-opt --strip-debug removes them afterwards).
+registry_src="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap=""
+for d in "$registry_src"/*/; do
+  [[ -d "$d" ]] && remap+=" --remap-path-prefix=${d%/}=crates"
+done
+CARGO_PROFILE_RELEASE_STRIP=debuginfo CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_PANIC=abort \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-}$remap" \
   "$CARGO" build --target wasm32-unknown-unknown --release -p pacekeeper-wasm
 target_dir=${CARGO_TARGET_DIR:-target}
 input="$target_dir/wasm32-unknown-unknown/release/pacekeeper_wasm.wasm"
@@ -39,20 +49,24 @@ rm -rf "$stage"
 mkdir -p "$stage"
 for target in nodejs web bundler; do
   case "$target" in nodejs) dir=pkg-node ;; *) dir="pkg-$target" ;; esac
-  "$WASM_BINDGEN" --target "$target" --out-dir "$stage/$dir" \
-    --remove-name-section --remove-producers-section "$input"
+  "$WASM_BINDGEN" --target "$target" --out-dir "$stage/$dir" --remove-producers-section "$input"
 done
 
 # The three targets share one module; optimize it once and reuse it when the bytes agree.
+optimize() {
+  node scripts/wasm-snip.mjs "$1" "$stage/snipped.wasm" >"$stage/snip.log"
+  "$WASM_OPT" "$WASM_OPT_LEVEL" --strip-debug --strip-producers "${WASM_FEATURES[@]}" \
+    "$stage/snipped.wasm" -o "$2"
+}
 raw="$stage/pkg-node/pacekeeper_wasm_bg.wasm"
 cp "$raw" "$stage/raw.wasm"
-"$WASM_OPT" "$WASM_OPT_LEVEL" "${WASM_FEATURES[@]}" "$stage/raw.wasm" -o "$stage/opt.wasm"
+optimize "$stage/raw.wasm" "$stage/opt.wasm"
 for dir in pkg-node pkg-web pkg-bundler; do
   wasm="$stage/$dir/pacekeeper_wasm_bg.wasm"
   if cmp -s "$wasm" "$stage/raw.wasm"; then
     cp "$stage/opt.wasm" "$wasm"
   else
-    "$WASM_OPT" "$WASM_OPT_LEVEL" "${WASM_FEATURES[@]}" "$wasm" -o "$wasm"
+    optimize "$wasm" "$wasm"
   fi
 done
 
@@ -66,4 +80,13 @@ for dir in pkg-node pkg-web pkg-bundler; do
   mv "$stage/$dir" "bindings-wasm/$dir"
 done
 rm -rf "$stage"
+
+# The public API is the Node package's own JavaScript (bindings-node/js/), copied verbatim, over
+# js/native.js; CommonJS entry index.js, ES-module entries generated for pkg-web and pkg-bundler.
+rm -rf bindings-wasm/api
+mkdir -p bindings-wasm/api
+cp bindings-node/js/*.js bindings-wasm/api/
+printf '{\n  "type": "commonjs"\n}\n' >bindings-wasm/api/package.json
+cp bindings-node/index.d.ts bindings-wasm/index.d.ts
+node scripts/wasm-esm.mjs
 ls -l bindings-wasm/pkg-*/pacekeeper_wasm_bg.wasm

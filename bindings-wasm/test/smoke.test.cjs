@@ -1,17 +1,21 @@
 'use strict'
-// Smoke test of the WebAssembly build: pkg-node loads through require() and import (resolved through
-// package.json "exports", by self-reference), pkg-web initializes from bytes, both are wired to the
-// core, and every shipped module is optimized and small.
+// The WebAssembly package as shipped: every entry point loads (require, import, web init from
+// bytes, bundler entry), it has the napi package's API name for name, every module is optimized
+// and within the size budget, and the TypeScript declarations ship. Behaviour (the API and the
+// shared vectors) is tested by tests/js/ with PACEKEEPER_IMPL=wasm.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
+const { execFileSync } = require('node:child_process')
 
-const root = path.resolve(__dirname, '..', '..')
+const pkgRoot = path.resolve(__dirname, '..')
+const root = path.resolve(pkgRoot, '..')
 const pkgDirs = ['pkg-node', 'pkg-web', 'pkg-bundler']
-const MAX_WASM_BYTES = 100 * 1024
+// The budget of the optimized module; BENCHMARKS-wasm.md records the size and why it is what it is.
+const MAX_WASM_BYTES = Number(fs.readFileSync(path.join(pkgRoot, 'wasm-size-budget'), 'utf8').trim())
 
-function cargoVersion() {
+function cargoVersion () {
   const manifest = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8')
   const section = manifest.split(/^\[workspace\.package\]\s*$/m)[1]
   assert.ok(section, 'Cargo.toml has no [workspace.package] table')
@@ -20,45 +24,79 @@ function cargoVersion() {
   return match[1]
 }
 
-function checkBinding(binding) {
-  assert.equal(typeof binding.version, 'function')
-  assert.equal(binding.version(), cargoVersion())
-  const codes = binding.errorCodes()
-  assert.ok(Array.isArray(codes))
-  assert.ok(codes.includes('invalid_limit'), `errorCodes() = ${JSON.stringify(codes)}`)
+function checkApi (pk) {
+  assert.equal(pk.version(), cargoVersion())
+  const codes = pk.errorCodes()
+  assert.ok(codes.includes('invalid_limit') && codes.includes('invalid_number'), JSON.stringify(codes))
   assert.equal(new Set(codes).size, codes.length, 'error codes are unique')
+  const r = pk.parseHeaders({ status: 429, headers: [['Retry-After', '30']] }, { now: 1_700_000_000_000 })
+  assert.equal(r.waitMs, 30_000)
+  assert.equal(r.waitSource, 'retry_after')
 }
 
-test('package.json version matches Cargo.toml', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'))
+test('package.json names the package and matches Cargo.toml', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'package.json'), 'utf8'))
   assert.equal(pkg.name, 'pacekeeper-wasm')
   assert.equal(pkg.version, cargoVersion())
+  for (const f of pkg.files) assert.ok(fs.existsSync(path.join(pkgRoot, f)), `files: ${f} missing`)
 })
 
-test('pkg-node loads with require()', () => {
-  checkBinding(require('pacekeeper-wasm'))
+test('require() loads the Node.js build', () => {
+  checkApi(require('pacekeeper-wasm'))
 })
 
-test('pkg-node loads with import', async () => {
-  checkBinding(await import('pacekeeper-wasm'))
+test('import gives named exports', async () => {
+  const m = await import('pacekeeper-wasm')
+  checkApi(m)
+  checkApi(m.default)
+  assert.equal(m.Limiter, m.default.Limiter)
 })
 
-test('pkg-web initializes from bytes', async () => {
+test('the web build initializes from bytes (initSync) and from a promise (init)', async () => {
   const web = await import('pacekeeper-wasm/web')
-  const bytes = fs.readFileSync(path.join(__dirname, '..', 'pkg-web', 'pacekeeper_wasm_bg.wasm'))
-  web.initSync({ module: bytes })
-  checkBinding(web)
+  const bytes = fs.readFileSync(path.join(pkgRoot, 'pkg-web', 'pacekeeper_wasm_bg.wasm'))
+  const api = await web.default(WebAssembly.compile(bytes))
+  checkApi(api)
+  checkApi(web)
+  assert.equal(typeof web.initSync, 'function')
+})
+
+test('the bundler build works where .wasm imports are supported', () => {
+  const out = execFileSync(process.execPath, ['--experimental-wasm-modules', '--no-warnings', '--input-type=module', '-e',
+    "import * as pk from './pkg-bundler/index.js'; const r = pk.parseHeaders({status: 429, headers: {'retry-after': '7'}}, {now: 0}); console.log(pk.version(), r.waitMs)"],
+  { cwd: pkgRoot, encoding: 'utf8' })
+  assert.equal(out.trim(), `${cargoVersion()} 7000`)
+})
+
+test('the API is the napi package\'s, name for name', (t) => {
+  const wasm = require('pacekeeper-wasm')
+  let napi
+  try { napi = require(path.join(root, 'bindings-node')) } catch (e) {
+    // make test-wasm-shared runs after build-node; outside it the napi addon may be unbuilt.
+    return t.skip(`bindings-node not built: ${e.message}`)
+  }
+  assert.deepEqual(Object.keys(wasm).sort(), Object.keys(napi).sort())
+  for (const k of Object.keys(napi)) assert.equal(typeof wasm[k], typeof napi[k], k)
+})
+
+test('TypeScript declarations ship for every entry point', () => {
+  const dts = fs.readFileSync(path.join(pkgRoot, 'index.d.ts'), 'utf8')
+  for (const name of ['parseHeaders', 'Limiter', 'Backoff', 'newRetryState', 'plan', 'replan']) {
+    assert.match(dts, new RegExp(`export declare (function|class) ${name}\\b`))
+  }
+  const web = fs.readFileSync(path.join(pkgRoot, 'web.d.ts'), 'utf8')
+  assert.match(web, /export \* from '\.\/index\.js'/)
+  assert.match(web, /export default function init/)
+  for (const dir of pkgDirs) assert.ok(fs.existsSync(path.join(pkgRoot, dir, 'pacekeeper_wasm.d.ts')), dir)
 })
 
 for (const dir of pkgDirs) {
-  test(`${dir} ships a stripped module under ${MAX_WASM_BYTES} bytes`, () => {
-    const wasm = fs.readFileSync(path.join(__dirname, '..', dir, 'pacekeeper_wasm_bg.wasm'))
+  test(`${dir} ships an optimized module within ${MAX_WASM_BYTES} bytes`, () => {
+    const wasm = fs.readFileSync(path.join(pkgRoot, dir, 'pacekeeper_wasm_bg.wasm'))
     assert.ok(WebAssembly.validate(wasm), `${dir}: not a valid module`)
-    assert.ok(wasm.length < MAX_WASM_BYTES, `${dir}: ${wasm.length} bytes`)
-    const sections = WebAssembly.Module.customSections(new WebAssembly.Module(wasm), 'name')
-    assert.equal(sections.length, 0, `${dir}: the name section was not removed`)
-    for (const file of ['pacekeeper_wasm.js', 'pacekeeper_wasm.d.ts']) {
-      assert.ok(fs.existsSync(path.join(__dirname, '..', dir, file)), `${dir}/${file} missing`)
-    }
+    assert.ok(wasm.length <= MAX_WASM_BYTES, `${dir}: ${wasm.length} bytes > ${MAX_WASM_BYTES}`)
+    const mod = new WebAssembly.Module(wasm)
+    assert.equal(WebAssembly.Module.customSections(mod, 'name').length, 0, `${dir}: the name section was not removed`)
+    assert.equal(WebAssembly.Module.customSections(mod, 'producers').length, 0, `${dir}: producers section left`)
   })
 }

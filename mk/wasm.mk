@@ -1,0 +1,40 @@
+# WebAssembly package `pacekeeper-wasm` (bindings-wasm/) and the browser playground (examples/playground/).
+#
+#   make test-wasm          the package's own tests (entry points, size, seeds, errors)   [Makefile]
+#   make test-wasm-shared   the shared JS suite tests/js/ against the WASM package (PACEKEEPER_IMPL=wasm)
+#   make test-playground    the playground in headless Chromium (Debian's chromium + playwright-core);
+#                           screenshot in artifacts/playground.png
+#   make bench-wasm         per-call cost of check and parse, WASM beside napi (not part of `make test`)
+#   make serve-playground   serve examples/playground on http://127.0.0.1:8765/ (Ctrl-C to stop)
+
+# The build also depends on the shared API layer it copies and on the scripts it runs.
+$(STAMPS)/build-wasm: $(wildcard bindings-node/js/*.js) bindings-node/index.d.ts bindings-wasm/js/native.js \
+	bindings-wasm/package.json scripts/wasm-snip.mjs scripts/wasm-esm.mjs
+
+# The name-for-name comparison and the bit-for-bit schedules compare with the napi package.
+test-wasm: build-node
+
+CHROMIUM_STAMP := $(STAMPS)/chromium
+
+# Debian's chromium (playwright's own browser download cannot reach its CDN here).
+chromium: $(CHROMIUM_STAMP)
+$(CHROMIUM_STAMP):
+	@if ! command -v chromium >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
+	@mkdir -p $(@D) && touch $@
+
+test-wasm-shared: build-wasm
+	PACEKEEPER_IMPL=wasm $(NODE_TEST) tests/js/
+
+test-playground: build-wasm $(CHROMIUM_STAMP)
+	$(NODE_TEST) examples/playground/test/
+
+bench-wasm: build-wasm build-node
+	$(NODE) bindings-wasm/bench/bench.mjs
+
+serve-playground: build-wasm
+	$(NODE) examples/playground/serve.mjs
+
+.PHONY: chromium test-wasm-shared test-playground bench-wasm serve-playground
+TEST_TARGETS += test-wasm-shared test-playground
