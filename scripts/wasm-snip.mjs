@@ -5,17 +5,13 @@
 //   node scripts/wasm-snip.mjs in.wasm out.wasm
 //
 // The module must still carry its `name` section (run wasm-bindgen without
-// --remove-name-section; wasm-opt --strip-debug removes it afterwards). Two kinds of snips:
-//
-// 1. Rust's panic machinery (`core::panicking::*`, `rust_begin_unwind`, `unwrap_failed`, slice
-//    index failures, ...) becomes `unreachable`. The crate is built with panic = "abort", where a
-//    panic already ends in `unreachable` after formatting a message nobody can read; snipping keeps
-//    that behaviour and drops the formatting code. The engine and the binding never panic (the
-//    binding validates every input before the engine sees it), so this code is dead in practice.
-// 2. `<f64 as Display>::fmt` becomes `Ok(())` writing nothing. The engine formats one f64, the
-//    multiplier in `BackoffPolicy::validate`'s error message; the binding checks the multiplier
-//    itself (same rule, its own message) before the engine can, so that message is never built.
-//    Float formatting (Grisu + Dragon4 + bignums) is ~17 KB of the module.
+// --remove-name-section; wasm-opt --strip-debug removes it afterwards). What it snips: Rust's
+// panic machinery (`core::panicking::*`, `rust_begin_unwind`, `unwrap_failed`, slice index
+// failures, ...) becomes `unreachable`. The crate is built with panic = "abort", where a panic
+// already ends in `unreachable` after formatting a message nobody can read; snipping keeps that
+// behaviour and drops the formatting code. The engine and the binding never panic (the binding
+// validates every input before the engine sees it), so this code is dead in practice.
+// (The engine builds its error messages without `core::fmt`, so no formatting is snipped.)
 //
 // Prints what it snipped; exits non-zero if a required function is missing (a toolchain change
 // would otherwise silently undo the saving).
@@ -33,8 +29,7 @@ const SNIP_TRAP = [
   /::raw_vec::(capacity_overflow|handle_error)$/,
   /::alloc::handle_alloc_error/,
 ]
-const SNIP_OK = [/^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$/]
-const REQUIRED = [SNIP_OK[0], /core(\[[0-9a-f]+\])?::panicking::panic_fmt$/]
+const REQUIRED = [/core(\[[0-9a-f]+\])?::panicking::panic_fmt$/]
 
 const [input, output] = process.argv.slice(2)
 if (!input || !output) {
@@ -114,32 +109,6 @@ if (imp) {
     } else throw new Error(`unknown import kind ${kind}`)
   }
 }
-const types = []
-{
-  const s = section(1)
-  let [n, i] = leb(buf, s.start)
-  for (; n > 0; n--) {
-    if (buf[i++] !== 0x60) throw new Error('unsupported type form')
-    let np
-    ;[np, i] = leb(buf, i)
-    i += np
-    let nr
-    ;[nr, i] = leb(buf, i)
-    types.push([...buf.subarray(i, i + nr)])
-    i += nr
-  }
-}
-const fnTypes = []
-{
-  const s = section(3)
-  let [n, i] = leb(buf, s.start)
-  for (; n > 0; n--) {
-    let t
-    ;[t, i] = leb(buf, i)
-    fnTypes.push(t)
-  }
-}
-
 // Function names.
 const names = new Map()
 {
@@ -177,19 +146,10 @@ for (let k = 0; k < count; k++) {
   const idx = importedFns + k
   const name = names.get(idx) ?? ''
   let body = null
-  const ok = SNIP_OK.find((re) => re.test(name))
-  const trap = !ok && SNIP_TRAP.find((re) => re.test(name))
-  if (ok || trap) {
-    const results = types[fnTypes[k]]
-    if (ok && results.length === 1 && results[0] === 0x7f) {
-      body = Buffer.from([0x00, 0x41, 0x00, 0x0b]) // no locals; i32.const 0 (Ok); end
-    } else if (ok) {
-      throw new Error(`${name}: unexpected result type ${results}`)
-    } else {
-      body = Buffer.from([0x00, 0x00, 0x0b]) // no locals; unreachable; end
-    }
+  if (SNIP_TRAP.find((re) => re.test(name))) {
+    body = Buffer.from([0x00, 0x00, 0x0b]) // no locals; unreachable; end
     for (const re of REQUIRED) if (re.test(name)) matched.add(re)
-    snipped.push(`${ok ? 'ok  ' : 'trap'} ${size - body.length} B  ${name}`)
+    snipped.push(`trap ${size - body.length} B  ${name}`)
   }
   bodies.push(body ? Buffer.concat([encLeb(body.length), body]) : buf.subarray(i, p + size))
   i = p + size

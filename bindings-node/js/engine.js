@@ -336,7 +336,20 @@ module.exports = function createEngine (native) {
     }
   }
 
+  /**
+   * A default seed: 53 random bits (a safe integer, so a retry state stays JSON-serialisable)
+   * from the module's `getrandom` (WASM: `crypto.getRandomValues`) when it has one, else from
+   * the platform's `crypto.getRandomValues`; `Math.random` only where neither exists.
+   */
   function randomSeed () {
+    if (typeof native.randomSeed === 'function') {
+      return Number(BigInt.asUintN(53, BigInt(native.randomSeed())))
+    }
+    const c = globalThis.crypto
+    if (c && typeof c.getRandomValues === 'function') {
+      const w = c.getRandomValues(new Uint32Array(2))
+      return (w[0] & 0x1fffff) * 2 ** 32 + w[1]
+    }
     return Math.floor(Math.random() * 2 ** 32) * 2 ** 21 + Math.floor(Math.random() * 2 ** 21)
   }
 

@@ -25,7 +25,6 @@ use pacekeeper::{
     Limiter, LimiterConfig, Outcome, ParseOptions, Plan, PlanRequest, Reading, ResetMode,
     RetryBudget, RetryReason, RetryState, Verdict,
 };
-use std::fmt::Write as _;
 use wasm_bindgen::prelude::*;
 
 // A small, fast allocator (dlmalloc, the default, is ~7 KB larger).
@@ -71,7 +70,7 @@ fn ms(v: f64, what: &str) -> JsResult<u64> {
     } else {
         Err(coded(
             ErrorCode::InvalidNumber,
-            &format!("{what} must be a safe integer >= 0"),
+            &[what, " must be a safe integer >= 0"].concat(),
         ))
     }
 }
@@ -81,7 +80,7 @@ fn u32_of(v: f64, what: &str) -> JsResult<u32> {
     u32::try_from(ms(v, what)?).map_err(|_| {
         coded(
             ErrorCode::InvalidNumber,
-            &format!("{what} must be at most 4294967295"),
+            &[what, " must be at most 4294967295"].concat(),
         )
     })
 }
@@ -184,6 +183,30 @@ fn next_str<'a>(it: &mut impl Iterator<Item = std::borrow::Cow<'a, str>>) -> JsR
 
 // --- JSON output (small, no serde) ------------------------------------------------------------
 
+/// Appends `n` in decimal (no `core::fmt`: it would add ~20 KB to the module).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+/// `text` followed by `n` in decimal.
+fn with_u64(text: &str, n: u64) -> String {
+    let mut s = String::from(text);
+    push_u64(&mut s, n);
+    s
+}
+
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -191,7 +214,10 @@ fn json_str(out: &mut String, s: &str) {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize >> 4) & 15]));
+                out.push(char::from(HEX[c as usize & 15]));
             }
             c => out.push(c),
         }
@@ -208,9 +234,7 @@ fn json_opt_str(out: &mut String, s: Option<&str>) {
 
 fn json_opt_u64(out: &mut String, v: Option<u64>) {
     match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
+        Some(v) => push_u64(out, v),
         None => out.push_str("null"),
     }
 }
@@ -234,7 +258,9 @@ fn lists_json(r: &Reading) -> String {
         }
         o.push_str("{\"name\":");
         json_str(&mut o, &p.name);
-        let _ = write!(o, ",\"quota\":{},\"quota_unit\":", p.quota);
+        o.push_str(",\"quota\":");
+        push_u64(&mut o, p.quota);
+        o.push_str(",\"quota_unit\":");
         json_str(&mut o, &p.quota_unit);
         o.push_str(",\"window_s\":");
         json_opt_u64(&mut o, p.window_s);
@@ -249,7 +275,9 @@ fn lists_json(r: &Reading) -> String {
         }
         o.push_str("{\"name\":");
         json_str(&mut o, &s.name);
-        let _ = write!(o, ",\"remaining\":{},\"reset_s\":", s.remaining);
+        o.push_str(",\"remaining\":");
+        push_u64(&mut o, s.remaining);
+        o.push_str(",\"reset_s\":");
         json_opt_u64(&mut o, s.reset_s);
         o.push_str(",\"partition_key\":");
         json_opt_str(&mut o, s.partition_key.as_deref());
@@ -339,7 +367,7 @@ fn parse_joined(
     let status = u16::try_from(status).map_err(|_| {
         coded(
             ErrorCode::InvalidStatus,
-            &format!("status must be 100..=599, got {status}"),
+            &with_u64("status must be 100..=599, got ", u64::from(status)),
         )
     })?;
     // `name\nvalue\nname\nvalue...`, as the napi addon takes them (the API layer replaces line
@@ -359,7 +387,7 @@ fn parse_joined(
         _ => {
             return Err(coded(
                 ErrorCode::InvalidOption,
-                &format!("unknown reset mode {mode}"),
+                &with_u64("unknown reset mode ", u64::from(mode)),
             ))
         }
     };
@@ -791,14 +819,6 @@ impl WasmBackoff {
         let mut n = Rd { v: p, i: 0 };
         let base_ms = n.ms("base_ms")?;
         let multiplier = n.next()?;
-        // The engine's own rule, checked here so that its message (which would format the
-        // float) is never built: `scripts/wasm-snip.mjs` removes float formatting.
-        if !(multiplier.is_finite() && (1.0..=1000.0).contains(&multiplier)) {
-            return Err(coded(
-                ErrorCode::InvalidPolicy,
-                "multiplier must be finite and 1..=1000",
-            ));
-        }
         let cap_ms = n.ms("cap_ms")?;
         let j = n.next()?;
         let jitter = *JITTERS

@@ -7,6 +7,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Reading;
+use crate::msg::msg;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -80,32 +81,41 @@ impl BackoffPolicy {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::new(ErrorCode::InvalidPolicy, m));
         if !self.multiplier.is_finite() || self.multiplier < 1.0 || self.multiplier > 1000.0 {
-            return bad(format!(
-                "multiplier must be finite and 1..=1000, got {}",
+            return bad(msg!(
+                "multiplier must be finite and 1..=1000, got ",
                 self.multiplier
             ));
         }
         if self.base_ms == 0 || self.base_ms > MAX_DELAY_MS {
-            return bad(format!(
-                "base_ms must be 1..={MAX_DELAY_MS}, got {}",
+            return bad(msg!(
+                "base_ms must be 1..=",
+                MAX_DELAY_MS,
+                ", got ",
                 self.base_ms
             ));
         }
         if self.cap_ms < self.base_ms || self.cap_ms > MAX_DELAY_MS {
-            return bad(format!(
-                "cap_ms must be base_ms..={MAX_DELAY_MS}, got {} (base_ms {})",
-                self.cap_ms, self.base_ms
+            return bad(msg!(
+                "cap_ms must be base_ms..=",
+                MAX_DELAY_MS,
+                ", got ",
+                self.cap_ms,
+                " (base_ms ",
+                self.base_ms,
+                ")"
             ));
         }
         if self.max_attempts == 0 || self.max_attempts > MAX_ATTEMPTS {
-            return bad(format!(
-                "max_attempts must be 1..={MAX_ATTEMPTS}, got {}",
+            return bad(msg!(
+                "max_attempts must be 1..=",
+                MAX_ATTEMPTS,
+                ", got ",
                 self.max_attempts
             ));
         }
         if let Some(d) = self.deadline_ms {
             if d == 0 || d > MAX_DELAY_MS {
-                return bad(format!("deadline_ms must be 1..={MAX_DELAY_MS}, got {d}"));
+                return bad(msg!("deadline_ms must be 1..=", MAX_DELAY_MS, ", got ", d));
             }
         }
         if let Some(s) = self
@@ -115,18 +125,20 @@ impl BackoffPolicy {
         {
             return Err(Error::new(
                 ErrorCode::InvalidStatus,
-                format!("retry_statuses must be 100..=599, got {s}"),
+                msg!("retry_statuses must be 100..=599, got ", *s),
             ));
         }
         if self.hint_spread_percent > 100 {
-            return bad(format!(
-                "hint_spread_percent must be 0..=100, got {}",
+            return bad(msg!(
+                "hint_spread_percent must be 0..=100, got ",
                 self.hint_spread_percent
             ));
         }
         if self.max_wait_ms == 0 || self.max_wait_ms > MAX_DELAY_MS {
-            return bad(format!(
-                "max_wait_ms must be 1..={MAX_DELAY_MS}, got {}",
+            return bad(msg!(
+                "max_wait_ms must be 1..=",
+                MAX_DELAY_MS,
+                ", got ",
                 self.max_wait_ms
             ));
         }
@@ -338,9 +350,11 @@ impl RetryBudget {
         if self.capacity == 0 || self.tokens > self.capacity {
             return Err(Error::new(
                 ErrorCode::InvalidPolicy,
-                format!(
-                    "retry budget needs capacity >= 1 and tokens <= capacity, got {}/{}",
-                    self.tokens, self.capacity
+                msg!(
+                    "retry budget needs capacity >= 1 and tokens <= capacity, got ",
+                    self.tokens,
+                    "/",
+                    self.capacity
                 ),
             ));
         }
@@ -406,7 +420,7 @@ impl Backoff {
                 if !(100..=599).contains(&reading.status) {
                     return Err(Error::new(
                         ErrorCode::InvalidStatus,
-                        format!("status must be 100..=599, got {}", reading.status),
+                        msg!("status must be 100..=599, got ", reading.status),
                     ));
                 }
                 if reading.status < 400 && !reading.throttled {

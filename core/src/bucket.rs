@@ -16,6 +16,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Reading;
+use crate::msg::msg;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -62,14 +63,16 @@ impl Limit {
         if self.amount == 0 || self.amount > MAX_AMOUNT {
             return Err(Error::new(
                 ErrorCode::InvalidLimit,
-                format!("amount must be 1..={MAX_AMOUNT}, got {}", self.amount),
+                msg!("amount must be 1..=", MAX_AMOUNT, ", got ", self.amount),
             ));
         }
         if self.period_ms == 0 || self.period_ms > MAX_PERIOD_MS {
             return Err(Error::new(
                 ErrorCode::InvalidLimit,
-                format!(
-                    "period_ms must be 1..={MAX_PERIOD_MS}, got {}",
+                msg!(
+                    "period_ms must be 1..=",
+                    MAX_PERIOD_MS,
+                    ", got ",
                     self.period_ms
                 ),
             ));
@@ -77,7 +80,7 @@ impl Limit {
         if self.burst == 0 || self.burst > MAX_AMOUNT {
             return Err(Error::new(
                 ErrorCode::InvalidLimit,
-                format!("burst must be 1..={MAX_AMOUNT}, got {}", self.burst),
+                msg!("burst must be 1..=", MAX_AMOUNT, ", got ", self.burst),
             ));
         }
         Ok(())
@@ -182,15 +185,21 @@ impl AdaptiveConfig {
             || self.min_milli_rps > self.max_milli_rps
             || self.max_milli_rps > 1_000_000_000
         {
-            return bad(format!(
-                "adaptive rates need 0 < min_milli_rps <= max_milli_rps <= 1e9, got {}..{}",
-                self.min_milli_rps, self.max_milli_rps
+            return bad(msg!(
+                "adaptive rates need 0 < min_milli_rps <= max_milli_rps <= 1e9, got ",
+                self.min_milli_rps,
+                "..",
+                self.max_milli_rps
             ));
         }
         if !(self.min_milli_rps..=self.max_milli_rps).contains(&self.initial_milli_rps) {
-            return bad(format!(
-                "initial_milli_rps {} is outside {}..={}",
-                self.initial_milli_rps, self.min_milli_rps, self.max_milli_rps
+            return bad(msg!(
+                "initial_milli_rps ",
+                self.initial_milli_rps,
+                " is outside ",
+                self.min_milli_rps,
+                "..=",
+                self.max_milli_rps
             ));
         }
         if self.decrease_percent == 0 || self.decrease_percent >= 100 || self.increase_percent > 100
@@ -232,7 +241,7 @@ impl LimiterConfig {
         if self.limits.len() > MAX_LIMITS {
             return Err(Error::new(
                 ErrorCode::TooManyLimits,
-                format!("at most {MAX_LIMITS} limits, got {}", self.limits.len()),
+                msg!("at most ", MAX_LIMITS, " limits, got ", self.limits.len()),
             ));
         }
         for l in &self.limits {
@@ -318,7 +327,7 @@ fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(Error::new(
             ErrorCode::InvalidKey,
-            format!("key must be 1..={MAX_KEY_LEN} bytes, got {}", key.len()),
+            msg!("key must be 1..=", MAX_KEY_LEN, " bytes, got ", key.len()),
         ));
     }
     Ok(())
@@ -328,7 +337,7 @@ fn check_cost(cost: u32) -> Result<()> {
     if cost == 0 || cost > MAX_COST {
         return Err(Error::new(
             ErrorCode::InvalidCost,
-            format!("cost must be 1..={MAX_COST}, got {cost}"),
+            msg!("cost must be 1..=", MAX_COST, ", got ", cost),
         ));
     }
     Ok(())
@@ -383,7 +392,7 @@ impl Limiter {
             {
                 return Err(Error::new(
                     ErrorCode::InvalidState,
-                    format!("key {k:?}: learnt limit is out of range"),
+                    msg!("key \"", k.as_str(), "\": learnt limit is out of range"),
                 ));
             }
         }

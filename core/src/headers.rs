@@ -26,6 +26,8 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::httpdate::parse_http_date;
+use crate::msg::msg;
+use crate::sf::{param, Bare, Member, Members};
 use serde::{Deserialize, Serialize};
 
 /// The default cap on any wait: 6 hours.
@@ -78,8 +80,10 @@ impl ParseOptions {
         if self.max_wait_ms == 0 || self.max_wait_ms > MAX_MAX_WAIT_MS {
             return Err(Error::new(
                 ErrorCode::InvalidOption,
-                format!(
-                    "max_wait_ms must be 1..={MAX_MAX_WAIT_MS}, got {}",
+                msg!(
+                    "max_wait_ms must be 1..=",
+                    MAX_MAX_WAIT_MS,
+                    ", got ",
                     self.max_wait_ms
                 ),
             ));
@@ -650,22 +654,22 @@ impl<'a> Acc<'a> {
         let policy_fields = core::mem::take(&mut self.policy_fields);
         if !policy_fields.is_empty() {
             let joined = policy_fields.join(", ");
-            match sfv::Parser::new(joined.as_str()).parse_list::<sfv::List>() {
-                Ok(list) => {
-                    for entry in list {
-                        match policy_member(&entry) {
+            match Members::list(joined.as_str()) {
+                Some(list) => {
+                    for (_, entry) in &list.0 {
+                        match policy_member(entry) {
                             Some(p) if self.reading.policies.len() < MAX_POLICIES => {
                                 self.reading.policies.push(p)
                             }
                             Some(_) => {}
                             None => {
-                                let text = member_text(&entry);
+                                let text = member_text(entry);
                                 self.reject("ratelimit-policy", &text, RejectReason::BadMember)
                             }
                         }
                     }
                 }
-                Err(_) => self.reject(
+                None => self.reject(
                     "ratelimit-policy",
                     &joined,
                     RejectReason::BadStructuredField,
@@ -677,9 +681,9 @@ impl<'a> Acc<'a> {
             return;
         }
         let joined = state_fields.join(", ");
-        if let Ok(list) = sfv::Parser::new(joined.as_str()).parse_list::<sfv::List>() {
-            for entry in list {
-                match state_member(&entry) {
+        if let Some(list) = Members::list(joined.as_str()) {
+            for (_, entry) in &list.0 {
+                match state_member(entry) {
                     Some(mut s) if self.reading.states.len() < MAX_POLICIES => {
                         if let Some(t) = s.reset_s {
                             let ms = self.cap(t.saturating_mul(1000));
@@ -689,7 +693,7 @@ impl<'a> Acc<'a> {
                     }
                     Some(_) => {}
                     None => {
-                        let text = member_text(&entry);
+                        let text = member_text(entry);
                         self.reject("ratelimit", &text, RejectReason::BadMember)
                     }
                 }
@@ -697,17 +701,12 @@ impl<'a> Acc<'a> {
             return;
         }
         // Draft-07: `RateLimit: limit=100, remaining=50, reset=5` (a dictionary).
-        if let Ok(dict) = sfv::Parser::new(joined.as_str()).parse_dictionary::<sfv::Dictionary>() {
+        if let Some(dict) = Members::dictionary(joined.as_str()) {
             let get = |k: &str| -> Option<u64> {
-                dict.iter()
-                    .find(|(key, _)| key.as_str() == k)
-                    .and_then(|(_, v)| match v {
-                        sfv::ListEntry::Item(i) => i
-                            .bare_item
-                            .as_integer()
-                            .and_then(|n| u64::try_from(i64::from(n)).ok()),
-                        sfv::ListEntry::InnerList(_) => None,
-                    })
+                match dict.get(k) {
+                    Some(Member::Item(Bare::Int(n), _)) => u64::try_from(*n).ok(),
+                    _ => None,
+                }
             };
             let (l, r, t) = (get("limit"), get("remaining"), get("reset"));
             if l.is_some() || r.is_some() || t.is_some() {
@@ -830,38 +829,37 @@ fn most_restrictive(states: &[PolicyState], policies: &[Policy]) -> Option<IetfP
     ))
 }
 
-fn member_name(item: &sfv::Item) -> Option<String> {
-    item.bare_item
-        .as_string()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|| item.bare_item.as_token().map(|t| t.as_str().to_owned()))
-}
-
-fn param_uint(params: &sfv::Parameters, key: &str) -> core::result::Result<Option<u64>, ()> {
-    match params.iter().find(|(k, _)| k.as_str() == key) {
-        None => Ok(None),
-        Some((_, v)) => match v.as_integer() {
-            Some(n) => u64::try_from(i64::from(n)).map(Some).map_err(|_| ()),
-            None => Err(()),
-        },
+fn member_name(bare: &Bare) -> Option<String> {
+    match bare {
+        Bare::Str(s) | Bare::Token(s) => Some(s.clone()),
+        _ => None,
     }
 }
 
-fn param_pk(params: &sfv::Parameters) -> core::result::Result<Option<String>, ()> {
-    match params.iter().find(|(k, _)| k.as_str() == "pk") {
+fn param_uint(params: &[(&str, Bare)], key: &str) -> core::result::Result<Option<u64>, ()> {
+    match param(params, key) {
         None => Ok(None),
-        Some((_, v)) => v.as_byte_sequence().map(|b| Some(hex(b))).ok_or(()),
+        Some(Bare::Int(n)) => u64::try_from(*n).map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
     }
 }
 
-fn policy_member(entry: &sfv::ListEntry) -> Option<Policy> {
-    let sfv::ListEntry::Item(item) = entry else {
+fn param_pk(params: &[(&str, Bare)]) -> core::result::Result<Option<String>, ()> {
+    match param(params, "pk") {
+        None => Ok(None),
+        Some(Bare::Bytes(b)) => Ok(Some(hex(b))),
+        Some(_) => Err(()),
+    }
+}
+
+fn policy_member(entry: &Member<'_>) -> Option<Policy> {
+    let Member::Item(bare, params) = entry else {
         return None;
     };
     // Draft-07 and older: `RateLimit-Policy: 100;w=60` — an unnamed integer quota.
-    if let Some(q) = item.bare_item.as_integer() {
-        let quota = u64::try_from(i64::from(q)).ok()?;
-        let window_s = param_uint(&item.params, "w").ok()?;
+    if let Bare::Int(q) = bare {
+        let quota = u64::try_from(*q).ok()?;
+        let window_s = param_uint(params, "w").ok()?;
         return Some(Policy {
             name: String::new(),
             quota,
@@ -870,14 +868,15 @@ fn policy_member(entry: &sfv::ListEntry) -> Option<Policy> {
             partition_key: None,
         });
     }
-    let name = member_name(item)?;
-    let quota = param_uint(&item.params, "q").ok()??;
-    let window_s = param_uint(&item.params, "w").ok()?;
-    let quota_unit = match item.params.iter().find(|(k, _)| k.as_str() == "qu") {
+    let name = member_name(bare)?;
+    let quota = param_uint(params, "q").ok()??;
+    let window_s = param_uint(params, "w").ok()?;
+    let quota_unit = match param(params, "qu") {
         None => "requests".to_owned(),
-        Some((_, v)) => v.as_string().map(|s| s.as_str().to_owned())?,
+        Some(Bare::Str(s)) => s.clone(),
+        Some(_) => return None,
     };
-    let partition_key = param_pk(&item.params).ok()?;
+    let partition_key = param_pk(params).ok()?;
     Some(Policy {
         name,
         quota,
@@ -887,14 +886,14 @@ fn policy_member(entry: &sfv::ListEntry) -> Option<Policy> {
     })
 }
 
-fn state_member(entry: &sfv::ListEntry) -> Option<PolicyState> {
-    let sfv::ListEntry::Item(item) = entry else {
+fn state_member(entry: &Member<'_>) -> Option<PolicyState> {
+    let Member::Item(bare, params) = entry else {
         return None;
     };
-    let name = member_name(item)?;
-    let remaining = param_uint(&item.params, "r").ok()??;
-    let reset_s = param_uint(&item.params, "t").ok()?;
-    let partition_key = param_pk(&item.params).ok()?;
+    let name = member_name(bare)?;
+    let remaining = param_uint(params, "r").ok()??;
+    let reset_s = param_uint(params, "t").ok()?;
+    let partition_key = param_pk(params).ok()?;
     Some(PolicyState {
         name,
         remaining,
@@ -903,10 +902,10 @@ fn state_member(entry: &sfv::ListEntry) -> Option<PolicyState> {
     })
 }
 
-fn member_text(entry: &sfv::ListEntry) -> String {
+fn member_text(entry: &Member<'_>) -> String {
     match entry {
-        sfv::ListEntry::Item(i) => member_name(i).unwrap_or_else(|| "<member>".to_owned()),
-        sfv::ListEntry::InnerList(_) => "<inner list>".to_owned(),
+        Member::Item(bare, _) => member_name(bare).unwrap_or_else(|| "<member>".to_owned()),
+        Member::InnerList => "<inner list>".to_owned(),
     }
 }
 
@@ -965,7 +964,7 @@ pub fn parse<N: AsRef<str>, V: AsRef<str>>(
     if !(100..=599).contains(&status) {
         return Err(Error::new(
             ErrorCode::InvalidStatus,
-            format!("status must be 100..=599, got {status}"),
+            msg!("status must be 100..=599, got ", status),
         ));
     }
     opts.validate()?;

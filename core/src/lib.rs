@@ -37,7 +37,9 @@ pub mod bucket;
 pub mod error;
 pub mod headers;
 pub mod httpdate;
+mod msg;
 pub mod plan;
+mod sf;
 
 pub use backoff::{
     Backoff, BackoffPolicy, Decision, GiveUpReason, Jitter, Outcome, RetryBudget, RetryReason,

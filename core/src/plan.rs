@@ -6,6 +6,7 @@
 
 use crate::bucket::{Limit, Limiter, LimiterConfig, Verdict};
 use crate::error::{Error, ErrorCode, Result};
+use crate::msg::msg;
 use serde::{Deserialize, Serialize};
 
 /// The most batches one plan may hold.
@@ -117,9 +118,7 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
         None => {
             let n = req.records.div_ceil(per);
             if n > MAX_BATCHES {
-                return Err(bad(format!(
-                    "{n} batches exceed the limit of {MAX_BATCHES}"
-                )));
+                return Err(bad(msg!(n, " batches exceed the limit of ", MAX_BATCHES)));
             }
             Ok((0..n)
                 .map(|i| Batch {
@@ -140,9 +139,15 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
             for (i, &sz) in sizes.iter().enumerate() {
                 let i = i as u64;
                 if req.overhead_bytes.saturating_add(sz) > max_bytes {
-                    return Err(bad(format!(
-                        "record {i} ({sz} bytes, with {} overhead) exceeds max_batch_bytes {max_bytes}",
-                        req.overhead_bytes
+                    return Err(bad(msg!(
+                        "record ",
+                        i,
+                        " (",
+                        sz,
+                        " bytes, with ",
+                        req.overhead_bytes,
+                        " overhead) exceeds max_batch_bytes ",
+                        max_bytes
                     )));
                 }
                 if count == per || (count > 0 && bytes.saturating_add(sz) > max_bytes) {
@@ -196,7 +201,12 @@ fn schedule(req: &PlanRequest, batches: &mut [Batch], start: u64, not_before: u6
             Verdict::Never { cost, capacity } => {
                 return Err(Error::new(
                     ErrorCode::InvalidCost,
-                    format!("cost_per_batch {cost} exceeds the smallest burst {capacity}"),
+                    msg!(
+                        "cost_per_batch ",
+                        cost,
+                        " exceeds the smallest burst ",
+                        capacity
+                    ),
                 ))
             }
         };
@@ -240,22 +250,40 @@ pub fn replan(
     outcomes: &[BatchOutcome],
     now: u64,
 ) -> Result<Plan> {
-    let mut done = std::collections::BTreeSet::new();
+    // Every plan lists its batches in strictly increasing index order (replanning keeps the
+    // order), so an outcome finds its batch by binary search; a previous plan out of order (or
+    // with a repeated index) was not made by `plan`/`replan` and is refused.
+    if previous
+        .batches
+        .windows(2)
+        .any(|w| w[0].index >= w[1].index)
+    {
+        return Err(Error::new(
+            ErrorCode::InvalidState,
+            "the previous plan's batches are not in strictly increasing index order",
+        ));
+    }
+    let mut done = vec![false; previous.batches.len()];
     let mut not_before = now;
-    let known: std::collections::BTreeSet<u64> = previous.batches.iter().map(|b| b.index).collect();
     for o in outcomes {
-        if !known.contains(&o.index()) {
+        let Ok(pos) = previous
+            .batches
+            .binary_search_by_key(&o.index(), |b| b.index)
+        else {
             return Err(Error::new(
                 ErrorCode::InvalidState,
-                format!(
-                    "outcome for batch {} which is not in the previous plan",
-                    o.index()
+                msg!(
+                    "outcome for batch ",
+                    o.index(),
+                    " which is not in the previous plan"
                 ),
             ));
-        }
+        };
         match *o {
-            BatchOutcome::Done { index } => {
-                done.insert(index);
+            BatchOutcome::Done { .. } => {
+                if let Some(d) = done.get_mut(pos) {
+                    *d = true;
+                }
             }
             BatchOutcome::Throttled { retry_at, .. } => not_before = not_before.max(retry_at),
             BatchOutcome::Failed { .. } => {}
@@ -264,8 +292,9 @@ pub fn replan(
     let mut rest: Vec<Batch> = previous
         .batches
         .iter()
-        .filter(|b| !done.contains(&b.index))
-        .copied()
+        .zip(&done)
+        .filter(|(_, &d)| !d)
+        .map(|(b, _)| *b)
         .collect();
     schedule(req, &mut rest, now, not_before)
 }
@@ -315,6 +344,19 @@ mod tests {
         assert_eq!(idx, vec![1, 3]);
         assert_eq!(p2.batches[0].send_at, 30_000);
         assert_eq!(p2.batches[1].send_at, 30_200);
+    }
+
+    #[test]
+    fn replan_refuses_a_plan_out_of_order() {
+        let r = req(2_000);
+        let mut p = plan(&r, 0).unwrap_or_else(|e| unreachable!("{e}"));
+        p.batches.swap(0, 1);
+        let e = replan(&r, &p, &[], 0).err().map(|e| e.code);
+        assert_eq!(e, Some(ErrorCode::InvalidState));
+        p.batches.swap(0, 1);
+        p.batches[1].index = 0;
+        let e = replan(&r, &p, &[], 0).err().map(|e| e.code);
+        assert_eq!(e, Some(ErrorCode::InvalidState));
     }
 
     #[test]

@@ -106,6 +106,21 @@ test('Backoff, retry state and budget: plain mutable objects; seeds as numbers o
   assert.ok(Number.isSafeInteger(s.seed))
 })
 
+test('default seeds come from a cryptographic source, not Math.random', () => {
+  const real = Math.random
+  Math.random = () => 0.5
+  try {
+    const seeds = new Set(Array.from({ length: 20 }, () => pk.newRetryState(NOW).seed))
+    assert.ok(seeds.size >= 19, `20 default seeds gave only ${seeds.size} distinct values`)
+    for (const seed of seeds) assert.ok(Number.isSafeInteger(seed) && seed >= 0, String(seed))
+  } finally {
+    Math.random = real
+  }
+  // A default-seeded state survives JSON (a safe-integer seed, never a bigint).
+  const s = pk.newRetryState(NOW)
+  assert.deepEqual(JSON.parse(JSON.stringify(s)), s)
+})
+
 test('plan and replan: camelCase plans with send times', () => {
   const req = { records: 1500, maxBatchRecords: 500, limits: [{ amount: 1, periodMs: 1000 }] }
   const p = pk.plan(req, NOW)
