@@ -75,7 +75,7 @@ test-jmeter: $(ABI_WASM) $(JMETER_HOME_STAMP)
 
 TEST_TARGETS += test-jmeter
 
-# Per-call cost of the module under Chicory (interpreter and compiler); figures in BENCHMARKS-jmeter.md.
+# Per-call cost of the module under Chicory (interpreter and compiler); figures in BENCHMARKS.md.
 .PHONY: bench-jmeter
 bench-jmeter: $(ABI_WASM) $(JMETER_HOME_STAMP)
 	java -cp '$(JMETER_HOME)/lib/*:$(JMETER_HOME)/lib/ext/*' groovy.ui.GroovyMain \

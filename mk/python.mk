@@ -1,4 +1,4 @@
-# bindings-python: the examples in examples/python and the benchmarks (see BENCHMARKS-python.md).
+# bindings-python: the examples in examples/python and the benchmarks (see BENCHMARKS.md).
 #
 #   make test-python-examples   bulk contact sync (real Genesys SDK) and the messaging sender
 #   make bench-python           per-decision cost beside pyrate-limiter and limits (not in `make test`)

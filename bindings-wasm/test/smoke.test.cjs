@@ -12,7 +12,7 @@ const { execFileSync } = require('node:child_process')
 const pkgRoot = path.resolve(__dirname, '..')
 const root = path.resolve(pkgRoot, '..')
 const pkgDirs = ['pkg-node', 'pkg-web', 'pkg-bundler']
-// The budget of the optimized module; BENCHMARKS-wasm.md records the size and why it is what it is.
+// The budget of the optimized module; BENCHMARKS.md (WASM section) records the size and why it is what it is.
 const MAX_WASM_BYTES = Number(fs.readFileSync(path.join(pkgRoot, 'wasm-size-budget'), 'utf8').trim())
 
 function cargoVersion () {
