@@ -1,6 +1,7 @@
 'use strict'
-// The Genesys Node SDK adapter against the real SDK, at 12.0.0 (superagent, callApi) and at the
-// newest version the registry serves (axios, setHttpClient), both pointed at the loopback server.
+// The Genesys Node SDK adapter against the real SDK, at 12.0.0 (superagent, callApi), at 200.0.0
+// (axios, body-only rejections, no setHttpClient) and at the newest version the registry serves
+// (axios, setHttpClient), all pointed at the loopback server.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const net = require('node:net')
@@ -11,6 +12,7 @@ const serverUrl = path.resolve(__dirname, '..', '..', 'tests', 'server', 'server
 const startServer = async (opts) => (await import(serverUrl)).startServer(opts)
 
 const sdk12 = require('genesys-sdk-12')
+const sdk200 = require('genesys-sdk-200')
 const sdkLatest = require('genesys-sdk-latest')
 const latestVersion = require('genesys-sdk-latest/package.json').version
 
@@ -165,6 +167,43 @@ test(`SDK ${latestVersion} through callApi (the 137..210 path): body-only reject
       assert.equal(s.contacts.list137.unique, 16)
       assert.equal(s.contacts.list137.duplicates, 0)
       h.uninstall()
+    } finally { await srv.close() }
+  }
+})
+
+test('SDK 200.0.0 (axios, before setHttpClient): auto-installs through callApi; body-only rejections still honoured', async () => {
+  assert.equal(require('genesys-sdk-200/package.json').version, '200.0.0')
+  for (const profile of ['genesys', 'genesys-body-only']) {
+    const srv = await startServer({ profile, burst: 2, ratePerSec: 10 })
+    try {
+      const make = (token) => {
+        const c = new sdk200.ApiClientClass()
+        c.config.basePath = srv.url
+        c.setAccessToken(token)
+        return c
+      }
+      const s = await threeTenants(srv, (token) => {
+        const c = make(token)
+        const h = pk.installGenesys(c, { backoff: { maxAttempts: 20 } })
+        assert.equal(h.mode, 'call-api', 'no setHttpClient before 211: callApi is wrapped')
+        return new sdk200.OutboundApi(c)
+      }, 'list200')
+      for (const t of ['a', 'b', 'c']) assert.equal(s.perToken[`tok-${t}`].earlyRetries, 0)
+      // Without the adapter a 429 rejects with the body alone, no headers (run last: its burst would
+      // count as early retries in the totals checked above).
+      const rawApi = new sdk200.OutboundApi(make('tok-raw'))
+      const rawErrors = []
+      await Promise.all(Array.from({ length: 4 }, () => rawApi.postOutboundContactlistContacts('raw', contacts('r', 1)).catch((e) => rawErrors.push(e))))
+      assert.ok(rawErrors.length > 0, `${profile}: the raw SDK was throttled`)
+      assert.ok(rawErrors.every((e) => e.status === 429 && e.headers === undefined), 'body-only rejections')
+      // Errors that are not rate limits keep the shape integration code already handles.
+      const c = make('tok-z')
+      pk.installGenesys(c)
+      await assert.rejects(new sdk200.OutboundApi(c).postOutboundContactlistContacts('l', 'not-an-array'), (e) => {
+        assert.equal(e.status, 400)
+        assert.equal(e.code, 'bad.request')
+        return true
+      })
     } finally { await srv.close() }
   }
 })
