@@ -183,22 +183,8 @@ fn next_str<'a>(it: &mut impl Iterator<Item = std::borrow::Cow<'a, str>>) -> JsR
 
 // --- JSON output (small, no serde) ------------------------------------------------------------
 
-/// Appends `n` in decimal (no `core::fmt`: it would add ~20 KB to the module).
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
-}
+/// Decimal numbers without `core::fmt` (it would add ~20 KB to the module).
+use pacekeeper::msg::push_u64;
 
 /// `text` followed by `n` in decimal.
 fn with_u64(text: &str, n: u64) -> String {

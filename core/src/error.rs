@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// A rate limit is malformed: zero amount or period, zero capacity, or out of range.
     InvalidLimit,
-    /// More limits than a limiter can hold ([`crate::MAX_LIMITS`]).
+    /// More limits than a limiter can hold ([`crate::bucket::MAX_LIMITS`]).
     TooManyLimits,
     /// A cost of zero or above the supported range.
     InvalidCost,

@@ -11,7 +11,7 @@
 //!   from readings, an adaptive rate and an in-flight cap.
 //! - [`backoff`]: jittered backoff with the server's word as a floor, escalation of short hints,
 //!   a shared retry budget, and give-up as a decision with a reason.
-//! - [`plan`]: bulk batching plans with send times, and replanning.
+//! - [`plan`](mod@plan): bulk batching plans with send times, and replanning.
 //!
 //! ```
 //! use pacekeeper::{parse, ParseOptions, Limiter, LimiterConfig, Limit, Verdict};
@@ -37,7 +37,8 @@ pub mod bucket;
 pub mod error;
 pub mod headers;
 pub mod httpdate;
-mod msg;
+#[doc(hidden)]
+pub mod msg;
 pub mod plan;
 mod sf;
 

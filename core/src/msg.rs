@@ -3,7 +3,9 @@
 //! The engine's only text output is the message of an invalid-input error. Building those with
 //! `format!` links the whole formatting machinery (integer and float formatting, `Debug` escapes
 //! with their Unicode tables) into every binary, which is about a fifth of the WebAssembly module.
-//! [`msg!`] concatenates string pieces and decimal numbers directly instead.
+//! `msg!` concatenates string pieces and decimal numbers directly instead. Not part of the
+//! engine's API: public (and hidden) only so that the WebAssembly binding can write its own
+//! numbers the same way.
 
 /// A piece of a message.
 pub(crate) trait Piece {
@@ -24,7 +26,7 @@ impl Piece for String {
 }
 
 /// Appends `n` in decimal.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+pub fn push_u64(out: &mut String, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
