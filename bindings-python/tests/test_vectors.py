@@ -1,126 +1,12 @@
 """The shared vectors (tests/vectors/*.json) through the package's public API, compared with
-``expect`` exactly. Mirrors core/tests/vectors.rs."""
+``expect`` exactly (the runner is vector_runner.py)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-import pacekeeper
-from pacekeeper import Backoff, Limiter, PacekeeperError, RetryBudget, RetryState
-
-VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
-
-
-def cases(kind: str) -> list[dict[str, Any]]:
-    return json.loads((VECTORS / f"{kind}.json").read_text(encoding="utf-8"))["cases"]
-
-
-def out(fn: Any) -> Any:
-    try:
-        r = fn()
-    except PacekeeperError as e:
-        return {"error": e.code}
-    return r.to_dict() if hasattr(r, "to_dict") else r
-
-
-def parse(r: dict[str, Any], now: int, options: dict[str, Any] | None = None) -> pacekeeper.Reading:
-    return pacekeeper.parse_headers(
-        r["status"], [tuple(p) for p in r.get("headers", [])], r.get("body"), now=now, **(options or {})
-    )
-
-
-def run_headers(c: dict[str, Any]) -> Any:
-    return out(lambda: parse(c, c["now"], c.get("options")))
-
-
-def run_bucket(c: dict[str, Any]) -> Any:
-    config = c["config"]
-    kwargs = {k: v for k, v in config.items() if k != "limits"}
-    try:
-        limiter = Limiter(config.get("limits", []), **kwargs)
-    except PacekeeperError as e:
-        return {"error": e.code}
-    results = []
-    for step in c["steps"]:
-        key, now, cost = step.get("key", ""), step.get("now", 0), step.get("cost", 1)
-        op = step["op"]
-        if op == "check":
-            r = out(lambda: limiter.check(key, cost, now=now))
-        elif op == "peek":
-            r = out(lambda: limiter.peek(key, cost, now=now))
-        elif op == "reserve":
-            r = out(lambda: limiter.reserve(key, cost, now=now))
-        elif op == "observe":
-            r = out(lambda: limiter.observe(key, parse(step["response"], now), now=now))
-        elif op == "block_until":
-            r = out(lambda: limiter.block_until(key, step.get("until", 0)))
-        elif op == "acquire":
-            r = out(lambda: limiter.acquire(key))
-        elif op == "release":
-            r = out(lambda: limiter.release(key))
-        elif op == "prune":
-            r = limiter.prune(now=now)
-        elif op == "restore":
-            # Round-trip the whole state through JSON, as a process restart would.
-            limiter = Limiter.from_dict(json.loads(json.dumps(limiter.to_dict())))
-            r = len(limiter)
-        else:
-            raise AssertionError(f"unknown op {op}")
-        results.append(r)
-    return results
-
-
-def run_backoff(c: dict[str, Any]) -> Any:
-    try:
-        backoff = Backoff(**c["policy"])
-    except PacekeeperError as e:
-        return {"error": e.code}
-    seed = c.get("seed", 0)
-    result: dict[str, Any] = {}
-    if "schedule" in c:
-        result["schedule"] = backoff.schedule(seed, c["schedule"])
-    budget = RetryBudget(**c["budget"]) if "budget" in c else None
-    state = RetryState(started_at=c.get("started_at", 0), seed=seed)
-    decisions = []
-    for step in c.get("steps", []):
-        now = step.get("now", 0)
-        response = step.get("response")
-
-        def decide() -> Any:
-            reading = None if response is None else parse(response, now)
-            return backoff.decide(state, reading, now=now, budget=budget)
-
-        d = out(decide)
-        if budget is not None:
-            d["budget_tokens"] = budget.tokens
-        decisions.append(d)
-    result["decisions"] = decisions
-    return result
-
-
-def run_plan(c: dict[str, Any]) -> Any:
-    req, now = c["request"], c.get("now", 0)
-    try:
-        prev = pacekeeper.plan(req, now=now)
-    except PacekeeperError as e:
-        return [{"error": e.code}]
-    results: list[Any] = [prev.to_dict()]
-    for rp in c.get("replans", []):
-        try:
-            prev = pacekeeper.replan(req, prev, rp["outcomes"], now=rp.get("now", 0))
-            results.append(prev.to_dict())
-        except PacekeeperError as e:
-            results.append({"error": e.code})
-            break
-    return results
-
-
-RUNNERS = {"headers": run_headers, "bucket": run_bucket, "backoff": run_backoff, "plan": run_plan}
-ALL = [(kind, c) for kind in RUNNERS for c in cases(kind)]
+from vector_runner import ALL, RUNNERS
 
 
 def test_vector_count() -> None:
