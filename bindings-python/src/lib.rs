@@ -297,8 +297,10 @@ mod _native {
         m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// A default seed from the OS random source (`getrandom`); should the OS refuse, std's
+    /// randomly keyed hasher over the clock, which is still unpredictable across processes.
     fn random_u64() -> u64 {
-        RandomState::new().hash_one(clock_ms())
+        getrandom::u64().unwrap_or_else(|_| RandomState::new().hash_one(clock_ms()))
     }
 
     // ---------------------------------------------------------------- module functions
