@@ -156,7 +156,17 @@ fn the_wire_arguments_are_fixed_decimal_strings() {
     };
     assert_eq!(
         encode(&lock, Some(1_700_000_000_000_000)).unwrap(),
-        ["1", "l", "1700000000000000", "7", "0", "0", "0", "30000000", "0"]
+        [
+            "1",
+            "l",
+            "1700000000000000",
+            "7",
+            "0",
+            "0",
+            "0",
+            "30000000",
+            "0"
+        ]
     );
     assert_eq!(
         encode(&lock, Some(0)).unwrap_err().code.as_str(),
@@ -164,7 +174,10 @@ fn the_wire_arguments_are_fixed_decimal_strings() {
     );
     assert!(encode(&lock, Some((1 << 52) + 1)).is_err());
     let big = acquire(vec![lim(1 << 40, 1 << 9)]);
-    assert_eq!(encode(&big, None).unwrap_err().code.as_str(), "invalid_limit");
+    assert_eq!(
+        encode(&big, None).unwrap_err().code.as_str(),
+        "invalid_limit"
+    );
 }
 
 #[test]
@@ -307,7 +320,10 @@ fn fallback_degrades_to_a_share_keeps_the_lockout_and_probes_back() {
     );
     assert_eq!(f.route(t1 + 6), Route::Store);
 
-    for (policy, route) in [(StorePolicy::Deny, Route::Deny), (StorePolicy::Allow, Route::Allow)] {
+    for (policy, route) in [
+        (StorePolicy::Deny, Route::Deny),
+        (StorePolicy::Allow, Route::Allow),
+    ] {
         let mut f = Fallback::new(FallbackConfig {
             policy,
             probe_interval_us: 1_000,
@@ -327,7 +343,13 @@ fn fallback_degrades_to_a_share_keeps_the_lockout_and_probes_back() {
 
 #[test]
 fn from_rate_rounds_the_interval_up() {
-    assert_eq!(SharedLimit::from_rate(300, 60_000, 15).unwrap(), lim(200_000, 15));
-    assert_eq!(SharedLimit::from_rate(3, 1_000, 1).unwrap(), lim(333_334, 1));
+    assert_eq!(
+        SharedLimit::from_rate(300, 60_000, 15).unwrap(),
+        lim(200_000, 15)
+    );
+    assert_eq!(
+        SharedLimit::from_rate(3, 1_000, 1).unwrap(),
+        lim(333_334, 1)
+    );
     assert!(SharedLimit::from_rate(0, 1_000, 1).is_err());
 }

@@ -100,7 +100,10 @@ impl Fallback {
             ));
         }
         if config.peers > MAX_COUNT {
-            return Err(Error::new(ErrorCode::InvalidOption, "peers must be at most 2^20"));
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                "peers must be at most 2^20",
+            ));
         }
         Ok(Fallback {
             config,

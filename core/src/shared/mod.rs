@@ -84,7 +84,10 @@ impl SharedLimit {
     /// `amount` per `period_ms` with a burst: the interval rounded up (never faster than asked).
     pub fn from_rate(amount: u64, period_ms: u64, burst: u64) -> Result<SharedLimit> {
         if amount == 0 {
-            return Err(Error::new(ErrorCode::InvalidLimit, "amount must be at least 1"));
+            return Err(Error::new(
+                ErrorCode::InvalidLimit,
+                "amount must be at least 1",
+            ));
         }
         let us = period_ms.saturating_mul(1000);
         let limit = SharedLimit {
@@ -440,7 +443,9 @@ fn step_unchecked(state: &mut State, req: &Request, now: i64) -> Reply {
                 state.leases.retain(|_, e| *e as i64 > now);
                 lease = (state.get("seq") + 1) as u64;
                 state.set("seq".into(), lease as i64);
-                state.leases.insert(lease, (s + *lease_ttl_us as i64) as u64);
+                state
+                    .leases
+                    .insert(lease, (s + *lease_ttl_us as i64) as u64);
             }
             let ms = expire(state, &tat, lk, now, *idle_ttl_us as i64);
             reply(kind, s - now, lease, why, now, ms)
@@ -553,7 +558,15 @@ pub fn encode(req: &Request, now: Option<u64>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(9 + 2 * limits.len());
     out.push(WIRE_LAYOUT.to_owned());
     out.push(op.to_owned());
-    for v in [now.unwrap_or(0), idle, cost, a6, maxin, a8, limits.len() as u64] {
+    for v in [
+        now.unwrap_or(0),
+        idle,
+        cost,
+        a6,
+        maxin,
+        a8,
+        limits.len() as u64,
+    ] {
         push_num(&mut out, v);
     }
     for l in limits {

@@ -50,7 +50,13 @@ const fn compress(h: &mut [u32; 5], block: &[u8; 64]) {
 
 /// The SHA-1 digest of `data`.
 pub(crate) const fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
     let len = data.len();
     let mut block = [0u8; 64];
     let mut i = 0;
