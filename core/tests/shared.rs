@@ -2,6 +2,8 @@
 //! Redis by tests/redis), the codec, the fallback decision and properties of `step`.
 //! `PACEKEEPER_BLESS=1 cargo test --test shared` rewrites `expect`, only after every `assert` holds.
 
+#![allow(clippy::unwrap_used)]
+
 use pacekeeper::shared::{
     self, decode, encode, keys, reply_values, step, Fallback, FallbackConfig, Kind, MemoryStore,
     Reason, Request, Route, SharedLimit, State, StoreError, StoreErrorKind, StorePolicy,

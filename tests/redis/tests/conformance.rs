@@ -3,6 +3,9 @@
 //! when it ends, passes or panics. Without a `redis-server` binary the tests print SKIPPED, unless
 //! `CI=true`: then they fail.
 
+// A test fails by panicking; helpers here unwrap what the server must answer.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use pacekeeper::shared::{
     self, keys, step, Fallback, FallbackConfig, Kind, Reason, Reply, Request, Route, SharedLimit,
     State, StoreErrorKind, StorePolicy,

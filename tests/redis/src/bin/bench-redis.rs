@@ -84,4 +84,27 @@ fn main() {
     run(&mut store, "acquire, 3 limits (allow, writes)", &allow, n);
     run(&mut store, "acquire, 3 limits + lease", &leased, n);
     run(&mut store, "acquire, denied (reads only)", &deny, n);
+    // The same process with 4 connections (one per thread), as a pool would use them.
+    let threads = 4;
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (addr, req) = (server.addr, allow.clone());
+            std::thread::spawn(move || {
+                let mut s = RedisStore::new(addr, Duration::from_secs(1));
+                (0..n / threads)
+                    .filter(|i| s.call(&format!("bench-{}", i % 16), &req, None).is_ok())
+                    .count()
+            })
+        })
+        .collect();
+    let ok: usize = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    println!(
+        "{:<34} n={ok:>6}  {:>7.0} decisions/s",
+        "acquire, 3 limits, 4 connections",
+        ok as f64 / start.elapsed().as_secs_f64()
+    );
+    if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average during the run: {}", l.trim());
+    }
 }
