@@ -1,13 +1,19 @@
 # Shared budgets through Redis (issue 11): the core's Lua twin run against a real server.
 #
 #   make redis-server  Debian's redis-server, installed only when missing (apt-get)
-#   make test-redis    tests/redis against its own redis-server instances (127.0.0.1, free ports,
-#                      no persistence, stopped by pid); CI=true turns a missing server into a failure
+#   make test-redis    tests/redis (Rust) against its own redis-server instances (127.0.0.1, free
+#                      ports, no persistence, stopped by pid), then the Node and Python store shells
+#                      (bindings-node/js/store-redis.js, bindings-python/python/pacekeeper/store_redis.py)
+#                      with ioredis 6, node-redis 4 and 6, redis-py 8 sync and asyncio. Under CI=true a
+#                      missing redis-server is a failure, never a skip.
 #   make bench-redis   decisions through Redis on loopback from one process: p50 and decisions/s
 
 REDIS_SERVER ?= redis-server
+REDIS_VENV := $(TARGET_DIR)/redis-venv
+REDIS_VENV_STAMP := $(REDIS_VENV)/.pacekeeper-stamp
+REDIS_NODE_STAMP := tests/redis/node/node_modules/.pacekeeper-stamp
 
-.PHONY: redis-server test-redis bench-redis
+.PHONY: redis-server test-redis test-redis-rust test-redis-shells bench-redis
 
 redis-server:
 	@if ! command -v $(REDIS_SERVER) >/dev/null; then \
@@ -16,8 +22,25 @@ redis-server:
 	fi
 	@$(REDIS_SERVER) --version
 
-test-redis: redis-server
-	$(CARGO) test -p pacekeeper-redis-tests -- --test-threads 2
+$(REDIS_VENV_STAMP): tests/redis/python/requirements.txt
+	test -x $(REDIS_VENV)/bin/python || $(PYTHON) -m venv $(REDIS_VENV)
+	$(REDIS_VENV)/bin/python -m pip install --quiet -r tests/redis/python/requirements.txt
+	touch $@
+
+# `npm install`, never `npm ci` (see TOOLCHAIN.md).
+$(REDIS_NODE_STAMP): tests/redis/node/package.json
+	cd tests/redis/node && $(NPM) install --no-audit --no-fund
+	touch $@
+
+test-redis-rust: redis-server
+	$(CARGO) test -p pacekeeper-redis-tests
+
+test-redis-shells: redis-server $(REDIS_VENV_STAMP) $(REDIS_NODE_STAMP)
+	$(CARGO) build -q -p pacekeeper-redis-tests --bin pk-codec
+	$(REDIS_VENV)/bin/python -m pytest -q tests/redis/python
+	$(NODE_TEST) tests/redis/node/
+
+test-redis: test-redis-rust test-redis-shells
 
 bench-redis: redis-server
 	$(CARGO) run --release -q -p pacekeeper-redis-tests --bin bench-redis
