@@ -82,6 +82,7 @@ const clients = {
   'ioredis 6': async (port, timeout) => {
     const Redis = require('ioredis');
     const c = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: timeout, lazyConnect: true, retryStrategy: () => null });
+    c.on('error', () => {});
     await c.connect();
     return { client: c, flush: () => c.script('FLUSH'), close: () => c.disconnect() };
   },
