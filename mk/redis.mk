@@ -42,7 +42,22 @@ test-redis-shells: redis-server $(REDIS_VENV_STAMP) $(REDIS_NODE_STAMP)
 
 test-redis: test-redis-rust test-redis-shells
 
-bench-redis: redis-server
-	$(CARGO) run --release -q -p pacekeeper-redis-tests --bin bench-redis
+# Beside bottleneck 2.19.5 (npm, Redis clustering over ioredis) and limits 5.8 (PyPI, Redis storage).
+REDIS_BENCH_VENV := $(TARGET_DIR)/redis-bench-venv
+REDIS_BENCH_VENV_STAMP := $(REDIS_BENCH_VENV)/.pacekeeper-stamp
+REDIS_BENCH_NODE_STAMP := bench/redis/node_modules/.pacekeeper-stamp
+
+$(REDIS_BENCH_VENV_STAMP): bench/redis/requirements.txt
+	test -x $(REDIS_BENCH_VENV)/bin/python || $(PYTHON) -m venv $(REDIS_BENCH_VENV)
+	$(REDIS_BENCH_VENV)/bin/python -m pip install --quiet -r bench/redis/requirements.txt
+	touch $@
+
+$(REDIS_BENCH_NODE_STAMP): bench/redis/package.json
+	cd bench/redis && $(NPM) install --no-audit --no-fund
+	touch $@
+
+bench-redis: redis-server $(REDIS_BENCH_VENV_STAMP) $(REDIS_BENCH_NODE_STAMP)
+	PK_BENCH_NODE=$(NODE) PK_BENCH_PYTHON=$(abspath $(REDIS_BENCH_VENV))/bin/python \
+	  $(CARGO) run --release -q -p pacekeeper-redis-tests --bin bench-redis
 
 TEST_TARGETS += test-redis

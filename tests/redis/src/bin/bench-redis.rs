@@ -1,7 +1,7 @@
 //! Decisions through Redis on loopback from one process, one connection, one round trip each:
 //! `make bench-redis` (starts its own redis-server). Prints p50/p99 latency and decisions/s.
 
-use pacekeeper::shared::{Kind, Request, SharedLimit};
+use pacekeeper::shared::{self, Kind, Request, SharedLimit};
 use pacekeeper_redis_tests::{RedisStore, Server};
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,7 @@ fn run(store: &mut RedisStore, label: &str, req: &Request, n: usize) {
     let start = Instant::now();
     for i in 0..n {
         let t = Instant::now();
-        match store.call(&format!("bench-{}", i % 16), req, None) {
+        match store.call(&format!("{label}-{}", i % 16), req, None) {
             Ok(r) if r.kind == Kind::Allow => allowed += 1,
             Ok(_) => {}
             Err(_) => errors += 1,
@@ -104,6 +104,48 @@ fn main() {
         "acquire, 3 limits, 4 connections",
         ok as f64 / start.elapsed().as_secs_f64()
     );
+    // The same decision from Node and Python, beside bottleneck's and `limits`' Redis stores, on
+    // the same server in the same run (interpreters from PK_BENCH_NODE / PK_BENCH_PYTHON).
+    let keys = shared::keys("cross-runtime").unwrap_or_default();
+    // One limit, as the competitors' stores check one.
+    let single = Request::Acquire {
+        cost: 1,
+        limits: vec![SharedLimit {
+            interval_us: 1,
+            burst: 1_000_000,
+        }],
+        lease_ttl_us: 0,
+        max_inflight: 0,
+        max_wait_us: 0,
+        idle_ttl_us: 60_000_000,
+    };
+    run(&mut store, "acquire, 1 limit (allow, writes)", &single, n);
+    let args = shared::encode(&single, None).unwrap_or_default();
+    let json = |v: &[String]| {
+        let quoted: Vec<String> = v.iter().map(|s| format!("\"{s}\"")).collect();
+        format!("[{}]", quoted.join(","))
+    };
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    for (var, script) in [
+        ("PK_BENCH_NODE", "bench.js"),
+        ("PK_BENCH_PYTHON", "bench.py"),
+    ] {
+        let Ok(interp) = std::env::var(var) else {
+            println!("({var} unset: {script} skipped)");
+            continue;
+        };
+        let status = std::process::Command::new(interp)
+            .arg(format!("{root}/bench/redis/{script}"))
+            .arg(server.addr.port().to_string())
+            .arg(n.to_string())
+            .arg(json(&keys))
+            .arg(json(&args))
+            .arg(shared::script_sha1())
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            println!("{script} failed: {status:?}");
+        }
+    }
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average during the run: {}", l.trim());
     }
