@@ -545,3 +545,63 @@ fn a_wrong_layout_or_argument_is_a_server_error_not_a_denial() {
         "{v:?}"
     );
 }
+
+/// 4 workers (own connections, own threads) hammer one budget for a bounded 2 s, waiting as told.
+/// Replayed in server-time order into one core model, every admission must be admissible, and
+/// the admissions must reach ≥ 90 % of the theoretical maximum (burst + elapsed / interval).
+#[test]
+fn four_workers_on_one_budget_admit_only_what_one_model_admits_and_near_the_maximum() {
+    let Some(s) = Server::start() else { return };
+    let limits = vec![lim(10_000, 5), lim(50_000, 40)]; // 100/s burst 5, and 20/s burst 40
+    let req = acquire(limits.clone());
+    let run_for = Duration::from_secs(2);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, req) = (s.addr, req.clone());
+            std::thread::spawn(move || {
+                let mut st = RedisStore::new(addr, Duration::from_millis(500));
+                let start = Instant::now();
+                let mut admitted = Vec::new();
+                let mut calls = 0;
+                while start.elapsed() < run_for && calls < 100_000 {
+                    calls += 1;
+                    let r = st.call("herd", &req, None).unwrap();
+                    match r.kind {
+                        Kind::Allow => admitted.push(r.now_us),
+                        Kind::Wait => {
+                            std::thread::sleep(Duration::from_micros(r.wait_us.min(100_000)))
+                        }
+                        k => panic!("{k:?}"),
+                    }
+                }
+                admitted
+            })
+        })
+        .collect();
+    let mut all: Vec<u64> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    let mut model = State::default();
+    for &t in &all {
+        assert_eq!(
+            step(&mut model, &req, t).unwrap().kind,
+            Kind::Allow,
+            "at {t}"
+        );
+    }
+    let span = all.last().unwrap() - all.first().unwrap();
+    // The binding limit over 2 s: 20/s with a burst of 40.
+    let max = (40 + span / 50_000).min(5 + span / 10_000);
+    assert!(all.len() as u64 <= max, "{} > {max}", all.len());
+    assert!(
+        all.len() as u64 * 10 >= max * 9,
+        "liveness: {} of {max}",
+        all.len()
+    );
+    eprintln!(
+        "4 workers: {} admitted of a theoretical {max} over {span} µs",
+        all.len()
+    );
+}
