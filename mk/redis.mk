@@ -61,3 +61,5 @@ bench-redis: redis-server $(REDIS_BENCH_VENV_STAMP) $(REDIS_BENCH_NODE_STAMP)
 	  $(CARGO) run --release -q -p pacekeeper-redis-tests --bin bench-redis
 
 TEST_TARGETS += test-redis
+# `cargo test --workspace` (test-rust) runs tests/redis too: it needs the server first.
+test-rust: redis-server
