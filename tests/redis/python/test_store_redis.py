@@ -1,5 +1,6 @@
 """bindings-python/python/pacekeeper/store_redis.py against a real redis-server (redis-py 8)."""
 import asyncio
+import json
 import signal
 import time
 
@@ -96,3 +97,41 @@ def test_a_paused_or_stopped_store_is_a_bounded_store_error(server, codec, shell
         with pytest.raises(shell.StoreError) as e:
             store.call("down", acquire())
         assert e.value.code == "store_unavailable" and time.monotonic() - t < 0.5
+
+
+def test_two_node_and_two_python_workers_on_one_budget_admit_only_what_one_model_admits(server, codec):
+    """4 processes (2 Node over ioredis, 2 Python over redis-py) hammer one budget for 2 s.
+    Replayed in server-time order into one core model, every admission is admissible, and they
+    reach >= 90 % of the theoretical maximum."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    here = pathlib.Path(__file__).parent
+    exe = codec.p.args[0]
+    request = {"op": "acquire", "cost": 1, "idle_ttl_us": 10_000_000,
+               "limits": [{"interval_us": 10_000, "burst": 5}, {"interval_us": 50_000, "burst": 40}]}
+    common = [str(server.port), "herd", "2000", json.dumps(request), exe]
+    node = os.environ.get("NODE", "node")
+    procs = [subprocess.Popen([node, str(here.parent / "node/worker.js"), *common], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    procs += [subprocess.Popen([sys.executable, str(here / "worker.py"), *common], stdout=subprocess.PIPE, text=True, cwd=here)
+              for _ in range(2)]
+    per = []
+    for p in procs:
+        out, _ = p.communicate(timeout=30)
+        assert p.returncode == 0
+        per.append(json.loads(out))
+    assert all(per), f"a worker was starved: {[len(x) for x in per]}"
+    admitted = sorted(t for w in per for t in w)
+    state = {"hash": {}, "leases": {}}
+    for t in admitted:
+        m = codec.step(state, request, t)
+        assert m["reply"]["kind"] == "allow", t
+        state = m["state"]
+    span = admitted[-1] - admitted[0]
+    most = min(40 + span // 50_000, 5 + span // 10_000)
+    assert len(admitted) <= most
+    assert len(admitted) * 10 >= most * 9, f"liveness: {len(admitted)} of {most}"
+    print(f"4 workers (2 Node, 2 Python): {len(admitted)} admitted of {most}, per worker {[len(x) for x in per]}")
