@@ -12,6 +12,7 @@
 
 const { typeError, RetryError, TimeoutError } = require('./errors')
 const C = require('./convert')
+const R = require('./redact')
 
 module.exports = function createGenesys (engine, helpers) {
   const { Limiter, Backoff } = engine
@@ -129,8 +130,14 @@ module.exports = function createGenesys (engine, helpers) {
 
         request (requestOptions) {
           const key = keyOf(tokenOfHeaders(requestOptions && requestOptions.headers) || tokenOfClient(client))
-          return withRetry(() => inner.request(requestOptions), { ...base, key, timeoutMs: o.timeoutMs })
-            .catch((e) => { throw unwrapGiveUp(e) })
+          return withRetry(({ signal }) => sendInner(inner, requestOptions, signal), { ...base, key, timeoutMs: o.timeoutMs })
+            .catch((e) => {
+              const err = unwrapGiveUp(e)
+              // The SDK rejects with `error.response.data` (or an extended object around it):
+              // the annotation goes there too.
+              if (err !== e && err && err.response && err.response.data && typeof err.response.data === 'object') annotate(err.response.data, e)
+              throw err
+            })
         }
       }
       const paced = new PacekeeperHttpClient()
@@ -152,7 +159,9 @@ module.exports = function createGenesys (engine, helpers) {
             const err = unwrapGiveUp(e)
             // SDK 12 always rejects with the extended object; later SDKs with the body alone.
             if (userExtended || superagent || !isExtended(err)) throw err
-            throw plain(err)
+            const body = plain(err)
+            if (err !== e && body && typeof body === 'object') annotate(body, e)
+            throw body
           })
       }
       uninstall = () => { client.callApi = orig; delete client.__pacekeeper }
@@ -174,16 +183,46 @@ module.exports = function createGenesys (engine, helpers) {
     return ext.body ? ext.body : ext.text
   }
 
-  /** On give-up, the SDK's own last rejection (so existing catch blocks keep working), annotated. */
+  /** Adds the non-enumerable `.pacekeeper` `{attempts, reason, lastResponse}` of a give-up. */
+  function annotate (x, e) {
+    try {
+      Object.defineProperty(x, 'pacekeeper', { value: { attempts: e.attempts, reason: e.reason, lastResponse: e.lastResponse }, configurable: true })
+    } catch { /* frozen */ }
+    return x
+  }
+
+  /**
+   * On give-up, the SDK's own last rejection (so existing catch blocks keep working) as a
+   * redacted copy (no bearer token in its config, request or headers), annotated. A give-up
+   * without a rejection (the last attempt resolved with a retryable status) is the
+   * RetryError itself, annotated the same way.
+   */
   function unwrapGiveUp (e) {
     if (!(e instanceof RetryError)) return e
-    const last = e.cause !== undefined ? e.cause : e
-    if (last && typeof last === 'object') {
-      try {
-        Object.defineProperty(last, 'pacekeeper', { value: { attempts: e.attempts, reason: e.reason, lastResponse: e.lastResponse }, configurable: true })
-      } catch { /* frozen */ }
-    }
+    let last = e.cause !== undefined ? e.cause : e
+    if (last !== e && last && typeof last === 'object') last = R.redactDeep(last)
+    if (last && typeof last === 'object') annotate(last, e)
     return last
+  }
+
+  /**
+   * One request through the SDK's own client. The SDK's DefaultHttpClient (axios) gets the
+   * attempt's AbortSignal, so a timeout cancels the request instead of leaving it running;
+   * a custom client gets the options as they are.
+   */
+  function sendInner (inner, requestOptions, signal) {
+    if (signal && isDefaultAxiosClient(inner)) {
+      const config = inner.toAxiosConfig(requestOptions)
+      return inner._axiosInstance.request({ ...config, signal })
+    }
+    return inner.request(requestOptions)
+  }
+
+  function isDefaultAxiosClient (inner) {
+    const proto = inner && Object.getPrototypeOf(inner)
+    return !!proto && proto.constructor && proto.constructor.name === 'DefaultHttpClient' &&
+      Object.prototype.hasOwnProperty.call(proto, 'request') && inner.request === proto.request &&
+      typeof inner.toAxiosConfig === 'function' && inner._axiosInstance && typeof inner._axiosInstance.request === 'function'
   }
 
   return { installGenesys, tokenKey, TimeoutError }
