@@ -115,15 +115,15 @@ module.exports = function createHelpers (engine) {
   // --- server values never throw --------------------------------------------------------------
 
   /**
-   * The Reading of a response. A field the engine refuses (a coded error: an absurd window, a
-   * number past 2^53, a malformed header map) comes from the server, not from the caller: the
+   * The Reading of a response. A field the engine refuses (an absurd window, a number past
+   * 2^53, a header map that cannot be read) comes from the server, not from the caller: the
    * reading falls back to the bare status, and the loop goes on.
    */
   function safeReading (response, parseOptions, now) {
     try {
       return parseHeaders(response, { ...parseOptions, now })
-    } catch (e) {
-      if (!isCoded(e)) throw e
+    } catch {
+      // The caller's options were checked up front: whatever failed here came with the response.
       try {
         const st = typeof response.status === 'number' && Number.isInteger(response.status) && response.status >= 0 ? response.status : 0
         return parseHeaders({ status: st, headers: {}, body: null }, { now })
