@@ -262,3 +262,28 @@ test(`SDK ${latestVersion}: timeoutMs aborts the axios request, so the server ne
     assert.equal(stats.completed, 1, 'the timed-out POST was aborted, not completed')
   } finally { srv.closeAllConnections(); srv.close() }
 })
+
+test('a 429 whose RateLimit-Policy window is past 2^53 ms is retried by the adapter (SDK 12 and newest), never thrown', async () => {
+  let n = 0
+  const srv = require('node:http').createServer((req, res) => {
+    req.resume()
+    if (++n % 2 === 1) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'ratelimit-policy': '"d";q=1;w=9007199254741', ratelimit: '"d";r=0;t=9007199254741' })
+      res.end('{"message":"slow down","code":"too.many.requests","status":429}')
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('[]')
+    }
+  })
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  try {
+    const url = `http://127.0.0.1:${srv.address().port}`
+    const a = client12(url, 'tok-huge')
+    pk.installGenesys(a, { backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
+    assert.deepEqual(await new sdk12.OutboundApi(a).postOutboundContactlistContacts('h', contacts('h', 1)), [])
+    const b = clientLatest(url, 'tok-huge')
+    pk.installGenesys(b, { backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
+    assert.deepEqual(await new sdkLatest.OutboundApi(b).postOutboundContactlistContacts('h', contacts('h', 1)), [])
+    assert.equal(n, 4)
+  } finally { srv.closeAllConnections(); srv.close() }
+})
