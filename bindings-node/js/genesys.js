@@ -154,7 +154,7 @@ module.exports = function createGenesys (engine, helpers) {
         const view = Object.create(self)
         view.returnExtended = true
         const key = keyOf(tokenOfClient(self))
-        return withRetry(() => orig.apply(view, args), { ...base, key, timeoutMs })
+        return withRetry(({ signal }) => orig.apply(signal ? abortableView(view, self, signal) : view, args), { ...base, key, timeoutMs })
           .then((ext) => (userExtended ? ext : plain(ext)), (e) => {
             const err = unwrapGiveUp(e)
             // SDK 12 always rejects with the extended object; later SDKs with the body alone.
@@ -203,6 +203,31 @@ module.exports = function createGenesys (engine, helpers) {
     if (last !== e && last && typeof last === 'object') last = R.redactDeep(last)
     if (last && typeof last === 'object') annotate(last, e)
     return last
+  }
+
+  /**
+   * A view of the client whose `applyAuthToRequest` (called by every SDK generation's callApi
+   * with the request it is building) also ties the request to the attempt's signal: axios
+   * configs (SDK 137–210) get `signal`, superagent requests (SDK 12) are aborted. A timed-out
+   * attempt is then cancelled instead of left running.
+   */
+  function abortableView (view, self, signal) {
+    const apply = self.applyAuthToRequest
+    if (typeof apply !== 'function') return view
+    const v = Object.create(view)
+    v.applyAuthToRequest = function (request, authNames) {
+      const out = apply.call(this, request, authNames)
+      try {
+        if (request && typeof request.abort === 'function' && typeof request.end === 'function') {
+          if (signal.aborted) request.abort()
+          else signal.addEventListener('abort', () => { try { request.abort() } catch { /* already done */ } }, { once: true })
+        } else if (request && typeof request === 'object' && !('signal' in request)) {
+          request.signal = signal
+        }
+      } catch { /* a request shape we do not know: left as it is */ }
+      return out
+    }
+    return v
   }
 
   /**

@@ -237,7 +237,12 @@ for (const [name, make, mode] of [
   })
 }
 
-test(`SDK ${latestVersion}: timeoutMs aborts the axios request, so the server never completes a timed-out POST`, async () => {
+for (const [name, make, sdk] of [
+  [latestVersion, (url, t) => clientLatest(url, t), sdkLatest],
+  ['200.0.0', (url, t) => { const c = new sdk200.ApiClientClass(); c.config.basePath = url; c.setAccessToken(t); return c }, sdk200],
+  ['12.0.0', (url, t) => client12(url, t), sdk12]
+]) {
+test(`SDK ${name}: timeoutMs aborts the request, so the server never completes a timed-out POST`, async () => {
   const stats = { requests: 0, completed: 0 }
   const srv = require('node:http').createServer((req, res) => {
     const n = ++stats.requests
@@ -253,15 +258,16 @@ test(`SDK ${latestVersion}: timeoutMs aborts the axios request, so the server ne
   })
   await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
   try {
-    const c = clientLatest(`http://127.0.0.1:${srv.address().port}`, 'tok-timeout')
+    const c = make(`http://127.0.0.1:${srv.address().port}`, 'tok-timeout')
     pk.installGenesys(c, { timeoutMs: 250, backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
-    const out = await new sdkLatest.OutboundApi(c).postOutboundContactlistContacts('t', contacts('t', 1))
+    const out = await new sdk.OutboundApi(c).postOutboundContactlistContacts('t', contacts('t', 1))
     assert.deepEqual(out, [])
     await new Promise((resolve) => setTimeout(resolve, 1000))
     assert.equal(stats.requests, 2)
     assert.equal(stats.completed, 1, 'the timed-out POST was aborted, not completed')
   } finally { srv.closeAllConnections(); srv.close() }
 })
+}
 
 test('a 429 whose RateLimit-Policy window is past 2^53 ms is retried by the adapter (SDK 12 and newest), never thrown', async () => {
   let n = 0
