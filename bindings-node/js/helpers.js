@@ -203,8 +203,9 @@ module.exports = function createHelpers (engine) {
       signal: ac.signal,
       timedOut,
       left: () => Math.max(0, deadline - Date.now()),
-      // the attempt's response is handed back: stop the timer, keep the caller's signal linked
-      keep () { cancel() },
+      // the attempt's response is handed back: stop the timer and unlink (a long-lived caller
+      // signal must not collect one listener per call)
+      keep () { cancel(); if (onAbort) signal.removeEventListener('abort', onAbort) },
       // the attempt is over: stop the timer and unlink
       done () { cancel(); if (onAbort) signal.removeEventListener('abort', onAbort) }
     }

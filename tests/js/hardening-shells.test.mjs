@@ -278,3 +278,15 @@ test('Pacer: aborted acquire calls release their places (after 100 aborts the ne
   await Promise.all([1, 2, 3, 4].map((i) => pacer.acquire('k').then(() => order.push(i))))
   assert.deepEqual(order, [1, 2, 3, 4])
 })
+
+test('withRetry with timeoutMs and a long-lived caller signal leaves no listener behind per call', async () => {
+  const ac = new AbortController()
+  let added = 0
+  let removed = 0
+  const add = ac.signal.addEventListener.bind(ac.signal)
+  const remove = ac.signal.removeEventListener.bind(ac.signal)
+  ac.signal.addEventListener = (...a) => { added++; return add(...a) }
+  ac.signal.removeEventListener = (...a) => { removed++; return remove(...a) }
+  for (let i = 0; i < 50; i++) assert.equal(await pk.withRetry(async () => 'ok', { signal: ac.signal, timeoutMs: 1000 }), 'ok')
+  assert.equal(added - removed, 0)
+})
