@@ -126,7 +126,7 @@ export interface RetryOptions {
   timeoutMs?: number
   parseOptions?: Omit<ParseOptions, 'now'>
   onRetry?(info: { attempt: number; decision: Decision; response: ReadResponse | null; reading: Reading | null; error?: unknown }): void
-  readResponse?(x: unknown): Promise<ReadResponse | null>
+  readResponse?(x: unknown, options?: { timeoutMs?: number }): Promise<ReadResponse | null>
   isNetworkError?(e: unknown): boolean
 }
 
@@ -154,7 +154,7 @@ export interface FetchOptions extends Omit<RetryOptions, 'key'> {
 }
 export declare function wrapFetch<F extends (input: any, init?: any) => Promise<any>>(fetchImpl?: F, options?: FetchOptions): F & { limiter: Limiter }
 
-export interface PacerOptions { limiter?: Limiter; limits?: Array<Limit>; learn?: boolean; clock?: Clock; signal?: AbortSignal }
+export interface PacerOptions { limiter?: Limiter; limits?: Array<Limit>; learn?: boolean; clock?: Clock; signal?: AbortSignal; /** Longest wait for a slot (default 6 h); longer rejects with a RetryError `wait_too_long`. */ maxWaitMs?: number }
 export declare class Pacer {
   constructor(options?: PacerOptions)
   readonly limiter: Limiter
@@ -163,7 +163,7 @@ export declare class Pacer {
   run<T>(key: string, fn: () => Promise<T> | T, options?: { signal?: AbortSignal }): Promise<T>
 }
 
-export declare function readResponse(x: unknown): Promise<ReadResponse | null>
+export declare function readResponse(x: unknown, options?: { timeoutMs?: number }): Promise<ReadResponse | null>
 export declare function isNetworkError(e: unknown): boolean
 export declare function flattenHeaders(headers: HeadersInput | null | undefined): Array<string>
 

@@ -12,6 +12,7 @@
 
 const { typeError, RetryError, TimeoutError } = require('./errors')
 const C = require('./convert')
+const R = require('./redact')
 
 module.exports = function createGenesys (engine, helpers) {
   const { Limiter, Backoff } = engine
@@ -129,8 +130,14 @@ module.exports = function createGenesys (engine, helpers) {
 
         request (requestOptions) {
           const key = keyOf(tokenOfHeaders(requestOptions && requestOptions.headers) || tokenOfClient(client))
-          return withRetry(() => inner.request(requestOptions), { ...base, key, timeoutMs: o.timeoutMs })
-            .catch((e) => { throw unwrapGiveUp(e) })
+          return withRetry(({ signal }) => sendInner(inner, requestOptions, signal), { ...base, key, timeoutMs: o.timeoutMs })
+            .catch((e) => {
+              const err = unwrapGiveUp(e)
+              // The SDK rejects with `error.response.data` (or an extended object around it):
+              // the annotation goes there too.
+              if (err !== e && err && err.response && err.response.data && typeof err.response.data === 'object') annotate(err.response.data, e)
+              throw err
+            })
         }
       }
       const paced = new PacekeeperHttpClient()
@@ -147,12 +154,14 @@ module.exports = function createGenesys (engine, helpers) {
         const view = Object.create(self)
         view.returnExtended = true
         const key = keyOf(tokenOfClient(self))
-        return withRetry(() => orig.apply(view, args), { ...base, key, timeoutMs })
+        return withRetry(({ signal }) => orig.apply(signal ? abortableView(view, self, signal) : view, args), { ...base, key, timeoutMs })
           .then((ext) => (userExtended ? ext : plain(ext)), (e) => {
             const err = unwrapGiveUp(e)
             // SDK 12 always rejects with the extended object; later SDKs with the body alone.
             if (userExtended || superagent || !isExtended(err)) throw err
-            throw plain(err)
+            const body = plain(err)
+            if (err !== e && body && typeof body === 'object') annotate(body, e)
+            throw body
           })
       }
       uninstall = () => { client.callApi = orig; delete client.__pacekeeper }
@@ -174,16 +183,71 @@ module.exports = function createGenesys (engine, helpers) {
     return ext.body ? ext.body : ext.text
   }
 
-  /** On give-up, the SDK's own last rejection (so existing catch blocks keep working), annotated. */
+  /** Adds the non-enumerable `.pacekeeper` `{attempts, reason, lastResponse}` of a give-up. */
+  function annotate (x, e) {
+    try {
+      Object.defineProperty(x, 'pacekeeper', { value: { attempts: e.attempts, reason: e.reason, lastResponse: e.lastResponse }, configurable: true })
+    } catch { /* frozen */ }
+    return x
+  }
+
+  /**
+   * On give-up, the SDK's own last rejection (so existing catch blocks keep working) as a
+   * redacted copy (no bearer token in its config, request or headers), annotated. A give-up
+   * without a rejection (the last attempt resolved with a retryable status) is the
+   * RetryError itself, annotated the same way.
+   */
   function unwrapGiveUp (e) {
     if (!(e instanceof RetryError)) return e
-    const last = e.cause !== undefined ? e.cause : e
-    if (last && typeof last === 'object') {
-      try {
-        Object.defineProperty(last, 'pacekeeper', { value: { attempts: e.attempts, reason: e.reason, lastResponse: e.lastResponse }, configurable: true })
-      } catch { /* frozen */ }
-    }
+    let last = e.cause !== undefined ? e.cause : e
+    if (last !== e && last && typeof last === 'object') last = R.redactDeep(last)
+    if (last && typeof last === 'object') annotate(last, e)
     return last
+  }
+
+  /**
+   * A view of the client whose `applyAuthToRequest` (called by every SDK generation's callApi
+   * with the request it is building) also ties the request to the attempt's signal: axios
+   * configs (SDK 137–210) get `signal`, superagent requests (SDK 12) are aborted. A timed-out
+   * attempt is then cancelled instead of left running.
+   */
+  function abortableView (view, self, signal) {
+    const apply = self.applyAuthToRequest
+    if (typeof apply !== 'function') return view
+    const v = Object.create(view)
+    v.applyAuthToRequest = function (request, authNames) {
+      const out = apply.call(this, request, authNames)
+      try {
+        if (request && typeof request.abort === 'function' && typeof request.end === 'function') {
+          if (signal.aborted) request.abort()
+          else signal.addEventListener('abort', () => { try { request.abort() } catch { /* already done */ } }, { once: true })
+        } else if (request && typeof request === 'object' && !('signal' in request)) {
+          request.signal = signal
+        }
+      } catch { /* a request shape we do not know: left as it is */ }
+      return out
+    }
+    return v
+  }
+
+  /**
+   * One request through the SDK's own client. The SDK's DefaultHttpClient (axios) gets the
+   * attempt's AbortSignal, so a timeout cancels the request instead of leaving it running;
+   * a custom client gets the options as they are.
+   */
+  function sendInner (inner, requestOptions, signal) {
+    if (signal && isDefaultAxiosClient(inner)) {
+      const config = inner.toAxiosConfig(requestOptions)
+      return inner._axiosInstance.request({ ...config, signal })
+    }
+    return inner.request(requestOptions)
+  }
+
+  function isDefaultAxiosClient (inner) {
+    const proto = inner && Object.getPrototypeOf(inner)
+    return !!proto && proto.constructor && proto.constructor.name === 'DefaultHttpClient' &&
+      Object.prototype.hasOwnProperty.call(proto, 'request') && inner.request === proto.request &&
+      typeof inner.toAxiosConfig === 'function' && inner._axiosInstance && typeof inner._axiosInstance.request === 'function'
   }
 
   return { installGenesys, tokenKey, TimeoutError }

@@ -207,3 +207,89 @@ test('SDK 200.0.0 (axios, before setHttpClient): auto-installs through callApi; 
     } finally { await srv.close() }
   }
 })
+
+// A give-up on every SDK generation carries the `.pacekeeper` annotation the README promises.
+for (const [name, make, mode] of [
+  ['12.0.0', (url, t) => client12(url, t), 'call-api'],
+  ['200.0.0', (url, t) => { const c = new sdk200.ApiClientClass(); c.config.basePath = url; c.setAccessToken(t); return c }, 'call-api'],
+  [latestVersion, (url, t) => clientLatest(url, t), 'http-client'],
+  [`${latestVersion} through callApi`, (url, t) => clientLatest(url, t), 'call-api']
+]) {
+  test(`SDK ${name}: a give-up rejects annotated with {attempts, reason, lastResponse}`, async () => {
+    const srv = await startServer({ profile: 'genesys', burst: 1, ratePerSec: 0.1 })
+    try {
+      const c = make(srv.url, `tok-give-up-${mode}`)
+      const sdk = name.startsWith('12') ? sdk12 : (name.startsWith('200') ? sdk200 : sdkLatest)
+      const api = new sdk.OutboundApi(c)
+      // The burst goes before the adapter is installed, so that its first call meets a 429.
+      await api.postOutboundContactlistContacts('g', contacts('g0', 1))
+      const h = pk.installGenesys(c, { backoff: { maxAttempts: 1 }, mode: name.includes('callApi') ? 'call-api' : undefined })
+      assert.equal(h.mode, mode)
+      await assert.rejects(api.postOutboundContactlistContacts('g', contacts('g1', 1)), (e) => {
+        assert.equal(e.status, 429)
+        assert.ok(e.pacekeeper, `annotated: ${Object.keys(e)}`)
+        assert.equal(e.pacekeeper.attempts, 1)
+        assert.equal(e.pacekeeper.reason, 'max_attempts')
+        assert.equal(e.pacekeeper.lastResponse.status, 429)
+        return true
+      })
+    } finally { await srv.close() }
+  })
+}
+
+for (const [name, make, sdk] of [
+  [latestVersion, (url, t) => clientLatest(url, t), sdkLatest],
+  ['200.0.0', (url, t) => { const c = new sdk200.ApiClientClass(); c.config.basePath = url; c.setAccessToken(t); return c }, sdk200],
+  ['12.0.0', (url, t) => client12(url, t), sdk12]
+]) {
+test(`SDK ${name}: timeoutMs aborts the request, so the server never completes a timed-out POST`, async () => {
+  const stats = { requests: 0, completed: 0 }
+  const srv = require('node:http').createServer((req, res) => {
+    const n = ++stats.requests
+    let closed = false
+    res.on('close', () => { closed = true })
+    req.resume()
+    setTimeout(() => {
+      if (closed) return
+      stats.completed++
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('[]')
+    }, n === 1 ? 800 : 0)
+  })
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  try {
+    const c = make(`http://127.0.0.1:${srv.address().port}`, 'tok-timeout')
+    pk.installGenesys(c, { timeoutMs: 250, backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
+    const out = await new sdk.OutboundApi(c).postOutboundContactlistContacts('t', contacts('t', 1))
+    assert.deepEqual(out, [])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(stats.requests, 2)
+    assert.equal(stats.completed, 1, 'the timed-out POST was aborted, not completed')
+  } finally { srv.closeAllConnections(); srv.close() }
+})
+}
+
+test('a 429 whose RateLimit-Policy window is past 2^53 ms is retried by the adapter (SDK 12 and newest), never thrown', async () => {
+  let n = 0
+  const srv = require('node:http').createServer((req, res) => {
+    req.resume()
+    if (++n % 2 === 1) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'ratelimit-policy': '"d";q=1;w=9007199254741', ratelimit: '"d";r=0;t=9007199254741' })
+      res.end('{"message":"slow down","code":"too.many.requests","status":429}')
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('[]')
+    }
+  })
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  try {
+    const url = `http://127.0.0.1:${srv.address().port}`
+    const a = client12(url, 'tok-huge')
+    pk.installGenesys(a, { backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
+    assert.deepEqual(await new sdk12.OutboundApi(a).postOutboundContactlistContacts('h', contacts('h', 1)), [])
+    const b = clientLatest(url, 'tok-huge')
+    pk.installGenesys(b, { backoff: { maxAttempts: 3, baseMs: 10, capMs: 20 } })
+    assert.deepEqual(await new sdkLatest.OutboundApi(b).postOutboundContactlistContacts('h', contacts('h', 1)), [])
+    assert.equal(n, 4)
+  } finally { srv.closeAllConnections(); srv.close() }
+})
