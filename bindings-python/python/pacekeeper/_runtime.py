@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._errors import PacekeeperError
+from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import Backoff, Limiter, Reading, RetryBudget, RetryState, parse_headers
 from ._redact import redact_exception
@@ -106,7 +106,9 @@ class Pacer:
         seed: Optional[int] = None,
         max_wait_ms: Optional[int] = None,
     ) -> None:
-        self.limiter = limiter if limiter is not None else Limiter(list(limits))
+        if not isinstance(key, str):
+            raise PacekeeperTypeError(f"key must be a str, got {type(key).__name__}")
+        self.limiter = limiter if limiter is not None else Limiter(limits)
         self.backoff = backoff if backoff is not None else Backoff()
         cap = self.backoff.policy["max_wait_ms"] if max_wait_ms is None else max_wait_ms
         parse_headers(200, (), now=0, max_wait_ms=cap)  # the core's range check: raises when invalid
@@ -283,6 +285,10 @@ class Pacer:
                     raise
                 error = exc
             reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
+            if info is None and error is None:
+                # A value with no status the engine can use (not a response, or a status
+                # outside 100..=599): returned as is, never retried as if the network failed.
+                return result  # type: ignore[no-any-return]
             if info is None:
                 self.stats.add(network_errors=1)
             elif reading is None:
@@ -336,6 +342,10 @@ class Pacer:
                     raise
                 error = exc
             reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
+            if info is None and error is None:
+                # A value with no status the engine can use (not a response, or a status
+                # outside 100..=599): returned as is, never retried as if the network failed.
+                return result  # type: ignore[no-any-return]
             if info is None:
                 self.stats.add(network_errors=1)
             elif reading is None:

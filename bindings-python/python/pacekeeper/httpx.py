@@ -29,11 +29,11 @@ from ._runtime import Pacer
 __all__ = ["AsyncPacekeeperTransport", "PacekeeperTransport"]
 
 
-def _deadline(response: _httpx.Response) -> float:
+def _deadline(request: _httpx.Request) -> float:
     timeout = None
     try:
-        timeout = response.request.extensions.get("timeout", {}).get("read")
-    except Exception:  # noqa: BLE001 - no request attached
+        timeout = request.extensions.get("timeout", {}).get("read")
+    except Exception:  # noqa: BLE001 - no timeout extension
         pass
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         timeout = BODY_TIMEOUT_S
@@ -76,7 +76,7 @@ class _AsyncReplay(_httpx.AsyncByteStream):
         await self._stream.aclose()
 
 
-def _read_body(response: _httpx.Response) -> Optional[str]:
+def _read_body(response: _httpx.Response, request: _httpx.Request) -> Optional[str]:
     """At most ``BODY_LIMIT`` bytes of an unread body, within the read timeout (checked
     between chunks), kept readable for the caller."""
     stream = response.stream
@@ -84,7 +84,7 @@ def _read_body(response: _httpx.Response) -> Optional[str]:
         return None
     rest = iter(stream)
     head: List[bytes] = []
-    size, deadline = 0, _deadline(response)
+    size, deadline = 0, _deadline(request)
     try:
         while size < BODY_LIMIT and time.monotonic() < deadline:
             chunk = next(rest, None)
@@ -98,14 +98,14 @@ def _read_body(response: _httpx.Response) -> Optional[str]:
     return _decode(response, head)
 
 
-async def _read_body_async(response: _httpx.Response) -> Optional[str]:
+async def _read_body_async(response: _httpx.Response, request: _httpx.Request) -> Optional[str]:
     """The asyncio form of :func:`_read_body`."""
     stream = response.stream
     if not hasattr(stream, "__aiter__"):
         return None
     rest = stream.__aiter__()
     head: List[bytes] = []
-    size, deadline = 0, _deadline(response)
+    size, deadline = 0, _deadline(request)
     try:
         while size < BODY_LIMIT and time.monotonic() < deadline:
             try:
@@ -132,7 +132,7 @@ def _host_key(request: _httpx.Request) -> str:
 def _pacer(pacer: Optional[Pacer], limits: Sequence[Any], limiter: Optional[Limiter], backoff: Optional[Backoff], budget: Optional[RetryBudget], clock: Optional[Clock]) -> Pacer:
     if pacer is not None:
         return pacer
-    return Pacer(limiter if limiter is not None else Limiter(list(limits)), backoff=backoff, budget=budget, clock=clock)
+    return Pacer(limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock)
 
 
 class PacekeeperTransport(_httpx.BaseTransport):
@@ -160,7 +160,7 @@ class PacekeeperTransport(_httpx.BaseTransport):
             key=self.key(request),
             network_errors=(_httpx.TransportError,),
             discard=lambda r: r.close(),
-            read_body=_read_body,
+            read_body=lambda r: _read_body(r, request),
         )
 
     def close(self) -> None:
@@ -199,7 +199,7 @@ class AsyncPacekeeperTransport(_httpx.AsyncBaseTransport):
             key=self.key(request),
             network_errors=(_httpx.TransportError,),
             discard=discard,
-            read_body=_read_body_async,
+            read_body=lambda r: _read_body_async(r, request),
         )
 
     async def aclose(self) -> None:

@@ -131,7 +131,7 @@ class PacekeeperAdapter(HTTPAdapter):  # type: ignore[misc]
         kwargs.setdefault("max_retries", no_retry())
         super().__init__(**kwargs)
         self.pacer = pacer if pacer is not None else Pacer(
-            limiter if limiter is not None else Limiter(list(limits)), backoff=backoff, budget=budget, clock=clock
+            limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock
         )
         self.key = key
 
