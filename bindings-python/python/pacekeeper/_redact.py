@@ -151,13 +151,19 @@ def redact_exception(exc: Optional[BaseException], depth: int = 0) -> None:
             response.request = _redact_request(response.request)
         except Exception:  # noqa: BLE001
             pass
-    for attr in ("url", "reason"):
-        value = getattr(exc, attr, None)
-        if value is None:
+    state = getattr(exc, "__dict__", None)
+    for attr, value in list(state.items()) if isinstance(state, dict) else ():
+        if attr in ("request", "_request", "response"):
+            continue  # handled above
+        if attr == "url" and isinstance(value, (str, bytes)):
+            redacted = redact_url(value)
+        elif isinstance(value, (str, bytes, BaseException)):
+            redacted = _redact_value(value, depth)  # messages (urllib3's `_message`), `reason`
+        else:
             continue
         try:
-            setattr(exc, attr, redact_url(value) if attr == "url" and isinstance(value, (str, bytes)) else _redact_value(value, depth))
-        except Exception:  # noqa: BLE001
+            setattr(exc, attr, redacted)
+        except Exception:  # noqa: BLE001 - read-only attribute: leave it
             pass
     try:
         exc.args = tuple(_redact_value(a, depth) for a in exc.args)

@@ -30,8 +30,12 @@ __all__ = ["PacekeeperAdapter", "no_retry"]
 
 
 def no_retry() -> urllib3.util.Retry:
-    """A urllib3 ``Retry`` that never retries, sleeps or raises on a status: pacekeeper decides."""
-    return urllib3.util.Retry(total=False, redirect=False, raise_on_status=False, respect_retry_after_header=False)
+    """A urllib3 ``Retry`` that never retries, sleeps or raises on a status: pacekeeper decides.
+    ``total=0`` (requests' own default), not ``False``: a refused connection then surfaces as
+    requests' ``ConnectionError`` (a network error the pacer retries), not a raw urllib3 error."""
+    return urllib3.util.Retry(
+        total=0, read=False, redirect=False, raise_on_status=False, respect_retry_after_header=False
+    )
 
 
 def _read_timeout_s(timeout: Any) -> float:
