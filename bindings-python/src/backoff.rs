@@ -1,7 +1,8 @@
 //! `Backoff`, `RetryState`, `RetryBudget` and the `Decision` they lead to.
 
 use crate::convert::{
-    clock_ms, dict_of, enum_str, from_json, now_of, opt_u64, random_u64, tag_of, to_json, to_u64,
+    clock_ms, dict_of, enum_str, from_json, now_of, opt_u64, random_u64, repr_of, tag_of, to_json,
+    to_u64,
 };
 use crate::errors::{core_err, in_use_err, type_err};
 use crate::reading::Reading;
@@ -64,7 +65,7 @@ impl RetryState {
         dict_of(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("RetryState({:?})", self.inner)
+        repr_of("RetryState", &self.inner)
     }
 }
 
@@ -121,7 +122,7 @@ impl RetryBudget {
         dict_of(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("RetryBudget({:?})", self.inner)
+        repr_of("RetryBudget", &self.inner)
     }
 }
 
@@ -193,7 +194,7 @@ impl Decision {
             .is_ok_and(|o| o.get().inner == self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("Decision({:?})", self.inner)
+        repr_of("Decision", &self.inner)
     }
 }
 
@@ -298,6 +299,6 @@ impl Backoff {
     }
 
     fn __repr__(&self) -> String {
-        format!("Backoff({:?})", self.inner.policy())
+        repr_of("Backoff", self.inner.policy())
     }
 }

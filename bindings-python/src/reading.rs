@@ -1,7 +1,7 @@
 //! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
 use crate::convert::{
-    dict_of, enum_of, enum_str, from_py, header_pairs, now_of, opt_u64, to_str, to_u64,
+    dict_of, enum_of, enum_str, from_py, header_pairs, now_of, opt_u64, repr_of, to_str, to_u64,
 };
 use crate::errors::{core_err, error};
 use pacekeeper::headers::{
@@ -157,15 +157,21 @@ impl Reading {
             .is_ok_and(|o| o.get().inner == self.inner)
     }
     fn __repr__(&self) -> String {
-        format!(
-            "Reading(status={}, throttled={}, wait_ms={:?}, limit={:?}, remaining={:?}, source={:?})",
-            self.inner.status,
-            self.inner.throttled,
-            self.inner.wait_ms,
-            self.inner.limit,
-            self.inner.remaining,
-            self.source()
-        )
+        // The fields people look at first, in the core's names.
+        const SHOWN: [&str; 7] = [
+            "status",
+            "throttled",
+            "wait_ms",
+            "wait_source",
+            "limit",
+            "remaining",
+            "source",
+        ];
+        let mut v = serde_json::to_value(&self.inner).unwrap_or_default();
+        if let serde_json::Value::Object(m) = &mut v {
+            m.retain(|k, _| SHOWN.contains(&k.as_str()));
+        }
+        repr_of("Reading", &v)
     }
 }
 
@@ -203,7 +209,7 @@ impl Policy {
         dict_of(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("Policy({:?})", self.inner)
+        repr_of("Policy", &self.inner)
     }
 }
 
@@ -237,7 +243,7 @@ impl PolicyState {
         dict_of(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("PolicyState({:?})", self.inner)
+        repr_of("PolicyState", &self.inner)
     }
 }
 
@@ -267,6 +273,6 @@ impl Rejection {
         dict_of(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("Rejection({:?})", self.inner)
+        repr_of("Rejection", &self.inner)
     }
 }

@@ -221,3 +221,16 @@ def test_schedule_stops_at_the_core_attempt_limit() -> None:
     assert len(full) == 1000
     assert b.schedule(7, 10001) == full
     assert b.schedule(7, 2**64 - 1) == full
+
+
+def test_reprs_use_python_spelling() -> None:
+    r = pk.parse_headers(429, [("Retry-After", "1")], now=0)
+    assert repr(r) == (
+        "Reading(limit=None, remaining=None, source=None, status=429, throttled=True, wait_ms=1000, "
+        "wait_source='retry_after')"
+    )
+    d = Backoff().decide(RetryState(0, 1), r, now=0)
+    for obj in (d, RetryState(0, 1), pk.RetryBudget(), Backoff()):
+        text = repr(obj)
+        assert "Some(" not in text and "true" not in text and "{ " not in text, text
+    assert repr(pk.RetryBudget(capacity=3)).startswith("RetryBudget(capacity=3, ")
