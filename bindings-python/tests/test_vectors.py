@@ -16,3 +16,23 @@ def test_vector_count() -> None:
 @pytest.mark.parametrize(("kind", "case"), ALL, ids=[f"{k}/{c['name']}" for k, c in ALL])
 def test_vector(kind: str, case: dict[str, Any]) -> None:
     assert RUNNERS[kind](case) == case["expect"]
+
+
+def test_results_are_read_through_the_getters() -> None:
+    # A getter that disagrees with to_dict() fails the case: the replay reads both.
+    from vector_runner import result
+
+    class Wrong:
+        status = 200
+
+        def to_dict(self) -> dict:
+            return {"status": 429}
+
+    assert "getters_disagree_with_to_dict" in result(Wrong())
+
+    class Missing:
+        def to_dict(self) -> dict:
+            return {"status": 429}
+
+    with pytest.raises(AttributeError):
+        result(Missing())

@@ -18,12 +18,33 @@ def cases(kind: str) -> list[dict[str, Any]]:
     return json.loads((VECTORS / f"{kind}.json").read_text(encoding="utf-8"))["cases"]
 
 
+def via_getters(obj: Any) -> Any:
+    """The core's JSON shape of a result, rebuilt from the attributes users read (``.status``,
+    ``.decision``, ``.wait_ms``, ``.policies[0].quota`` ...): ``to_dict()`` only names the fields."""
+    if isinstance(obj, list):
+        return [via_getters(x) for x in obj]
+    if not hasattr(obj, "to_dict"):
+        return obj
+    return {name: via_getters(getattr(obj, name)) for name in obj.to_dict()}
+
+
+def result(r: Any) -> Any:
+    """What a case compares: the result read through its getters, which must also agree with
+    ``to_dict()`` (a mismatch fails the case)."""
+    if not hasattr(r, "to_dict"):
+        return r
+    got = via_getters(r)
+    if got != r.to_dict():
+        return {"getters_disagree_with_to_dict": {"getters": got, "to_dict": r.to_dict()}}
+    return got
+
+
 def out(fn: Any) -> Any:
     try:
         r = fn()
     except PacekeeperError as e:
         return {"error": e.code}
-    return r.to_dict() if hasattr(r, "to_dict") else r
+    return result(r)
 
 
 def parse(r: dict[str, Any], now: int, options: dict[str, Any] | None = None) -> pacekeeper.Reading:
@@ -107,11 +128,11 @@ def run_plan(c: dict[str, Any]) -> Any:
         prev = pacekeeper.plan(req, now=now)
     except PacekeeperError as e:
         return [{"error": e.code}]
-    results: list[Any] = [prev.to_dict()]
+    results: list[Any] = [result(prev)]
     for rp in c.get("replans", []):
         try:
             prev = pacekeeper.replan(req, prev, rp["outcomes"], now=rp.get("now", 0))
-            results.append(prev.to_dict())
+            results.append(result(prev))
         except PacekeeperError as e:
             results.append({"error": e.code})
             break

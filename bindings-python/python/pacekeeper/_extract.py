@@ -21,18 +21,49 @@ class ResponseInfo(NamedTuple):
     body: Optional[str]
 
 
+#: The most body text the engine is given (the Genesys hint sits in the first few hundred bytes).
+BODY_LIMIT = 4096
+#: How long the HTTP helpers spend reading an error body when the request sets no read timeout.
+BODY_TIMEOUT_S = 5.0
+
+_UNREAD = object()
+
+
+def _loaded_body(obj: Any) -> Any:
+    """The body of a response that has already been read, without any I/O: requests and httpx
+    keep it in ``_content`` once read (requests: ``False`` before), urllib3 in ``_body``."""
+    state = getattr(obj, "__dict__", None)
+    if not isinstance(state, dict):
+        return _UNREAD
+    for private in ("_content", "_body"):
+        if private in state:
+            value = state[private]
+            return value if isinstance(value, (bytes, bytearray, str)) else _UNREAD
+    return None
+
+
 def _body_of(obj: Any) -> Optional[str]:
+    """At most :data:`BODY_LIMIT` characters of a body that is already in memory. Never reads
+    from the network: a computed attribute (a property such as requests' ``text`` or
+    urllib3's ``data``) is only used when the response says its body was read."""
+    loaded = _loaded_body(obj)
+    if isinstance(loaded, (bytes, bytearray)):
+        return bytes(loaded[:BODY_LIMIT]).decode("utf-8", "replace")
+    if isinstance(loaded, str):
+        return loaded[:BODY_LIMIT]
     for attr in ("text", "body", "data"):
+        if isinstance(getattr(type(obj), attr, None), property):
+            continue  # may read the network (requests' text, urllib3's data)
         try:
             value = getattr(obj, attr, None)
-        except Exception:  # e.g. httpx's ResponseNotRead for a streamed body
+        except Exception:  # noqa: BLE001 - e.g. an attribute that cannot be read now
             continue
         if value is None or callable(value):
             continue
         if isinstance(value, (bytes, bytearray)):
-            return bytes(value[:4096]).decode("utf-8", "replace")
+            return bytes(value[:BODY_LIMIT]).decode("utf-8", "replace")
         if isinstance(value, str):
-            return value[:4096]
+            return value[:BODY_LIMIT]
     return None
 
 

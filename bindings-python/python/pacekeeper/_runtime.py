@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._errors import PacekeeperError
+from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import Backoff, Limiter, Reading, RetryBudget, RetryState, parse_headers
+from ._redact import redact_exception
 
 __all__ = ["Pacer", "PacerStats", "GiveUp"]
 
 _NO_RESPONSE = object()
+#: A response whose reading the engine could not make (e.g. a status outside 100..=599).
+_UNREADABLE = object()
 
 T = TypeVar("T")
 LimitSpec = Union[dict, Any]
@@ -57,11 +60,25 @@ class PacerStats:
 
 class GiveUp(Exception):
     """Raised by :meth:`Pacer.call` when the engine gives up on a call that ended without a
-    response (the last network error is its ``__cause__``)."""
+    response (the last network error is its ``__cause__``, redacted: its request carries no
+    credential header and its URL and message no credential parameter)."""
 
     def __init__(self, decision: Any) -> None:
         super().__init__(f"gave up: {decision.reason} after {decision.attempts} attempts")
         self.decision = decision
+
+
+def read_response(info: ResponseInfo, now: int, max_wait_ms: Optional[int] = None) -> Optional[Reading]:
+    """The reading of a response. A server value never raises: when the engine cannot read the
+    headers (e.g. one that is not text), the bare status is used; ``None`` when even the
+    status is unusable."""
+    try:
+        return parse_headers(info.status, info.headers, info.body, now=now, max_wait_ms=max_wait_ms)
+    except PacekeeperError:
+        try:
+            return parse_headers(info.status, (), None, now=now, max_wait_ms=max_wait_ms)
+        except PacekeeperError:
+            return None
 
 
 class Pacer:
@@ -71,6 +88,10 @@ class Pacer:
     requests per key; ``backoff`` decides retries (``Backoff()`` by default: full jitter, the
     server's ``Retry-After`` as a floor). ``clock`` is injected for tests. Thread-safe: share one
     pacer between threads; the async methods are safe to share between tasks too.
+
+    ``max_wait_ms`` (default: the backoff policy's ``max_wait_ms``) bounds every wait, whatever
+    its source: a server hint, a learnt limit, an adaptive rate or a lockout. A request held
+    that long is sent (the server's answer then decides), so no key stays blocked for longer.
     """
 
     def __init__(
@@ -83,9 +104,15 @@ class Pacer:
         clock: Optional[Clock] = None,
         key: str = "default",
         seed: Optional[int] = None,
+        max_wait_ms: Optional[int] = None,
     ) -> None:
-        self.limiter = limiter if limiter is not None else Limiter(list(limits))
+        if not isinstance(key, str):
+            raise PacekeeperTypeError(f"key must be a str, got {type(key).__name__}")
+        self.limiter = limiter if limiter is not None else Limiter(limits)
         self.backoff = backoff if backoff is not None else Backoff()
+        cap = self.backoff.policy["max_wait_ms"] if max_wait_ms is None else max_wait_ms
+        parse_headers(200, (), now=0, max_wait_ms=cap)  # the core's range check: raises when invalid
+        self.max_wait_ms: int = cap
         self.budget = budget
         self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self.key = key
@@ -100,12 +127,13 @@ class Pacer:
 
     # -- pacing -----------------------------------------------------------------------------
 
-    def _verdict(self, key: str, cost: int) -> Tuple[Optional[float], int]:
-        """None to go now (counted in flight), else the seconds to wait before asking again."""
+    def _verdict(self, key: str, cost: int, force: bool = False) -> Tuple[Optional[float], int]:
+        """None to go now (counted in flight), else the seconds to wait before asking again.
+        ``force``: the request has been held for ``max_wait_ms`` already; it goes now."""
         with self._lock:
             now = self.clock.now_ms()
             v = self.limiter.check(key, cost, now=now)
-            if v.decision == "allow":
+            if v.decision == "allow" or (force and v.decision == "wait"):
                 self._in_flight[key] = self._in_flight.get(key, 0) + 1
                 return None, 1
         if v.decision == "never":
@@ -113,6 +141,10 @@ class Pacer:
                 f"cost {v.cost} can never fit a capacity of {v.capacity}", "invalid_cost"
             )
         return max(0.001, (v.until - now) / 1000.0), 0  # type: ignore[operator]
+
+    def _next_wait(self, wait: float, waited: float) -> float:
+        """The next sleep: never beyond what is left of ``max_wait_ms`` for this request."""
+        return min(wait, max(0.001, self.max_wait_ms / 1000.0 - waited))
 
     def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
         """Blocks until ``key`` may send a request of ``cost``; returns the seconds waited.
@@ -122,11 +154,12 @@ class Pacer:
     def _acquire(self, key: str, cost: int, timeout: Optional[float]) -> Tuple[float, int]:
         waited = 0.0
         while True:
-            wait, ticket = self._verdict(key, cost)
+            wait, ticket = self._verdict(key, cost, force=waited * 1000.0 >= self.max_wait_ms)
             if wait is None:
                 if waited:
                     self.stats.add(waits=1, waited_s=waited)
                 return waited, ticket
+            wait = self._next_wait(wait, waited)
             if timeout is not None and waited + wait > timeout:
                 raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
             self.clock.sleep(wait)
@@ -141,11 +174,12 @@ class Pacer:
     async def _acquire_async(self, key: str, cost: int, timeout: Optional[float]) -> Tuple[float, int]:
         waited = 0.0
         while True:
-            wait, ticket = self._verdict(key, cost)
+            wait, ticket = self._verdict(key, cost, force=waited * 1000.0 >= self.max_wait_ms)
             if wait is None:
                 if waited:
                     self.stats.add(waits=1, waited_s=waited)
                 return waited, ticket
+            wait = self._next_wait(wait, waited)
             if timeout is not None and waited + wait > timeout:
                 raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
             await self.clock.sleep_async(wait)
@@ -167,7 +201,9 @@ class Pacer:
             if info is None:
                 return None
             now = self.clock.now_ms()
-            reading = parse_headers(info.status, info.headers, info.body, now=now)
+            reading = self._parse(info, now)
+            if reading is None:
+                return None
             applied = reading
             if sent and not reading.throttled and reading.remaining is not None:
                 left = max(0, reading.remaining - self._in_flight.get(key, 0))
@@ -180,10 +216,28 @@ class Pacer:
                     d = reading.to_dict()
                     d["remaining"] = left
                     applied = Reading.from_dict(d)
-            self.limiter.observe(key, applied, now=now)
+            try:
+                self.limiter.observe(key, applied, now=now)
+            except PacekeeperError:
+                pass  # a server value the limiter cannot take: keep going without it
         if reading.throttled:
             self.stats.add(throttled=1)
         return reading
+
+    def _parse(self, info: ResponseInfo, now: int) -> Optional[Reading]:
+        return read_response(info, now, self.max_wait_ms)
+
+    def _needs_body(self, info: Optional[ResponseInfo]) -> bool:
+        """True when the body could change the reading: an error response whose headers are
+        throttled without saying how long to wait (the Genesys body hint). Successful
+        responses' bodies are never touched."""
+        if info is None or info.body is not None or info.status < 400:
+            return False
+        reading = self._parse(info, self.clock.now_ms())
+        return reading is not None and reading.throttled and reading.wait_ms is None
+
+    def _retry_sleep_s(self, decision: Any) -> float:
+        return min(max(0, decision.at - self.clock.now_ms()), self.max_wait_ms) / 1000.0
 
     def new_state(self) -> RetryState:
         with self._rng_lock:
@@ -203,11 +257,15 @@ class Pacer:
         cost: int = 1,
         network_errors: Tuple[Type[BaseException], ...] = (ConnectionError, TimeoutError, OSError),
         discard: Optional[Callable[[Any], None]] = None,
+        read_body: Optional[Callable[[Any], Optional[str]]] = None,
     ) -> T:
         """Calls ``send()`` paced and retried: acquire, send, observe, then retry while the engine
         says so. A response (or an exception carrying one) that the engine marks done or gives up
         on is returned (or re-raised); a network error it gives up on raises :class:`GiveUp`.
-        ``discard(response)`` releases a response that is retried past (e.g. closes it)."""
+        ``discard(response)`` releases a response that is retried past (e.g. closes it).
+        ``read_body(response)`` returns at most a few KB of an unread body; it is called only
+        for an error response whose headers are throttled without a wait (the Genesys body
+        hint), never for a successful one."""
         key = key or self.key
         state = self.new_state()
         while True:
@@ -218,6 +276,8 @@ class Pacer:
             try:
                 result = send()
                 info = response_info(result)
+                if read_body is not None and self._needs_body(info):
+                    info = info._replace(body=read_body(result))  # type: ignore[union-attr]
             except BaseException as exc:  # noqa: BLE001 - classified below, re-raised otherwise
                 info = response_info(exc)
                 if info is None and not isinstance(exc, network_errors):
@@ -225,19 +285,29 @@ class Pacer:
                     raise
                 error = exc
             reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
+            if info is None and error is None:
+                # A value with no status the engine can use (not a response, or a status
+                # outside 100..=599): returned as is, never retried as if the network failed.
+                return result  # type: ignore[no-any-return]
             if info is None:
                 self.stats.add(network_errors=1)
+            elif reading is None:
+                # A response the engine cannot read at all: no retry, the caller gets it as is.
+                if error is not None:
+                    raise error
+                return result  # type: ignore[no-any-return]
             decision = self.decide(state, reading)
             if decision.decision == "retry":
                 self.stats.add(retries=1)
                 if discard is not None and error is None:
                     discard(result)
-                self.clock.sleep(max(0, decision.at - self.clock.now_ms()) / 1000.0)
+                self.clock.sleep(self._retry_sleep_s(decision))
                 continue
             if decision.decision == "give_up":
                 self.stats.add(gave_up=1)
             if error is not None:
                 if info is None:
+                    redact_exception(error)
                     raise GiveUp(decision) from error
                 raise error
             return result  # type: ignore[no-any-return]
@@ -250,6 +320,7 @@ class Pacer:
         cost: int = 1,
         network_errors: Tuple[Type[BaseException], ...] = (ConnectionError, TimeoutError, OSError),
         discard: Optional[Callable[[Any], Awaitable[None]]] = None,
+        read_body: Optional[Callable[[Any], Awaitable[Optional[str]]]] = None,
     ) -> T:
         """The asyncio form of :meth:`call`."""
         key = key or self.key
@@ -262,6 +333,8 @@ class Pacer:
             try:
                 result = await send()
                 info = response_info(result)
+                if read_body is not None and self._needs_body(info):
+                    info = info._replace(body=await read_body(result))  # type: ignore[union-attr]
             except BaseException as exc:  # noqa: BLE001
                 info = response_info(exc)
                 if info is None and not isinstance(exc, network_errors):
@@ -269,19 +342,29 @@ class Pacer:
                     raise
                 error = exc
             reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
+            if info is None and error is None:
+                # A value with no status the engine can use (not a response, or a status
+                # outside 100..=599): returned as is, never retried as if the network failed.
+                return result  # type: ignore[no-any-return]
             if info is None:
                 self.stats.add(network_errors=1)
+            elif reading is None:
+                # A response the engine cannot read at all: no retry, the caller gets it as is.
+                if error is not None:
+                    raise error
+                return result  # type: ignore[no-any-return]
             decision = self.decide(state, reading)
             if decision.decision == "retry":
                 self.stats.add(retries=1)
                 if discard is not None and error is None:
                     await discard(result)
-                await self.clock.sleep_async(max(0, decision.at - self.clock.now_ms()) / 1000.0)
+                await self.clock.sleep_async(self._retry_sleep_s(decision))
                 continue
             if decision.decision == "give_up":
                 self.stats.add(gave_up=1)
             if error is not None:
                 if info is None:
+                    redact_exception(error)
                     raise GiveUp(decision) from error
                 raise error
             return result  # type: ignore[no-any-return]

@@ -26,7 +26,8 @@ import tenacity as _tenacity
 
 from ._clock import SYSTEM_CLOCK, Clock
 from ._extract import response_info
-from ._native import Backoff, Reading, RetryBudget, RetryState, parse_headers
+from ._native import Backoff, Reading, RetryBudget, RetryState
+from ._runtime import read_response
 
 __all__ = ["reading_of", "retry_if_rate_limited", "wait_pacekeeper"]
 
@@ -40,12 +41,13 @@ def _outcome_object(retry_state: Any) -> Any:
     return outcome.result()
 
 
-def reading_of(obj: Any, *, now: Optional[int] = None) -> Optional[Reading]:
-    """The :class:`~pacekeeper.Reading` of a response or of an exception carrying one."""
+def reading_of(obj: Any, *, now: Optional[int] = None, max_wait_ms: Optional[int] = None) -> Optional[Reading]:
+    """The :class:`~pacekeeper.Reading` of a response or of an exception carrying one (a server
+    value the engine cannot read gives the bare status's reading; it never raises)."""
     info = response_info(obj)
     if info is None:
         return None
-    return parse_headers(info.status, info.headers, info.body, now=now)
+    return read_response(info, SYSTEM_CLOCK.now_ms() if now is None else now, max_wait_ms)
 
 
 class wait_pacekeeper(_tenacity.wait.wait_base):  # type: ignore[misc]
@@ -72,6 +74,8 @@ class wait_pacekeeper(_tenacity.wait.wait_base):  # type: ignore[misc]
         self._lock = threading.Lock()
         self._states: "weakref.WeakKeyDictionary[Any, RetryState]" = weakref.WeakKeyDictionary()
         self.last_decision: Any = None
+        #: The longest wait returned, whatever its source: the backoff policy's ``max_wait_ms``.
+        self.max_wait_ms: int = self.backoff.policy["max_wait_ms"]
 
     def _state(self, retry_state: Any) -> RetryState:
         with self._lock:
@@ -83,17 +87,18 @@ class wait_pacekeeper(_tenacity.wait.wait_base):  # type: ignore[misc]
 
     def __call__(self, retry_state: Any) -> float:
         now = self.clock.now_ms()
-        reading = reading_of(_outcome_object(retry_state), now=now)
+        cap = self.max_wait_ms
+        reading = reading_of(_outcome_object(retry_state), now=now, max_wait_ms=cap)
         state = self._state(retry_state)
         decision = self.backoff.decide(state, reading, now=now, budget=self.budget)
         self.last_decision = decision
         if decision.decision == "retry":
-            return max(0, decision.at - now) / 1000.0  # type: ignore[operator]
+            return min(max(0, decision.at - now), cap) / 1000.0  # type: ignore[operator]
         n = max(1, int(retry_state.attempt_number))
         delay = self.backoff.delay_ms(n, state.prev_delay_ms, state.seed)
         if reading is not None and reading.wait_ms is not None:
             delay = max(delay, reading.wait_ms)
-        return delay / 1000.0
+        return min(delay, cap) / 1000.0
 
 
 class retry_if_rate_limited(_tenacity.retry_base):  # type: ignore[misc]
@@ -111,4 +116,5 @@ class retry_if_rate_limited(_tenacity.retry_base):  # type: ignore[misc]
             return False
         if info.status == 429 or info.status in self.also:
             return True
-        return parse_headers(info.status, info.headers, info.body).throttled
+        reading = read_response(info, SYSTEM_CLOCK.now_ms())
+        return reading is not None and reading.throttled

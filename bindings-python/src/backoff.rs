@@ -1,0 +1,304 @@
+//! `Backoff`, `RetryState`, `RetryBudget` and the `Decision` they lead to.
+
+use crate::convert::{
+    clock_ms, dict_of, enum_str, from_json, now_of, opt_u64, random_u64, repr_of, tag_of, to_json,
+    to_u64,
+};
+use crate::errors::{core_err, in_use_err, type_err};
+use crate::reading::Reading;
+use pacekeeper::backoff::{
+    Backoff as CoreBackoff, BackoffPolicy, Decision as CoreDecision, Outcome,
+    RetryBudget as CoreBudget, RetryState as CoreState, MAX_ATTEMPTS,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+/// The progress of one logical call (mutated by :meth:`Backoff.decide`).
+#[pyclass(module = "pacekeeper._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct RetryState {
+    pub(crate) inner: CoreState,
+}
+
+#[pymethods]
+impl RetryState {
+    #[new]
+    #[pyo3(signature = (started_at=None, seed=None))]
+    fn new(
+        started_at: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let started_at = opt_u64(started_at, "started_at")?.unwrap_or_else(clock_ms);
+        let seed = opt_u64(seed, "seed")?.unwrap_or_else(random_u64);
+        Ok(RetryState {
+            inner: CoreState::new(started_at, seed),
+        })
+    }
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+    #[getter]
+    fn started_at(&self) -> u64 {
+        self.inner.started_at
+    }
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+    #[getter]
+    fn prev_delay_ms(&self) -> u64 {
+        self.inner.prev_delay_ms
+    }
+    #[getter]
+    fn last_hint_ms(&self) -> Option<u64> {
+        self.inner.last_hint_ms
+    }
+    #[getter]
+    fn short_hints(&self) -> u32 {
+        self.inner.short_hints
+    }
+    /// The core's JSON shape, as a dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        repr_of("RetryState", &self.inner)
+    }
+}
+
+/// A retry budget shared across calls (mutated by :meth:`Backoff.decide`).
+#[pyclass(module = "pacekeeper._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct RetryBudget {
+    pub(crate) inner: CoreBudget,
+}
+
+#[pymethods]
+impl RetryBudget {
+    #[new]
+    #[pyo3(signature = (**fields))]
+    fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut v = match fields {
+            Some(f) => to_json(f.as_any(), 0)?,
+            None => Value::Object(Map::new()),
+        };
+        // TODO(vocab): "tokens default to capacity" is restated here until the core's own
+        // deserialisation fills it (as for `Limit.burst`, issue 9 item 1).
+        if let Value::Object(m) = &mut v {
+            if let (None, Some(c)) = (m.get("tokens"), m.get("capacity").cloned()) {
+                m.insert("tokens".into(), c);
+            }
+        }
+        // Names, types and defaults are the core's; validated by `Backoff.decide`, as in the core.
+        Ok(RetryBudget {
+            inner: from_json(py, v, "retry budget")?,
+        })
+    }
+    #[getter]
+    fn capacity(&self) -> u32 {
+        self.inner.capacity
+    }
+    #[getter]
+    fn tokens(&self) -> u32 {
+        self.inner.tokens
+    }
+    #[getter]
+    fn retry_cost(&self) -> u32 {
+        self.inner.retry_cost
+    }
+    #[getter]
+    fn network_cost(&self) -> u32 {
+        self.inner.network_cost
+    }
+    #[getter]
+    fn success_refund(&self) -> u32 {
+        self.inner.success_refund
+    }
+    /// The core's JSON shape, as a dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        repr_of("RetryBudget", &self.inner)
+    }
+}
+
+/// What to do after an attempt (immutable): ``decision`` is ``"done"``, ``"retry"``
+/// (``at`` epoch ms, ``delay_ms``, ``attempt``, ``reason``) or ``"give_up"`` (``reason``,
+/// ``attempts``); fields of other decisions are ``None``.
+#[pyclass(frozen, module = "pacekeeper._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct Decision {
+    pub(crate) inner: CoreDecision,
+}
+
+#[pymethods]
+impl Decision {
+    /// The core's name of the decision (its serde tag), computed once per kind.
+    #[getter]
+    fn decision(&self) -> &'static str {
+        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
+        let kind = match self.inner {
+            CoreDecision::Done => 0,
+            CoreDecision::Retry { .. } => 1,
+            CoreDecision::GiveUp { .. } => 2,
+        };
+        NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
+    }
+    #[getter]
+    fn at(&self) -> Option<u64> {
+        match self.inner {
+            CoreDecision::Retry { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn delay_ms(&self) -> Option<u64> {
+        match self.inner {
+            CoreDecision::Retry { delay_ms, .. } => Some(delay_ms),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn attempt(&self) -> Option<u32> {
+        match self.inner {
+            CoreDecision::Retry { attempt, .. } => Some(attempt),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn attempts(&self) -> Option<u32> {
+        match self.inner {
+            CoreDecision::GiveUp { attempts, .. } => Some(attempts),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        match &self.inner {
+            CoreDecision::Retry { reason, .. } => Some(enum_str(reason)),
+            CoreDecision::GiveUp { reason, .. } => Some(enum_str(reason)),
+            CoreDecision::Done => None,
+        }
+    }
+    /// The core's JSON shape, as a dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, &self.inner)
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Decision>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __repr__(&self) -> String {
+        repr_of("Decision", &self.inner)
+    }
+}
+
+/// A validated backoff policy: ``Backoff(base_ms=500, multiplier=2.0, cap_ms=60000,
+/// jitter="full", max_attempts=8, deadline_ms=None, retry_statuses=[429, 502, 503, 504],
+/// retry_network_errors=True, hint_spread_percent=10, max_wait_ms=21600000)``.
+#[pyclass(frozen, module = "pacekeeper._native")]
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    pub(crate) inner: CoreBackoff,
+}
+
+#[pymethods]
+impl Backoff {
+    #[new]
+    #[pyo3(signature = (**policy))]
+    fn new(py: Python<'_>, policy: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let v = match policy {
+            Some(p) => to_json(p.as_any(), 0)?,
+            None => Value::Object(Map::new()),
+        };
+        let policy: BackoffPolicy = from_json(py, v, "backoff policy")?;
+        let inner = CoreBackoff::new(policy).map_err(|e| core_err(py, e))?;
+        Ok(Backoff { inner })
+    }
+
+    /// The policy as a dict.
+    #[getter]
+    fn policy(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, self.inner.policy())
+    }
+
+    /// Decides what follows an attempt that ended at ``now`` with ``reading`` (``None``:
+    /// a network error), updating ``state`` and ``budget``.
+    #[pyo3(signature = (state, reading, *, now=None, budget=None))]
+    fn decide(
+        &self,
+        py: Python<'_>,
+        state: &Bound<'_, PyAny>,
+        reading: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        budget: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
+        let outcome = if reading.is_none() {
+            Outcome::NetworkError
+        } else {
+            let r = reading.cast::<Reading>().map_err(|_| {
+                type_err(py, "reading must be a Reading from parse_headers() or None")
+            })?;
+            Outcome::Response {
+                reading: r.get().inner.clone(),
+            }
+        };
+        let state = state
+            .cast::<RetryState>()
+            .map_err(|_| type_err(py, "state must be a RetryState"))?;
+        let now = now_of(now)?;
+        let mut st = state
+            .try_borrow_mut()
+            .map_err(|_| in_use_err(py, "this RetryState"))?;
+        let r = match budget {
+            Some(b) if !b.is_none() => {
+                let b = b
+                    .cast::<RetryBudget>()
+                    .map_err(|_| type_err(py, "budget must be a RetryBudget"))?;
+                let mut b = b
+                    .try_borrow_mut()
+                    .map_err(|_| in_use_err(py, "this RetryBudget"))?;
+                self.inner
+                    .decide(&mut st.inner, &outcome, now, Some(&mut b.inner))
+            }
+            _ => self.inner.decide(&mut st.inner, &outcome, now, None),
+        };
+        r.map(|inner| Decision { inner })
+            .map_err(|e| core_err(py, e))
+    }
+
+    /// The delay before retry ``n`` (n ≥ 1) given the previous delay, for ``seed``.
+    /// The GIL is released for an ``n`` beyond the core's attempt limit.
+    fn delay_ms(
+        &self,
+        py: Python<'_>,
+        n: &Bound<'_, PyAny>,
+        prev_ms: &Bound<'_, PyAny>,
+        seed: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let n = u32::try_from(to_u64(n, "n")?).unwrap_or(u32::MAX);
+        let (prev_ms, seed) = (to_u64(prev_ms, "prev_ms")?, to_u64(seed, "seed")?);
+        let policy = self.inner.policy();
+        if n > MAX_ATTEMPTS {
+            Ok(py.detach(|| policy.delay_ms(n, prev_ms, seed)))
+        } else {
+            Ok(policy.delay_ms(n, prev_ms, seed))
+        }
+    }
+
+    /// The first ``n`` delays for ``seed`` (the core stops at its attempt limit, 1,000).
+    fn schedule(&self, seed: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+        let seed = to_u64(seed, "seed")?;
+        let n = u32::try_from(to_u64(n, "n")?).unwrap_or(u32::MAX);
+        Ok(self.inner.policy().schedule(seed, n))
+    }
+
+    fn __repr__(&self) -> String {
+        repr_of("Backoff", self.inner.policy())
+    }
+}

@@ -1,0 +1,475 @@
+//! Python values to the core's types and back: numbers, text, header lists and a JSON bridge
+//! (serde does the shapes, so no field list, enum order or default is restated here).
+
+use crate::errors::{error, number_err, serde_err, type_err};
+use pacekeeper::ErrorCode;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::{Map, Number, Value};
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard};
+
+/// The deepest nesting of lists and dicts the JSON bridge takes.
+const MAX_DEPTH: usize = 32;
+
+/// The system clock, epoch ms (the only clock read in the package's native half).
+pub(crate) fn clock_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A default seed from the OS random source (`getrandom`); should the OS refuse, std's
+/// randomly keyed hasher over the clock, which is still unpredictable across processes.
+pub(crate) fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| RandomState::new().hash_one(clock_ms()))
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".into(), |n| n.to_string())
+}
+
+/// A non-negative integer (an `int`, or a `float` holding an exact integer). `bool` is not a
+/// number here.
+pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>() {
+        return Err(type_err(py, format!("{name} must be an int, got a bool")));
+    }
+    if let Ok(i) = obj.cast::<PyInt>() {
+        return i.extract::<u64>().map_err(|_| {
+            number_err(
+                py,
+                format!("{name} must be an integer in 0..=2^64-1, got {i}"),
+            )
+        });
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        #[allow(clippy::cast_precision_loss)]
+        let max = u64::MAX as f64;
+        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < max {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            return Ok(v as u64);
+        }
+        return Err(number_err(
+            py,
+            format!("{name} must be a finite non-negative integer, got {v}"),
+        ));
+    }
+    Err(type_err(
+        py,
+        format!("{name} must be an int, got {}", type_name(obj)),
+    ))
+}
+
+pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => to_u64(o, name).map(Some),
+    }
+}
+
+/// `now`, defaulting to the system clock.
+pub(crate) fn now_of(now: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+    Ok(opt_u64(now, "now")?.unwrap_or_else(clock_ms))
+}
+
+/// A cost (default 1); larger than 32 bits saturates (the core rejects it as `invalid_cost`).
+pub(crate) fn cost_of(cost: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+    Ok(opt_u64(cost, "cost")?.map_or(1, |c| u32::try_from(c).unwrap_or(u32::MAX)))
+}
+
+/// A `bool` argument, strictly (`1` is not a bool).
+pub(crate) fn to_bool(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
+    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        type_err(
+            obj.py(),
+            format!("{name} must be a bool, got {}", type_name(obj)),
+        )
+    })
+}
+
+/// A strict `bool` argument (`1` is not a bool), else a coded `invalid_argument`.
+pub(crate) struct Flag(pub(crate) bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        to_bool(&obj, "this argument").map(Flag)
+    }
+}
+
+/// A `str`'s text. A lone surrogate (not encodable as UTF-8) becomes U+FFFD, exactly as
+/// JavaScript strings cross into Rust in the napi and wasm packages.
+pub(crate) fn py_text(s: &Bound<'_, PyString>) -> PyResult<String> {
+    match s.to_cow() {
+        Ok(c) => Ok(c.into_owned()),
+        Err(_) => {
+            let units = s
+                .call_method1("encode", ("utf-16-le", "surrogatepass"))?
+                .cast_into::<PyBytes>()?;
+            let units: Vec<u16> = units
+                .as_bytes()
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            Ok(String::from_utf16_lossy(&units))
+        }
+    }
+}
+
+/// A `str` (or header `bytes`, ISO-8859-1 on the wire) as text.
+pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return py_text(s);
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().iter().map(|&c| char::from(c)).collect());
+    }
+    Err(type_err(
+        obj.py(),
+        format!("{name} must be a str, got {}", type_name(obj)),
+    ))
+}
+
+/// A key's text: borrowed from Python when it is valid UTF-8 (no copy), else a lossy copy.
+pub(crate) enum Key {
+    Borrowed(PyBackedStr),
+    Owned(String),
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+pub(crate) fn key_str(key: &Bound<'_, PyAny>) -> PyResult<Key> {
+    let s = key.cast::<PyString>().map_err(|_| {
+        type_err(
+            key.py(),
+            format!("key must be a str, got {}", type_name(key)),
+        )
+    })?;
+    match PyBackedStr::try_from(s.clone()) {
+        Ok(b) => Ok(Key::Borrowed(b)),
+        Err(_) => py_text(s).map(Key::Owned),
+    }
+}
+
+// ---------------------------------------------------------------- JSON bridge (non-hot paths)
+
+/// A Python value as JSON: dicts, lists, tuples, str, int, float, bool, None, and any object
+/// with a `to_dict()` method or mapping methods.
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    let py = obj.py();
+    if depth > MAX_DEPTH {
+        return Err(type_err(py, "input nested too deeply"));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = obj.cast::<PyInt>() {
+        if let Ok(u) = i.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        if let Ok(s) = i.extract::<i64>() {
+            return Ok(Value::from(s));
+        }
+        return Err(number_err(py, format!("integer out of range: {i}")));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        if !v.is_finite() {
+            return Err(number_err(py, format!("not a finite number: {v}")));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        if v.fract() == 0.0 && v >= 0.0 && v < u64::MAX as f64 {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            return Ok(Value::from(v as u64));
+        }
+        return Ok(Number::from_f64(v).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(py_text(s)?));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut m = Map::new();
+        for (k, v) in d.iter() {
+            let k = k
+                .cast::<PyString>()
+                .map_err(|_| type_err(py, "dict keys must be str"))?;
+            m.insert(py_text(k)?, to_json(&v, depth + 1)?);
+        }
+        return Ok(Value::Object(m));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut a = Vec::new();
+        for v in obj.try_iter()? {
+            a.push(to_json(&v?, depth + 1)?);
+        }
+        return Ok(Value::Array(a));
+    }
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
+        return Err(type_err(py, "bytes are not JSON"));
+    }
+    if let Ok(to_dict) = obj.getattr("to_dict") {
+        return to_json(&to_dict.call0()?, depth + 1);
+    }
+    if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
+        let d = PyDict::new(py);
+        for k in obj.call_method0("keys")?.try_iter()? {
+            let k = k?;
+            d.set_item(&k, obj.get_item(&k)?)?;
+        }
+        return to_json(d.as_any(), depth + 1);
+    }
+    Err(type_err(
+        py,
+        format!(
+            "cannot convert a {} (expected dict, list, str, int, float, bool or None)",
+            type_name(obj)
+        ),
+    ))
+}
+
+/// JSON to the core's type; serde errors are classified in one place ([`serde_err`]).
+pub(crate) fn from_json<T: DeserializeOwned>(py: Python<'_>, v: Value, what: &str) -> PyResult<T> {
+    serde_json::from_value(v).map_err(|e| serde_err(py, what, &e))
+}
+
+/// A Python value straight to the core's type.
+pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    from_json(obj.py(), to_json(obj, 0)?, what)
+}
+
+pub(crate) fn json_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        Value::Null => py.None(),
+        Value::Bool(b) => b.into_py_any(py)?,
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u.into_py_any(py)?
+            } else if let Some(i) = n.as_i64() {
+                i.into_py_any(py)?
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_py_any(py)?
+            }
+        }
+        Value::String(s) => s.into_py_any(py)?,
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| json_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_py_any(py)?
+        }
+        Value::Object(m) => {
+            let d = PyDict::new(py);
+            for (k, x) in m {
+                d.set_item(k, json_to_py(py, x)?)?;
+            }
+            d.into_py_any(py)?
+        }
+    })
+}
+
+pub(crate) fn to_value<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Value> {
+    serde_json::to_value(t).map_err(|e| type_err(py, e.to_string()))
+}
+
+/// The core's JSON shape of `t`, as Python data.
+pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Py<PyAny>> {
+    json_to_py(py, &to_value(py, t)?)
+}
+
+/// A JSON value written as a Python literal (`None`, `True`, `'text'`, `[...]`, `{...}`).
+fn py_literal(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => {
+            out.push('\'');
+            for c in s.chars() {
+                match c {
+                    '\'' | '\\' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_literal(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_literal(&Value::String(k.clone()), out);
+                out.push_str(": ");
+                py_literal(x, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `Name(field=value, ...)` from the core's JSON shape of `t`, in Python's spelling.
+pub(crate) fn repr_of<T: Serialize>(name: &str, t: &T) -> String {
+    let mut out = format!("{name}(");
+    if let Ok(Value::Object(m)) = serde_json::to_value(t) {
+        for (i, (k, v)) in m.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(k);
+            out.push('=');
+            py_literal(v, &mut out);
+        }
+    }
+    out.push(')');
+    out
+}
+
+/// The core's name of a unit enum value (its serde string).
+pub(crate) fn enum_str<T: Serialize>(t: &T) -> String {
+    match serde_json::to_value(t) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The core's name of an internally tagged enum value: its serde tag `field`.
+pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
+    match serde_json::to_value(t) {
+        Ok(Value::Object(mut m)) => match m.remove(field) {
+            Some(Value::String(s)) => s,
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A core enum from its name (the core's serde string): `what` names the argument, `unknown` is
+/// the code of a name the core does not know.
+pub(crate) fn enum_of<T: DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    unknown: ErrorCode,
+) -> PyResult<T> {
+    let s = obj.cast::<PyString>().map_err(|_| {
+        type_err(
+            obj.py(),
+            format!("{what} must be a str, got {}", type_name(obj)),
+        )
+    })?;
+    serde_json::from_value(Value::String(py_text(s)?))
+        .map_err(|e| error(obj.py(), unknown, format!("{what}: {e}")))
+}
+
+// ---------------------------------------------------------------- headers
+
+fn pair(item: &Bound<'_, PyAny>, out: &mut Vec<(String, String)>) -> PyResult<()> {
+    let two = if let Ok(t) = item.cast::<PyTuple>() {
+        (t.len() == 2).then(|| (t.get_item(0), t.get_item(1)))
+    } else if let Ok(l) = item.cast::<PyList>() {
+        (l.len() == 2).then(|| (l.get_item(0), l.get_item(1)))
+    } else {
+        None
+    };
+    match two {
+        Some((name, value)) => {
+            out.push((
+                to_str(&name?, "header name")?,
+                to_str(&value?, "header value")?,
+            ));
+            Ok(())
+        }
+        None => Err(type_err(item.py(), "headers must be (name, value) pairs")),
+    }
+}
+
+/// Header pairs from a list of ``(name, value)`` pairs, a ``dict`` or any object with
+/// ``multi_items()`` (httpx) or ``items()`` (requests, urllib3, ``email.message.Message``).
+pub(crate) fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let py = headers.py();
+    let mut out = Vec::new();
+    if headers.is_none() {
+        return Ok(out);
+    }
+    if let Ok(d) = headers.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            let name = to_str(&k, "header name")?;
+            if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+                for x in v.try_iter()? {
+                    out.push((name.clone(), to_str(&x?, "header value")?));
+                }
+            } else {
+                out.push((name, to_str(&v, "header value")?));
+            }
+        }
+        return Ok(out);
+    }
+    if headers.is_instance_of::<PyList>() || headers.is_instance_of::<PyTuple>() {
+        for item in headers.try_iter()? {
+            pair(&item?, &mut out)?;
+        }
+        return Ok(out);
+    }
+    if headers.is_instance_of::<PyString>() || headers.is_instance_of::<PyBytes>() {
+        return Err(type_err(
+            py,
+            "headers must be a mapping or (name, value) pairs",
+        ));
+    }
+    let items = if headers.hasattr("multi_items")? {
+        headers.call_method0("multi_items")?
+    } else if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        return Err(type_err(
+            py,
+            format!(
+                "headers must be a mapping, an object with items(), or (name, value) pairs, got {}",
+                type_name(headers)
+            ),
+        ));
+    };
+    for item in items.try_iter()? {
+        pair(&item?, &mut out)?;
+    }
+    Ok(out)
+}
