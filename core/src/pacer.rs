@@ -156,7 +156,12 @@ impl PacerConfig {
         if !(1..=MAX_AMOUNT).contains(&self.max_window) {
             return Err(Error::new(
                 ErrorCode::InvalidOption,
-                msg!("max_window must be 1..=", MAX_AMOUNT, ", got ", self.max_window),
+                msg!(
+                    "max_window must be 1..=",
+                    MAX_AMOUNT,
+                    ", got ",
+                    self.max_window
+                ),
             ));
         }
         Ok(())
@@ -223,7 +228,10 @@ pub enum After {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Phase {
     /// In the key's queue; `booked` is its slot (None: held back by the probe window).
-    Waiting { booked: Option<u64>, not_before: u64 },
+    Waiting {
+        booked: Option<u64>,
+        not_before: u64,
+    },
     /// Sent at `at`.
     InFlight { at: u64 },
 }
@@ -515,7 +523,7 @@ impl Pacer {
             retry: RetryState::new(now, seed),
         };
         let room = Self::window_room(config, lane);
-        let step = if lane.queue.is_empty()
+        let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
             && room > 0
             && Self::earliest(config, lane, cost, now, true) <= now
         {
@@ -526,7 +534,7 @@ impl Pacer {
             let booked_ahead = Self::booked_waiters(lane, &self.tickets);
             let until = if room > booked_ahead {
                 let mut at = Self::earliest(config, lane, cost, now, true);
-                at = at.max(Self::last_booked(lane, &self.tickets));
+                at = at.max(Self::last_booked(lane, &self.tickets, now));
                 Self::take(config, lane, cost, at, false);
                 ticket.phase = Phase::Waiting {
                     booked: Some(at),
@@ -564,13 +572,29 @@ impl Pacer {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    fn last_booked(lane: &Lane, tickets: &BTreeMap<u64, Ticket>) -> u64 {
+    /// A waiter on its own backoff (a network error's retry) does not hold the key: only
+    /// waiters whose `not_before` is not past the key's floor (or now) count for FIFO.
+    fn holds_key(lane: &Lane, not_before: u64, now: u64) -> bool {
+        not_before <= lane.floor.max(now)
+    }
+
+    fn has_ready_waiters(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> bool {
+        lane.queue
+            .iter()
+            .any(|t| match tickets.get(t).map(|t| t.phase) {
+                Some(Phase::Waiting { not_before, .. }) => Self::holds_key(lane, not_before, now),
+                _ => false,
+            })
+    }
+
+    fn last_booked(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> u64 {
         lane.queue
             .iter()
             .filter_map(|t| match tickets.get(t).map(|t| t.phase) {
                 Some(Phase::Waiting {
-                    booked: Some(b), ..
-                }) => Some(b),
+                    booked: Some(b),
+                    not_before,
+                }) if Self::holds_key(lane, not_before, now) => Some(b),
                 _ => None,
             })
             .max()
@@ -607,7 +631,7 @@ impl Pacer {
             // FIFO: not before an earlier waiter, unless that one waits on its own backoff.
             at = at.max(last);
             Self::take(config, lane, t.cost, at, false);
-            if not_before <= lane.floor.max(now) {
+            if Self::holds_key(lane, not_before, now) {
                 last = at;
             }
             t.phase = Phase::Waiting {
@@ -673,7 +697,10 @@ impl Pacer {
     /// Drops a ticket: a waiter leaves the queue (its slot goes to the next), a request in flight
     /// stops counting as in flight.
     pub fn cancel(&mut self, ticket: u64) -> Result<()> {
-        let t = self.tickets.remove(&ticket).ok_or_else(|| unknown(ticket))?;
+        let t = self
+            .tickets
+            .remove(&ticket)
+            .ok_or_else(|| unknown(ticket))?;
         let now = self.last_now;
         if let Some(lane) = self.lanes.get_mut(&t.key) {
             match t.phase {
@@ -826,7 +853,10 @@ impl Pacer {
             return;
         };
         let amount = limit as u32;
-        if let Some(w) = r.window_ms.filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w)) {
+        if let Some(w) = r
+            .window_ms
+            .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))
+        {
             Self::set_learnt(lane, amount, w);
             return;
         }
@@ -840,11 +870,15 @@ impl Pacer {
         }
         lane.seen_reset_ms = lane.seen_reset_ms.max(reset);
         lane.seen_count = lane.seen_count.saturating_add(1);
-        if lane.seen_count >= 2 {
+        // The window is at least the longest reset seen, rounded up to a whole second, and never
+        // shorter than the window already known (a preset's, or an earlier estimate's).
+        let known = lane.learnt.map(|(_, p)| p);
+        if lane.seen_count >= 2 || known.is_some() {
             let w = lane
                 .seen_reset_ms
                 .div_ceil(1000)
                 .saturating_mul(1000)
+                .max(known.unwrap_or(0))
                 .clamp(1000, crate::bucket::MAX_PERIOD_MS);
             Self::set_learnt(lane, amount, w);
         }
