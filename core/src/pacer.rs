@@ -242,6 +242,9 @@ struct Ticket {
     cost: u32,
     phase: Phase,
     retry: RetryState,
+    /// Consecutive throttles of this call that carried a wait.
+    #[serde(default)]
+    throttles: u32,
 }
 
 /// The GCRA state of one key against one limit, in units of 1/amount ms (exact integers).
@@ -521,6 +524,7 @@ impl Pacer {
             cost,
             phase: Phase::InFlight { at: now },
             retry: RetryState::new(now, seed),
+            throttles: 0,
         };
         let room = Self::window_room(config, lane);
         let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
@@ -724,11 +728,34 @@ impl Pacer {
         }
         let key = t.key.clone();
         let mut retry = t.retry;
-        let decision = self
+        let hint = match outcome {
+            Outcome::Response { reading } if reading.throttled => {
+                reading.wait_ms.filter(|h| *h > 0)
+            }
+            _ => None,
+        };
+        let throttles = if hint.is_some() {
+            t.throttles.saturating_add(1)
+        } else {
+            0
+        };
+        let mut decision = self
             .backoff
             .decide(&mut retry, outcome, now, self.budget.as_mut())?;
+        if let (Some(h), Decision::Retry { at, delay_ms, .. }) = (hint, &mut decision) {
+            if throttles >= 2 {
+                // The hint was honoured and the call was throttled again: others contend for
+                // the same instant. Keep the hint as the floor and spread the return above it
+                // by the jittered backoff (growing with each repeat), not by a doubled hint.
+                let p = self.backoff.policy();
+                let extra = p.delay_ms(throttles - 1, retry.prev_delay_ms, retry.seed);
+                *delay_ms = h.saturating_add(extra);
+                *at = now.saturating_add(*delay_ms);
+            }
+        }
         if let Some(t) = self.tickets.get_mut(&ticket) {
             t.retry = retry;
+            t.throttles = throttles;
         }
         let config = &self.config;
         let Some(lane) = self.lanes.get_mut(&key) else {
