@@ -238,7 +238,8 @@ enum Phase {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Ticket {
-    key: String,
+    /// The index of its key's lane.
+    lane: usize,
     cost: u32,
     phase: Phase,
     retry: RetryState,
@@ -288,7 +289,9 @@ pub struct Pacer {
     config: PacerConfig,
     backoff: Backoff,
     budget: Option<RetryBudget>,
-    lanes: BTreeMap<String, Lane>,
+    /// Key → index into `lanes` (lanes are never dropped while the pacer lives).
+    keys: BTreeMap<String, usize>,
+    lanes: Vec<Lane>,
     tickets: BTreeMap<u64, Ticket>,
     next_ticket: u64,
     last_now: u64,
@@ -374,7 +377,8 @@ impl Pacer {
             budget: config.retry_budget,
             backoff,
             config,
-            lanes: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            lanes: Vec::new(),
             tickets: BTreeMap::new(),
             next_ticket: 1,
             last_now: 0,
@@ -388,7 +392,7 @@ impl Pacer {
 
     /// What the pacer knows of `key`, if anything.
     pub fn lane(&self, key: &str) -> Option<&Lane> {
-        self.lanes.get(key)
+        self.keys.get(key).and_then(|i| self.lanes.get(*i))
     }
 
     /// The shared retry budget, if one is configured.
@@ -403,8 +407,7 @@ impl Pacer {
 
     /// The learnt limit of `key` (amount per period ms), if any.
     pub fn learnt(&self, key: &str) -> Option<Limit> {
-        self.lanes
-            .get(key)
+        self.lane(key)
             .and_then(|l| l.learnt)
             .map(|(a, p)| Limit::new(a, p))
     }
@@ -500,12 +503,18 @@ impl Pacer {
             ));
         }
         let now = self.clock(now);
-        if !self.lanes.contains_key(key) {
-            let fresh = self.fresh_lane();
-            self.lanes.insert(key.to_owned(), fresh);
-        }
+        let li = match self.keys.get(key) {
+            Some(i) => *i,
+            None => {
+                let fresh = self.fresh_lane();
+                self.lanes.push(fresh);
+                let i = self.lanes.len() - 1;
+                self.keys.insert(key.to_owned(), i);
+                i
+            }
+        };
         let config = &self.config;
-        let Some(lane) = self.lanes.get_mut(key) else {
+        let Some(lane) = self.lanes.get_mut(li) else {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         if let Some(b) = Self::min_burst(config, lane) {
@@ -520,7 +529,7 @@ impl Pacer {
         self.next_ticket = self.next_ticket.saturating_add(1);
         let seed = mix(config.seed, id);
         let mut ticket = Ticket {
-            key: key.to_owned(),
+            lane: li,
             cost,
             phase: Phase::InFlight { at: now },
             retry: RetryState::new(now, seed),
@@ -607,16 +616,20 @@ impl Pacer {
 
     /// Releases every booked slot of `key` and books its waiters again, in ticket order, from
     /// what was sent and the current floor, quota and window.
-    fn rebook(&mut self, key: &str, now: u64) {
+    fn rebook(&mut self, li: usize, now: u64) {
         let config = &self.config;
-        let Some(lane) = self.lanes.get_mut(key) else {
+        let Some(lane) = self.lanes.get_mut(li) else {
             return;
         };
         lane.gates.booked = lane.gates.sent;
         lane.booked_quota = lane.quota_left;
+        if lane.queue.is_empty() {
+            return;
+        }
         let mut room = Self::window_room(config, lane);
         let mut last = 0u64;
-        for id in lane.queue.clone() {
+        for qi in 0..lane.queue.len() {
+            let id = lane.queue[qi];
             let Some(t) = self.tickets.get_mut(&id) else {
                 continue;
             };
@@ -655,11 +668,11 @@ impl Pacer {
                 msg!("ticket ", ticket, " is in flight: finish or cancel it"),
             ));
         };
-        let key = t.key.clone();
+        let li = t.lane;
         let booked = match booked {
             Some(b) => Some(b),
             None => {
-                self.rebook(&key, now);
+                self.rebook(li, now);
                 match self.tickets.get(&ticket).map(|t| t.phase) {
                     Some(Phase::Waiting { booked, .. }) => booked,
                     _ => None,
@@ -667,7 +680,7 @@ impl Pacer {
             }
         };
         let config = &self.config;
-        let Some(lane) = self.lanes.get_mut(&key) else {
+        let Some(lane) = self.lanes.get_mut(li) else {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         match booked {
@@ -706,13 +719,13 @@ impl Pacer {
             .remove(&ticket)
             .ok_or_else(|| unknown(ticket))?;
         let now = self.last_now;
-        if let Some(lane) = self.lanes.get_mut(&t.key) {
+        if let Some(lane) = self.lanes.get_mut(t.lane) {
             match t.phase {
                 Phase::InFlight { .. } => lane.in_flight = lane.in_flight.saturating_sub(1),
                 Phase::Waiting { .. } => lane.queue.retain(|x| *x != ticket),
             }
         }
-        self.rebook(&t.key, now);
+        self.rebook(t.lane, now);
         Ok(())
     }
 
@@ -726,7 +739,7 @@ impl Pacer {
                 msg!("ticket ", ticket, " is waiting, not in flight"),
             ));
         }
-        let key = t.key.clone();
+        let li = t.lane;
         let mut retry = t.retry;
         let hint = match outcome {
             Outcome::Response { reading } if reading.throttled => {
@@ -758,7 +771,7 @@ impl Pacer {
             t.throttles = throttles;
         }
         let config = &self.config;
-        let Some(lane) = self.lanes.get_mut(&key) else {
+        let Some(lane) = self.lanes.get_mut(li) else {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         lane.in_flight = lane.in_flight.saturating_sub(1);
@@ -805,7 +818,7 @@ impl Pacer {
         if !matches!(after, After::Retry { .. }) {
             self.tickets.remove(&ticket);
         }
-        self.rebook(&key, now);
+        self.rebook(li, now);
         if let After::Retry {
             attempt, reason, ..
         } = after
