@@ -15,8 +15,9 @@
 //!   body): every waiter is re-booked after it.
 //! - **A 2xx "quota exhausted" with a whole-second reset is an interval.** A reset of `v` whole
 //!   seconds (delta seconds, or an epoch in whole seconds) means the server's instant lies in
-//!   `(v−1, v]` seconds. When a rate is known (configured, preset or learnt) the quota holds only
-//!   until `v − 1` s and the rate decides inside the interval; with no rate known it holds until `v`.
+//!   `(v−1, v]` seconds. When a rate is known (configured, preset, or learnt with a window the
+//!   server told: IETF `w`) the quota holds only until `v − 1` s and the rate decides inside the
+//!   interval; otherwise (no rate, or a window only estimated from resets) it holds until `v`.
 //!   A reset with a millisecond part is taken as exact.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it.
@@ -263,6 +264,9 @@ pub struct Lane {
     gates: Gates,
     /// A learnt limit (amount per period), used when no limit is configured.
     learnt: Option<(u32, u64)>,
+    /// The learnt limit's window was told (IETF `w`) or preset, not estimated from resets.
+    #[serde(default)]
+    learnt_exact: bool,
     /// No request before this instant (a throttle's floor), epoch ms.
     pub floor: u64,
     /// Requests the quota still allows before `quota_until` (sent ones taken).
@@ -426,6 +430,7 @@ impl Pacer {
         };
         Lane {
             learnt,
+            learnt_exact: learnt.is_some(),
             window: 1,
             ..Lane::default()
         }
@@ -876,7 +881,10 @@ impl Pacer {
         if let Some(reset) = r.reset_ms {
             let reset_at = now.saturating_add(reset);
             let whole = reset % 1000 == 0 || reset_at % 1000 == 0;
-            let until = if whole && Self::rate_known(config, lane) {
+            // Only a rate told or configured decides inside the interval: a window estimated from
+            // resets can be short (a token bucket's reset is often its time until full).
+            let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
+            let until = if whole && trusted {
                 // (v−1, v]: the rate decides inside the interval.
                 reset_at.saturating_sub(1000).max(now)
             } else {
@@ -898,6 +906,7 @@ impl Pacer {
             .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))
         {
             Self::set_learnt(lane, amount, w);
+            lane.learnt_exact = true;
             return;
         }
         let Some(reset) = r.reset_ms else {
@@ -913,6 +922,7 @@ impl Pacer {
         // The window is at least the longest reset seen, rounded up to a whole second, and never
         // shorter than the window already known (a preset's, or an earlier estimate's).
         let known = lane.learnt.map(|(_, p)| p);
+        let exact = lane.learnt_exact;
         if lane.seen_count >= 2 || known.is_some() {
             let w = lane
                 .seen_reset_ms
@@ -921,6 +931,8 @@ impl Pacer {
                 .max(known.unwrap_or(0))
                 .clamp(1000, crate::bucket::MAX_PERIOD_MS);
             Self::set_learnt(lane, amount, w);
+            // A preset's window stays told; the amount is refined from `limit`.
+            lane.learnt_exact = exact && known == Some(w);
         }
     }
 
