@@ -303,6 +303,11 @@ session("x-ratelimit rate learnt from two readings", cfg(), [
     begin(200, go(3), LEARN),
     begin(200, go(4), LEARN),
     begin(200, go(5), LEARN),
+    # exhausted, reset 2 s whole: the window was only estimated from resets, so the quota holds to
+    # v = 300 + 2000 (the learnt rate alone would allow (103000 + 10000 - 100000)/10 = 1300)
+    finish(3, 300, DONE, INTERVAL + " (an estimated window does not shorten it)", status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2")]),
+    begin(300, wait(6, 2300), INTERVAL + " (an estimated window does not shorten it)"),
 ])
 
 session("ietf w gives the window at once", cfg(), [
@@ -310,6 +315,12 @@ session("ietf w gives the window at once", cfg(), [
     finish(1, 100, DONE, LEARN, status=200,
            headers=[("RateLimit-Policy", '"default";q=100;w=60'), ("RateLimit", '"default";r=99;t=59')]),
     learnt("k", lim(100, 60000, 100), LEARN),
+    begin(100, go(2), LEARN),
+    # exhausted, t=2 whole seconds, window told: quota until 200 + 2000 - 1000 = 1200; the rate
+    # (tat >= 200*100 + 6e6 = 6020000) allows (6020000 + 60000 - 6e6)/100 = 800 < 1200
+    finish(2, 200, DONE, INTERVAL, status=200,
+           headers=[("RateLimit-Policy", '"default";q=100;w=60'), ("RateLimit", '"default";r=0;t=2')]),
+    begin(200, wait(3, 1200), INTERVAL),
 ])
 
 # --- retries ----------------------------------------------------------------------------------
