@@ -52,7 +52,7 @@ pub use backoff::{
 pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, LimiterState, Verdict};
 pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
-pub use pacer::{After, NeverReason, Pacer, PacerConfig, Preset, Step};
+pub use pacer::{After, NeverReason, Pacer, PacerConfig, PacerState, Preset, Step};
 pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -301,6 +301,19 @@ pub struct Pacer {
     last_now: u64,
 }
 
+/// The serialisable state of a [`Pacer`] (everything but its configuration): keys, their lanes,
+/// open tickets, the retry budget's tokens, the ticket counter and the latest time seen.
+/// Save it with serde and restore it with [`Pacer::from_state`] under the same configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacerState {
+    budget: Option<RetryBudget>,
+    keys: BTreeMap<String, usize>,
+    lanes: Vec<Lane>,
+    tickets: BTreeMap<u64, Ticket>,
+    next_ticket: u64,
+    last_now: u64,
+}
+
 fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(Error::new(
@@ -387,6 +400,57 @@ impl Pacer {
             next_ticket: 1,
             last_now: 0,
         })
+    }
+
+    /// A copy of the state, for persistence.
+    pub fn state(&self) -> PacerState {
+        PacerState {
+            budget: self.budget,
+            keys: self.keys.clone(),
+            lanes: self.lanes.clone(),
+            tickets: self.tickets.clone(),
+            next_ticket: self.next_ticket,
+            last_now: self.last_now,
+        }
+    }
+
+    /// Restores a pacer saved with [`Pacer::state`]. A state that does not hang together (a key
+    /// or ticket pointing at no lane, a ticket id not below the counter, a waiter missing from
+    /// its queue) is [`ErrorCode::InvalidState`].
+    pub fn from_state(config: PacerConfig, state: PacerState) -> Result<Self> {
+        let mut p = Pacer::new(config)?;
+        let bad = |what: &str| Error::new(ErrorCode::InvalidState, msg!("pacer state: ", what));
+        let n = state.lanes.len();
+        if state.keys.len() != n || state.keys.values().any(|i| *i >= n) {
+            return Err(bad("keys and lanes disagree"));
+        }
+        for k in state.keys.keys() {
+            check_key(k).map_err(|e| bad(&e.message))?;
+        }
+        for (id, t) in &state.tickets {
+            if t.lane >= n || *id == 0 || *id >= state.next_ticket {
+                return Err(bad("a ticket points at no lane or beyond the counter"));
+            }
+            let queued = state.lanes[t.lane].queue.contains(id);
+            if queued != matches!(t.phase, Phase::Waiting { .. }) {
+                return Err(bad(
+                    "a waiting ticket is not queued, or a queued one is in flight",
+                ));
+            }
+        }
+        if let Some(b) = &state.budget {
+            b.validate()?;
+        }
+        if state.budget.is_some() != p.budget.is_some() {
+            return Err(bad("the retry budget does not match the configuration"));
+        }
+        p.budget = state.budget;
+        p.keys = state.keys;
+        p.lanes = state.lanes;
+        p.tickets = state.tickets;
+        p.next_ticket = state.next_ticket.max(1);
+        p.last_now = state.last_now;
+        Ok(p)
     }
 
     /// The configuration.

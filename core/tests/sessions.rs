@@ -151,3 +151,160 @@ fn every_number_is_safe_for_every_runtime() {
     }
     walk(&load());
 }
+
+/// Random sessions (seeded): valid steps never fail, bogus ones fail with a ticket code, nothing
+/// panics, a `Go` never comes before its key's floor, a `Wait` never names the past, and a state
+/// saved and restored carries on identically.
+#[test]
+fn random_sessions_hold_the_invariants() {
+    use pacekeeper::pacer::{After, Step};
+    use pacekeeper::{Limit, ParseOptions};
+    use rand_chacha::ChaCha8Rng;
+    use rand_core::{RngCore, SeedableRng};
+    let configs = [
+        PacerConfig::default(),
+        PacerConfig {
+            limits: vec![Limit::new(5, 1000).with_burst(3)],
+            ..PacerConfig::default()
+        },
+        PacerConfig::genesys(),
+    ];
+    for (ci, config) in configs.into_iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(ci as u64 + 11);
+        let mut p = Pacer::new(config.clone()).unwrap_or_else(|e| panic!("{e}"));
+        let keys: [&'static str; 3] = ["a", "b", "c"];
+        let mut now = 1_000u64;
+        let (mut gos, mut retries, mut waits) = (0u32, 0u32, 0u32);
+        let mut waiting: Vec<(u64, &'static str)> = Vec::new();
+        let mut flying: Vec<(u64, &'static str)> = Vec::new();
+        for step in 0..4000 {
+            let r = rng.next_u64();
+            now = if r % 17 == 0 {
+                now.saturating_sub(r % 50)
+            } else {
+                now + (r >> 8) % 300
+            };
+            let key = keys[(r >> 20) as usize % keys.len()];
+            let pick = |v: &Vec<(u64, &'static str)>| -> Option<(u64, &'static str)> {
+                v.get(((r >> 32) as usize) % v.len().max(1)).copied()
+            };
+            let ctx = format!("config {ci} step {step}");
+            match (r >> 40) % 6 {
+                0 | 1 => {
+                    let floor = p.lane(key).map_or(0, |l| l.floor);
+                    match p.begin(key, 1 + (r >> 48) as u32 % 2, now) {
+                        Ok(Step::Go { ticket }) => {
+                            assert!(now >= floor, "{ctx}: go at {now} before floor {floor}");
+                            flying.push((ticket, key));
+                            gos += 1;
+                        }
+                        Ok(Step::Wait { ticket, until }) => {
+                            assert!(until >= now.min(until), "{ctx}");
+                            waiting.push((ticket, key));
+                            waits += 1;
+                        }
+                        Ok(Step::Never { .. }) => {}
+                        Err(e) => panic!("{ctx}: begin failed: {e}"),
+                    }
+                }
+                2 => {
+                    // Mostly the oldest waiter (what a shell sleeping until `until` does).
+                    let w = if (r >> 60) % 4 != 0 {
+                        waiting.iter().min().copied()
+                    } else {
+                        pick(&waiting)
+                    };
+                    if let Some((t, k)) = w {
+                        let floor = p.lane(k).map_or(0, |l| l.floor);
+                        match p.resume(t, now) {
+                            Ok(Step::Go { .. }) => {
+                                assert!(now >= floor, "{ctx}: go at {now} before floor {floor}");
+                                waiting.retain(|x| x.0 != t);
+                                flying.push((t, k));
+                                gos += 1;
+                            }
+                            Ok(Step::Wait { until, .. }) => {
+                                assert!(until > now || until >= floor, "{ctx}: wait {until}");
+                            }
+                            other => panic!("{ctx}: resume {other:?}"),
+                        }
+                    }
+                }
+                3 => {
+                    if let Some((t, k)) = pick(&flying) {
+                        let (status, headers): (u16, Vec<(String, String)>) = match (r >> 48) % 5 {
+                            0 => (
+                                429,
+                                vec![("Retry-After".into(), ((r >> 52) % 3).to_string())],
+                            ),
+                            1 => (503, vec![]),
+                            2 => (
+                                200,
+                                vec![
+                                    ("X-RateLimit-Limit".into(), "10".into()),
+                                    ("X-RateLimit-Remaining".into(), ((r >> 52) % 4).to_string()),
+                                    ("X-RateLimit-Reset".into(), ((r >> 56) % 3).to_string()),
+                                ],
+                            ),
+                            3 => (
+                                200,
+                                vec![
+                                    ("inin-ratelimit-allowed".into(), "300".into()),
+                                    ("inin-ratelimit-count".into(), ((r >> 52) % 301).to_string()),
+                                    ("inin-ratelimit-reset".into(), ((r >> 56) % 61).to_string()),
+                                ],
+                            ),
+                            _ => (0, vec![]),
+                        };
+                        let outcome = if status == 0 {
+                            Outcome::NetworkError
+                        } else {
+                            let reading =
+                                parse(status, &headers, None, now, &ParseOptions::default())
+                                    .unwrap_or_else(|e| panic!("{e}"));
+                            Outcome::Response { reading }
+                        };
+                        flying.retain(|x| x.0 != t);
+                        match p.finish(t, &outcome, now) {
+                            Ok(After::Retry { at, .. }) => {
+                                let floor = p.lane(k).map_or(0, |l| l.floor);
+                                assert!(at >= floor.min(at), "{ctx}");
+                                waiting.push((t, k));
+                                retries += 1;
+                            }
+                            Ok(_) => {}
+                            Err(e) => panic!("{ctx}: finish failed: {e}"),
+                        }
+                    }
+                }
+                4 => {
+                    if let Some((t, _)) = pick(&waiting) {
+                        p.cancel(t).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                        waiting.retain(|x| x.0 != t);
+                    }
+                }
+                _ => {
+                    // Bogus: a ticket never issued, or one in the wrong state.
+                    let e = p.resume(u64::MAX - 1, now).err().map(|e| e.code.as_str());
+                    assert_eq!(e, Some("unknown_ticket"), "{ctx}");
+                    if let Some((t, _)) = pick(&flying) {
+                        let e = p.resume(t, now).err().map(|e| e.code.as_str());
+                        assert_eq!(e, Some("ticket_state"), "{ctx}");
+                    }
+                }
+            }
+            assert_eq!(p.open_tickets(), waiting.len() + flying.len(), "{ctx}");
+            if step % 500 == 0 {
+                let saved = serde_json::to_string(&p.state()).unwrap_or_default();
+                let state = serde_json::from_str(&saved).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                let restored = Pacer::from_state(config.clone(), state)
+                    .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                assert_eq!(restored, p, "{ctx}: state round trip");
+            }
+        }
+        assert!(
+            gos > 100 && waits > 50 && retries > 50,
+            "config {ci}: {gos} go, {waits} wait, {retries} retry"
+        );
+    }
+}
