@@ -34,6 +34,11 @@ pub enum ErrorCode {
     /// Bindings: a number that is not a finite, non-negative integer within range (NaN,
     /// Infinity, −1, 2.5, above 2^53 − 1 for times) (JS `RangeError`, Python `ValueError`).
     InvalidNumber,
+    /// Pacer: no open ticket with this id (never issued, or already finished or cancelled).
+    UnknownTicket,
+    /// Pacer: the ticket is not in the state the call needs (finishing a waiter, resuming a
+    /// request in flight).
+    TicketState,
 }
 
 impl ErrorCode {
@@ -51,11 +56,13 @@ impl ErrorCode {
             ErrorCode::InvalidState => "invalid_state",
             ErrorCode::InvalidArgument => "invalid_argument",
             ErrorCode::InvalidNumber => "invalid_number",
+            ErrorCode::UnknownTicket => "unknown_ticket",
+            ErrorCode::TicketState => "ticket_state",
         }
     }
 
     /// Every code, for bindings that export the list.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidLimit,
         ErrorCode::TooManyLimits,
         ErrorCode::InvalidCost,
@@ -67,6 +74,8 @@ impl ErrorCode {
         ErrorCode::InvalidState,
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidNumber,
+        ErrorCode::UnknownTicket,
+        ErrorCode::TicketState,
     ];
 }
 

@@ -12,6 +12,8 @@
 //! - [`backoff`]: jittered backoff with the server's word as a floor, escalation of short hints,
 //!   a shared retry budget, and give-up as a decision with a reason.
 //! - [`plan`](mod@plan): bulk batching plans with send times, and replanning.
+//! - [`pacer`]: the whole client policy (send, wait, retry, probe, give up) as a sans-IO state
+//!   machine that every runtime's shell drives.
 //!
 //! ```
 //! use pacekeeper::{parse, ParseOptions, Limiter, LimiterConfig, Limit, Verdict};
@@ -39,6 +41,7 @@ pub mod headers;
 pub mod httpdate;
 #[doc(hidden)]
 pub mod msg;
+pub mod pacer;
 pub mod plan;
 mod sf;
 pub mod shared;
@@ -50,6 +53,7 @@ pub use backoff::{
 pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, LimiterState, Verdict};
 pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
+pub use pacer::{After, NeverReason, Pacer, PacerConfig, PacerState, Preset, Step};
 pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
 
 /// The README's Rust examples, compiled and run as doctests.

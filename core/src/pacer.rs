@@ -1,0 +1,1011 @@
+//! The whole client policy as a sans-IO state machine: when to send, wait, retry, probe, give up.
+//!
+//! A [`Pacer`] never reads a clock, sleeps or does I/O. A shell (a JS or Python helper, a JMeter
+//! script, the simulator) drives it:
+//!
+//! 1. [`Pacer::begin`]`(key, cost, now)` → [`Step::Go`] (send now), [`Step::Wait`] (sleep until
+//!    `until`, then call [`Pacer::resume`] with the same ticket) or [`Step::Never`];
+//! 2. after the response, [`Pacer::finish`]`(ticket, outcome, now)` → [`After::Done`],
+//!    [`After::Retry`] (sleep until `at`, then [`Pacer::resume`]) or [`After::GiveUp`];
+//! 3. [`Pacer::cancel`] drops a ticket the shell abandons (a waiter, or a request it aborted).
+//!
+//! ## The policy
+//! - **A throttle's instant is a floor.** On a 429 (or a 503 with `Retry-After`), nothing is sent
+//!   for the key before `now + wait_ms` (`Retry-After`, else the published reset, else the Genesys
+//!   body): every waiter is re-booked after it.
+//! - **A 2xx "quota exhausted" with a whole-second reset is an interval.** A reset of `v` whole
+//!   seconds (delta seconds, or an epoch in whole seconds) means the server's instant lies in
+//!   `(v−1, v]` seconds. When a rate is known (configured, preset, or learnt with a window the
+//!   server told: IETF `w`) the quota holds only until `v − 1` s and the rate decides inside the
+//!   interval; otherwise (no rate, or a window only estimated from resets) it holds until `v`.
+//!   A reset with a millisecond part is taken as exact.
+//! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
+//!   requests still in flight are subtracted from it.
+//! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
+//!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
+//!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
+//!   so after a lockout one probe goes, not every waiter.
+//! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
+//!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
+//!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
+//! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
+//!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
+//!   later `begin`. A reading that lowers the quota or a throttle releases every booked slot and
+//!   books them again, in order, from the new state (no avoidable 429).
+//! - **Retries** follow [`Backoff`] (its policy, jitter seeded per ticket from
+//!   [`PacerConfig::seed`], and the shared [`RetryBudget`]), never before the key's floor. A
+//!   retried ticket keeps its place in the queue.
+//!
+//! ## Bad input
+//! An unknown ticket (or one already finished) is [`ErrorCode::UnknownTicket`]; finishing a
+//! ticket that is waiting, or resuming one in flight, is [`ErrorCode::TicketState`]. Time going
+//! backwards is a documented no-op: a `now` below the latest seen is read as the latest seen.
+//!
+//! ```
+//! use pacekeeper::pacer::{After, Pacer, PacerConfig, Step};
+//! use pacekeeper::{parse, Limit, Outcome, ParseOptions};
+//! let mut p = Pacer::new(PacerConfig {
+//!     limits: vec![Limit::new(5, 1000).with_burst(1)],
+//!     ..PacerConfig::default()
+//! }).unwrap();
+//! let Step::Go { ticket } = p.begin("tenant-a", 1, 0).unwrap() else { unreachable!() };
+//! // A second caller at the same instant waits for the next slot, 200 ms later.
+//! assert_eq!(p.begin("tenant-a", 1, 0).unwrap(), Step::Wait { ticket: 2, until: 200 });
+//! let reading = parse(200, &[("X-RateLimit-Remaining", "7")], None, 50, &ParseOptions::default()).unwrap();
+//! assert_eq!(p.finish(ticket, &Outcome::Response { reading }, 50).unwrap(), After::Done);
+//! assert_eq!(p.resume(2, 200).unwrap(), Step::Go { ticket: 2 });
+//! ```
+
+use crate::backoff::{Backoff, BackoffPolicy, Decision, GiveUpReason, Outcome, RetryBudget};
+use crate::backoff::{RetryReason, RetryState};
+use crate::bucket::{Limit, MAX_AMOUNT, MAX_COST, MAX_KEY_LEN, MAX_LIMITS};
+use crate::error::{Error, ErrorCode, Result};
+use crate::headers::{ParseOptions, Reading};
+use crate::msg::msg;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The Genesys Cloud documented limit: 300 requests per minute per client-credentials token.
+pub const GENESYS_LIMIT: Limit = Limit {
+    amount: 300,
+    period_ms: 60_000,
+    burst: 300,
+};
+
+/// A starting point for keys of a known API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// Genesys Cloud: start from [`GENESYS_LIMIT`] (as a learnt limit, so `inin-ratelimit-*`
+    /// readings refine it).
+    Genesys,
+}
+
+/// The configuration of a [`Pacer`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PacerConfig {
+    /// Limits every key obeys (at most [`MAX_LIMITS`]). Empty: the rate is learnt or probed.
+    pub limits: Vec<Limit>,
+    /// A starting learnt limit for every key.
+    pub preset: Option<Preset>,
+    /// Learn each key's rate from readings (default true).
+    pub learn: bool,
+    /// The retry policy (default: [`BackoffPolicy::default`]).
+    pub backoff: BackoffPolicy,
+    /// A retry budget shared by every call (default none).
+    pub retry_budget: Option<RetryBudget>,
+    /// The seed of every ticket's jitter (default 0).
+    pub seed: u64,
+    /// How long a waiter held back by the probe window sleeps before asking again, ms
+    /// (default 100; 1..=60,000).
+    pub probe_poll_ms: u64,
+    /// The widest probe window a key with no known rate reaches (default 64; 1..=1,000,000).
+    pub max_window: u32,
+    /// How responses were parsed (only `max_wait_ms` matters here; informative for shells).
+    pub parse: ParseOptions,
+}
+
+impl Default for PacerConfig {
+    fn default() -> Self {
+        PacerConfig {
+            limits: Vec::new(),
+            preset: None,
+            learn: true,
+            backoff: BackoffPolicy::default(),
+            retry_budget: None,
+            seed: 0,
+            probe_poll_ms: 100,
+            max_window: 64,
+            parse: ParseOptions::default(),
+        }
+    }
+}
+
+impl PacerConfig {
+    /// A configuration for the Genesys Cloud Platform API: the [`Preset::Genesys`] limit, refined
+    /// from `inin-ratelimit-*`.
+    pub fn genesys() -> Self {
+        PacerConfig {
+            preset: Some(Preset::Genesys),
+            ..PacerConfig::default()
+        }
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        if self.limits.len() > MAX_LIMITS {
+            return Err(Error::new(
+                ErrorCode::TooManyLimits,
+                msg!("at most ", MAX_LIMITS, " limits, got ", self.limits.len()),
+            ));
+        }
+        for l in &self.limits {
+            l.validate()?;
+        }
+        if let Some(b) = &self.retry_budget {
+            b.validate()?;
+        }
+        self.backoff.validate()?;
+        self.parse.validate()?;
+        if !(1..=60_000).contains(&self.probe_poll_ms) {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                msg!("probe_poll_ms must be 1..=60000, got ", self.probe_poll_ms),
+            ));
+        }
+        if !(1..=MAX_AMOUNT).contains(&self.max_window) {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                msg!(
+                    "max_window must be 1..=",
+                    MAX_AMOUNT,
+                    ", got ",
+                    self.max_window
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Why a request can never be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeverReason {
+    /// Its cost exceeds the burst of a limit in force.
+    CostAboveBurst,
+}
+
+/// The answer to [`Pacer::begin`] and [`Pacer::resume`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Step {
+    /// Send now; report the response with [`Pacer::finish`].
+    Go {
+        /// The request's ticket.
+        ticket: u64,
+    },
+    /// Sleep until `until`, then call [`Pacer::resume`] with this ticket. The slot is booked.
+    Wait {
+        /// The request's ticket (it holds its place in the key's queue).
+        ticket: u64,
+        /// Epoch ms.
+        until: u64,
+    },
+    /// Never sendable under the limits in force; no ticket is kept.
+    Never {
+        /// Why.
+        reason: NeverReason,
+        /// The smallest burst in force.
+        capacity: u32,
+    },
+}
+
+/// The answer to [`Pacer::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum After {
+    /// The call succeeded; the ticket is closed.
+    Done,
+    /// Sleep until `at`, then call [`Pacer::resume`] with the same ticket.
+    Retry {
+        /// Epoch ms: the ticket's booked slot, never before the key's floor.
+        at: u64,
+        /// The number the next attempt will have (2 for the first retry).
+        attempt: u32,
+        /// Why the backoff chose its delay (the slot may be later still).
+        reason: RetryReason,
+    },
+    /// Stop; the ticket is closed.
+    GiveUp {
+        /// Why.
+        reason: GiveUpReason,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Phase {
+    /// In the key's queue; `booked` is its slot (None: held back by the probe window).
+    Waiting {
+        booked: Option<u64>,
+        not_before: u64,
+    },
+    /// Sent at `at`.
+    InFlight { at: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Ticket {
+    /// The index of its key's lane.
+    lane: usize,
+    cost: u32,
+    phase: Phase,
+    retry: RetryState,
+    /// Consecutive throttles of this call that carried a wait.
+    #[serde(default)]
+    throttles: u32,
+}
+
+/// The GCRA state of one key against one limit, in units of 1/amount ms (exact integers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+struct Gates {
+    /// Theoretical arrival times of what was sent.
+    sent: [u64; MAX_LIMITS + 1],
+    /// The same plus the booked slots.
+    booked: [u64; MAX_LIMITS + 1],
+}
+
+/// What the pacer knows of one key. Plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Lane {
+    gates: Gates,
+    /// A learnt limit (amount per period), used when no limit is configured.
+    learnt: Option<(u32, u64)>,
+    /// The learnt limit's window was told (IETF `w`) or preset, not estimated from resets.
+    #[serde(default)]
+    learnt_exact: bool,
+    /// No request before this instant (a throttle's floor), epoch ms.
+    pub floor: u64,
+    /// Requests the quota still allows before `quota_until` (sent ones taken).
+    pub quota_left: u32,
+    /// The quota holds while `now < quota_until`.
+    pub quota_until: u64,
+    /// Requests in flight.
+    pub in_flight: u32,
+    /// The probe window (requests in flight allowed while no rate is known).
+    pub window: u32,
+    /// Waiting tickets, in order.
+    queue: Vec<u64>,
+    /// The quota still allowed counting the booked slots.
+    booked_quota: u32,
+    /// Learning: the limit last seen, the longest reset seen for it and how many readings.
+    seen_limit: u64,
+    seen_reset_ms: u64,
+    seen_count: u32,
+}
+
+/// The pacer. See the [module documentation](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacer {
+    config: PacerConfig,
+    backoff: Backoff,
+    budget: Option<RetryBudget>,
+    /// Key → index into `lanes` (lanes are never dropped while the pacer lives).
+    keys: BTreeMap<String, usize>,
+    lanes: Vec<Lane>,
+    tickets: BTreeMap<u64, Ticket>,
+    next_ticket: u64,
+    last_now: u64,
+}
+
+/// The serialisable state of a [`Pacer`] (everything but its configuration): keys, their lanes,
+/// open tickets, the retry budget's tokens, the ticket counter and the latest time seen.
+/// Save it with serde and restore it with [`Pacer::from_state`] under the same configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacerState {
+    budget: Option<RetryBudget>,
+    keys: BTreeMap<String, usize>,
+    lanes: Vec<Lane>,
+    tickets: BTreeMap<u64, Ticket>,
+    next_ticket: u64,
+    last_now: u64,
+}
+
+fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(Error::new(
+            ErrorCode::InvalidKey,
+            msg!("key must be 1..=", MAX_KEY_LEN, " bytes, got ", key.len()),
+        ));
+    }
+    Ok(())
+}
+
+fn unknown(ticket: u64) -> Error {
+    Error::new(
+        ErrorCode::UnknownTicket,
+        msg!("no open ticket ", ticket, " (unknown, or already finished)"),
+    )
+}
+
+/// SplitMix64: a ticket's jitter seed from the pacer's seed.
+fn mix(seed: u64, n: u64) -> u64 {
+    let mut z = seed.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The limits in force for a lane: configured, then the learnt one (slot `MAX_LIMITS`).
+fn limits_of(config: &PacerConfig, lane: &Lane) -> ([Option<Limit>; MAX_LIMITS + 1], usize) {
+    let mut out = [None; MAX_LIMITS + 1];
+    let mut n = 0;
+    for (i, l) in config.limits.iter().take(MAX_LIMITS).enumerate() {
+        out[i] = Some(*l);
+        n += 1;
+    }
+    if config.limits.is_empty() {
+        if let Some((a, p)) = lane.learnt {
+            out[MAX_LIMITS] = Some(Limit::new(a, p));
+            n += 1;
+        }
+    }
+    (out, n)
+}
+
+fn scale(l: &Limit, ms: u64) -> u64 {
+    ms.saturating_mul(u64::from(l.amount))
+}
+
+fn tau(l: &Limit) -> u64 {
+    u64::from(l.burst).saturating_mul(l.period_ms)
+}
+
+/// The earliest ms at or after `t` at which `tat` admits `cost`.
+fn gcra_earliest(l: &Limit, tat: u64, cost: u32, t: u64) -> u64 {
+    let new_tat = tat
+        .max(scale(l, t))
+        .saturating_add(u64::from(cost).saturating_mul(l.period_ms));
+    let at = new_tat.saturating_sub(tau(l)).div_ceil(u64::from(l.amount));
+    at.max(t)
+}
+
+fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
+    tat.max(scale(l, at))
+        .saturating_add(u64::from(cost).saturating_mul(l.period_ms))
+}
+
+/// The smallest TAT leaving at most `tokens` in the bucket at `at`.
+fn gcra_floor(l: &Limit, at: u64, tokens: u64) -> u64 {
+    scale(l, at)
+        .saturating_add(tau(l))
+        .saturating_sub(tokens.saturating_mul(l.period_ms))
+}
+
+impl Pacer {
+    /// A pacer with `config`, no keys and no tickets yet.
+    pub fn new(config: PacerConfig) -> Result<Self> {
+        config.validate()?;
+        let backoff = Backoff::new(config.backoff.clone())?;
+        Ok(Pacer {
+            budget: config.retry_budget,
+            backoff,
+            config,
+            keys: BTreeMap::new(),
+            lanes: Vec::new(),
+            tickets: BTreeMap::new(),
+            next_ticket: 1,
+            last_now: 0,
+        })
+    }
+
+    /// A copy of the state, for persistence.
+    pub fn state(&self) -> PacerState {
+        PacerState {
+            budget: self.budget,
+            keys: self.keys.clone(),
+            lanes: self.lanes.clone(),
+            tickets: self.tickets.clone(),
+            next_ticket: self.next_ticket,
+            last_now: self.last_now,
+        }
+    }
+
+    /// Restores a pacer saved with [`Pacer::state`]. A state that does not hang together (a key
+    /// or ticket pointing at no lane, a ticket id not below the counter, a waiter missing from
+    /// its queue) is [`ErrorCode::InvalidState`].
+    pub fn from_state(config: PacerConfig, state: PacerState) -> Result<Self> {
+        let mut p = Pacer::new(config)?;
+        let bad = |what: &str| Error::new(ErrorCode::InvalidState, msg!("pacer state: ", what));
+        let n = state.lanes.len();
+        if state.keys.len() != n || state.keys.values().any(|i| *i >= n) {
+            return Err(bad("keys and lanes disagree"));
+        }
+        for k in state.keys.keys() {
+            check_key(k).map_err(|e| bad(&e.message))?;
+        }
+        for (id, t) in &state.tickets {
+            if t.lane >= n || *id == 0 || *id >= state.next_ticket {
+                return Err(bad("a ticket points at no lane or beyond the counter"));
+            }
+            let queued = state.lanes[t.lane].queue.contains(id);
+            if queued != matches!(t.phase, Phase::Waiting { .. }) {
+                return Err(bad(
+                    "a waiting ticket is not queued, or a queued one is in flight",
+                ));
+            }
+        }
+        if let Some(b) = &state.budget {
+            b.validate()?;
+        }
+        if state.budget.is_some() != p.budget.is_some() {
+            return Err(bad("the retry budget does not match the configuration"));
+        }
+        p.budget = state.budget;
+        p.keys = state.keys;
+        p.lanes = state.lanes;
+        p.tickets = state.tickets;
+        p.next_ticket = state.next_ticket.max(1);
+        p.last_now = state.last_now;
+        Ok(p)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PacerConfig {
+        &self.config
+    }
+
+    /// What the pacer knows of `key`, if anything.
+    pub fn lane(&self, key: &str) -> Option<&Lane> {
+        self.keys.get(key).and_then(|i| self.lanes.get(*i))
+    }
+
+    /// The shared retry budget, if one is configured.
+    pub fn retry_budget(&self) -> Option<&RetryBudget> {
+        self.budget.as_ref()
+    }
+
+    /// Open tickets (waiting or in flight).
+    pub fn open_tickets(&self) -> usize {
+        self.tickets.len()
+    }
+
+    /// The learnt limit of `key` (amount per period ms), if any.
+    pub fn learnt(&self, key: &str) -> Option<Limit> {
+        self.lane(key)
+            .and_then(|l| l.learnt)
+            .map(|(a, p)| Limit::new(a, p))
+    }
+
+    fn clock(&mut self, now: u64) -> u64 {
+        self.last_now = self.last_now.max(now);
+        self.last_now
+    }
+
+    fn fresh_lane(&self) -> Lane {
+        let learnt = match self.config.preset {
+            Some(Preset::Genesys) if self.config.limits.is_empty() => {
+                Some((GENESYS_LIMIT.amount, GENESYS_LIMIT.period_ms))
+            }
+            _ => None,
+        };
+        Lane {
+            learnt,
+            learnt_exact: learnt.is_some(),
+            window: 1,
+            ..Lane::default()
+        }
+    }
+
+    fn rate_known(config: &PacerConfig, lane: &Lane) -> bool {
+        !config.limits.is_empty() || lane.learnt.is_some()
+    }
+
+    /// How many more requests the probe window lets go (u32::MAX when a rate is known).
+    fn window_room(config: &PacerConfig, lane: &Lane) -> u32 {
+        if Self::rate_known(config, lane) {
+            u32::MAX
+        } else {
+            lane.window.saturating_sub(lane.in_flight)
+        }
+    }
+
+    /// The earliest instant ≥ `t` at which `cost` fits the booked state.
+    fn earliest(config: &PacerConfig, lane: &Lane, cost: u32, t: u64, booked: bool) -> u64 {
+        let mut e = t.max(lane.floor);
+        let left = if booked {
+            lane.booked_quota
+        } else {
+            lane.quota_left
+        };
+        if e < lane.quota_until && left < cost {
+            e = lane.quota_until;
+        }
+        let (limits, _) = limits_of(config, lane);
+        for (i, l) in limits.iter().enumerate() {
+            if let Some(l) = l {
+                let tat = if booked {
+                    lane.gates.booked[i]
+                } else {
+                    lane.gates.sent[i]
+                };
+                e = e.max(gcra_earliest(l, tat, cost, e));
+            }
+        }
+        e
+    }
+
+    fn min_burst(config: &PacerConfig, lane: &Lane) -> Option<u32> {
+        let (limits, _) = limits_of(config, lane);
+        limits.iter().flatten().map(|l| l.burst).min()
+    }
+
+    /// Takes `cost` at `at` in the booked state (and the sent state too when `sent`).
+    fn take(config: &PacerConfig, lane: &mut Lane, cost: u32, at: u64, sent: bool) {
+        let (limits, _) = limits_of(config, lane);
+        for (i, l) in limits.iter().enumerate() {
+            if let Some(l) = l {
+                lane.gates.booked[i] = gcra_consume(l, lane.gates.booked[i], cost, at);
+                if sent {
+                    lane.gates.sent[i] = gcra_consume(l, lane.gates.sent[i], cost, at);
+                }
+            }
+        }
+        if at < lane.quota_until {
+            lane.booked_quota = lane.booked_quota.saturating_sub(cost);
+            if sent {
+                lane.quota_left = lane.quota_left.saturating_sub(cost);
+            }
+        }
+    }
+
+    /// Starts a request of `cost` for `key` at `now`.
+    pub fn begin(&mut self, key: &str, cost: u32, now: u64) -> Result<Step> {
+        check_key(key)?;
+        if cost == 0 || cost > MAX_COST {
+            return Err(Error::new(
+                ErrorCode::InvalidCost,
+                msg!("cost must be 1..=", MAX_COST, ", got ", cost),
+            ));
+        }
+        let now = self.clock(now);
+        let li = match self.keys.get(key) {
+            Some(i) => *i,
+            None => {
+                let fresh = self.fresh_lane();
+                self.lanes.push(fresh);
+                let i = self.lanes.len() - 1;
+                self.keys.insert(key.to_owned(), i);
+                i
+            }
+        };
+        let config = &self.config;
+        let Some(lane) = self.lanes.get_mut(li) else {
+            return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
+        };
+        if let Some(b) = Self::min_burst(config, lane) {
+            if cost > b {
+                return Ok(Step::Never {
+                    reason: NeverReason::CostAboveBurst,
+                    capacity: b,
+                });
+            }
+        }
+        let id = self.next_ticket;
+        self.next_ticket = self.next_ticket.saturating_add(1);
+        let seed = mix(config.seed, id);
+        let mut ticket = Ticket {
+            lane: li,
+            cost,
+            phase: Phase::InFlight { at: now },
+            retry: RetryState::new(now, seed),
+            throttles: 0,
+        };
+        let room = Self::window_room(config, lane);
+        let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
+            && room > 0
+            && Self::earliest(config, lane, cost, now, true) <= now
+        {
+            Self::take(config, lane, cost, now, true);
+            lane.in_flight = lane.in_flight.saturating_add(1);
+            Step::Go { ticket: id }
+        } else {
+            let booked_ahead = Self::booked_waiters(lane, &self.tickets);
+            let until = if room > booked_ahead {
+                let mut at = Self::earliest(config, lane, cost, now, true);
+                at = at.max(Self::last_booked(lane, &self.tickets, now));
+                Self::take(config, lane, cost, at, false);
+                ticket.phase = Phase::Waiting {
+                    booked: Some(at),
+                    not_before: now,
+                };
+                at
+            } else {
+                ticket.phase = Phase::Waiting {
+                    booked: None,
+                    not_before: now,
+                };
+                now.saturating_add(config.probe_poll_ms).max(lane.floor)
+            };
+            lane.queue.push(id);
+            Step::Wait { ticket: id, until }
+        };
+        self.tickets.insert(id, ticket);
+        Ok(step)
+    }
+
+    fn booked_waiters(lane: &Lane, tickets: &BTreeMap<u64, Ticket>) -> u32 {
+        let n = lane
+            .queue
+            .iter()
+            .filter(|t| {
+                matches!(
+                    tickets.get(t).map(|t| t.phase),
+                    Some(Phase::Waiting {
+                        booked: Some(_),
+                        ..
+                    })
+                )
+            })
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// A waiter on its own backoff (a network error's retry) does not hold the key: only
+    /// waiters whose `not_before` is not past the key's floor (or now) count for FIFO.
+    fn holds_key(lane: &Lane, not_before: u64, now: u64) -> bool {
+        not_before <= lane.floor.max(now)
+    }
+
+    fn has_ready_waiters(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> bool {
+        lane.queue
+            .iter()
+            .any(|t| match tickets.get(t).map(|t| t.phase) {
+                Some(Phase::Waiting { not_before, .. }) => Self::holds_key(lane, not_before, now),
+                _ => false,
+            })
+    }
+
+    fn last_booked(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> u64 {
+        lane.queue
+            .iter()
+            .filter_map(|t| match tickets.get(t).map(|t| t.phase) {
+                Some(Phase::Waiting {
+                    booked: Some(b),
+                    not_before,
+                }) if Self::holds_key(lane, not_before, now) => Some(b),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Releases every booked slot of `key` and books its waiters again, in ticket order, from
+    /// what was sent and the current floor, quota and window.
+    fn rebook(&mut self, li: usize, now: u64) {
+        let config = &self.config;
+        let Some(lane) = self.lanes.get_mut(li) else {
+            return;
+        };
+        lane.gates.booked = lane.gates.sent;
+        lane.booked_quota = lane.quota_left;
+        if lane.queue.is_empty() {
+            return;
+        }
+        let mut room = Self::window_room(config, lane);
+        let mut last = 0u64;
+        for qi in 0..lane.queue.len() {
+            let id = lane.queue[qi];
+            let Some(t) = self.tickets.get_mut(&id) else {
+                continue;
+            };
+            let Phase::Waiting { not_before, .. } = t.phase else {
+                continue;
+            };
+            if room == 0 {
+                t.phase = Phase::Waiting {
+                    booked: None,
+                    not_before,
+                };
+                continue;
+            }
+            room -= 1;
+            let mut at = Self::earliest(config, lane, t.cost, now.max(not_before), true);
+            // FIFO: not before an earlier waiter, unless that one waits on its own backoff.
+            at = at.max(last);
+            Self::take(config, lane, t.cost, at, false);
+            if Self::holds_key(lane, not_before, now) {
+                last = at;
+            }
+            t.phase = Phase::Waiting {
+                booked: Some(at),
+                not_before,
+            };
+        }
+    }
+
+    /// Asks again for a waiting ticket (after [`Step::Wait`] or [`After::Retry`]).
+    pub fn resume(&mut self, ticket: u64, now: u64) -> Result<Step> {
+        let now = self.clock(now);
+        let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
+        let Phase::Waiting { booked, .. } = t.phase else {
+            return Err(Error::new(
+                ErrorCode::TicketState,
+                msg!("ticket ", ticket, " is in flight: finish or cancel it"),
+            ));
+        };
+        let li = t.lane;
+        let booked = match booked {
+            Some(b) => Some(b),
+            None => {
+                self.rebook(li, now);
+                match self.tickets.get(&ticket).map(|t| t.phase) {
+                    Some(Phase::Waiting { booked, .. }) => booked,
+                    _ => None,
+                }
+            }
+        };
+        let config = &self.config;
+        let Some(lane) = self.lanes.get_mut(li) else {
+            return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
+        };
+        match booked {
+            Some(at) if at <= now => {
+                let Some(t) = self.tickets.get_mut(&ticket) else {
+                    return Err(unknown(ticket));
+                };
+                // The booked slot was counted in `booked`; count it as sent now.
+                let (limits, _) = limits_of(config, lane);
+                for (i, l) in limits.iter().enumerate() {
+                    if let Some(l) = l {
+                        lane.gates.sent[i] = gcra_consume(l, lane.gates.sent[i], t.cost, at);
+                    }
+                }
+                if at < lane.quota_until {
+                    lane.quota_left = lane.quota_left.saturating_sub(t.cost);
+                }
+                lane.queue.retain(|x| *x != ticket);
+                lane.in_flight = lane.in_flight.saturating_add(1);
+                t.phase = Phase::InFlight { at: now };
+                Ok(Step::Go { ticket })
+            }
+            Some(at) => Ok(Step::Wait { ticket, until: at }),
+            None => Ok(Step::Wait {
+                ticket,
+                until: now.saturating_add(config.probe_poll_ms).max(lane.floor),
+            }),
+        }
+    }
+
+    /// Drops a ticket: a waiter leaves the queue (its slot goes to the next), a request in flight
+    /// stops counting as in flight.
+    pub fn cancel(&mut self, ticket: u64) -> Result<()> {
+        let t = self
+            .tickets
+            .remove(&ticket)
+            .ok_or_else(|| unknown(ticket))?;
+        let now = self.last_now;
+        if let Some(lane) = self.lanes.get_mut(t.lane) {
+            match t.phase {
+                Phase::InFlight { .. } => lane.in_flight = lane.in_flight.saturating_sub(1),
+                Phase::Waiting { .. } => lane.queue.retain(|x| *x != ticket),
+            }
+        }
+        self.rebook(t.lane, now);
+        Ok(())
+    }
+
+    /// Reports how a request in flight ended at `now`.
+    pub fn finish(&mut self, ticket: u64, outcome: &Outcome, now: u64) -> Result<After> {
+        let now = self.clock(now);
+        let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
+        if !matches!(t.phase, Phase::InFlight { .. }) {
+            return Err(Error::new(
+                ErrorCode::TicketState,
+                msg!("ticket ", ticket, " is waiting, not in flight"),
+            ));
+        }
+        let li = t.lane;
+        let mut retry = t.retry;
+        let hint = match outcome {
+            Outcome::Response { reading } if reading.throttled => {
+                reading.wait_ms.filter(|h| *h > 0)
+            }
+            _ => None,
+        };
+        let throttles = if hint.is_some() {
+            t.throttles.saturating_add(1)
+        } else {
+            0
+        };
+        let mut decision = self
+            .backoff
+            .decide(&mut retry, outcome, now, self.budget.as_mut())?;
+        if let (Some(h), Decision::Retry { at, delay_ms, .. }) = (hint, &mut decision) {
+            if throttles >= 2 {
+                // The hint was honoured and the call was throttled again: others contend for
+                // the same instant. Keep the hint as the floor and spread the return above it
+                // by the jittered backoff (growing with each repeat), not by a doubled hint.
+                let p = self.backoff.policy();
+                let extra = p.delay_ms(throttles - 1, retry.prev_delay_ms, retry.seed);
+                *delay_ms = h.saturating_add(extra);
+                *at = now.saturating_add(*delay_ms);
+            }
+        }
+        if let Some(t) = self.tickets.get_mut(&ticket) {
+            t.retry = retry;
+            t.throttles = throttles;
+        }
+        let config = &self.config;
+        let Some(lane) = self.lanes.get_mut(li) else {
+            return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
+        };
+        lane.in_flight = lane.in_flight.saturating_sub(1);
+        if let Outcome::Response { reading } = outcome {
+            Self::observe(config, lane, reading, now);
+            if reading.throttled {
+                lane.window = 1;
+                if reading.wait_ms.unwrap_or(0) == 0 {
+                    if let Decision::Retry { at, .. } = decision {
+                        // No hint: the backoff's instant stands as the floor.
+                        lane.floor = lane.floor.max(at);
+                    }
+                }
+            } else if reading.status < 400 {
+                lane.window = lane.window.saturating_mul(2).min(config.max_window);
+            }
+        }
+        let after = match decision {
+            Decision::Done => After::Done,
+            Decision::GiveUp { reason, attempts } => After::GiveUp { reason, attempts },
+            Decision::Retry {
+                at,
+                attempt,
+                reason,
+                ..
+            } => {
+                let at = at.max(lane.floor);
+                // Back into the queue at its place (ticket order).
+                let pos = lane.queue.partition_point(|x| *x < ticket);
+                lane.queue.insert(pos, ticket);
+                if let Some(t) = self.tickets.get_mut(&ticket) {
+                    t.phase = Phase::Waiting {
+                        booked: None,
+                        not_before: at,
+                    };
+                }
+                After::Retry {
+                    at,
+                    attempt,
+                    reason,
+                }
+            }
+        };
+        if !matches!(after, After::Retry { .. }) {
+            self.tickets.remove(&ticket);
+        }
+        self.rebook(li, now);
+        if let After::Retry {
+            attempt, reason, ..
+        } = after
+        {
+            let at = match self.tickets.get(&ticket).map(|t| t.phase) {
+                Some(Phase::Waiting {
+                    booked: Some(b), ..
+                }) => b,
+                Some(Phase::Waiting { not_before, .. }) => not_before,
+                _ => now,
+            };
+            return Ok(After::Retry {
+                at,
+                attempt,
+                reason,
+            });
+        }
+        Ok(after)
+    }
+
+    /// Applies a reading received at `now` to a lane.
+    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
+        if config.learn && config.limits.is_empty() {
+            Self::learn(lane, r);
+        }
+        if r.throttled {
+            let wait = r.wait_ms.unwrap_or(0);
+            let floor = now.saturating_add(wait);
+            lane.floor = lane.floor.max(floor);
+            lane.quota_left = 0;
+            lane.quota_until = lane.quota_until.max(lane.floor);
+            // Every bucket empty until the floor, one token at it.
+            let (limits, _) = limits_of(config, lane);
+            for (i, l) in limits.iter().enumerate() {
+                if let Some(l) = l {
+                    let f = gcra_floor(l, lane.floor, 1);
+                    lane.gates.sent[i] = lane.gates.sent[i].max(f);
+                }
+            }
+            return;
+        }
+        let Some(rem) = r.remaining else {
+            return;
+        };
+        // What the server had counted, less what is still in flight on this key.
+        let left = rem.saturating_sub(u64::from(lane.in_flight));
+        let left32 = u32::try_from(left).unwrap_or(u32::MAX);
+        let (limits, _) = limits_of(config, lane);
+        for (i, l) in limits.iter().enumerate() {
+            if let Some(l) = l {
+                let f = gcra_floor(l, now, left);
+                lane.gates.sent[i] = lane.gates.sent[i].max(f);
+            }
+        }
+        if let Some(reset) = r.reset_ms {
+            let reset_at = now.saturating_add(reset);
+            let whole = reset % 1000 == 0 || reset_at % 1000 == 0;
+            // Only a rate told or configured decides inside the interval: a window estimated from
+            // resets can be short (a token bucket's reset is often its time until full).
+            let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
+            let until = if whole && trusted {
+                // (v−1, v]: the rate decides inside the interval.
+                reset_at.saturating_sub(1000).max(now)
+            } else {
+                reset_at
+            };
+            lane.quota_left = left32;
+            lane.quota_until = until;
+        }
+    }
+
+    /// Learns `limit` per window from a reading.
+    fn learn(lane: &mut Lane, r: &Reading) {
+        let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
+            return;
+        };
+        let amount = limit as u32;
+        if let Some(w) = r
+            .window_ms
+            .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))
+        {
+            Self::set_learnt(lane, amount, w);
+            lane.learnt_exact = true;
+            return;
+        }
+        let Some(reset) = r.reset_ms else {
+            return;
+        };
+        if limit != lane.seen_limit {
+            lane.seen_limit = limit;
+            lane.seen_reset_ms = 0;
+            lane.seen_count = 0;
+        }
+        lane.seen_reset_ms = lane.seen_reset_ms.max(reset);
+        lane.seen_count = lane.seen_count.saturating_add(1);
+        // The window is at least the longest reset seen, rounded up to a whole second, and never
+        // shorter than the window already known (a preset's, or an earlier estimate's).
+        let known = lane.learnt.map(|(_, p)| p);
+        let exact = lane.learnt_exact;
+        if lane.seen_count >= 2 || known.is_some() {
+            let w = lane
+                .seen_reset_ms
+                .div_ceil(1000)
+                .saturating_mul(1000)
+                .max(known.unwrap_or(0))
+                .clamp(1000, crate::bucket::MAX_PERIOD_MS);
+            Self::set_learnt(lane, amount, w);
+            // A preset's window stays told; the amount is refined from `limit`.
+            lane.learnt_exact = exact && known == Some(w);
+        }
+    }
+
+    /// A new learnt limit; its bucket starts over (the reading's `remaining` then bounds it).
+    fn set_learnt(lane: &mut Lane, amount: u32, period_ms: u64) {
+        if lane.learnt != Some((amount, period_ms)) {
+            lane.learnt = Some((amount, period_ms));
+            lane.gates.sent[MAX_LIMITS] = 0;
+            lane.gates.booked[MAX_LIMITS] = 0;
+        }
+    }
+}

@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""Writes tests/vectors/sessions.json: scripted pacer sessions with hand-derived expectations.
+
+Every step's `expect` below was worked out by hand from the policy in core/src/pacer.rs (the
+arithmetic is in the comment beside it), not recorded from the engine. `why` names the rule a step
+pins. Run `python3 tests/vectors/make_sessions.py` after editing; `cargo test -p pacekeeper --test
+sessions` replays the file.
+
+GCRA arithmetic used in the comments: a limit of A per P ms with burst B keeps its theoretical
+arrival time (tat) in units of 1/A ms; one request costs T = P units, the tolerance is tau = B*P.
+A request at t is admitted when max(tat, t*A) + T - tau <= t*A, i.e. at ceil((tat + T - tau)/A).
+"""
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).parent
+
+# Deterministic retries: no jitter, no spread above a server hint, 100 ms base.
+PLAIN = {"jitter": "none", "base_ms": 100, "hint_spread_percent": 0}
+
+
+def cfg(**kw):
+    c = {"backoff": dict(PLAIN)}
+    c.update(kw)
+    return c
+
+
+def lim(amount, period_ms, burst):
+    return {"amount": amount, "period_ms": period_ms, "burst": burst}
+
+
+def begin(now, expect, why, key="k", cost=1):
+    return {"op": "begin", "key": key, "cost": cost, "now": now, "expect": expect, "why": why}
+
+
+def resume(ticket, now, expect, why):
+    return {"op": "resume", "ticket": ticket, "now": now, "expect": expect, "why": why}
+
+
+def finish(ticket, now, expect, why, status=None, headers=(), body=None, network_error=False):
+    step = {"op": "finish", "ticket": ticket, "now": now, "expect": expect, "why": why}
+    step["response"] = None if network_error else {"status": status, "headers": [list(h) for h in headers], "body": body}
+    return step
+
+
+def cancel(ticket, expect, why):
+    return {"op": "cancel", "ticket": ticket, "expect": expect, "why": why}
+
+
+def learnt(key, expect, why):
+    return {"op": "learnt", "key": key, "expect": expect, "why": why}
+
+
+def go(t):
+    return {"action": "go", "ticket": t}
+
+
+def wait(t, until):
+    return {"action": "wait", "ticket": t, "until": until}
+
+
+def retry(at, attempt, reason):
+    return {"action": "retry", "at": at, "attempt": attempt, "reason": reason}
+
+
+def give_up(reason, attempts):
+    return {"action": "give_up", "reason": reason, "attempts": attempts}
+
+
+DONE = {"action": "done"}
+CANCELLED = {"action": "cancelled"}
+
+
+def err(code):
+    return {"error": code}
+
+
+FLOOR = "429: the server's instant is a floor, never send before it"
+RELEASE = "a slot booked ahead is released by a 429 / a 2xx remaining 0, and booked again after it"
+INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate decides inside"
+DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
+PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
+FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
+LEARN = "the rate is learnt from successive readings"
+GENESYS = "Genesys preset: 300/min per token, refined from inin-ratelimit-*"
+BAD = "bad input is a coded error, never a panic"
+RETRY = "retries follow the backoff policy and the retry budget"
+
+N = 1_700_000_000_000  # an epoch in ms, for epoch-valued resets
+
+sessions = []
+
+
+def session(name, config, steps):
+    sessions.append({"name": name, "config": config, "steps": steps})
+
+
+# --- 429 floors and released bookings -------------------------------------------------------
+# 5/s, burst 1: T = 1000 units, tau = 1000, scale x5.
+session("429 retry-after is a floor and releases booked slots", cfg(limits=[lim(5, 1000, 1)]), [
+    begin(0, go(1), "configured 5/s, burst 1: the first request goes"),  # tat 0 -> 1000
+    begin(0, wait(2, 200), FIFO),  # (1000+1000-1000)/5 = 200; booked tat 2000
+    # RA 2 at 100: floor 2100; t1 retries first (its place), t2's slot at 200 is released.
+    finish(1, 100, retry(2100, 2, "server_hint"), FLOOR, status=429, headers=[("Retry-After", "2")]),
+    # sent tat raised to 2100*5 + tau - T = 10500; t1 booked 2100 (tat 11500), t2 at 11500/5 = 2300
+    resume(2, 200, wait(2, 2300), RELEASE),
+    resume(1, 2099, wait(1, 2100), FLOOR),
+    resume(1, 2100, go(1), FLOOR),
+    begin(2100, wait(3, 2500), FIFO),  # behind t2 (2300): booked tat 12500 -> 2500
+    finish(1, 2150, DONE, "a 2xx ends the call", status=200),
+    resume(2, 2300, go(2), FIFO),
+    resume(3, 2500, go(3), FIFO),
+])
+
+# Genesys body only: "Retry the request in [3] seconds".
+session("genesys 429 body is a floor", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 0, retry(3000, 2, "server_hint"), FLOOR, status=429,
+           body='{"message":"Rate limit exceeded the maximum. Retry the request in [3] seconds","code":"too.many.requests.retry.after","status":429}'),
+    begin(10, wait(2, 3000), FLOOR),  # window 1 after the lockout: t1 holds it; t2 polls, never before the floor
+    resume(1, 2999, wait(1, 3000), FLOOR),
+])
+
+# HTTP-date Retry-After against the response's own Date: 3 s.
+session("http-date retry-after with a date header is a floor; one probe after it", cfg(learn=False), [
+    begin(0, go(1), PROBE),
+    finish(1, 0, retry(3000, 2, "server_hint"), FLOOR, status=429,
+           headers=[("Date", "Sun, 06 Nov 1994 08:49:37 GMT"), ("Retry-After", "Sun, 06 Nov 1994 08:49:40 GMT")]),
+    begin(100, wait(2, 3000), PROBE),  # unbooked (window 1 is t1's): until max(100+100, floor 3000)
+    resume(1, 3000, go(1), FLOOR),
+    resume(2, 3000, wait(2, 3100), PROBE),  # the probe t1 is in flight: poll again 100 ms later
+    finish(1, 3050, DONE, PROBE, status=200),  # window 2
+    resume(2, 3100, go(2), PROBE),
+])
+
+# --- whole-second resets on a 2xx -------------------------------------------------------------
+# The issue's case: 5/s with burst 10 (scale x5, T 1000, tau 10000).
+session("2xx remaining 0 with reset 1 s: the configured 5/s decides, not a full second", cfg(limits=[lim(5, 1000, 10)]), [
+    begin(0, go(1), "configured: go"),
+    # remaining 0 at 40: tat >= 40*5 + 10000 = 10200; reset 1 s whole -> quota holds until 1040-1000 = 40
+    finish(1, 40, DONE, INTERVAL, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1")]),
+    begin(40, wait(2, 240), INTERVAL),  # (10200+1000-10000)/5 = 240, not 1040
+    begin(40, wait(3, 440), FIFO),  # booked tat 11200 -> (12200-10000)/5 = 440
+    resume(2, 240, go(2), INTERVAL),
+    # t2 sent at 240 (tat 11200); remaining 0 at 280: tat >= 1400+10000 = 11400 -> t3 at 12400-10000 = 2400/5 = 480
+    finish(2, 280, DONE, RELEASE, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1")]),
+    resume(3, 440, wait(3, 480), RELEASE),
+    resume(3, 480, go(3), INTERVAL),
+])
+
+session("2xx remaining 0 with whole-second reset and no rate known: hold until v", cfg(learn=False), [
+    begin(0, go(1), PROBE),
+    begin(0, wait(2, 100), PROBE),  # window 1 taken: poll in probe_poll_ms
+    finish(1, 30, DONE, INTERVAL, status=200, headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2")]),
+    resume(2, 100, wait(2, 2030), INTERVAL),  # no rate: the upper end 30 + 2000
+    resume(2, 2030, go(2), INTERVAL),
+])
+
+# Epoch-second reset: the reset instant itself is a whole second. 5/s burst 1.
+session("epoch-second reset is an interval too", cfg(limits=[lim(5, 1000, 1)]), [
+    begin(N + 400, go(1), "configured: go"),
+    # at N+500: reset_ms = 1700000001000 - (N+500) = 500, its instant a whole second -> quota until N+500;
+    # tat >= (N+500)*5 + 1000
+    finish(1, N + 500, DONE, INTERVAL, status=200,
+           headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1700000001")]),
+    begin(N + 500, wait(2, N + 700), INTERVAL),  # ((N+500)*5 + 2000 - 1000)/5 = N+700, before N+1000
+])
+
+session("a millisecond reset is exact: the quota holds until it", cfg(limits=[lim(5, 1000, 1)]), [
+    begin(N + 400, go(1), "configured: go"),
+    finish(1, N + 500, DONE, INTERVAL, status=200,
+           headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", str(N + 950))]),
+    begin(N + 500, wait(2, N + 950), INTERVAL),  # exact reset N+950 beats the rate's N+700
+])
+
+# --- in-flight discount -----------------------------------------------------------------------
+# 1000/s burst 1000 (scale x1000, T 1000, tau 1e6): the rate never binds here; resets are epoch ms.
+EPOCH_MS = {"reset_mode": "epoch_millis"}
+session("2xx remaining discounted by requests in flight", cfg(limits=[lim(1000, 1000, 1000)], parse=EPOCH_MS), [
+    begin(0, go(1), "configured: go"),
+    begin(0, go(2), "configured: go"),
+    begin(0, go(3), "configured: go"),
+    # remaining 2 while t2, t3 are in flight: 2 - 2 = 0 left until the exact reset 1500
+    finish(1, 100, DONE, DISCOUNT, status=200, headers=[("X-RateLimit-Remaining", "2"), ("X-RateLimit-Reset", "1500")]),
+    begin(100, wait(4, 1500), DISCOUNT),
+    finish(2, 120, DONE, DISCOUNT, status=200, headers=[("X-RateLimit-Remaining", "1"), ("X-RateLimit-Reset", "1500")]),
+    finish(3, 130, DONE, DISCOUNT, status=200, headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1500")]),
+    resume(4, 1500, go(4), DISCOUNT),
+])
+
+session("2xx remaining taken as-is when nothing else is in flight", cfg(limits=[lim(1000, 1000, 1000)], parse=EPOCH_MS), [
+    begin(0, go(1), "configured: go"),
+    finish(1, 100, DONE, DISCOUNT, status=200, headers=[("X-RateLimit-Remaining", "2"), ("X-RateLimit-Reset", "1500")]),
+    begin(100, go(2), DISCOUNT),  # 2 left
+    begin(100, go(3), DISCOUNT),  # 1 left
+    begin(100, wait(4, 1500), DISCOUNT),  # 0 left until 1500
+])
+
+# --- probing ----------------------------------------------------------------------------------
+session("after a lockout with no rate known one probe goes, then the window widens", cfg(learn=False), [
+    begin(0, go(1), PROBE),  # a new key: window 1
+    finish(1, 50, DONE, PROBE, status=200),  # window 2
+    begin(50, go(2), PROBE),
+    begin(50, go(3), PROBE),
+    begin(50, wait(4, 150), PROBE),  # window 2 full: poll in 100 ms
+    # t2 429 RA 1 at 100: floor 1100, window 1; t3 still in flight, so no room: t2 unbooked, at its own 1100
+    finish(2, 100, retry(1100, 2, "server_hint"), FLOOR, status=429, headers=[("Retry-After", "1")]),
+    # t3 429 RA 1 at 120: floor 1120; nothing in flight: t2 (first in line) booked at 1120, t3 unbooked
+    finish(3, 120, retry(1120, 2, "server_hint"), FLOOR, status=429, headers=[("Retry-After", "1")]),
+    resume(4, 150, wait(4, 1120), FLOOR),  # not before the floor
+    resume(2, 1120, go(2), PROBE),  # the one probe
+    resume(3, 1120, wait(3, 1220), PROBE),  # window 1 taken by the probe
+    resume(4, 1120, wait(4, 1220), PROBE),
+    finish(2, 1200, DONE, PROBE, status=200),  # success: window 2, both booked at 1200
+    resume(3, 1220, go(3), PROBE),
+    resume(4, 1220, go(4), PROBE),
+])
+
+session("every unknown tenant gets its own first probe", cfg(learn=False), [
+    begin(0, go(1), PROBE, key="tenant-a"),
+    begin(0, wait(2, 100), PROBE, key="tenant-a"),
+    begin(0, go(3), PROBE, key="tenant-b"),
+    begin(0, wait(4, 100), PROBE, key="tenant-b"),
+    finish(1, 60, DONE, PROBE, status=200),
+    resume(2, 100, go(2), PROBE),
+    resume(4, 100, wait(4, 200), PROBE),  # tenant-b's probe is still out
+])
+
+# --- FIFO -------------------------------------------------------------------------------------
+# 2/s burst 1: scale x2, T 1000, tau 1000 -> one slot every 500 ms.
+session("waiters are served in order with staggered slots", cfg(limits=[lim(2, 1000, 1)]), [
+    begin(0, go(1), FIFO),  # tat 1000
+    begin(0, wait(2, 500), FIFO),  # (1000+1000-1000)/2 = 500, booked 2000
+    begin(0, wait(3, 1000), FIFO),  # booked 3000
+    begin(10, wait(4, 1500), FIFO),  # booked 4000
+    resume(2, 500, go(2), FIFO),
+    begin(600, wait(5, 2000), FIFO),  # behind t3, t4: booked 5000
+    begin(1000, wait(6, 2500), FIFO),  # arrives before t3 resumes at the same instant: still behind it
+    resume(3, 1000, go(3), FIFO),
+    resume(4, 1499, wait(4, 1500), FIFO),
+    resume(4, 1500, go(4), FIFO),
+    resume(6, 2000, wait(6, 2500), FIFO),  # t6 cannot take t5's slot
+    resume(5, 2000, go(5), FIFO),
+])
+
+session("a cancelled waiter's slot goes to the next in line", cfg(limits=[lim(1, 1000, 1)]), [
+    begin(0, go(1), FIFO),
+    begin(0, wait(2, 1000), FIFO),
+    begin(0, wait(3, 2000), FIFO),
+    cancel(2, CANCELLED, FIFO),
+    resume(3, 1000, go(3), FIFO),  # re-booked at 1000
+])
+
+# --- slots booked ahead released by a 2xx remaining 0 ------------------------------------------
+# 10/s burst 2: scale x10, T 1000, tau 2000; resets in epoch ms.
+session("2xx remaining 0 releases slots booked ahead", cfg(limits=[lim(10, 1000, 2)], parse=EPOCH_MS), [
+    begin(0, go(1), "configured: go"),  # tat 1000
+    begin(0, go(2), "burst 2: go"),  # tat 2000
+    begin(0, wait(3, 100), FIFO),  # (2000+1000-2000)/10 = 100
+    begin(0, wait(4, 200), FIFO),
+    # remaining 0 (t2 in flight: still 0), exact reset 2070 (2070 is no whole second): both waiters
+    # re-booked at 2070 (sent tat >= 500 + 2000 = 2500; at 2070 the bucket is full, burst 2)
+    finish(1, 50, DONE, RELEASE, status=200, headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2070")]),
+    finish(2, 60, DONE, RELEASE, status=200, headers=[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2070")]),
+    resume(3, 100, wait(3, 2070), RELEASE),
+    resume(4, 200, wait(4, 2070), RELEASE),
+    resume(3, 2070, go(3), RELEASE),
+    resume(4, 2070, go(4), RELEASE),
+])
+
+# --- learning ---------------------------------------------------------------------------------
+session("genesys preset refined from inin-ratelimit", cfg(preset="genesys"), [
+    begin(0, go(1), GENESYS),  # a rate is known from the start: no probe window
+    begin(0, go(2), GENESYS),
+    finish(1, 100, DONE, GENESYS, status=200,
+           headers=[("inin-ratelimit-allowed", "300"), ("inin-ratelimit-count", "2"), ("inin-ratelimit-reset", "60")]),
+    learnt("k", lim(300, 60000, 300), GENESYS),
+    # allowed 180: the amount is refined, the window stays the preset's minute (the reset 59 s is shorter)
+    finish(2, 200, DONE, GENESYS, status=200,
+           headers=[("inin-ratelimit-allowed", "180"), ("inin-ratelimit-count", "3"), ("inin-ratelimit-reset", "59")]),
+    learnt("k", lim(180, 60000, 180), LEARN),
+    begin(300, go(3), GENESYS),  # 177 left
+    # count 180 = allowed: exhausted, reset 30 s whole -> quota until 400+29000 = 29400, then the rate
+    finish(3, 400, DONE, INTERVAL, status=200,
+           headers=[("inin-ratelimit-allowed", "180"), ("inin-ratelimit-count", "180"), ("inin-ratelimit-reset", "30")]),
+    # rate: tat >= 400*180 + 180*60000 = 10872000; at 29400: (10872000 + 60000 - 10800000)/180 = 734 < 29400
+    begin(400, wait(4, 29400), INTERVAL),
+    resume(4, 29400, go(4), INTERVAL),
+])
+
+session("x-ratelimit rate learnt from two readings", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 100, DONE, LEARN, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "9"), ("X-RateLimit-Reset", "10")]),
+    learnt("k", None, "one reading is not enough to learn a window"),
+    begin(100, go(2), PROBE),  # window 2 after the success
+    finish(2, 200, DONE, LEARN, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "8"), ("X-RateLimit-Reset", "10")]),
+    learnt("k", lim(10, 10000, 10), LEARN),
+    # learnt 10/10 s: tat >= 200*10 + 100000 - 8*10000 = 22000; three begins now go (no probe window once a rate is known)
+    begin(200, go(3), LEARN),
+    begin(200, go(4), LEARN),
+    begin(200, go(5), LEARN),
+    # exhausted, reset 2 s whole: the window was only estimated from resets, so the quota holds to
+    # v = 300 + 2000 (the learnt rate alone would allow (103000 + 10000 - 100000)/10 = 1300)
+    finish(3, 300, DONE, INTERVAL + " (an estimated window does not shorten it)", status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2")]),
+    begin(300, wait(6, 2300), INTERVAL + " (an estimated window does not shorten it)"),
+])
+
+session("ietf w gives the window at once", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 100, DONE, LEARN, status=200,
+           headers=[("RateLimit-Policy", '"default";q=100;w=60'), ("RateLimit", '"default";r=99;t=59')]),
+    learnt("k", lim(100, 60000, 100), LEARN),
+    begin(100, go(2), LEARN),
+    # exhausted, t=2 whole seconds, window told: quota until 200 + 2000 - 1000 = 1200; the rate
+    # (tat >= 200*100 + 6e6 = 6020000) allows (6020000 + 60000 - 6e6)/100 = 800 < 1200
+    finish(2, 200, DONE, INTERVAL, status=200,
+           headers=[("RateLimit-Policy", '"default";q=100;w=60'), ("RateLimit", '"default";r=0;t=2')]),
+    begin(200, wait(3, 1200), INTERVAL),
+])
+
+# --- retries ----------------------------------------------------------------------------------
+session("network errors back off without holding the key", cfg(limits=[lim(100, 1000, 100)]), [
+    begin(0, go(1), "configured: go"),
+    finish(1, 10, retry(110, 2, "backoff"), RETRY, network_error=True),  # base 100
+    begin(20, go(2), "a waiter on its own backoff does not hold the key"),
+    resume(1, 110, go(1), RETRY),
+    finish(1, 150, retry(350, 3, "backoff"), RETRY, status=503),  # 100 * 2
+    finish(2, 160, DONE, RETRY, status=200),
+    resume(1, 350, go(1), RETRY),
+    finish(1, 400, DONE, RETRY, status=200),
+])
+
+session("give up: attempts and non-retryable statuses", cfg(learn=False, backoff=dict(PLAIN, max_attempts=2)), [
+    begin(0, go(1), PROBE),
+    # 429 without any hint: the backoff's 110 becomes the key's floor
+    finish(1, 10, retry(110, 2, "backoff"), RETRY, status=429),
+    begin(20, wait(2, 120), FLOOR),  # window 1 is t1's: poll at max(20 + 100, floor 110)
+    resume(1, 110, go(1), RETRY),
+    finish(1, 120, give_up("max_attempts", 2), RETRY, status=429),
+    resume(2, 120, go(2), PROBE),
+    finish(2, 140, give_up("not_retryable", 1), RETRY, status=404),
+])
+
+session("the retry budget is shared by every key", cfg(retry_budget={"capacity": 10, "tokens": 5, "retry_cost": 5, "network_cost": 10, "success_refund": 1}), [
+    begin(0, go(1), PROBE, key="a"),
+    finish(1, 0, retry(1000, 2, "server_hint"), RETRY, status=429, headers=[("Retry-After", "1")]),  # 5 -> 0 tokens
+    begin(0, go(2), PROBE, key="b"),
+    finish(2, 10, give_up("retry_budget", 1), RETRY, status=503),
+])
+
+# --- bad input --------------------------------------------------------------------------------
+session("bad input is a coded error", cfg(), [
+    finish(99, 0, err("unknown_ticket"), BAD, status=200),
+    cancel(99, err("unknown_ticket"), BAD),
+    resume(99, 0, err("unknown_ticket"), BAD),
+    begin(0, err("invalid_key"), BAD, key=""),
+    begin(0, err("invalid_cost"), BAD, cost=0),
+    begin(1000, go(1), PROBE),
+    resume(1, 1000, err("ticket_state"), "resuming a request in flight"),
+    begin(1000, wait(2, 1100), PROBE),
+    finish(2, 1000, err("ticket_state"), "finishing a waiter", status=200),
+    finish(1, 900, DONE, "time going backwards reads as the latest time seen", status=200),
+    finish(1, 1000, err("unknown_ticket"), "a ticket finished twice", status=200),
+    cancel(2, CANCELLED, "cancelling a waiter"),
+    resume(2, 1100, err("unknown_ticket"), "a cancelled ticket is closed"),
+])
+
+session("time going backwards is read as the latest time seen", cfg(limits=[lim(1, 1000, 1)]), [
+    begin(5000, go(1), "configured: go"),
+    begin(4000, wait(2, 6000), "now 4000 < 5000 reads as 5000: the next slot is 6000"),
+])
+
+session("a cost above the burst is never sendable", cfg(limits=[lim(10, 1000, 5)]), [
+    begin(0, {"action": "never", "reason": "cost_above_burst", "capacity": 5}, "cost 6 > burst 5", cost=6),
+    begin(0, go(1), "cost 5 = burst: go", cost=5),
+])
+
+doc = {
+    "$schema": "./schema.json",
+    "kind": "sessions",
+    "cases": sessions,
+}
+(HERE / "sessions.json").write_text(json.dumps(doc, indent=1) + "\n")
+print(f"{len(sessions)} sessions, {sum(len(s['steps']) for s in sessions)} hand-checked steps")
