@@ -41,6 +41,7 @@ pub mod httpdate;
 pub mod msg;
 pub mod plan;
 mod sf;
+pub mod vocab;
 
 pub use backoff::{
     Backoff, BackoffPolicy, Decision, GiveUpReason, Jitter, Outcome, RetryBudget, RetryReason,
