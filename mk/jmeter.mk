@@ -1,4 +1,4 @@
-# The plain WebAssembly module (bindings-wasm/abi, a small C-like ABI) and the JMeter load test
+# The plain WebAssembly module (abi, a small C-like ABI) and the JMeter load test
 # that runs it through Chicory (tests/jmeter).
 #
 #   make build-abi     target/jmeter/pacekeeper_abi.wasm (wasm32-unknown-unknown, opt-level z)
@@ -14,7 +14,7 @@ JMETER_HOME := $(JMETER_DIR)/home
 JMETER_HOME_STAMP := $(JMETER_HOME)/.pacekeeper-stamp
 JAVA_STAMP := $(STAMPS)/java-tools
 MVN ?= mvn
-ABI_INPUTS := $(CORE_INPUTS) bindings-wasm/abi/Cargo.toml $(call files_under,bindings-wasm/abi/src)
+ABI_INPUTS := $(CORE_INPUTS) abi/Cargo.toml $(call files_under,abi/src)
 WASM_OPT_BIN := bindings-wasm/node_modules/.bin/wasm-opt
 ABI_WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 	--enable-mutable-globals --enable-multivalue --enable-reference-types

@@ -43,6 +43,17 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
     ))
 }
 
+/// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
+pub fn uint_i64(v: i64, what: &str) -> Result<u64> {
+    match u64::try_from(v) {
+        Ok(u) if u <= 9_007_199_254_740_991 => Ok(u),
+        _ => Err(err(
+            ErrorCode::InvalidNumber,
+            format!("{what} must be 0..=2^53 - 1, got {v}"),
+        )),
+    }
+}
+
 /// [`uint`], saturated to `u32::MAX` (the core's own range check then names the field).
 pub fn uint32(v: f64, what: &str) -> Result<u32> {
     Ok(u32::try_from(uint(v, what)?).unwrap_or(u32::MAX))
