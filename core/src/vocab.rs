@@ -17,6 +17,9 @@ macro_rules! vocabulary {
             /// Every value, in the core's order (the order bindings index by).
             pub const ALL: &'static [$ty] = &[$($ty::$variant,)+];
 
+            /// The names of [`Self::ALL`], in order.
+            pub const NAMES: &'static [&'static str] = &[$($name,)+];
+
             /// The stable string form (the serde name).
             pub const fn as_str(self) -> &'static str {
                 match self {
@@ -120,6 +123,31 @@ impl FromStr for ErrorCode {
             })
     }
 }
+
+/// The names of [`ErrorCode::ALL`], in order.
+pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
+    let mut names = [""; ErrorCode::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ErrorCode::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
+/// Every vocabulary a binding exports, by the name it exports it under.
+pub const VOCABULARIES: [(&str, &[&str]); 10] = [
+    ("errorCodes", &ERROR_CODES),
+    ("resetModes", ResetMode::NAMES),
+    ("sources", Source::NAMES),
+    ("waitSources", WaitSource::NAMES),
+    ("rejectReasons", RejectReason::NAMES),
+    ("jitters", Jitter::NAMES),
+    ("retryReasons", RetryReason::NAMES),
+    ("giveUpReasons", GiveUpReason::NAMES),
+    ("batchOutcomes", &BATCH_OUTCOMES),
+    ("decisions", &DECISIONS),
+];
 
 /// The `status` names of [`crate::BatchOutcome`], in its order.
 pub const BATCH_OUTCOMES: [&str; 3] = ["done", "failed", "throttled"];
