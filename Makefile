@@ -5,6 +5,7 @@
 # reinstalls nothing and rebuilds only what changed.
 #
 #   make test        everything below (what .ci/run runs)
+#   make check       quick: cargo fmt --check, clippy -D warnings, cargo test (Rust only, no builds of packages)
 #   make toolchain   wasm32 target, rustfmt/clippy, wasm-bindgen CLI matching Cargo.lock
 #   make venv        .venv with bindings-python/requirements-dev.txt
 #   make node-deps   npm install in bindings-node and bindings-wasm
@@ -52,7 +53,7 @@ PYTHON_INPUTS := $(CORE_INPUTS) bindings-python/Cargo.toml bindings-python/pypro
 	$(call files_under,bindings-python/src bindings-python/python)
 WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src)
 
-.PHONY: all test toolchain venv node-deps build build-node build-python build-wasm \
+.PHONY: all test check toolchain venv node-deps build build-node build-python build-wasm \
 	test-rust test-node test-python test-wasm test-server test-examples demo check-generated clean
 
 all: test
@@ -130,6 +131,12 @@ test-rust: toolchain
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown -p pacekeeper-wasm -- -D warnings
+	$(CARGO) test --workspace
+
+# The quick loop beside `make test`: the whole workspace's format, lints and Rust tests.
+check:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
 test-node: build-node

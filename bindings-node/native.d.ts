@@ -9,140 +9,89 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A validated backoff policy (`backoff::Backoff`). */
+/** A validated backoff policy. */
 export declare class NativeBackoff {
   /** `policy` is the core's `BackoffPolicy` JSON. */
   constructor(policy: string)
   /** The policy with its defaults filled in, as the core's JSON. */
   policyJson(): string
   /**
-   * One decision. `state` and `budget` are the core's JSON (the seed may be any u64);
-   * `reading` is the core's `Reading` JSON, or null for a network error. Returns
-   * `{"decision": {...}, "state": {...}, "budget": {...} | null}` as JSON; the state's seed is
-   * returned as a string.
+   * One decision: `state`, `reading` (null: a network error) and `budget` are the core's
+   * JSON; returns `{"decision", "state" (seed as a string), "budget"}` as JSON.
    */
   decide(state: string, reading: string | undefined | null, now: number, budget?: string | undefined | null): string
-  /**
-   * The jittered delay before retry `n` (1-based) after a previous delay of `prevMs`.
-   * `seed` is a decimal u64.
-   */
+  /** The jittered delay before retry `n` (1-based) after `prevMs`; `seed` a decimal u64. */
   delayMs(n: number, prevMs: number, seed: string): number
   /** The first `n` delays for `seed` (a decimal u64). */
   schedule(seed: string, n: number): Array<number>
 }
 
-/**
- * Keyed GCRA buckets (`bucket::Limiter`) with JSON configuration and numeric verdicts:
- * `>= 0` allow with that many remaining, `-1` allow with remaining unknown, `-1.5` never (the
- * capacity is then `lastCapacity()`), `<= -2` wait until `-(v) - 2` (epoch ms).
- * The hot path is `limiterCheck(id, keyId, cost, now)` with `keyId = limiter.key(name)`.
- */
+/** Keyed GCRA buckets. Decisions go through `limiterCheckIo` & co. with `keyId = key(name)`. */
 export declare class NativeLimiter {
-  /** `config` is the core's `LimiterConfig` JSON. */
-  constructor(config: string)
-  /** A limiter with `config` and a saved `state` (the core's JSON of both). */
-  static restore(config: string, state: string): NativeLimiter
-  /** The id to pass to `limiterCheck`/`limiterPeek`/`limiterReserve`. */
+  /** `config` is the core's `LimiterConfig` JSON; `state`, when given, a saved state. */
+  constructor(config: string, state?: string | undefined | null)
+  /** The id to write into the io buffer. */
   get id(): number
-  /**
-   * The interned id of `key` for the hot path (the same id for the same key until `prune`
-   * returns more than 0, which forgets every id).
-   */
+  /** The interned id of `key` (stable until `prune` returns more than 0). */
   key(key: string): number
-  /** Takes `cost` tokens if they fit; the encoded verdict. */
-  check(key: string, cost: number, now: number): number
-  /** Like `check`, taking nothing. */
-  peek(key: string, cost: number, now: number): number
-  /** Books the earliest slot; the encoded verdict. */
-  reserve(key: string, cost: number, now: number): number
   /** The capacity of the last `never` verdict. */
   lastCapacity(): number
   /** Re-syncs `key` from a reading (the core's `Reading` JSON). */
   observe(key: string, reading: string, now: number): void
-  /**
-   * Parses a response and re-syncs `key` from it in one call (flat headers as in
-   * `parseHeaders`, default parse options).
-   */
-  observeResponse(key: string, status: number, headers: Array<string>, body: string | undefined | null, now: number): void
   /** Nothing for `key` before `until`. */
   blockUntil(key: string, until: number): void
   /** Takes an in-flight slot; false when the cap is reached. */
   acquire(key: string): boolean
   /** Gives an in-flight slot back; the number still in flight. */
   release(key: string): number
-  /**
-   * Drops keys whose state is back to full at `now`; how many were dropped. When some were,
-   * every interned key id is forgotten.
-   */
+  /** Drops keys back to full at `now`; how many. When some were, every key id is forgotten. */
   prune(now: number): number
   /** The number of keys held. */
   get size(): number
-  /** The configuration, as the core's JSON. */
+  /** The configuration, as the core's JSON (persistence). */
   configJson(): string
-  /** The per-key state, as the core's JSON. */
+  /** The per-key state, as the core's JSON (persistence). */
   stateJson(): string
 }
 
 /**
  * Binds a `Float64Array` (at least 4 numbers) as the argument buffer of `limiterCheckIo`,
  * `limiterPeekIo` and `limiterReserveIo`: slots 0..4 are limiter id, key id, cost and now.
- * Passing numbers through memory skips the per-argument conversions of a call.
  */
 export declare function bindIo(buf: Float64Array): void
 
-/** Every stable error code string an error's `.code` can take, e.g. `"invalid_limit"`. */
-export declare function errorCodes(): Array<string>
-
-/**
- * Takes `cost` tokens for interned key `key` of limiter `id` if they fit; the encoded verdict
- * (see `NativeLimiter`).
- */
-export declare function limiterCheck(id: number, key: number, cost: number, now: number): number
-
-/** `limiterCheck` with its arguments in the bound io buffer. */
+/** Takes `cost` tokens if they fit (arguments in the io buffer); the encoded verdict. */
 export declare function limiterCheckIo(): number
 
-/** Like `limiterCheck`, taking nothing. */
-export declare function limiterPeek(id: number, key: number, cost: number, now: number): number
-
-/** `limiterPeek` with its arguments in the bound io buffer. */
+/** Like `limiterCheckIo`, taking nothing. */
 export declare function limiterPeekIo(): number
 
-/** Books the earliest slot for interned key `key`; the encoded verdict. */
-export declare function limiterReserve(id: number, key: number, cost: number, now: number): number
-
-/** `limiterReserve` with its arguments in the bound io buffer. */
+/** Books the earliest slot (arguments in the io buffer); the encoded verdict. */
 export declare function limiterReserveIo(): number
 
 /** A call that does nothing: measures the cost of crossing the boundary. */
 export declare function noop(): void
 
 /**
- * Parses a response. `headers` is a flat `[name, value, name, value, ...]` list; `resetMode`
- * is 0 auto, 1 epoch seconds, 2 epoch ms, 3 delta seconds. Writes the scalar fields into `out`
- * (at least 14 slots: status, throttled, retryAfterMs, retryAfterLenient, limit, remaining,
- * resetMs, windowMs, source, waitMs, waitSource, dateSkewMs, capped, lists; NaN is null) and
- * returns the JSON of `{policies, states, rejected}` when one of them is not empty, else null.
- */
-export declare function parseHeaders(status: number, headers: Array<string>, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
-
-/**
- * `parseHeaders` with the headers as one string, `name LF value LF name LF value ...` (LF = line feed) (names and
- * values never hold a line feed; empty for none): one string crosses instead of a list.
+ * Parses a response: `headers` is `name LF value LF ...` (empty for none), `resetMode` an index
+ * into `vocabulary("resetModes")`. Writes the reading's scalars into `out` (see
+ * `codec::write_reading`) and returns the JSON of `{policies, states, rejected}` when one of
+ * them is not empty, else null.
  */
 export declare function parseHeadersJoined(status: number, headers: string, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
 
-/** Parses a response and returns the whole reading as the core's JSON (for tools and tests). */
-export declare function parseHeadersJson(status: number, headers: Array<string>, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number): string
-
 /** A batching plan for `request` (the core's `PlanRequest` JSON), as the core's `Plan` JSON. */
 export declare function plan(request: string, now: number): string
-
-/** The reject reasons' strings, in the core's order (for documentation and checks). */
-export declare function rejectReasons(): Array<string>
 
 /** Plans again after `outcomes` (the core's `BatchOutcome` JSON list) of `previous`. */
 export declare function replan(request: string, previous: string, outcomes: string, now: number): string
 
 /** The version of the native addon (the crate version, shared by every package). */
 export declare function version(): string
+
+/**
+ * One vocabulary of the core, its names joined by commas in the core's order (`errorCodes`,
+ * `resetModes`, `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`,
+ * `giveUpReasons`, `batchOutcomes`, `decisions`): enums cross as indexes into these lists.
+ */
+export declare function vocabulary(name: string): string

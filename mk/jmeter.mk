@@ -1,8 +1,8 @@
-# The plain WebAssembly module (bindings-wasm/abi, a small C-like ABI) and the JMeter load test
+# The plain WebAssembly module (abi, a small C-like ABI) and the JMeter load test
 # that runs it through Chicory (tests/jmeter).
 #
 #   make build-abi     target/jmeter/pacekeeper_abi.wasm (wasm32-unknown-unknown, opt-level z)
-#   make java-tools    java (11+) and mvn from Debian, only when missing
+#   make java-tools    java (11+) and mvn from Debian, only when missing (mk/apt.mk)
 #   make jmeter-home   a JMeter 5.6.3 home (non-GUI) with Groovy and Chicory, from Maven Central
 #   make test-jmeter   clippy of the ABI crate for wasm32, then JMeter (20 threads) against the
 #                      loopback rate-limiting server (tests/jmeter/jmeter.test.mjs)
@@ -12,14 +12,12 @@ JMETER_DIR := $(TARGET_DIR)/jmeter
 ABI_WASM := $(JMETER_DIR)/pacekeeper_abi.wasm
 JMETER_HOME := $(JMETER_DIR)/home
 JMETER_HOME_STAMP := $(JMETER_HOME)/.pacekeeper-stamp
-JAVA_STAMP := $(STAMPS)/java-tools
-MVN ?= mvn
-ABI_INPUTS := $(CORE_INPUTS) bindings-wasm/abi/Cargo.toml $(call files_under,bindings-wasm/abi/src)
+ABI_INPUTS := $(CORE_INPUTS) abi/Cargo.toml $(call files_under,abi/src)
 WASM_OPT_BIN := bindings-wasm/node_modules/.bin/wasm-opt
 ABI_WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 	--enable-mutable-globals --enable-multivalue --enable-reference-types
 
-.PHONY: build-abi java-tools jmeter-home test-jmeter test-abi
+.PHONY: build-abi jmeter-home test-jmeter test-abi
 
 build-abi: $(ABI_WASM)
 
@@ -37,19 +35,7 @@ $(ABI_WASM): $(ABI_INPUTS) | toolchain $(WASM_DEPS_STAMP)
 	mv $@.tmp $@
 	@ls -l $@
 
-# Java 11+ and Maven: installed from Debian only when missing (or too old).
-java-tools: $(JAVA_STAMP)
-
-$(JAVA_STAMP):
-	@java_ok() { command -v java >/dev/null && \
-	  v=$$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ { print $$2 }') && \
-	  [ "$${v%%.*}" -ge 11 ]; }; \
-	if ! java_ok || ! command -v $(MVN) >/dev/null; then \
-	  echo "java-tools: installing openjdk-17-jdk-headless and maven from Debian"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven; \
-	fi
-	java -version 2>&1 | head -1
-	@mkdir -p $(@D) && touch $@
+# Java and Maven come from mk/apt.mk (java-tools).
 
 # JMeter's jars (core, http, components, functions and their dependencies, Groovy 3 with JSR223)
 # and Chicory's from Maven Central through ~/.m2, laid out as a JMeter home:

@@ -14,15 +14,7 @@ $(STAMPS)/build-wasm: $(wildcard bindings-node/js/*.js) bindings-node/index.d.ts
 # The name-for-name comparison and the bit-for-bit schedules compare with the napi package.
 test-wasm: build-node
 
-CHROMIUM_STAMP := $(STAMPS)/chromium
-
-# Debian's chromium (playwright's own browser download cannot reach its CDN here).
-chromium: $(CHROMIUM_STAMP)
-$(CHROMIUM_STAMP):
-	@if ! command -v chromium >/dev/null; then \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
-	fi
-	@mkdir -p $(@D) && touch $@
+# Debian's chromium: mk/apt.mk (chromium).
 
 test-wasm-shared: build-wasm
 	PACEKEEPER_IMPL=wasm $(NODE_TEST) tests/js/
@@ -36,5 +28,5 @@ bench-wasm: build-wasm build-node
 serve-playground: build-wasm
 	$(NODE) examples/playground/serve.mjs
 
-.PHONY: chromium test-wasm-shared test-playground bench-wasm serve-playground
+.PHONY: test-wasm-shared test-playground bench-wasm serve-playground
 TEST_TARGETS += test-wasm-shared test-playground

@@ -2,22 +2,23 @@
 // The engine's API in idiomatic JavaScript (API.md), over a native module that exports the
 // low-level functions documented in NATIVE.md (the napi addon or the WASM module).
 
-const { codedError, typeError, fromEngine } = require('./errors')
+const { codedError, typeError, fromEngine, setCodes } = require('./errors')
 const C = require('./convert')
 
-const SOURCES = ['ietf', 'ietf_draft07', 'ratelimit_trio', 'x_ratelimit', 'genesys', 'shopify']
-const WAIT_SOURCES = ['retry_after', 'reset', 'body']
-const RESET_MODES = { auto: 0, epoch_seconds: 1, epoch_millis: 2, delta_seconds: 3 }
 const RESTORE = Symbol('restore')
 const HOLD = Symbol.for('pacekeeper.hold')
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
 
 module.exports = function createEngine (native) {
+  // The core's vocabulary (its enums' `ALL` orders): enums cross as indexes into these lists.
+  const ERROR_CODES = native.vocabulary('errorCodes').split(',')
+  const SOURCES = native.vocabulary('sources').split(',')
+  const WAIT_SOURCES = native.vocabulary('waitSources').split(',')
+  const RESET_MODES = native.vocabulary('resetModes').split(',')
+  setCodes(ERROR_CODES)
   const slots = new Float64Array(16)
   // The hot path passes its numbers through a bound buffer when the engine supports it.
   const io = new Float64Array(4)
-  // Headers cross as one joined string when the engine takes it (one conversion, not 2n).
-  const hasJoined = typeof native.parseHeadersJoined === 'function'
   const hasIo = typeof native.bindIo === 'function' && typeof native.limiterCheckIo === 'function'
   if (hasIo) native.bindIo(io)
   const CHECK_IO = hasIo ? native.limiterCheckIo : null
@@ -40,8 +41,8 @@ module.exports = function createEngine (native) {
   function resetModeOf (m) {
     if (m === undefined) return 0
     C.str(m, 'resetMode')
-    const code = RESET_MODES[m]
-    if (code === undefined) throw codedError('invalid_option', `resetMode must be one of ${Object.keys(RESET_MODES).join(', ')}, got ${JSON.stringify(m)}`)
+    const code = RESET_MODES.indexOf(m)
+    if (code < 0) throw codedError('invalid_option', `resetMode must be one of ${RESET_MODES.join(', ')}, got ${JSON.stringify(m)}`)
     return code
   }
 
@@ -66,9 +67,7 @@ module.exports = function createEngine (native) {
     const s = slots
     let lists
     try {
-      lists = hasJoined
-        ? native.parseHeadersJoined(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
-        : native.parseHeaders(st, flat, body, now, maxWait, mode, s)
+      lists = native.parseHeadersJoined(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
     } catch (e) { throw fromEngine(e) }
     const l = lists == null ? null : JSON.parse(lists)
     return {
@@ -113,8 +112,7 @@ module.exports = function createEngine (native) {
       if (!('periodMs' in l)) throw typeError(`${name}[${i}].periodMs is missing`)
       C.u32(l.amount, `${name}[${i}].amount`)
       C.int(l.periodMs, `${name}[${i}].periodMs`)
-      if (l.burst === undefined) out.burst = l.amount
-      else C.u32(l.burst, `${name}[${i}].burst`)
+      if (l.burst !== undefined) C.u32(l.burst, `${name}[${i}].burst`) // left out: the core's default
       return out
     })
   }
@@ -164,7 +162,7 @@ module.exports = function createEngine (native) {
       const cfg = limiterConfig(saved.config)
       this.#config = cfg
       this.#keys = new Map()
-      this.#n = call(() => native.NativeLimiter.restore(C.toCoreJson(cfg, 'config'), saved.state))
+      this.#n = call(() => new native.NativeLimiter(C.toCoreJson(cfg, 'config'), saved.state))
       this.#id = this.#n.id
     }
 
@@ -427,7 +425,7 @@ module.exports = function createEngine (native) {
   }
 
   function version () { return native.version() }
-  function errorCodes () { return native.errorCodes() }
+  function errorCodes () { return ERROR_CODES.slice() }
 
   return {
     version,

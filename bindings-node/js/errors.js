@@ -2,12 +2,9 @@
 // Errors with a stable `.code` (API.md): TypeError for invalid_argument, RangeError otherwise.
 // Engine-agnostic: shared by the napi package and the WASM package.
 
-const CODES = [
-  'invalid_limit', 'too_many_limits', 'invalid_cost', 'invalid_policy', 'invalid_batch',
-  'invalid_key', 'invalid_status', 'invalid_option', 'invalid_state', 'invalid_argument',
-  'invalid_number'
-]
-const KNOWN = new Set(CODES)
+// The codes come from the engine (`vocabulary('errorCodes')`, the core's `ErrorCode::ALL`).
+let KNOWN = new Set()
+function setCodes (codes) { KNOWN = new Set(codes) }
 
 /** A TypeError (invalid_argument) or RangeError (every other code) carrying `.code`. */
 function codedError (code, message) {
@@ -21,19 +18,14 @@ function typeError (message) { return codedError('invalid_argument', message) }
 function numberError (message) { return codedError('invalid_number', message) }
 
 /**
- * Turns an error thrown by the engine ("<code>: <message>", or a conversion error of the
- * binding layer) into a coded TypeError/RangeError. Anything else is returned unchanged.
+ * An error thrown by the engine carries its core code in `.code` (napi sets it; the WASM module
+ * sets it): it becomes a TypeError (invalid_argument) or RangeError (every other code) with
+ * that code. Anything else (a trap, a panic, "recursive use", a bug) is returned unchanged.
  */
 function fromEngine (e) {
-  if (e && typeof e.code === 'string' && KNOWN.has(e.code) && (e instanceof TypeError || e instanceof RangeError)) return e
-  const message = e && typeof e.message === 'string' ? e.message : String(e)
-  const m = /^([a-z_]+): ([\s\S]*)$/.exec(message)
-  if (m && KNOWN.has(m[1])) return codedError(m[1], message)
-  // napi-rs / wasm-bindgen argument conversion failures: a wrong type at the boundary.
-  if (/convert|expected|invalid ?arg|failed to (get|recover)|number|string|unreachable|recursive use/i.test(message)) {
-    return codedError('invalid_argument', message)
-  }
-  return e
+  if (e === null || typeof e !== 'object' || typeof e.code !== 'string' || !KNOWN.has(e.code)) return e
+  if (e instanceof (e.code === 'invalid_argument' ? TypeError : RangeError)) return e
+  return codedError(e.code, e.message)
 }
 
 /**
@@ -67,4 +59,4 @@ class TimeoutError extends Error {
   }
 }
 
-module.exports = { CODES, codedError, typeError, numberError, fromEngine, RetryError, TimeoutError }
+module.exports = { setCodes, codedError, typeError, numberError, fromEngine, RetryError, TimeoutError }

@@ -44,6 +44,13 @@ test('loads with import', async () => {
 
 test('the generated TypeScript declarations name every export', () => {
   const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const api = require('..')
+  const names = Object.keys(api).filter((n) => n !== 'default')
+  assert.ok(names.length >= 15, names.join(', '))
+  for (const name of names) {
+    const declared = new RegExp(`export (declare )?(function|class|const|let|var|namespace) ${name}\\b`).test(dts) ||
+      new RegExp(`export \\{[^}]*\\b${name}\\b[^}]*\\}`).test(dts)
+    assert.ok(declared, `index.d.ts declares ${name}`)
+  }
   assert.match(dts, /export declare function version\(\): string/)
-  assert.match(dts, /export declare function errorCodes\(\): Array<string>/)
 })

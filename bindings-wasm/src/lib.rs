@@ -21,9 +21,9 @@
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, Limit, LimiterState, MAX_LIMITS};
 use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, WaitSource};
 use pacekeeper::{
-    Backoff, BackoffPolicy, Batch, BatchOutcome, Decision, Error, ErrorCode, GiveUpReason, Jitter,
-    Limiter, LimiterConfig, Outcome, ParseOptions, Plan, PlanRequest, Reading, ResetMode,
-    RetryBudget, RetryReason, RetryState, Verdict,
+    Backoff, BackoffPolicy, Batch, BatchOutcome, Decision, Error, ErrorCode, Jitter, Limiter,
+    LimiterConfig, Outcome, ParseOptions, Plan, PlanRequest, Reading, ResetMode, RetryBudget,
+    RetryState, Verdict,
 };
 use wasm_bindgen::prelude::*;
 
@@ -32,20 +32,19 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[wasm_bindgen(inline_js = "export function pkErr(m) { return new Error(m) }")]
+#[wasm_bindgen(
+    inline_js = "export function pkErr(c, m) { const e = new Error(m); e.code = c; return e }"
+)]
 extern "C" {
     #[wasm_bindgen(js_name = pkErr)]
-    fn pk_err(message: &str) -> JsValue;
+    fn pk_err(code: &str, message: &str) -> JsValue;
 }
 
 type JsResult<T> = Result<T, JsValue>;
 
-/// `Error("<code>: <message>")`, as the napi addon throws.
+/// An `Error` with `.code` set to the core's code (as the napi addon throws it).
 fn coded(code: ErrorCode, message: &str) -> JsValue {
-    let mut m = String::from(code.as_str());
-    m.push_str(": ");
-    m.push_str(message);
-    pk_err(&m)
+    pk_err(code.as_str(), message)
 }
 
 fn core_err(e: Error) -> JsValue {
@@ -225,16 +224,6 @@ fn json_opt_u64(out: &mut String, v: Option<u64>) {
     }
 }
 
-const REJECT_REASONS: [(RejectReason, &str); 7] = [
-    (RejectReason::NotANumber, "not_a_number"),
-    (RejectReason::Negative, "negative"),
-    (RejectReason::TooLarge, "too_large"),
-    (RejectReason::BadDate, "bad_date"),
-    (RejectReason::BadStructuredField, "bad_structured_field"),
-    (RejectReason::BadMember, "bad_member"),
-    (RejectReason::Inconsistent, "inconsistent"),
-];
-
 /// The JSON of `{policies, states, rejected}` in the core's shape.
 fn lists_json(r: &Reading) -> String {
     let mut o = String::from("{\"policies\":[");
@@ -279,11 +268,7 @@ fn lists_json(r: &Reading) -> String {
         o.push_str(",\"value\":");
         json_str(&mut o, &x.value);
         o.push_str(",\"reason\":");
-        let name = REJECT_REASONS
-            .iter()
-            .find(|(r, _)| *r == x.reason)
-            .map_or("", |(_, n)| n);
-        json_str(&mut o, name);
+        json_str(&mut o, x.reason.as_str());
         o.push('}');
     }
     o.push_str("]}");
@@ -298,30 +283,11 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Every stable error code, comma-separated, e.g. `"invalid_limit,too_many_limits,..."`.
-#[wasm_bindgen(js_name = errorCodesJoined)]
-pub fn error_codes_joined() -> String {
-    let mut s = String::new();
-    for (i, c) in ErrorCode::ALL.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(c.as_str());
-    }
-    s
-}
-
-/// The reject reasons' strings, comma-separated, in the core's order.
-#[wasm_bindgen(js_name = rejectReasonsJoined)]
-pub fn reject_reasons_joined() -> String {
-    let mut s = String::new();
-    for (i, (_, n)) in REJECT_REASONS.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(n);
-    }
-    s
+/// One vocabulary of the core, its names joined by commas in the core's order
+/// (`pacekeeper_bindings_common::vocabulary`): enums cross as indexes into these lists.
+#[wasm_bindgen]
+pub fn vocabulary(name: &str) -> JsResult<String> {
+    core(pacekeeper_bindings_common::vocabulary(name))
 }
 
 /// A call that does nothing: measures the cost of crossing the boundary.
@@ -390,37 +356,19 @@ fn parse_joined(
     ))
 }
 
-fn source_code(s: Option<Source>) -> f64 {
-    match s {
-        None => f64::NAN,
-        Some(Source::Ietf) => 0.0,
-        Some(Source::IetfDraft07) => 1.0,
-        Some(Source::RatelimitTrio) => 2.0,
-        Some(Source::XRatelimit) => 3.0,
-        Some(Source::Genesys) => 4.0,
-        Some(Source::Shopify) => 5.0,
-    }
+/// An enum's index in the core's `ALL` as a number (NaN for none).
+#[allow(clippy::cast_precision_loss)]
+fn index_of(i: Option<usize>) -> f64 {
+    i.map_or(f64::NAN, |i| i as f64)
 }
 
-const SOURCES: [Source; 6] = [
-    Source::Ietf,
-    Source::IetfDraft07,
-    Source::RatelimitTrio,
-    Source::XRatelimit,
-    Source::Genesys,
-    Source::Shopify,
-];
+fn source_code(s: Option<Source>) -> f64 {
+    index_of(s.map(Source::index))
+}
 
 fn wait_source_code(s: Option<WaitSource>) -> f64 {
-    match s {
-        None => f64::NAN,
-        Some(WaitSource::RetryAfter) => 0.0,
-        Some(WaitSource::Reset) => 1.0,
-        Some(WaitSource::Body) => 2.0,
-    }
+    index_of(s.map(WaitSource::index))
 }
-
-const WAIT_SOURCES: [WaitSource; 3] = [WaitSource::RetryAfter, WaitSource::Reset, WaitSource::Body];
 
 /// Parses a response. `headers` is `name\nvalue\nname\nvalue...` (empty for none); `resetMode`
 /// is 0 auto, 1 epoch seconds, 2 epoch ms, 3 delta seconds. Writes the scalar fields into `out`
@@ -485,14 +433,14 @@ fn reading_of(nums: &[f64], strs: &str) -> JsResult<Reading> {
     r.source = if src.is_nan() {
         None
     } else {
-        SOURCES.get(src as usize).copied()
+        Source::from_index(src as usize)
     };
     r.wait_ms = n.opt("wait_ms")?;
     let ws = n.next()?;
     r.wait_source = if ws.is_nan() {
         None
     } else {
-        WAIT_SOURCES.get(ws as usize).copied()
+        WaitSource::from_index(ws as usize)
     };
     let skew = n.next()?;
     r.date_skew_ms = if skew.is_nan() {
@@ -545,9 +493,7 @@ fn reading_of(nums: &[f64], strs: &str) -> JsResult<Reading> {
     }
     for _ in 0..nr {
         let reason = n.next()?;
-        let reason = REJECT_REASONS
-            .get(if is_uint(reason) { reason as usize } else { 99 })
-            .map(|(r, _)| *r)
+        let reason = RejectReason::from_index(if is_uint(reason) { reason as usize } else { 99 })
             .ok_or_else(|| coded(ErrorCode::InvalidArgument, "unknown reject reason"))?;
         let header = next_str(&mut s)?;
         let value = next_str(&mut s)?;
@@ -781,13 +727,6 @@ impl WasmLimiter {
 
 // --- backoff -------------------------------------------------------------------------------
 
-const JITTERS: [Jitter; 4] = [
-    Jitter::None,
-    Jitter::Full,
-    Jitter::Equal,
-    Jitter::Decorrelated,
-];
-
 /// A validated backoff policy (`backoff::Backoff`).
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -807,8 +746,7 @@ impl WasmBackoff {
         let multiplier = n.next()?;
         let cap_ms = n.ms("cap_ms")?;
         let j = n.next()?;
-        let jitter = *JITTERS
-            .get(if is_uint(j) { j as usize } else { 99 })
+        let jitter = Jitter::from_index(if is_uint(j) { j as usize } else { 99 })
             .ok_or_else(|| coded(ErrorCode::InvalidArgument, "unknown jitter"))?;
         let max_attempts = n.u32("max_attempts")?;
         let deadline_ms = n.opt("deadline_ms")?;
@@ -912,21 +850,11 @@ impl WasmBackoff {
                 attempt,
                 reason,
             } => {
-                let r = match reason {
-                    RetryReason::Backoff => 0.0,
-                    RetryReason::ServerHint => 1.0,
-                    RetryReason::Escalated => 2.0,
-                };
+                let r = index_of(Some(reason.index()));
                 vec![1.0, num(at), num(delay_ms), f64::from(attempt), r]
             }
             Decision::GiveUp { reason, attempts } => {
-                let r = match reason {
-                    GiveUpReason::NotRetryable => 0.0,
-                    GiveUpReason::MaxAttempts => 1.0,
-                    GiveUpReason::Deadline => 2.0,
-                    GiveUpReason::RetryBudget => 3.0,
-                    GiveUpReason::WaitTooLong => 4.0,
-                };
+                let r = index_of(Some(reason.index()));
                 vec![2.0, 0.0, 0.0, f64::from(attempts), r]
             }
         })

@@ -33,7 +33,7 @@ pub const MAX_KEY_LEN: usize = 256;
 
 /// A rate limit: `amount` tokens every `period_ms`, holding at most `burst` tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "crate::vocab::LimitIn")]
 pub struct Limit {
     /// Tokens added per period (1..=1,000,000).
     pub amount: u32,

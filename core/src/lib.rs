@@ -45,6 +45,7 @@ pub mod pacer;
 pub mod plan;
 mod sf;
 pub mod shared;
+pub mod vocab;
 
 pub use backoff::{
     Backoff, BackoffPolicy, Decision, GiveUpReason, Jitter, Outcome, RetryBudget, RetryReason,

@@ -1,6 +1,6 @@
 // The built plain module (target/jmeter/pacekeeper_abi.wasm) as any host sees it: no imports,
 // the documented exports, records in linear memory, bounds-checked pointers. The Rust unit tests
-// (bindings-wasm/abi/src/tests.rs) cover the same functions natively; this runs the wasm32 build.
+// (abi/src/tests.rs) cover the same functions natively; this runs the wasm32 build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

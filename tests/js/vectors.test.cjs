@@ -108,7 +108,7 @@ function runBackoff (c) {
     } else {
       v = out(() => backoff.decide(state, parseResponse(step.response, now, {}), now, budget))
     }
-    if (budget && v && !('error' in v && Object.keys(v).length === 1 && false)) v.budget_tokens = budget.tokens
+    if (budget && v) v.budget_tokens = budget.tokens
     decisions.push(v)
   }
   result.decisions = decisions

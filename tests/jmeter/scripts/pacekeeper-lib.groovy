@@ -3,7 +3,7 @@
 // two runs first; the object it returns is kept in the JMeter property "pacekeeper" and shared by
 // every thread.
 //
-// - The plain WebAssembly module (pacekeeper_abi.wasm, see bindings-wasm/abi/README.md) is parsed
+// - The plain WebAssembly module (pacekeeper_abi.wasm, see abi/README.md) is parsed
 //   once with Chicory (com.dylibso.chicory); each JMeter thread gets its own Instance (an
 //   instance is not thread-safe) through a ThreadLocal.
 // - The engine is pure, so the pacing shared by all threads needs no shared instance: the

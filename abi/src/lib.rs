@@ -103,8 +103,9 @@ fn invalid_number(what: &str, v: i64) -> Error {
     )
 }
 
+/// A time, duration or count: the codec's rule (0..=2^53 − 1, as in every other binding).
 fn non_neg(what: &str, v: i64) -> Result<u64, Error> {
-    u64::try_from(v).map_err(|_| invalid_number(what, v))
+    pacekeeper_bindings_common::uint_i64(v, what)
 }
 
 fn to_u32(what: &str, v: i64) -> Result<u32, Error> {
@@ -424,12 +425,7 @@ pub fn bucket_step(
     reserve: bool,
 ) -> Result<(i64, [i64; BUCKET_OUT_FIELDS]), Error> {
     let now = non_neg("now_ms", now_ms)?;
-    let cost = u32::try_from(cost).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidCost,
-            format!("cost must be 1..=1000000, got {cost}"),
-        )
-    })?;
+    let cost = to_u32("cost", i64::from(cost))?; // negative: invalid_number, as everywhere
     let mut l = bucket(tat, amount, period_ms, burst)?;
     let verdict = if reserve {
         l.reserve(KEY, cost, now)?

@@ -1,0 +1,329 @@
+//! The one codec of pacekeeper's bindings (napi, wasm-bindgen, the JMeter ABI): how host numbers,
+//! header lists, readings and verdicts cross a boundary, and how a decoding failure becomes an
+//! error code. It speaks only the core's types and [`pacekeeper::Error`]; each binding maps that
+//! error to its host's error once (napi: `.code`; wasm: `.code`; ABI: the code's index).
+//!
+//! Rules written here and nowhere else:
+//! - a host number for a time, duration or count is a safe integer ≥ 0 ([`uint`]): NaN, ±∞,
+//!   negatives, fractions and anything above 2^53 − 1 are `invalid_number`;
+//! - a decoding failure is `invalid_number` when a number is out of its range or a float stands
+//!   where an integer is expected, else `invalid_argument` ([`classify`]);
+//! - enum values cross as their index in the core's `ALL` (`pacekeeper::vocab`).
+#![forbid(unsafe_code)]
+
+use pacekeeper::headers::{ParseOptions, Reading, ResetMode, Source, WaitSource};
+pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
+
+/// 2^53 − 1, the largest integer every host represents exactly.
+pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// An error with `code`.
+pub fn err(code: ErrorCode, message: impl Into<String>) -> Error {
+    Error::new(code, message)
+}
+
+/// A host number that must be a safe integer ≥ 0 (times, durations, counts).
+pub fn uint(v: f64, what: &str) -> Result<u64> {
+    let problem = if !v.is_finite() {
+        "be finite"
+    } else if v < 0.0 {
+        "be >= 0"
+    } else if v.fract() != 0.0 {
+        "be an integer"
+    } else if v > MAX_SAFE {
+        "be at most 2^53 - 1"
+    } else {
+        // Exact: a safe integer converts without rounding.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Ok(v as u64);
+    };
+    Err(err(
+        ErrorCode::InvalidNumber,
+        format!("{what} must {problem}, got {v}"),
+    ))
+}
+
+/// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
+pub fn uint_i64(v: i64, what: &str) -> Result<u64> {
+    match u64::try_from(v) {
+        Ok(u) if u <= 9_007_199_254_740_991 => Ok(u),
+        _ => Err(err(
+            ErrorCode::InvalidNumber,
+            format!("{what} must be 0..=2^53 - 1, got {v}"),
+        )),
+    }
+}
+
+/// [`uint`], saturated to `u32::MAX` (the core's own range check then names the field).
+pub fn uint32(v: f64, what: &str) -> Result<u32> {
+    Ok(u32::try_from(uint(v, what)?).unwrap_or(u32::MAX))
+}
+
+/// A seed: the decimal text of a u64.
+pub fn seed(text: &str) -> Result<u64> {
+    text.parse::<u64>().map_err(|_| {
+        err(
+            ErrorCode::InvalidNumber,
+            format!("seed must be an unsigned 64-bit integer, got {text:?}"),
+        )
+    })
+}
+
+/// A u64 the core keeps within 2^53, as a host number.
+#[allow(clippy::cast_precision_loss)]
+pub fn num(v: u64) -> f64 {
+    v as f64
+}
+
+/// An optional u64 as a host number, NaN for none.
+pub fn opt(v: Option<u64>) -> f64 {
+    v.map_or(f64::NAN, num)
+}
+
+/// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`: `errorCodes`, `resetModes`,
+/// `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`, `giveUpReasons`,
+/// `batchOutcomes`, `decisions`) as its names joined by commas, in the core's order: what the
+/// bindings export instead of restating it.
+pub fn vocabulary(name: &str) -> Result<String> {
+    pacekeeper::vocab::VOCABULARIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, names)| names.join(","))
+        .ok_or_else(|| err(ErrorCode::InvalidArgument, "unknown vocabulary"))
+}
+
+/// A reset mode by its index in `ResetMode::ALL`.
+pub fn reset_mode(index: u32) -> Result<ResetMode> {
+    ResetMode::from_index(index as usize).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidOption,
+            format!("unknown reset mode {index}"),
+        )
+    })
+}
+
+// --- headers -------------------------------------------------------------------------------
+
+/// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
+/// breaks inside names and values before joining.
+pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
+    let mut parts = headers.split('\n');
+    let mut pairs = Vec::new();
+    if !headers.is_empty() {
+        while let (Some(n), Some(v)) = (parts.next(), parts.next()) {
+            pairs.push((n, v));
+        }
+    }
+    pairs
+}
+
+/// Parses a response with host numbers (`mode`: index in `ResetMode::ALL`).
+pub fn parse(
+    status: u32,
+    pairs: &[(&str, &str)],
+    body: Option<&str>,
+    now: f64,
+    max_wait_ms: f64,
+    mode: u32,
+) -> Result<Reading> {
+    let status = u16::try_from(status).map_err(|_| {
+        err(
+            ErrorCode::InvalidStatus,
+            format!("status must be 100..=599, got {status}"),
+        )
+    })?;
+    let opts = ParseOptions {
+        max_wait_ms: uint(max_wait_ms, "maxWaitMs")?,
+        reset_mode: reset_mode(mode)?,
+    };
+    pacekeeper::parse(status, pairs, body, uint(now, "now")?, &opts)
+}
+
+/// The number of slots [`write_reading`] fills.
+pub const READING_SLOTS: usize = 14;
+
+/// A reading's scalars into `out` (NaN is null; enums as their index in the core's `ALL`):
+/// status, throttled, retryAfterMs, retryAfterLenient, limit, remaining, resetMs, windowMs,
+/// source, waitMs, waitSource, dateSkewMs, capped, hasLists. True when the reading's lists
+/// (policies, states, rejected) are not all empty.
+pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
+    let Some(out) = out.get_mut(..READING_SLOTS) else {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("out must hold at least {READING_SLOTS} numbers"),
+        ));
+    };
+    let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());
+    let flag = |b: bool| f64::from(u8::from(b));
+    #[allow(clippy::cast_precision_loss)]
+    let index = |i: Option<usize>| i.map_or(f64::NAN, |i| i as f64);
+    #[allow(clippy::cast_precision_loss)]
+    let skew = r.date_skew_ms.map_or(f64::NAN, |v| v as f64);
+    out.copy_from_slice(&[
+        f64::from(r.status),
+        flag(r.throttled),
+        opt(r.retry_after_ms),
+        flag(r.retry_after_lenient),
+        opt(r.limit),
+        opt(r.remaining),
+        opt(r.reset_ms),
+        opt(r.window_ms),
+        index(r.source.map(Source::index)),
+        opt(r.wait_ms),
+        index(r.wait_source.map(WaitSource::index)),
+        skew,
+        flag(r.capped),
+        flag(lists),
+    ]);
+    Ok(lists)
+}
+
+// --- verdicts ------------------------------------------------------------------------------
+
+/// A verdict as one number: `>= 0` allow with that many remaining, `-1` allow with remaining
+/// unknown, `-1.5` never (its capacity goes to `last_capacity`), `<= -2` wait until `-(v) - 2`.
+pub fn encode_verdict(v: Verdict, last_capacity: &mut u32) -> f64 {
+    match v {
+        Verdict::Allow {
+            remaining: Some(r), ..
+        } => num(r),
+        Verdict::Allow { remaining: None } => -1.0,
+        Verdict::Wait { until, .. } => -2.0 - num(until),
+        Verdict::Never { capacity, .. } => {
+            *last_capacity = capacity;
+            -1.5
+        }
+    }
+}
+
+// --- decoding errors -----------------------------------------------------------------------
+
+/// The one rule for a decoding failure (serde's message): a number out of its type's range or a
+/// float where an integer is expected is `invalid_number`; a missing or unknown field, a wrong
+/// type or unknown variant is `invalid_argument`.
+pub fn classify(message: &str) -> ErrorCode {
+    const INTEGERS: [&str; 8] = [
+        "expected u8",
+        "expected u16",
+        "expected u32",
+        "expected u64",
+        "expected i64",
+        "expected usize",
+        "expected an integer",
+        "expected an unsigned integer",
+    ];
+    let out_of_range = message.starts_with("invalid value: integer")
+        || message.starts_with("invalid value: floating")
+        || message.contains("number out of range");
+    let float_for_integer = message.starts_with("invalid type: floating point")
+        && INTEGERS.iter().any(|e| message.contains(e));
+    if out_of_range || float_for_integer {
+        ErrorCode::InvalidNumber
+    } else {
+        ErrorCode::InvalidArgument
+    }
+}
+
+/// Decodes the core's JSON (`what` names it in the message), classified by [`classify`].
+#[cfg(feature = "json")]
+pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| json_error(what, &e))
+}
+
+/// [`from_json`] for an already parsed value.
+#[cfg(feature = "json")]
+pub fn from_value<T: serde::de::DeserializeOwned>(what: &str, v: serde_json::Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| json_error(what, &e))
+}
+
+#[cfg(feature = "json")]
+fn json_error(what: &str, e: &serde_json::Error) -> Error {
+    let msg = e.to_string();
+    err(classify(&msg), format!("{what}: {msg}"))
+}
+
+/// A host number inside an inbound value, as JSON: non-finite numbers and integers beyond
+/// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
+#[cfg(feature = "json")]
+pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
+    if !v.is_finite() {
+        return Err(err(
+            ErrorCode::InvalidNumber,
+            format!("{path} must be finite, got {v}"),
+        ));
+    }
+    if v.fract() != 0.0 {
+        return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
+    }
+    if v.abs() > MAX_SAFE {
+        return Err(err(
+            ErrorCode::InvalidNumber,
+            format!("{path} must be a safe integer, got {v}"),
+        ));
+    }
+    // Exact: a safe integer converts without rounding.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(serde_json::Value::from(v as i64))
+}
+
+/// The core's JSON of `value` (persistence).
+#[cfg(feature = "json")]
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| err(ErrorCode::InvalidState, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uint_rule() {
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.5, 9_007_199_254_740_992.0] {
+            assert_eq!(
+                uint(bad, "x").map_err(|e| e.code),
+                Err(ErrorCode::InvalidNumber)
+            );
+        }
+        assert_eq!(uint(-0.0, "x").ok(), Some(0));
+        assert_eq!(uint(MAX_SAFE, "x").ok(), Some(9_007_199_254_740_991));
+        assert_eq!(uint32(1e12, "x").ok(), Some(u32::MAX));
+    }
+
+    #[test]
+    fn classification() {
+        let f = |t: &str| {
+            serde_json::from_str::<pacekeeper::Limit>(t)
+                .map_err(|e| classify(&e.to_string()))
+                .err()
+        };
+        assert_eq!(
+            f(r#"{"amount":1.5,"period_ms":1}"#),
+            Some(ErrorCode::InvalidNumber)
+        );
+        assert_eq!(
+            f(r#"{"amount":-1,"period_ms":1}"#),
+            Some(ErrorCode::InvalidNumber)
+        );
+        assert_eq!(
+            f(r#"{"amount":5e9,"period_ms":1}"#),
+            Some(ErrorCode::InvalidNumber)
+        );
+        assert_eq!(
+            f(r#"{"amount":"1","period_ms":1}"#),
+            Some(ErrorCode::InvalidArgument)
+        );
+        assert_eq!(f(r#"{"period_ms":1}"#), Some(ErrorCode::InvalidArgument));
+        assert_eq!(
+            f(r#"{"amount":1,"period_ms":1,"x":0}"#),
+            Some(ErrorCode::InvalidArgument)
+        );
+    }
+
+    #[test]
+    fn vocabularies_follow_the_core() {
+        let sources = vocabulary("sources").unwrap_or_default();
+        assert_eq!(sources.split(',').count(), Source::ALL.len());
+        assert_eq!(sources.split(',').nth(4), Some(Source::Genesys.as_str()));
+        assert!(vocabulary("nope").is_err());
+    }
+}

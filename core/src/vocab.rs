@@ -1,0 +1,220 @@
+//! The core's vocabulary: every public enum a binding names or numbers gets `ALL` (its order,
+//! which is also the index a binding may send instead of the name), `as_str` (the name, the same
+//! as the serde name) and [`FromStr`] (the inverse, an `invalid_option` error otherwise).
+//!
+//! Bindings never restate these lists: they export `ALL` (as names) and index into it.
+
+use crate::backoff::{GiveUpReason, Jitter, RetryReason};
+use crate::bucket::Limit;
+use crate::error::{Error, ErrorCode};
+use crate::headers::{RejectReason, ResetMode, Source, WaitSource};
+use core::str::FromStr;
+use serde::Deserialize;
+
+macro_rules! vocabulary {
+    ($($ty:ident { $($variant:ident => $name:literal,)+ })+) => {$(
+        impl $ty {
+            /// Every value, in the core's order (the order bindings index by).
+            pub const ALL: &'static [$ty] = &[$($ty::$variant,)+];
+
+            /// The names of [`Self::ALL`], in order.
+            pub const NAMES: &'static [&'static str] = &[$($name,)+];
+
+            /// The stable string form (the serde name).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+
+            /// The position of `self` in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                Self::ALL.iter().position(|v| *v == self).unwrap_or(0)
+            }
+
+            /// The value at `index` in [`Self::ALL`].
+            pub fn from_index(index: usize) -> Option<Self> {
+                Self::ALL.get(index).copied()
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = Error;
+
+            fn from_str(s: &str) -> Result<Self, Error> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    Error::new(
+                        ErrorCode::InvalidOption,
+                        format!(
+                            "{} must be one of {}, got {s:?}",
+                            stringify!($ty),
+                            names.join(", ")
+                        ),
+                    )
+                })
+            }
+        }
+    )+};
+}
+
+vocabulary! {
+    ResetMode {
+        Auto => "auto",
+        EpochSeconds => "epoch_seconds",
+        EpochMillis => "epoch_millis",
+        DeltaSeconds => "delta_seconds",
+    }
+    Source {
+        Ietf => "ietf",
+        IetfDraft07 => "ietf_draft07",
+        RatelimitTrio => "ratelimit_trio",
+        XRatelimit => "x_ratelimit",
+        Genesys => "genesys",
+        Shopify => "shopify",
+    }
+    WaitSource {
+        RetryAfter => "retry_after",
+        Reset => "reset",
+        Body => "body",
+    }
+    RejectReason {
+        NotANumber => "not_a_number",
+        Negative => "negative",
+        TooLarge => "too_large",
+        BadDate => "bad_date",
+        BadStructuredField => "bad_structured_field",
+        BadMember => "bad_member",
+        Inconsistent => "inconsistent",
+    }
+    Jitter {
+        None => "none",
+        Full => "full",
+        Equal => "equal",
+        Decorrelated => "decorrelated",
+    }
+    RetryReason {
+        Backoff => "backoff",
+        ServerHint => "server_hint",
+        Escalated => "escalated",
+    }
+    GiveUpReason {
+        NotRetryable => "not_retryable",
+        MaxAttempts => "max_attempts",
+        Deadline => "deadline",
+        RetryBudget => "retry_budget",
+        WaitTooLong => "wait_too_long",
+    }
+}
+
+impl FromStr for ErrorCode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidOption,
+                    format!("unknown error code {s:?}"),
+                )
+            })
+    }
+}
+
+/// The names of [`ErrorCode::ALL`], in order.
+pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
+    let mut names = [""; ErrorCode::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ErrorCode::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
+/// Every vocabulary a binding exports, by the name it exports it under.
+pub const VOCABULARIES: [(&str, &[&str]); 10] = [
+    ("errorCodes", &ERROR_CODES),
+    ("resetModes", ResetMode::NAMES),
+    ("sources", Source::NAMES),
+    ("waitSources", WaitSource::NAMES),
+    ("rejectReasons", RejectReason::NAMES),
+    ("jitters", Jitter::NAMES),
+    ("retryReasons", RetryReason::NAMES),
+    ("giveUpReasons", GiveUpReason::NAMES),
+    ("batchOutcomes", &BATCH_OUTCOMES),
+    ("decisions", &DECISIONS),
+];
+
+/// The `status` names of [`crate::BatchOutcome`], in its order.
+pub const BATCH_OUTCOMES: [&str; 3] = ["done", "failed", "throttled"];
+
+/// The `decision` names of [`crate::Decision`], in its order.
+pub const DECISIONS: [&str; 3] = ["done", "retry", "give_up"];
+
+/// [`Limit`] as read: `burst` may be left out and then equals `amount` (the core's default, so
+/// no binding restates it).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LimitIn {
+    amount: u32,
+    period_ms: u64,
+    #[serde(default)]
+    burst: Option<u32>,
+}
+
+impl From<LimitIn> for Limit {
+    fn from(l: LimitIn) -> Limit {
+        Limit {
+            amount: l.amount,
+            period_ms: l.period_ms,
+            burst: l.burst.unwrap_or(l.amount),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_serde_and_parse_back() {
+        fn check<T>(all: &[T], name: fn(T) -> &'static str)
+        where
+            T: Copy + serde::Serialize + FromStr<Err = Error> + PartialEq + core::fmt::Debug,
+        {
+            for &v in all {
+                let json = serde_json::to_string(&v).unwrap_or_default();
+                assert_eq!(json, format!("\"{}\"", name(v)));
+                assert_eq!(name(v).parse::<T>().ok(), Some(v));
+            }
+            assert!("nope".parse::<T>().is_err());
+        }
+        check(ResetMode::ALL, ResetMode::as_str);
+        check(Source::ALL, Source::as_str);
+        check(WaitSource::ALL, WaitSource::as_str);
+        check(RejectReason::ALL, RejectReason::as_str);
+        check(Jitter::ALL, Jitter::as_str);
+        check(RetryReason::ALL, RetryReason::as_str);
+        check(GiveUpReason::ALL, GiveUpReason::as_str);
+        check(&ErrorCode::ALL, ErrorCode::as_str);
+        assert_eq!(
+            Source::from_index(Source::Genesys.index()),
+            Some(Source::Genesys)
+        );
+    }
+
+    #[test]
+    fn burst_defaults_to_amount() {
+        let l: Limit =
+            serde_json::from_str(r#"{"amount":7,"period_ms":1000}"#).unwrap_or(Limit::new(0, 0));
+        assert_eq!(l, Limit::new(7, 1000));
+        let l: Limit = serde_json::from_str(r#"{"amount":7,"period_ms":1000,"burst":9}"#)
+            .unwrap_or(Limit::new(0, 0));
+        assert_eq!(l.burst, 9);
+        assert!(serde_json::from_str::<Limit>(r#"{"amount":7,"period_ms":1,"x":1}"#).is_err());
+    }
+}
