@@ -66,11 +66,9 @@ JS
 run() {
   local dir=$1; shift
   (cd "$dir" && "$@" smoke.cjs >out.txt 2>err.txt && "$@" smoke.mjs >>out.txt 2>>err.txt \
-    && "$@" --test --test-reporter=dot vectors.test.cjs >vec.txt 2>>err.txt) \
+    && "$@" --test --test-reporter=spec vectors.test.cjs >vec.txt 2>>err.txt) \
     || { cat "$dir"/out.txt "$dir"/err.txt "$dir"/vec.txt >&2 2>/dev/null; die "$dir failed"; }
-  local pass; pass=$(grep -E '^ℹ pass|^# pass' "$dir/vec.txt" | grep -o '[0-9]*' | head -n 1)
-  (cd "$dir" && "$@" --test vectors.test.cjs 2>/dev/null | grep -E '^ℹ (pass|fail)' | tr '\n' ' ' > vec-count.txt) || true
-  echo "$(tr '\n' ' ' < "$dir/out.txt")| vectors: $(cat "$dir/vec-count.txt")| warning lines: $(grep -c 'WebAssembly engine' "$dir/err.txt")"
+  echo "$(tr '\n' ' ' < "$dir/out.txt")| vectors: $(grep -E '^ℹ (pass|fail) ' "$dir/vec.txt" | tr '\n' ' ')| warning lines: $(grep -c 'WebAssembly engine' "$dir/err.txt")"
 }
 
 log "x64 native"
