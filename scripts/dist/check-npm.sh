@@ -23,12 +23,13 @@ for built in "$NPM_OUT"/build/*/; do
   tgz "pacekeeper-$plat" >/dev/null || die "no tarball for $plat"
   case $plat in
     linux-*-gnu)
-      glibc=$(readelf -W --version-info "$node" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
+      glibc=$(readelf -W --version-info "$node" | { grep -o 'GLIBC_[0-9.]*' || true; } | sort -uV | tail -n 1)
       [ "$(printf '%s\n' "$glibc" GLIBC_2.17 | sort -V | tail -n 1)" = GLIBC_2.17 ] || die "$plat needs $glibc"
       row "pacekeeper-$plat" "${size}K $(file -b "$node" | cut -d, -f1-2) max=$glibc" ;;
     linux-*-musl)
       needed=$(readelf -d "$node" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
       ! readelf -W --version-info "$node" | grep -q GLIBC_ || die "$plat needs glibc symbols"
+      for lib in $needed; do case $lib in libc.so|libc.musl-*|libgcc_s.so.1) ;; *) die "$plat: NEEDED $lib" ;; esac; done
       row "pacekeeper-$plat" "${size}K $(file -b "$node" | cut -d, -f1-2) needed=[${needed% }] no GLIBC symbols" ;;
     darwin-*)
       row "pacekeeper-$plat" "${size}K $(file -b "$node")" ;;

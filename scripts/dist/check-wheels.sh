@@ -28,7 +28,7 @@ for whl in "${wheels[@]}"; do
   so=$(ls "$d"/pacekeeper/_native*.so)
   case $name in
     *manylinux*|*musllinux*)
-      glibc=$(readelf -W --version-info "$so" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
+      glibc=$(readelf -W --version-info "$so" | { grep -o 'GLIBC_[0-9.]*' || true; } | sort -uV | tail -n 1)
       needed=$(readelf -d "$so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
       case $name in
         *manylinux_2_17*)
@@ -40,8 +40,10 @@ for whl in "${wheels[@]}"; do
           aw="auditwheel: consistent with manylinux_2_17" ;;
         *musllinux*)
           [ -z "$glibc" ] || die "$name: a musl wheel needing $glibc"
-          grep -q 'libc.musl-' <<<"$needed" || grep -q 'libc.so' <<<"$needed" || die "$name: NEEDED $needed"
-          if grep -qv 'libc.musl-\|libgcc_s' <<<"$(tr ' ' '\n' <<<"$needed" | sed '/^$/d')"; then die "$name: NEEDED $needed"; fi
+          # musl's libc is one library (libc.so, or libc.musl-<arch>.so.1 on Alpine); nothing of glibc's.
+          for lib in $needed; do
+            case $lib in libc.so|libc.musl-*|libgcc_s.so.1) ;; *) die "$name: NEEDED $lib" ;; esac
+          done
           aw="auditwheel: n/a on a glibc host (musl policy needs a musl interpreter)" ;;
       esac
       row "$name" "${size}K tags=[${tags% }] max=${glibc:-none(musl)} needed=[${needed% }] $aw" ;;
@@ -57,20 +59,36 @@ log "twine check"
 twine check --strict "${wheels[@]}" "$sdist" >&2
 row "twine check --strict" "PASSED (${#wheels[@]} wheels + sdist)"
 
+# CHECKS selects sections (default all): x64 = full suite, arm64 = qemu, sdist = build from source.
+CHECKS=${CHECKS:-x64 arm64 sdist}
+
 # x86_64 manylinux wheel: the full suite, from a fresh venv holding only the wheel + test deps.
+if [[ " $CHECKS " == *" x64 "* ]]; then
 x64=$(printf '%s\n' "${wheels[@]}" | grep manylinux_2_17_x86_64)
 venv=$work/venv-x64 && python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/bindings-python/requirements-dev.txt"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-index "$x64"
 mkdir -p "$work/ct/wheels" && cp "$x64" "$work/ct/wheels/"
 log "full Python suite against $(basename "$x64")"
-(cd "$ROOT" && CARGO_TARGET_DIR=$work/ct "$venv/bin/python" -m pytest -q -p no:cacheprovider bindings-python/tests 2>&1 \
-  | tee "$work/pytest-x64.log" | tail -n 3 >&2)
-res=$(grep -E '[0-9]+ passed' "$work/pytest-x64.log" | tail -n 1)
-grep -qE ' failed|error' <<<"$res" && die "x86_64 suite: $res"
+pytest_args=(-q -o "cache_dir=$work/pytest-cache" bindings-python/tests)
+if (cd "$ROOT" && CARGO_TARGET_DIR=$work/ct "$venv/bin/python" -m pytest "${pytest_args[@]}" >"$work/pytest-x64.log" 2>&1); then
+  res=$(tail -n 1 "$work/pytest-x64.log")
+else
+  # A few suite tests time a loopback server (bursts of 1 at 50/s): on a loaded machine they can
+  # miss their 429. Failures get ONE rerun, and the report says which they were.
+  first=$(tail -n 1 "$work/pytest-x64.log")
+  failed=$(grep '^FAILED' "$work/pytest-x64.log" | cut -d' ' -f2 | tr '\n' ' ')
+  log "first run: $first; rerunning the failures: $failed"
+  (cd "$ROOT" && CARGO_TARGET_DIR=$work/ct "$venv/bin/python" -m pytest "${pytest_args[@]}" --lf >"$work/pytest-x64-rerun.log" 2>&1) \
+    || { tail -n 20 "$work/pytest-x64-rerun.log" >&2; die "x86_64 suite: $(tail -n 1 "$work/pytest-x64-rerun.log")"; }
+  res="$first; rerun of [${failed% }]: $(tail -n 1 "$work/pytest-x64-rerun.log")"
+fi
 row "$(basename "$x64")" "full suite in a fresh venv: $res"
 
+fi
+
 # aarch64 manylinux wheel under qemu: vectors + smoke (unzipped onto PYTHONPATH; no pip needed).
+if [[ " $CHECKS " == *" arm64 "* ]]; then
 a64=$(printf '%s\n' "${wheels[@]}" | grep manylinux_2_17_aarch64)
 root=$("$HERE/arm64-python.sh")
 site=$work/site-a64 && mkdir -p "$site" && (cd "$site" && python3 -m zipfile -e "$a64" .)
@@ -86,7 +104,10 @@ assert platform.machine() == "aarch64"
 print(platform.machine(), pacekeeper.__version__, "smoke ok")')
 row "$(basename "$a64")" "qemu-aarch64 CPython 3.11: vectors $out; $smoke"
 
+fi
+
 # sdist: pip builds it from source (maturin from PyPI) in a clean venv; then the vectors.
+if [[ " $CHECKS " == *" sdist "* ]]; then
 venv=$work/venv-sdist && python3 -m venv "$venv"
 log "sdist build from source"
 # The dev profile (no LTO) keeps this check short: it proves the sdist is complete, not fast.
@@ -95,4 +116,5 @@ out=$(cd "$work" && "$venv/bin/python" "$ROOT/bindings-python/tests/vector_runne
 python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["cases"]>=200 and not s["mismatches"], s' "$out" \
   || die "sdist vectors: $out"
 row "$(basename "$sdist")" "built from source in a clean venv: vectors $out"
+fi
 log "python artifacts OK"
