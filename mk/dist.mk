@@ -28,7 +28,7 @@ DIST_ADDONS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown
 DIST_SCRIPTS := scripts/dist/env.sh
 
 dist: dist-python dist-npm
-	@cat $(DIST_DIR)/report-python.txt $(DIST_DIR)/report-npm.txt
+	@cat $(DIST_DIR)/report-python.txt $(DIST_DIR)/report-npm.txt $(DIST_DIR)/report-npm-publish.txt
 
 dist-setup: $(DIST_STAMPS)/setup
 

@@ -11,7 +11,13 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 stage=$NPM_OUT/stage tarballs=$NPM_OUT/tarballs
 rm -rf "$stage" "$tarballs" && mkdir -p "$stage" "$tarballs"
-pack() { (cd "$1" && npm pack --silent --pack-destination "$tarballs" >/dev/null && npm publish --dry-run --silent >/dev/null 2>"$stage/$(basename "$1").publish.log" || { cat "$stage/$(basename "$1").publish.log" >&2; exit 1; }); }
+publish_report=$DIST/report-npm-publish.txt && : > "$publish_report"
+pack() {
+  local name; name=$(basename "$1")
+  (cd "$1" && npm pack --silent --pack-destination "$tarballs" >/dev/null \
+    && npm publish --dry-run >"$stage/$name.publish.log" 2>&1) || { cat "$stage/$name.publish.log" >&2; exit 1; }
+  echo "npm publish --dry-run: $(grep -E '^\+ ' "$stage/$name.publish.log" || tail -n 1 "$stage/$name.publish.log")" | tee -a "$publish_report" >&2
+}
 
 for built in "$NPM_OUT"/build/*/; do
   plat=$(basename "$built")
