@@ -4,7 +4,7 @@
 #   make dist           every wheel + sdist and every npm package buildable here, each verified
 #                       (NOT part of `make test`: the cross builds take many minutes on 2 cores)
 #   make dist-python    wheels (manylinux_2_17 x86_64/aarch64, musllinux_1_2 x86_64/aarch64,
-#                       macOS universal2) + sdist, checked by scripts/dist/check-wheels.sh
+#                       macOS universal2, arm64 and x86_64) + sdist, checked by scripts/dist/check-wheels.sh
 #   make dist-npm       the 6 linux/darwin addons, their pacekeeper-<platform> packages, the main
 #                       package and pacekeeper-wasm, packed and checked by scripts/dist/check-npm.sh
 #   make test-release   (in `make test`) one version everywhere, the fallback loader, actionlint on
@@ -22,7 +22,8 @@ ACTIONLINT := $(DIST_DIR)/bin/actionlint
 
 # Wheels: <rust target>:<maturin --compatibility> ('-' = none).
 DIST_WHEELS := x86_64-unknown-linux-gnu:manylinux2014 aarch64-unknown-linux-gnu:manylinux2014 \
-	x86_64-unknown-linux-musl:musllinux_1_2 aarch64-unknown-linux-musl:musllinux_1_2 universal2-apple-darwin:-
+	x86_64-unknown-linux-musl:musllinux_1_2 aarch64-unknown-linux-musl:musllinux_1_2 universal2-apple-darwin:- \
+	aarch64-apple-darwin:- x86_64-apple-darwin:-
 DIST_ADDONS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl \
 	aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin
 DIST_SCRIPTS := scripts/dist/env.sh

@@ -3,7 +3,7 @@
 #  - platform tag (from the file name and the WHEEL metadata), abi3, size;
 #  - linux: highest GLIBC_x.y symbol version the extension needs (must be <= 2.17 for manylinux_2_17),
 #    its NEEDED libraries (musl wheels: libc.musl only, no glibc), `auditwheel show`;
-#  - macOS: both slices present in the universal2 Mach-O;
+#  - macOS: both slices in the universal2 Mach-O, one (the right one) in the arm64/x86_64 wheels;
 #  - x86_64 manylinux wheel: the FULL Python suite in a fresh venv;
 #  - aarch64 manylinux wheel: the shared vectors and a smoke test in arm64 CPython under qemu;
 #  - sdist: builds from source in a clean venv (pip, isolated build) and replays the vectors;
@@ -17,7 +17,7 @@ row() { printf '%-78s %s\n' "$@" | tee -a "$report" >&2; }
 work=$DIST/check-wheels && rm -rf "$work" && mkdir -p "$work"
 
 mapfile -t wheels < <(ls "$WHEELS_OUT"/*/pacekeeper-"$VERSION"-*.whl)
-[ ${#wheels[@]} -ge 5 ] || die "expected >= 5 wheels, found ${#wheels[@]}"
+[ ${#wheels[@]} -ge 7 ] || die "expected >= 7 wheels, found ${#wheels[@]}"
 sdist=$(ls "$WHEELS_OUT"/sdist/pacekeeper-"$VERSION".tar.gz)
 
 for whl in "${wheels[@]}"; do
@@ -49,7 +49,11 @@ for whl in "${wheels[@]}"; do
       row "$name" "${size}K tags=[${tags% }] max=${glibc:-none(musl)} needed=[${needed% }] $aw" ;;
     *macosx*)
       arch=$(file -b "$so")
-      grep -q x86_64 <<<"$arch" && grep -q arm64 <<<"$arch" || die "$name: not universal2: $arch"
+      case $name in
+        *universal2*) grep -q x86_64 <<<"$arch" && grep -q arm64 <<<"$arch" || die "$name: not universal2: $arch" ;;
+        *_arm64.whl) grep -q 'Mach-O 64-bit.*arm64' <<<"$arch" && ! grep -q x86_64 <<<"$arch" || die "$name: $arch" ;;
+        *_x86_64.whl) grep -q 'Mach-O 64-bit.*x86_64' <<<"$arch" && ! grep -q arm64 <<<"$arch" || die "$name: $arch" ;;
+      esac
       row "$name" "${size}K tags=[${tags% }] $arch" ;;
   esac
 done
