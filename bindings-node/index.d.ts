@@ -10,6 +10,7 @@ export declare function errorCodes(): Array<string>
 export type ErrorCode =
   | 'invalid_limit' | 'too_many_limits' | 'invalid_cost' | 'invalid_policy' | 'invalid_batch'
   | 'invalid_key' | 'invalid_status' | 'invalid_option' | 'invalid_state' | 'invalid_argument' | 'invalid_number'
+  | 'unknown_ticket' | 'ticket_state'
 
 /** Any header shape: `[name, value]` pairs, a flat raw list, a plain object, `Headers`, `Map`, axios headers. */
 export type HeadersInput =

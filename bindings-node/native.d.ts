@@ -44,7 +44,10 @@ export declare class NativeLimiter {
   acquire(key: string): boolean
   /** Gives an in-flight slot back; the number still in flight. */
   release(key: string): number
-  /** Drops keys back to full at `now`; how many. When some were, every key id is forgotten. */
+  /**
+   * Drops keys back to full at `now`; how many. Every key id is forgotten, so interned keys
+   * without core state (refused with `never`) are reclaimed too.
+   */
   prune(now: number): number
   /** The number of keys held. */
   get size(): number

@@ -170,7 +170,7 @@ module.exports = function createEngine (native) {
       let k = this.#keys.get(key)
       if (k === undefined) {
         if (typeof key !== 'string') throw typeError(`key must be a string, got ${C.describe(key)}`)
-        k = this.#n.key(key)
+        k = call(() => this.#n.key(key))
         this.#keys.set(key, k)
       }
       return k
@@ -237,7 +237,7 @@ module.exports = function createEngine (native) {
     prune (now) {
       const t = nowOf(now)
       const n = call(() => this.#n.prune(t))
-      if (n > 0) this.#keys.clear()
+      this.#keys.clear() // the engine forgot every interned id
       return n
     }
 

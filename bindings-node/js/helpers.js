@@ -7,17 +7,18 @@
 // time and only when needed, `timeoutMs` aborts the request, and whatever they attach to errors
 // and events is a redacted copy (no credentials).
 
-const { RetryError, TimeoutError, typeError, codedError, CODES } = require('./errors')
+const { RetryError, TimeoutError, typeError, codedError } = require('./errors')
 const C = require('./convert')
 const { realSleep, setLongTimeout, abortReason } = require('./sleep')
 const { readBodyPrefix, discardBody, BODY_HINT_BYTES, DEFAULT_BODY_MS } = require('./body')
 const R = require('./redact')
 
-const CODED = new Set(CODES)
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
 const MAX_BODY_TEXT = 16 * 1024
 
 module.exports = function createHelpers (engine) {
+  // The engine's error codes (the core's ErrorCode::ALL): a coded error came from the engine.
+  const CODED = new Set(engine.errorCodes())
   const { parseHeaders, Limiter, Backoff, newRetryState } = engine
 
   const realClock = Object.freeze({ now: () => Date.now(), sleep: realSleep })

@@ -262,6 +262,8 @@ impl NativeLimiter {
             if let Some(&i) = slot.ids.get(&key) {
                 return Ok(i);
             }
+            // A key the core would refuse is never interned (it would stay until the limiter dies).
+            pacekeeper::bucket::check_key(&key).map_err(host)?;
             let i = u32::try_from(slot.keys.len())
                 .map_err(|_| coded(ErrorCode::InvalidKey, "too many keys"))?;
             slot.keys.push(key.clone());
@@ -307,16 +309,15 @@ impl NativeLimiter {
         with_slot(self.id, |s| s.limiter.release(&key).map_err(host))
     }
 
-    /// Drops keys back to full at `now`; how many. When some were, every key id is forgotten.
+    /// Drops keys back to full at `now`; how many. Every key id is forgotten, so interned keys
+    /// without core state (refused with `never`) are reclaimed too.
     #[napi]
     pub fn prune(&self, now: f64) -> Result<u32> {
         let now = ms(now, "now")?;
         with_slot(self.id, |s| {
             let n = s.limiter.prune(now);
-            if n > 0 {
-                s.keys.clear();
-                s.ids.clear();
-            }
+            s.keys.clear();
+            s.ids.clear();
             Ok(u32::try_from(n).unwrap_or(u32::MAX))
         })
     }

@@ -433,7 +433,7 @@ module.exports = function createNative (wasm) {
     prune (now) {
       const s = slot(this._id)
       const n = s.n.prune(now)
-      if (n > 0) s.ids = new Map() // the module forgot its interned keys too
+      s.ids = new Map() // the module forgot its interned keys too
       return n
     }
 

@@ -628,10 +628,11 @@ impl WasmLimiter {
         })
     }
 
-    /// Interns `key` for `fast`; returns its id.
-    pub fn intern(&mut self, key: String) -> u32 {
+    /// Interns `key` for `fast`; returns its id. A key the core would refuse is never interned.
+    pub fn intern(&mut self, key: String) -> JsResult<u32> {
+        core(pacekeeper::bucket::check_key(&key))?;
         self.keys.push(key);
-        u32::try_from(self.keys.len() - 1).unwrap_or(u32::MAX)
+        Ok(u32::try_from(self.keys.len() - 1).unwrap_or(u32::MAX))
     }
 
     /// The hot path: `op` 0 check, 1 peek, 2 reserve, for interned key `key`; the encoded verdict.
@@ -680,9 +681,8 @@ impl WasmLimiter {
     /// Drops keys whose state is back to full at `now`; how many were dropped.
     pub fn prune(&mut self, now: f64) -> JsResult<u32> {
         let n = self.inner.prune(ms(now, "now")?);
-        if n > 0 {
-            self.keys.clear();
-        }
+        // Every interned key is forgotten, including keys without core state (refused calls).
+        self.keys.clear();
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 

@@ -323,7 +323,9 @@ pub struct Limiter {
 /// The serialisable state of a [`Limiter`].
 pub type LimiterState = BTreeMap<String, KeyState>;
 
-fn check_key(key: &str) -> Result<()> {
+/// Checks that `key` is a valid limiter key (1..=[`MAX_KEY_LEN`] bytes): `invalid_key` otherwise.
+/// Bindings call it before they keep a copy of a key, so a rejected key is never retained.
+pub fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(Error::new(
             ErrorCode::InvalidKey,
