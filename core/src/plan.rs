@@ -109,6 +109,18 @@ fn bad(m: String) -> Error {
     Error::new(ErrorCode::InvalidBatch, m)
 }
 
+/// The error for a plan over [`MAX_BATCHES`] batches, the same for `records` and `sizes`.
+fn too_many_batches(records: u64, per: u64) -> Error {
+    bad(msg!(
+        records,
+        " records in batches of at most ",
+        per,
+        " need more than the limit of ",
+        MAX_BATCHES,
+        " batches"
+    ))
+}
+
 fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
     if req.max_batch_records == 0 {
         return Err(bad("max_batch_records must be at least 1".into()));
@@ -118,7 +130,7 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
         None => {
             let n = req.records.div_ceil(per);
             if n > MAX_BATCHES {
-                return Err(bad(msg!(n, " batches exceed the limit of ", MAX_BATCHES)));
+                return Err(too_many_batches(req.records, per));
             }
             Ok((0..n)
                 .map(|i| Batch {
@@ -151,6 +163,10 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
                     )));
                 }
                 if count == per || (count > 0 && bytes.saturating_add(sz) > max_bytes) {
+                    if out.len() as u64 + 1 >= MAX_BATCHES {
+                        // This batch and the one it starts would exceed the limit.
+                        return Err(too_many_batches(sizes.len() as u64, per));
+                    }
                     out.push(Batch {
                         index: out.len() as u64,
                         start,
@@ -382,5 +398,30 @@ mod tests {
             plan(&too_big, 0).map_err(|e| e.code),
             Err(ErrorCode::InvalidBatch)
         );
+    }
+
+    #[test]
+    fn sizes_obey_the_batch_limit_like_records() {
+        let one_each = |n: usize| PlanRequest {
+            sizes: Some(vec![1; n]),
+            max_batch_records: 1,
+            ..req(0)
+        };
+        let at_limit = MAX_BATCHES as usize;
+        assert_eq!(
+            split(&one_each(at_limit)).map(|b| b.len()),
+            Ok(at_limit),
+            "exactly the limit is allowed"
+        );
+        for n in [at_limit + 1, 2 * at_limit] {
+            let e = plan(&one_each(n), 0).map_err(|e| e.code);
+            assert_eq!(e, Err(ErrorCode::InvalidBatch), "{n} sizes");
+            let records = PlanRequest {
+                max_batch_records: 1,
+                ..req(n as u64)
+            };
+            let e = plan(&records, 0).map_err(|e| e.code);
+            assert_eq!(e, Err(ErrorCode::InvalidBatch), "{n} records");
+        }
     }
 }
