@@ -441,7 +441,9 @@ impl Limiter {
     /// (learnt `RateLimit-Policy` windows, quotas and resets, 429 lockouts seen by
     /// [`Limiter::observe`]) and from the adaptive rate: 1 ms to 30 days, default 6 hours, as
     /// [`crate::headers::ParseOptions::max_wait_ms`]. Configured [`Limit`]s, reservations queued
-    /// behind each other and [`Limiter::block_until`] are the caller's own word and are not cut.
+    /// behind each other and [`Limiter::block_until`] are the caller's own word and are not cut
+    /// (but a reservation booked further ahead than the cap is forgotten by the learnt or
+    /// adaptive slot at the next [`Limiter::observe`], which cuts that slot back to the cap).
     ///
     /// ```
     /// use pacekeeper::bucket::{Limiter, LimiterConfig, Verdict};
@@ -798,6 +800,15 @@ impl Limiter {
                     r.saturating_add(up).min(u64::from(a.max_milli_rps)) as u32,
                 );
             }
+        }
+        // Whatever the server said, the learnt or adaptive slot never holds a request back
+        // longer than the cap from now (a learnt window that shrank, or a rate that rose,
+        // leaves the old time behind: it is cut here, in the state, so asking again does not
+        // wait again).
+        let extra = Self::limits_of(config, cap, s).find(|(slot, _)| *slot == MAX_LIMITS);
+        if let Some((_, l)) = extra {
+            let most = l.empty_until(now.saturating_add(cap));
+            s.learned_tat = s.learned_tat.min(most);
         }
         Ok(())
     }
