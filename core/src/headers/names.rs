@@ -1,7 +1,7 @@
 //! Header names the parser understands, matched case-insensitively.
 
 /// A rate-limit window of a vendor family that sends several (requests and tokens, per second
-/// and per day): see [`super::acc::Windows`].
+/// and per day); the binding window is chosen in `acc.rs`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Win {
     /// OpenAI `x-ratelimit-*-requests`.
