@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most batches one plan may hold.
 pub const MAX_BATCHES: u64 = 1_000_000;
+/// The most bytes one batch may hold (with `sizes`): 2^53 − 1, exact in every binding.
+pub const MAX_BATCH_BYTES: u64 = crate::headers::MAX_COUNT;
 
 const PLAN_KEY: &str = "plan";
 
@@ -179,6 +181,15 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
                     count = 0;
                 }
                 bytes = bytes.saturating_add(sz);
+                if bytes > MAX_BATCH_BYTES {
+                    return Err(bad(msg!(
+                        "batch ",
+                        out.len(),
+                        " would hold more than ",
+                        MAX_BATCH_BYTES,
+                        " bytes (2^53 - 1)"
+                    )));
+                }
                 count += 1;
             }
             if count > 0 {
@@ -398,6 +409,23 @@ mod tests {
             plan(&too_big, 0).map_err(|e| e.code),
             Err(ErrorCode::InvalidBatch)
         );
+    }
+
+    #[test]
+    fn batch_bytes_stay_exact() {
+        let r = PlanRequest {
+            sizes: Some(vec![1 << 52, 1 << 52]),
+            ..req(0)
+        };
+        assert_eq!(
+            plan(&r, 0).map_err(|e| e.code),
+            Err(ErrorCode::InvalidBatch)
+        );
+        let r = PlanRequest {
+            sizes: Some(vec![(1 << 52) - 1, 1 << 52]),
+            ..req(0)
+        };
+        assert_eq!(plan(&r, 0).map(|p| p.batches[0].bytes), Ok(MAX_BATCH_BYTES));
     }
 
     #[test]

@@ -851,6 +851,10 @@ def plan_cases():
     c.append(case("record above byte limit", {"sizes": [10, 200], "max_batch_records": 5, "max_batch_bytes": 100},
                   a=[err("invalid_batch")]))
     c.append(case("batch size 0", {"records": 10, "max_batch_records": 0}, a=[err("invalid_batch")]))
+    c.append(case("batch bytes beyond 2^53 - 1 are refused", {"sizes": [2 ** 52, 2 ** 52], "max_batch_records": 5},
+                  a=[err("invalid_batch")]))
+    c.append(case("batch bytes at 2^53 - 1 are fine", {"sizes": [2 ** 52 - 1, 2 ** 52], "max_batch_records": 5},
+                  a=[{"batches": [{"bytes": 2 ** 53 - 1}]}]))
     c.append(case("too many batches", {"records": 10 ** 12, "max_batch_records": 1}, a=[err("invalid_batch")]))
     c.append(case("cost per batch 2", {"records": 6, "max_batch_records": 1, "cost_per_batch": 2,
                                        "limits": [{"amount": 2, "period_ms": 1000, "burst": 2}]},
