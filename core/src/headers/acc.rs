@@ -153,6 +153,8 @@ impl<'a> Acc<'a> {
 
     /// A reset: an HTTP-date, an RFC 3339 timestamp, a Go duration, or a number read by
     /// [`ParseOptions::reset_mode`]. Ms from now, capped.
+    // One copy, whatever `parse`'s header types (smaller wasm).
+    #[inline(never)]
     fn reset(&mut self, name: &str, value: &str) -> Option<u64> {
         let whole = value.trim_ascii();
         if whole
@@ -266,6 +268,8 @@ impl<'a> Acc<'a> {
         }
     }
 
+    // One copy, whatever `parse`'s header types (smaller wasm).
+    #[inline(never)]
     pub(crate) fn header(&mut self, name: &str, kind: Name, value: &'a str) {
         match kind {
             Name::RetryAfter => {
@@ -385,6 +389,8 @@ impl<'a> Acc<'a> {
         }
     }
 
+    // One copy, whatever `parse`'s header types (smaller wasm).
+    #[inline(never)]
     fn finish_retry_after(&mut self) {
         let values = self.retry_after;
         let values = values.get(..self.retry_after_n).unwrap_or_default();
@@ -470,6 +476,8 @@ impl<'a> Acc<'a> {
         }
     }
 
+    // One copy, whatever `parse`'s header types (smaller wasm).
+    #[inline(never)]
     fn finish_ietf(&mut self) {
         let policy_fields = core::mem::take(&mut self.policy_fields);
         if !policy_fields.is_empty() {
@@ -543,6 +551,8 @@ impl<'a> Acc<'a> {
         self.reject("ratelimit", &joined, RejectReason::BadStructuredField);
     }
 
+    // One copy, whatever `parse`'s header types (smaller wasm).
+    #[inline(never)]
     pub(crate) fn finish(mut self, status: u16, body: Option<&str>) -> Reading {
         self.finish_retry_after();
         self.finish_ietf();

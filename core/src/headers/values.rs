@@ -114,72 +114,72 @@ pub(crate) fn parse_count(s: &str) -> core::result::Result<u64, RejectReason> {
 /// A Go `time.Duration` string (`1s`, `6m0s`, `20ms`, `1h2m3.5s`, `1.5µs`) as OpenAI sends in
 /// `x-ratelimit-reset-*`, to ms rounded up. None when the value is not one.
 pub(crate) fn parse_go_duration(s: &str) -> Option<core::result::Result<u64, RejectReason>> {
-    let s = s.trim_ascii();
-    let b = s.as_bytes();
-    // Only values that start with a digit or '.' and end in a unit letter are tried here.
+    let b = s.trim_ascii().as_bytes();
+    // Only values that start with a digit or '.' and end in a unit letter (or `µ`'s last
+    // byte never ends one: units end in `s`, `m` or `h`) are tried here.
     if !b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.')
-        || !s
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == 'µ')
+        || !b.last().is_some_and(u8::is_ascii_alphabetic)
     {
         return None;
     }
-    // Nanoseconds as u128: exact, and no overflow before the final check.
-    let mut total_ns: u128 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .bytes()
-            .position(|c| !(c.is_ascii_digit() || c == b'.'))
-            .unwrap_or(rest.len());
-        let (num, after) = rest.split_at(num_len);
-        let unit_len = after
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
-            .map_or(after.len(), |(i, _)| i);
-        let (unit, next) = after.split_at(unit_len);
-        let per_unit: u128 = match unit {
-            "h" => 3_600_000_000_000,
-            "m" => 60_000_000_000,
-            "s" => 1_000_000_000,
-            "ms" => 1_000_000,
-            "us" | "µs" | "μs" => 1_000,
-            "ns" => 1,
-            _ => return Some(Err(RejectReason::NotANumber)),
-        };
-        let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-        if (int.is_empty() && frac.is_empty())
-            || num.bytes().filter(|c| *c == b'.').count() > 1
-            || int.len() > 20
+    let bad = Some(Err(RejectReason::NotANumber));
+    // Nanoseconds, saturating (u64 ns is 584 years: far past any cap).
+    let mut total_ns: u64 = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let (mut whole, mut frac_ns, mut digits, mut dots) = (0u64, 0u64, 0usize, 0usize);
+        let num_start = i;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit() || **c == b'.') {
+            if c == b'.' {
+                dots += 1;
+            } else if dots == 0 {
+                whole = whole.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+                digits += 1;
+            }
+            i += 1;
+        }
+        let num = b.get(num_start..i).unwrap_or_default();
+        let unit_start = i;
+        while b
+            .get(i)
+            .is_some_and(|c| !(c.is_ascii_digit() || *c == b'.'))
         {
-            return Some(Err(RejectReason::NotANumber));
+            i += 1;
         }
-        let whole: u128 = if int.is_empty() {
-            0
-        } else {
-            match int.parse::<u128>() {
-                Ok(v) => v,
-                Err(_) => return Some(Err(RejectReason::NotANumber)),
-            }
+        let per_unit: u64 = match b.get(unit_start..i).unwrap_or_default() {
+            b"h" => 3_600_000_000_000,
+            b"m" => 60_000_000_000,
+            b"s" => 1_000_000_000,
+            b"ms" => 1_000_000,
+            b"us" | [0xC2, 0xB5, b's'] | [0xCE, 0xBC, b's'] => 1_000,
+            b"ns" => 1,
+            _ => return bad,
         };
-        total_ns = total_ns.saturating_add(whole.saturating_mul(per_unit));
-        // The fraction, exact to the nanosecond and rounded up beyond it.
-        let mut scale = per_unit;
-        let mut round_up = false;
-        for d in frac.bytes() {
-            if scale >= 10 {
-                scale /= 10;
-                total_ns = total_ns.saturating_add(u128::from(d - b'0') * scale);
-            } else if d != b'0' {
-                round_up = true;
+        if dots > 1 || num.len() == dots || digits > 20 {
+            return bad;
+        }
+        // The fraction, exact to the nanosecond, rounded up beyond it.
+        if dots == 1 {
+            let frac = num.iter().skip_while(|c| **c != b'.').skip(1);
+            let mut scale = per_unit;
+            for d in frac {
+                if scale >= 10 {
+                    scale /= 10;
+                    frac_ns += u64::from(d - b'0') * scale;
+                } else if *d != b'0' {
+                    frac_ns += 1;
+                    break;
+                }
             }
         }
-        total_ns = total_ns.saturating_add(u128::from(round_up));
-        rest = next;
+        total_ns = total_ns
+            .saturating_add(whole.saturating_mul(per_unit))
+            .saturating_add(frac_ns);
     }
-    let ms = total_ns.div_ceil(1_000_000);
-    Some(u64::try_from(ms).map_err(|_| RejectReason::TooLarge))
+    if total_ns == u64::MAX {
+        return Some(Err(RejectReason::TooLarge));
+    }
+    Some(Ok(total_ns.div_ceil(1_000_000)))
 }
 
 #[cfg(test)]
