@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_DELAY_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 /// The most attempts a policy may allow.
 pub const MAX_ATTEMPTS: u32 = 1000;
+/// How many growth steps [`BackoffPolicy::exponential_ms`] takes one multiplication at a time
+/// before it switches to binary exponentiation.
+pub const EXACT_STEPS: u32 = 1024;
 
 /// How the exponential delay is randomised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -147,14 +150,37 @@ impl BackoffPolicy {
 
     /// The un-jittered delay before retry `n` (n ≥ 1): `min(cap, base·multiplier^(n−1))`,
     /// computed by repeated IEEE multiplication (no `powf`), so it is identical everywhere.
+    ///
+    /// The first [`EXACT_STEPS`] multiplications are done one by one (every attempt a policy
+    /// can allow, since [`MAX_ATTEMPTS`] is smaller); any further ones by binary exponentiation
+    /// of `multiplier`, also plain IEEE multiplications, so any `n` (up to `u32::MAX`) costs at
+    /// most about 1,100 multiplications.
     pub fn exponential_ms(&self, n: u32) -> u64 {
         let mut d = self.base_ms as f64;
         let cap = self.cap_ms as f64;
-        for _ in 1..n {
+        let steps = n.saturating_sub(1);
+        let exact = steps.min(EXACT_STEPS);
+        for _ in 0..exact {
             if d >= cap {
                 break;
             }
             d *= self.multiplier;
+        }
+        let rest = steps - exact;
+        if rest > 0 && d < cap {
+            let next = d * self.multiplier;
+            if next > d {
+                // Still growing: d · multiplier^rest by squaring, stopping once it passes the cap.
+                let (mut e, mut sq) = (rest, self.multiplier);
+                while e > 0 && d < cap {
+                    if e & 1 == 1 {
+                        d *= sq;
+                    }
+                    e >>= 1;
+                    sq *= sq;
+                }
+            }
+            // Otherwise multiplying no longer changes d (multiplier 1, or below half an ulp).
         }
         if d >= cap {
             self.cap_ms

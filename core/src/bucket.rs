@@ -15,7 +15,7 @@
 //! fall short of the configured one by at most 1 ms per request, and never exceeds it.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::headers::Reading;
+use crate::headers::{Reading, DEFAULT_MAX_WAIT_MS, MAX_MAX_WAIT_MS};
 use crate::msg::msg;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -282,9 +282,16 @@ pub struct KeyState {
 }
 
 impl KeyState {
-    fn learned(&self) -> Option<Limit> {
-        (self.learned_amount > 0 && self.learned_period_ms > 0)
-            .then(|| Limit::new(self.learned_amount, u64::from(self.learned_period_ms)))
+    /// The learnt limit, its token interval (`period / amount`) cut to at most `cap_ms`: a
+    /// server's window never makes one request wait longer than the cap.
+    fn learned(&self, cap_ms: u64) -> Option<Limit> {
+        (self.learned_amount > 0 && self.learned_period_ms > 0).then(|| {
+            let most = cap_ms.saturating_mul(u64::from(self.learned_amount));
+            Limit::new(
+                self.learned_amount,
+                u64::from(self.learned_period_ms).min(most.max(1)),
+            )
+        })
     }
 }
 
@@ -318,6 +325,30 @@ pub enum Verdict {
 pub struct Limiter {
     config: LimiterConfig,
     keys: BTreeMap<String, KeyState>,
+    /// The cap on any wait the server's word or the adaptive rate imposes (default 6 hours).
+    #[serde(
+        default = "default_max_wait_ms",
+        skip_serializing_if = "is_default_max_wait_ms"
+    )]
+    max_wait_ms: u64,
+}
+
+fn default_max_wait_ms() -> u64 {
+    DEFAULT_MAX_WAIT_MS
+}
+
+fn is_default_max_wait_ms(v: &u64) -> bool {
+    *v == DEFAULT_MAX_WAIT_MS
+}
+
+fn check_max_wait(ms: u64) -> Result<()> {
+    if ms == 0 || ms > MAX_MAX_WAIT_MS {
+        return Err(Error::new(
+            ErrorCode::InvalidOption,
+            msg!("max_wait_ms must be 1..=", MAX_MAX_WAIT_MS, ", got ", ms),
+        ));
+    }
+    Ok(())
 }
 
 /// The serialisable state of a [`Limiter`].
@@ -355,10 +386,12 @@ fn rescale(tat: u64, from: u32, to: u32) -> u64 {
     u64::try_from(v).unwrap_or(u64::MAX)
 }
 
-fn adaptive_limit(milli_rps: u32) -> Limit {
-    // One request every 1e6/milli_rps ms, no burst: amount = milli_rps per 1e6 ms.
+fn adaptive_limit(milli_rps: u32, cap_ms: u64) -> Limit {
+    // One request every 1e6/milli_rps ms, no burst: amount = milli_rps per 1e6 ms. The rate
+    // never falls so low that one request waits longer than the cap.
+    let floor = u32::try_from(1_000_000u64.div_ceil(cap_ms.max(1))).unwrap_or(MAX_AMOUNT);
     Limit {
-        amount: milli_rps.clamp(1, MAX_AMOUNT),
+        amount: milli_rps.max(floor).clamp(1, MAX_AMOUNT),
         period_ms: 1_000_000,
         burst: 1,
     }
@@ -382,6 +415,7 @@ impl Limiter {
         Ok(Limiter {
             config,
             keys: BTreeMap::new(),
+            max_wait_ms: DEFAULT_MAX_WAIT_MS,
         })
     }
 
@@ -401,7 +435,43 @@ impl Limiter {
         Ok(Limiter {
             config,
             keys: state,
+            max_wait_ms: DEFAULT_MAX_WAIT_MS,
         })
+    }
+
+    /// The same limiter with another cap on the waits that come from the server's word
+    /// (learnt `RateLimit-Policy` windows, quotas and resets, 429 lockouts seen by
+    /// [`Limiter::observe`]) and from the adaptive rate: 1 ms to 30 days, default 6 hours, as
+    /// [`crate::headers::ParseOptions::max_wait_ms`]. Configured [`Limit`]s, reservations queued
+    /// behind each other and [`Limiter::block_until`] are the caller's own word and are not cut
+    /// (but a reservation booked further ahead than the cap is forgotten by the learnt or
+    /// adaptive slot at the next [`Limiter::observe`], which cuts that slot back to the cap).
+    ///
+    /// ```
+    /// use pacekeeper::bucket::{Limiter, LimiterConfig, Verdict};
+    /// use pacekeeper::headers::{parse, ParseOptions};
+    /// let mut l = Limiter::new(LimiterConfig::default()).unwrap().with_max_wait_ms(60_000).unwrap();
+    /// // One request per 49.7 days, none left: the learnt limit is held to one per minute.
+    /// let headers = [("RateLimit-Policy", "\"p\";q=1;w=4294967"), ("RateLimit", "\"p\";r=0;t=4294967")];
+    /// let r = parse(200, &headers, None, 0, &ParseOptions::default()).unwrap();
+    /// l.observe("k", &r, 0).unwrap();
+    /// assert_eq!(l.check("k", 1, 0).unwrap(), Verdict::Wait { until: 60_000, wait_ms: 60_000 });
+    /// ```
+    pub fn with_max_wait_ms(mut self, max_wait_ms: u64) -> Result<Self> {
+        self.set_max_wait_ms(max_wait_ms)?;
+        Ok(self)
+    }
+
+    /// Sets the cap of [`Limiter::with_max_wait_ms`].
+    pub fn set_max_wait_ms(&mut self, max_wait_ms: u64) -> Result<()> {
+        check_max_wait(max_wait_ms)?;
+        self.max_wait_ms = max_wait_ms;
+        Ok(())
+    }
+
+    /// The cap of [`Limiter::with_max_wait_ms`].
+    pub fn max_wait_ms(&self) -> u64 {
+        self.max_wait_ms
     }
 
     /// The configuration.
@@ -432,11 +502,12 @@ impl Limiter {
     /// The limits in force for a key: configured, then learnt or adaptive (slot index 3).
     fn limits_of<'a>(
         config: &'a LimiterConfig,
+        cap: u64,
         s: &KeyState,
     ) -> impl Iterator<Item = (usize, Limit)> + 'a {
-        let extra = s.learned().or_else(|| {
+        let extra = s.learned(cap).or_else(|| {
             (config.limits.is_empty() && config.adaptive.is_some() && s.adaptive_milli_rps > 0)
-                .then(|| adaptive_limit(s.adaptive_milli_rps))
+                .then(|| adaptive_limit(s.adaptive_milli_rps, cap))
         });
         config
             .limits
@@ -447,15 +518,15 @@ impl Limiter {
     }
 
     /// The configuration and the state of `key`, created if new (allocating only then).
-    fn slot(&mut self, key: &str) -> Result<(&LimiterConfig, &mut KeyState)> {
+    fn slot(&mut self, key: &str) -> Result<(&LimiterConfig, u64, &mut KeyState)> {
         if !self.keys.contains_key(key) {
             let fresh = self.fresh_state();
             self.keys.insert(key.to_owned(), fresh);
         }
-        let config = &self.config;
+        let (config, cap) = (&self.config, self.max_wait_ms);
         self.keys
             .get_mut(key)
-            .map(|s| (config, s))
+            .map(|s| (config, cap, s))
             .ok_or_else(|| Error::new(ErrorCode::InvalidState, "key vanished"))
     }
 
@@ -485,6 +556,7 @@ impl Limiter {
     /// (earliest admission time or None for now, smallest burst, remaining after)
     fn evaluate(
         config: &LimiterConfig,
+        cap: u64,
         s: &KeyState,
         cost: u32,
         now: u64,
@@ -492,7 +564,7 @@ impl Limiter {
         let mut earliest: Option<u64> = None;
         let mut min_burst = u32::MAX;
         let mut remaining: Option<u64> = None;
-        for (slot, l) in Self::limits_of(config, s) {
+        for (slot, l) in Self::limits_of(config, cap, s) {
             min_burst = min_burst.min(l.burst);
             let tat = Self::get_tat(s, slot);
             if let Some(at) = l.earliest(tat, cost, now) {
@@ -512,8 +584,8 @@ impl Limiter {
         (earliest, min_burst, remaining)
     }
 
-    fn commit(config: &LimiterConfig, s: &mut KeyState, cost: u32, at: u64) {
-        for (slot, l) in Self::limits_of(config, s) {
+    fn commit(config: &LimiterConfig, cap: u64, s: &mut KeyState, cost: u32, at: u64) {
+        for (slot, l) in Self::limits_of(config, cap, s) {
             let tat = Self::get_tat(s, slot);
             Self::set_tat(s, slot, l.consume(tat, cost, at));
         }
@@ -525,13 +597,13 @@ impl Limiter {
     fn decide(&mut self, key: &str, cost: u32, now: u64, book: bool) -> Result<Verdict> {
         check_key(key)?;
         check_cost(cost)?;
-        let config = &self.config;
+        let (config, cap) = (&self.config, self.max_wait_ms);
         // One lookup on the common path, and no key allocated unless the key is new and takes.
         if let Some(s) = self.keys.get_mut(key) {
-            return Ok(Self::decide_in(config, s, cost, now, book).0);
+            return Ok(Self::decide_in(config, cap, s, cost, now, book).0);
         }
         let mut s = self.fresh_state();
-        let (verdict, took) = Self::decide_in(&self.config, &mut s, cost, now, book);
+        let (verdict, took) = Self::decide_in(&self.config, cap, &mut s, cost, now, book);
         if took {
             self.keys.insert(key.to_owned(), s);
         }
@@ -541,12 +613,13 @@ impl Limiter {
     /// The verdict for `s`, committing it when it takes tokens (Allow, or a booked Wait).
     fn decide_in(
         config: &LimiterConfig,
+        cap: u64,
         s: &mut KeyState,
         cost: u32,
         now: u64,
         book: bool,
     ) -> (Verdict, bool) {
-        let (earliest, min_burst, remaining) = Self::evaluate(config, s, cost, now);
+        let (earliest, min_burst, remaining) = Self::evaluate(config, cap, s, cost, now);
         if cost > min_burst {
             return (
                 Verdict::Never {
@@ -558,12 +631,12 @@ impl Limiter {
         }
         match earliest {
             None => {
-                Self::commit(config, s, cost, now);
+                Self::commit(config, cap, s, cost, now);
                 (Verdict::Allow { remaining }, true)
             }
             Some(until) => {
                 if book {
-                    Self::commit(config, s, cost, until);
+                    Self::commit(config, cap, s, cost, until);
                 }
                 (
                     Verdict::Wait {
@@ -591,7 +664,8 @@ impl Limiter {
             .get(key)
             .copied()
             .unwrap_or_else(|| self.fresh_state());
-        let (earliest, min_burst, remaining) = Self::evaluate(&self.config, &s, cost, now);
+        let (earliest, min_burst, remaining) =
+            Self::evaluate(&self.config, self.max_wait_ms, &s, cost, now);
         Ok(if cost > min_burst {
             Verdict::Never {
                 cost,
@@ -627,13 +701,13 @@ impl Limiter {
     /// refills from there. What a 429 does.
     pub fn block_until(&mut self, key: &str, until: u64) -> Result<()> {
         check_key(key)?;
-        let (config, s) = self.slot(key)?;
-        Self::block(config, s, until);
+        let (config, cap, s) = self.slot(key)?;
+        Self::block(config, cap, s, until);
         Ok(())
     }
 
-    fn block(config: &LimiterConfig, s: &mut KeyState, until: u64) {
-        for (slot, l) in Self::limits_of(config, s) {
+    fn block(config: &LimiterConfig, cap: u64, s: &mut KeyState, until: u64) {
+        for (slot, l) in Self::limits_of(config, cap, s) {
             let tat = Self::get_tat(s, slot);
             Self::set_tat(s, slot, tat.max(l.empty_until(until)));
         }
@@ -655,7 +729,7 @@ impl Limiter {
     /// - a success with nothing else known raises the adaptive rate.
     pub fn observe(&mut self, key: &str, reading: &Reading, now: u64) -> Result<()> {
         check_key(key)?;
-        let (config, s) = self.slot(key)?;
+        let (config, cap, s) = self.slot(key)?;
         if config.learn {
             if let (Some(limit), Some(w)) = (reading.limit, reading.window_ms) {
                 if (1..=u64::from(MAX_AMOUNT)).contains(&limit)
@@ -668,7 +742,7 @@ impl Limiter {
                         let from = if s.learned_amount > 0 {
                             s.learned_amount
                         } else if config.limits.is_empty() && config.adaptive.is_some() {
-                            adaptive_limit(s.adaptive_milli_rps).amount
+                            adaptive_limit(s.adaptive_milli_rps, cap).amount
                         } else {
                             0
                         };
@@ -686,8 +760,9 @@ impl Limiter {
         if let (Some(rem), Some(reset)) = (reading.remaining, reading.reset_ms) {
             let rem32 = u32::try_from(rem).unwrap_or(u32::MAX);
             s.quota_remaining = rem32;
-            s.quota_reset_at = now.saturating_add(reset);
-            for (slot, l) in Self::limits_of(config, s) {
+            // A reset beyond the cap counts as the cap.
+            s.quota_reset_at = now.saturating_add(reset.min(cap));
+            for (slot, l) in Self::limits_of(config, cap, s) {
                 // At most `rem` tokens now: TAT ≥ now + τ − rem·T.
                 let floor = l
                     .scale(now)
@@ -698,22 +773,24 @@ impl Limiter {
             }
         }
         let adaptive_in_use =
-            config.limits.is_empty() && s.learned().is_none() && config.adaptive.is_some();
+            config.limits.is_empty() && s.learned(cap).is_none() && config.adaptive.is_some();
         if reading.throttled {
             if let Some(a) = config.adaptive.filter(|_| adaptive_in_use) {
                 let cut =
                     u64::from(s.adaptive_milli_rps) * u64::from(100 - a.decrease_percent) / 100;
-                Self::set_adaptive_rate(s, (cut as u32).clamp(a.min_milli_rps, a.max_milli_rps));
+                let rate = (cut as u32).clamp(a.min_milli_rps, a.max_milli_rps);
+                Self::set_adaptive_rate(s, cap, rate);
             }
-            let wait = reading.wait_ms.unwrap_or(0);
+            // A lockout longer than the cap counts as the cap.
+            let wait = reading.wait_ms.unwrap_or(0).min(cap);
             if wait > 0 {
-                Self::block(config, s, now.saturating_add(wait));
+                Self::block(config, cap, s, now.saturating_add(wait));
             } else if adaptive_in_use {
                 // Throttled with no hint: space the next request by the (cut) adaptive rate.
-                let l = adaptive_limit(s.adaptive_milli_rps);
-                s.learned_tat = s.learned_tat.max(l.empty_until(
-                    now.saturating_add(1_000_000 / u64::from(s.adaptive_milli_rps.max(1))),
-                ));
+                let l = adaptive_limit(s.adaptive_milli_rps, cap);
+                s.learned_tat = s
+                    .learned_tat
+                    .max(l.empty_until(now.saturating_add(1_000_000 / u64::from(l.amount.max(1)))));
             }
         } else if reading.status < 400 {
             if let Some(a) = config.adaptive.filter(|_| adaptive_in_use) {
@@ -721,18 +798,28 @@ impl Limiter {
                 let up = (r * u64::from(a.increase_percent) / 100).max(1);
                 Self::set_adaptive_rate(
                     s,
+                    cap,
                     r.saturating_add(up).min(u64::from(a.max_milli_rps)) as u32,
                 );
             }
+        }
+        // Whatever the server said, the learnt or adaptive slot never holds a request back
+        // longer than the cap from now (a learnt window that shrank, or a rate that rose,
+        // leaves the old time behind: it is cut here, in the state, so asking again does not
+        // wait again).
+        let extra = Self::limits_of(config, cap, s).find(|(slot, _)| *slot == MAX_LIMITS);
+        if let Some((_, l)) = extra {
+            let most = l.empty_until(now.saturating_add(cap));
+            s.learned_tat = s.learned_tat.min(most);
         }
         Ok(())
     }
 
     /// Changes the adaptive rate, keeping the slot's place in time.
-    fn set_adaptive_rate(s: &mut KeyState, rate: u32) {
+    fn set_adaptive_rate(s: &mut KeyState, cap: u64, rate: u32) {
         let (from, to) = (
-            adaptive_limit(s.adaptive_milli_rps).amount,
-            adaptive_limit(rate).amount,
+            adaptive_limit(s.adaptive_milli_rps, cap).amount,
+            adaptive_limit(rate, cap).amount,
         );
         s.learned_tat = rescale(s.learned_tat, from, to);
         s.adaptive_milli_rps = rate;
@@ -742,7 +829,7 @@ impl Limiter {
     pub fn acquire(&mut self, key: &str) -> Result<bool> {
         check_key(key)?;
         let max = self.config.max_in_flight.unwrap_or(u32::MAX);
-        let (_, s) = self.slot(key)?;
+        let (_, _, s) = self.slot(key)?;
         if s.in_flight >= max {
             return Ok(false);
         }
@@ -763,14 +850,14 @@ impl Limiter {
     /// nothing learnt, adaptive rate at its start). Returns how many were dropped.
     pub fn prune(&mut self, now: u64) -> usize {
         let before = self.keys.len();
-        let config = &self.config;
+        let (config, cap) = (&self.config, self.max_wait_ms);
         let initial = config.adaptive.map_or(0, |a| a.initial_milli_rps);
         self.keys.retain(|_, s| {
             let busy = s.in_flight > 0
-                || s.learned().is_some()
+                || s.learned(cap).is_some()
                 || now < s.quota_reset_at
                 || s.adaptive_milli_rps != initial
-                || Self::limits_of(config, s)
+                || Self::limits_of(config, cap, s)
                     .any(|(slot, l)| Self::get_tat(s, slot) > l.scale(now));
             busy
         });

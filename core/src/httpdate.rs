@@ -1,5 +1,6 @@
-//! HTTP-date parsing (RFC 9110 §5.6.7): IMF-fixdate, obsolete RFC 850 and asctime forms,
-//! converted to Unix epoch milliseconds without touching any clock.
+//! HTTP-date parsing (RFC 9110 §5.6.7): IMF-fixdate, obsolete RFC 850 and asctime forms, and
+//! RFC 3339 / ISO 8601 timestamps (as some rate-limit reset headers carry), converted to Unix
+//! epoch milliseconds without touching any clock.
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -218,6 +219,82 @@ pub fn parse_http_date(value: &str, now_ms: u64) -> Option<u64> {
     to_epoch_ms(i64::from(year), month, day, tod)
 }
 
+/// Parses an RFC 3339 / ISO 8601 extended-format timestamp to epoch ms, rounding fractions of
+/// a millisecond up: `2024-01-01T12:00:00Z`, `2024-01-01T12:00:00.123456Z`,
+/// `2024-01-01T12:00:00+02:00`, `+0200` or `+02`, minute precision `2021-05-18T14:40Z` (Jira),
+/// a space or lower-case `t` for the `T`, lower-case `z`. A zone is required (a local time says
+/// nothing absolute); leap second 60 counts as 59. None for anything else, or before 1970.
+pub fn parse_rfc3339(value: &str) -> Option<u64> {
+    let b = value.trim_ascii().as_bytes();
+    if b.len() < 17 || b.len() > 64 {
+        return None;
+    }
+    let year = i64::from(two(b, 0)? * 100 + two(b, 2)?);
+    if *b.get(4)? != b'-' || *b.get(7)? != b'-' || !matches!(*b.get(10)?, b'T' | b't' | b' ') {
+        return None;
+    }
+    let (month, day, hour) = (two(b, 5)?, two(b, 8)?, two(b, 11)?);
+    if *b.get(13)? != b':' {
+        return None;
+    }
+    let minute = two(b, 14)?;
+    let mut i = 16;
+    let mut second = 0;
+    let mut frac_ms = 0u64;
+    if b.get(i) == Some(&b':') {
+        second = two(b, i + 1)?;
+        i += 3;
+        if matches!(b.get(i), Some(b'.' | b',')) {
+            i += 1;
+            let start = i;
+            let mut round_up = false;
+            while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                if i - start < 3 {
+                    frac_ms = frac_ms * 10 + u64::from(d - b'0');
+                } else if *d != b'0' {
+                    round_up = true;
+                }
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+            for _ in (i - start)..3 {
+                frac_ms *= 10;
+            }
+            frac_ms += u64::from(round_up);
+        }
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // The zone: Z, or ±HH[:MM], or ±HHMM.
+    let offset_min: i64 = match b.get(i..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [_, _] => (two(rest, 0)?, 0),
+                [_, _, b':', _, _] => (two(rest, 0)?, two(rest, 3)?),
+                [_, _, _, _] => (two(rest, 0)?, two(rest, 2)?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let v = i64::from(h * 60 + m);
+            if *sign == b'-' {
+                -v
+            } else {
+                v
+            }
+        }
+        _ => return None,
+    };
+    let local = to_epoch_ms(year, month, day, (hour, minute, second.min(59)))?;
+    let utc = i128::from(local) - i128::from(offset_min) * 60_000 + i128::from(frac_ms);
+    u64::try_from(utc).ok()
+}
+
 /// Formats epoch ms as an IMF-fixdate (used by tests and examples to build headers).
 pub fn format_http_date(epoch_ms: u64) -> String {
     let secs = epoch_ms / 1000;
@@ -272,6 +349,35 @@ mod tests {
             "Sun, 06 Nov 9999999999 08:49:37 GMT",
         ] {
             assert_eq!(parse_http_date(s, 0), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        let t = 1_700_000_000_000; // 2023-11-14T22:13:20Z
+        for (s, want) in [
+            ("2023-11-14T22:13:20Z", Some(t)),
+            ("2023-11-14t22:13:20z", Some(t)),
+            ("2023-11-14 22:13:20Z", Some(t)),
+            ("2023-11-14T22:13:20.5Z", Some(t + 500)),
+            ("2023-11-14T22:13:20.123456Z", Some(t + 124)),
+            ("2023-11-14T22:13:20.000Z", Some(t)),
+            ("2023-11-15T00:13:20+02:00", Some(t)),
+            ("2023-11-15T00:13:20+0200", Some(t)),
+            ("2023-11-15T00:13:20+02", Some(t)),
+            ("2023-11-14T17:13:20-05:00", Some(t)),
+            ("2023-11-14T22:13Z", Some(t - 20_000)),
+            ("2023-11-14T22:13:60Z", Some(t + 39_000)),
+            ("2023-11-14T22:13:20", None),
+            ("2023-11-14T24:00:00Z", None),
+            ("2023-02-29T00:00:00Z", None),
+            ("2023-11-14T22:13:20.Z", None),
+            ("2023-11-14T22:13:20+2:00", None),
+            ("1969-12-31T23:59:59Z", None),
+            ("2023-11-14T22:13:20Zjunk", None),
+            ("1700000000", None),
+        ] {
+            assert_eq!(parse_rfc3339(s), want, "{s}");
         }
     }
 

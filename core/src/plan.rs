@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most batches one plan may hold.
 pub const MAX_BATCHES: u64 = 1_000_000;
+/// The most bytes one batch may hold (with `sizes`): 2^53 − 1, exact in every binding.
+pub const MAX_BATCH_BYTES: u64 = crate::headers::MAX_COUNT;
 
 const PLAN_KEY: &str = "plan";
 
@@ -109,6 +111,18 @@ fn bad(m: String) -> Error {
     Error::new(ErrorCode::InvalidBatch, m)
 }
 
+/// The error for a plan over [`MAX_BATCHES`] batches, the same for `records` and `sizes`.
+fn too_many_batches(records: u64, per: u64) -> Error {
+    bad(msg!(
+        records,
+        " records in batches of at most ",
+        per,
+        " need more than the limit of ",
+        MAX_BATCHES,
+        " batches"
+    ))
+}
+
 fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
     if req.max_batch_records == 0 {
         return Err(bad("max_batch_records must be at least 1".into()));
@@ -118,7 +132,7 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
         None => {
             let n = req.records.div_ceil(per);
             if n > MAX_BATCHES {
-                return Err(bad(msg!(n, " batches exceed the limit of ", MAX_BATCHES)));
+                return Err(too_many_batches(req.records, per));
             }
             Ok((0..n)
                 .map(|i| Batch {
@@ -151,6 +165,10 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
                     )));
                 }
                 if count == per || (count > 0 && bytes.saturating_add(sz) > max_bytes) {
+                    if out.len() as u64 + 1 >= MAX_BATCHES {
+                        // This batch and the one it starts would exceed the limit.
+                        return Err(too_many_batches(sizes.len() as u64, per));
+                    }
                     out.push(Batch {
                         index: out.len() as u64,
                         start,
@@ -163,6 +181,15 @@ fn split(req: &PlanRequest) -> Result<Vec<Batch>> {
                     count = 0;
                 }
                 bytes = bytes.saturating_add(sz);
+                if bytes > MAX_BATCH_BYTES {
+                    return Err(bad(msg!(
+                        "batch ",
+                        out.len(),
+                        " would hold more than ",
+                        MAX_BATCH_BYTES,
+                        " bytes (2^53 - 1)"
+                    )));
+                }
                 count += 1;
             }
             if count > 0 {
@@ -382,5 +409,47 @@ mod tests {
             plan(&too_big, 0).map_err(|e| e.code),
             Err(ErrorCode::InvalidBatch)
         );
+    }
+
+    #[test]
+    fn batch_bytes_stay_exact() {
+        let r = PlanRequest {
+            sizes: Some(vec![1 << 52, 1 << 52]),
+            ..req(0)
+        };
+        assert_eq!(
+            plan(&r, 0).map_err(|e| e.code),
+            Err(ErrorCode::InvalidBatch)
+        );
+        let r = PlanRequest {
+            sizes: Some(vec![(1 << 52) - 1, 1 << 52]),
+            ..req(0)
+        };
+        assert_eq!(plan(&r, 0).map(|p| p.batches[0].bytes), Ok(MAX_BATCH_BYTES));
+    }
+
+    #[test]
+    fn sizes_obey_the_batch_limit_like_records() {
+        let one_each = |n: usize| PlanRequest {
+            sizes: Some(vec![1; n]),
+            max_batch_records: 1,
+            ..req(0)
+        };
+        let at_limit = MAX_BATCHES as usize;
+        assert_eq!(
+            split(&one_each(at_limit)).map(|b| b.len()),
+            Ok(at_limit),
+            "exactly the limit is allowed"
+        );
+        for n in [at_limit + 1, 2 * at_limit] {
+            let e = plan(&one_each(n), 0).map_err(|e| e.code);
+            assert_eq!(e, Err(ErrorCode::InvalidBatch), "{n} sizes");
+            let records = PlanRequest {
+                max_batch_records: 1,
+                ..req(n as u64)
+            };
+            let e = plan(&records, 0).map_err(|e| e.code);
+            assert_eq!(e, Err(ErrorCode::InvalidBatch), "{n} records");
+        }
     }
 }
