@@ -21,7 +21,7 @@ export type HeadersInput =
   | Map<string, string | Array<string>>
 
 export interface ResponseInput { status: number; headers: HeadersInput; body?: string | null }
-export interface ParseOptions { now?: number; maxWaitMs?: number; resetMode?: 'auto' | 'epoch_seconds' | 'epoch_millis' | 'delta_seconds' }
+export interface ParseOptions { now?: number; maxWaitMs?: number; resetMode?: 'auto' | 'epoch_seconds' | 'epoch_millis' | 'delta_seconds' | 'delta_millis' }
 
 export interface Reading {
   status: number

@@ -64,6 +64,7 @@ vocabulary! {
         EpochSeconds => "epoch_seconds",
         EpochMillis => "epoch_millis",
         DeltaSeconds => "delta_seconds",
+        DeltaMillis => "delta_millis",
     }
     Source {
         Ietf => "ietf",
