@@ -274,7 +274,9 @@ test('a 429 whose RateLimit-Policy window is past 2^53 ms is retried by the adap
   const srv = require('node:http').createServer((req, res) => {
     req.resume()
     if (++n % 2 === 1) {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'ratelimit-policy': '"d";q=1;w=9007199254741', ratelimit: '"d";r=0;t=9007199254741' })
+      // The window is past 2^53 ms (the engine rejects that field and keeps going); the reset is
+      // due now. (A reset past the cap would be a give-up with reason wait_too_long instead.)
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'ratelimit-policy': '"d";q=1;w=9007199254741', ratelimit: '"d";r=0;t=0' })
       res.end('{"message":"slow down","code":"too.many.requests","status":429}')
     } else {
       res.writeHead(200, { 'content-type': 'application/json' })
