@@ -17,7 +17,7 @@ import outcome  # noqa: E402
 
 CLIENTS = [
     ("oracle", "oracle (knows the limits)"),
-    ("fixed-5s", "naive: fixed-delay retry loop"),
+    ("fixed-5s", "naive: sleep 5 s (÷4), retry"),
     ("urllib3-retry", "urllib3 Retry (Retry-After)"),
     ("pk-learning", "pacekeeper, no limits given"),
     ("pk-configured", "pacekeeper, limits given"),
