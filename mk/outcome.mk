@@ -2,7 +2,7 @@
 # profile x workload x client (an oracle, pacekeeper configured and learning, hand-written retry
 # loops), with and without 10 % injected faults. See BENCHMARKS.md, "Outcome benchmark".
 #
-#   make bench-outcome   the full matrix (~10 min; not in `make test`): tables on stdout and in
+#   make bench-outcome   the full matrix (~16 min on 2 shared cores; not in `make test`): tables on stdout and in
 #                        $(TARGET_DIR)/outcome.md, raw results in $(TARGET_DIR)/outcome.json,
 #                        chart docs/outcome.svg
 #   make test-outcome    a < 60 s subset with hard asserts (messaging against the genesys profile:

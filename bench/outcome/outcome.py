@@ -6,7 +6,7 @@ every profile x workload x client, with and without injected faults, and reports
 time, ratio to the oracle in the same run, 429s, early retries (both from the server's /__stats),
 lost and duplicated records (from the server's record of what it accepted).
 
-    make bench-outcome                        # the full run (~10 min), table + docs/outcome.svg
+    make bench-outcome                        # the full run (~16 min here), table + docs/outcome.svg
     .venv/bin/python bench/outcome/outcome.py --profiles genesys --workloads messaging
     .venv/bin/python bench/outcome/outcome.py --smoke   # what `make test-outcome` runs
 
