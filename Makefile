@@ -11,7 +11,7 @@
 #   make node-deps   npm install in bindings-node and bindings-wasm
 #   make build-node | build-python | build-wasm
 #   make test-rust | test-node | test-python | test-wasm | test-server
-#   make demo        run examples/demo.rs
+#   make demo        run examples/demo.rs, then a live run against the loopback server (bench/outcome/demo.py)
 #   make check-generated   rebuild, then fail if the generated loader/typings differ from git
 #   make clean       remove build outputs (keeps .venv, node_modules and target/)
 
@@ -152,8 +152,9 @@ test-wasm: build-wasm
 test-server:
 	$(NODE_TEST) tests/server/
 
-demo:
+demo: build-python
 	$(CARGO) run --release -p pacekeeper --example demo
+	$(VENV_PY) bench/outcome/demo.py
 
 # Every example runs in CI; the Rust demo must show its closing lines.
 test-examples:
