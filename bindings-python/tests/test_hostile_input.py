@@ -206,11 +206,6 @@ def test_schedule_agrees_with_javascript() -> None:
     assert len(Backoff().schedule(1, 10001)) == 1000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core's exponential_ms is O(n) here; fixed by the core hardening (harden-core "
-    "55e5486, O(log n)): remove this marker when that is merged",
-)
 def test_delay_ms_is_fast_for_any_attempt_number() -> None:
     b = Backoff(multiplier=1.0)
     start = time.perf_counter()

@@ -83,7 +83,10 @@ function fakeClock () {
 // Each a 429 whose headers the engine cannot take as they are, and what must come of it: a
 // retry, or (a wait past the cap) a RetryError — never a RangeError or TypeError.
 const HOSTILE_429 = [
-  ['a RateLimit-Policy window past 2^53 ms', { 'ratelimit-policy': '"default";q=1;w=9007199254741', ratelimit: '"default";r=0;t=9007199254741' }, 'retry'],
+  // The window is rejected by the engine (listed in `rejected`); the reset is due now.
+  ['a RateLimit-Policy window past 2^53 ms', { 'ratelimit-policy': '"default";q=1;w=9007199254741', ratelimit: '"default";r=0;t=0' }, 'retry'],
+  // A reset that far is capped (6 h by default), which is past what a call may wait: a give-up.
+  ['a RateLimit reset past 2^53 ms', { 'ratelimit-policy': '"default";q=1;w=60', ratelimit: '"default";r=0;t=9007199254741' }, 'either'],
   ['a window of 2^63 seconds', { 'ratelimit-policy': '"d";q=1;w=9223372036854775807', ratelimit: '"d";r=0;t=9223372036854775807' }, 'retry'],
   ['X-RateLimit-Reset far past 2^53', { 'x-ratelimit-limit': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '99999999999999999999999' }, 'either'],
   ['a Retry-After past 2^53 seconds', { 'retry-after': '9007199254740993' }, 'either'],
@@ -132,7 +135,7 @@ test('withRetry with a learning limiter: a 2xx teaching a 49-day window never ma
 test('wrapFetch against a server whose 429 carries a window past 2^53 ms: retried, not thrown', async () => {
   const srv = await loopback((req, res, n) => {
     if (n === 1) {
-      res.writeHead(429, { 'ratelimit-policy': '"default";q=1;w=9007199254741', ratelimit: '"default";r=0;t=9007199254741', 'retry-after': '0' })
+      res.writeHead(429, { 'ratelimit-policy': '"default";q=1;w=9007199254741', ratelimit: '"default";r=0;t=0', 'retry-after': '0' })
       res.end('{}')
     } else { res.writeHead(200); res.end('ok') }
   })

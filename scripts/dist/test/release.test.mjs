@@ -14,7 +14,8 @@ const FILES = ['Cargo.toml', 'CHANGELOG.md', 'bindings-node/package.json', 'bind
 
 function copyTree () {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pk-version-'))
-  const members = ['core', 'bindings-node', 'bindings-python', 'bindings-wasm', 'bindings-wasm/abi']
+  // Every workspace member Cargo.toml names (the checker reads the same list).
+  const members = JSON.parse('[' + /members\s*=\s*\[([^\]]*)\]/.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1].replace(/,\s*$/, '') + ']')
   for (const f of [...FILES, ...members.map((m) => `${m}/Cargo.toml`)]) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
     fs.copyFileSync(path.join(root, f), path.join(dir, f))
