@@ -11,8 +11,10 @@ One call, :func:`install`, puts pacekeeper into an existing ``ApiClient``:
 - it reads ``ApiException.status`` / ``.headers`` and falls back to the 429 body text
   ``Retry the request in [N] seconds``.
 
-Every request is paced per key (the access token by default, one bucket per tenant), observed,
-and retried on the engine's decision; what finally fails is raised as the SDK's own
+Every request is paced per key (the access token by default, one bucket per tenant) by the core
+pacer, which starts every key from the documented limit (300 requests per minute per token, the
+core's ``Preset::Genesys``) and refines it from ``inin-ratelimit-*``; it is retried on the core's
+decision; what finally fails is raised as the SDK's own
 ``ApiException``, so callers' ``except ApiException`` blocks keep working.
 """
 
@@ -82,10 +84,11 @@ def install(
     ``key()`` names the bucket of each request (default: one per access token)."""
     if pacer is None:
         pacer = Pacer(
-            limiter if limiter is not None else Limiter(learn=True),
+            limiter,
             backoff=backoff if backoff is not None else Backoff(max_attempts=20),
             budget=budget,
             clock=clock,
+            preset="genesys",
         )
     key_of = key or _default_key(api_client)
     network = _network_errors()
