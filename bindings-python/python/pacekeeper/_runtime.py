@@ -318,6 +318,7 @@ class Pacer:
                 raise GiveUp(x) from error
             if discard is not None and error is None:
                 discard(result)
+            assert ticket is not None  # a retry comes from finish, on a ticket
             slept = waited = self._retry_sleep_s(x)
             self.clock.sleep(waited)
             step = self.core.resume(ticket, now=self.clock.now_ms())
@@ -363,6 +364,7 @@ class Pacer:
                 raise GiveUp(x) from error
             if discard is not None and error is None:
                 await discard(result)
+            assert ticket is not None  # a retry comes from finish, on a ticket
             slept = waited = self._retry_sleep_s(x)
             await self.clock.sleep_async(waited)
             step = self.core.resume(ticket, now=self.clock.now_ms())
