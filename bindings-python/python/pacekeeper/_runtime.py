@@ -128,7 +128,8 @@ class Pacer:
             lc = limiter.config
             config["limits"], config["learn"] = lc["limits"], lc["learn"]
         else:
-            config["limits"] = list(limits)
+            # A list as is; anything else goes to the core as given (a coded error if unusable).
+            config["limits"] = [] if limits is None else list(limits) if isinstance(limits, tuple) else limits
         if preset is not None:
             config["preset"] = preset
         if budget is not None:
