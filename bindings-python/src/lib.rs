@@ -5,7 +5,7 @@
 //! Conversion and error mapping only: every decision, name, default and rule is the core's.
 //! Times are integer epoch milliseconds; `now=None` reads the system clock here (the core never
 //! reads one). By concern: `errors` (codes and exception classes), `convert` (numbers, text,
-//! headers, the JSON bridge), `reading`, `limiter`, `backoff`, `plan`.
+//! headers, the JSON bridge), `reading`, `limiter`, `backoff`, `pacer` (the core's sans-IO pacer), `plan`.
 // `deny`, not `forbid`: the `#[pymodule]` expansion needs a local `allow(unsafe_code)`.
 #![deny(unsafe_code)]
 
@@ -13,6 +13,7 @@ mod backoff;
 mod convert;
 mod errors;
 mod limiter;
+mod pacer;
 mod plan;
 mod reading;
 
@@ -27,6 +28,8 @@ mod _native {
     use crate::backoff::{Backoff, Decision, RetryBudget, RetryState};
     #[pymodule_export]
     use crate::limiter::{Limiter, Verdict};
+    #[pymodule_export]
+    use crate::pacer::{After, PacerCore, Step};
     #[pymodule_export]
     use crate::plan::{plan, replan, Batch, Plan};
     #[pymodule_export]

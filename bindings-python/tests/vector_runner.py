@@ -1,5 +1,5 @@
 """Runs the shared vectors (tests/vectors/*.json) through the package's public API. Mirrors
-core/tests/vectors.rs. No pytest here: ``python vector_runner.py`` replays every case in any
+core/tests/vectors.rs and core/tests/sessions.rs. No pytest here: ``python vector_runner.py`` replays every case in any
 interpreter the wheel is installed in (test_abi3.py) and prints a JSON summary."""
 
 from __future__ import annotations
@@ -139,13 +139,61 @@ def run_plan(c: dict[str, Any]) -> Any:
     return results
 
 
+def run_session(c: dict[str, Any]) -> list[Any]:
+    """One scripted pacer session (tests/vectors/sessions.json, mirrors core/tests/sessions.rs):
+    every step's answer through :class:`pacekeeper.PacerCore`, in the vectors' JSON shape."""
+    config = c["config"]
+    pacer = pacekeeper.PacerCore(config)
+    options = config.get("parse")
+    results: list[Any] = []
+    for step in c["steps"]:
+        op, now, ticket = step["op"], step.get("now", 0), step.get("ticket", 0)
+        if op == "begin":
+            r = out(lambda: pacer.begin(step["key"], step.get("cost", 1), now=now))
+        elif op == "resume":
+            r = out(lambda: pacer.resume(ticket, now=now))
+        elif op == "cancel":
+            r = out(lambda: pacer.cancel(ticket))
+            if r is None:
+                r = {"action": "cancelled"}
+        elif op == "finish":
+            response = step.get("response")
+
+            def finish() -> Any:
+                reading = None if response is None else parse(response, now, options)
+                return pacer.finish(ticket, reading, now=now)
+
+            r = out(finish)
+        elif op == "learnt":
+            r = pacer.learnt(step["key"])
+        else:
+            raise AssertionError(f"unknown op {op}")
+        results.append(r)
+    return results
+
+
+SESSIONS = cases("sessions")
+
+
+def session_mismatches(c: dict[str, Any]) -> list[str]:
+    got = run_session(c)
+    return [
+        f"{c['name']} step {i} ({s['op']} at {s.get('now')}): expected {s['expect']}, got {g} — {s['why']}"
+        for i, (s, g) in enumerate(zip(c["steps"], got))
+        if g != s["expect"]
+    ]
+
+
 RUNNERS = {"headers": run_headers, "bucket": run_bucket, "backoff": run_backoff, "plan": run_plan}
 ALL = [(kind, c) for kind in RUNNERS for c in cases(kind)]
 
 
 def main() -> None:
     mismatches = [f"{kind}/{c['name']}" for kind, c in ALL if RUNNERS[kind](c) != c["expect"]]
-    print(json.dumps({"version": pacekeeper.__version__, "cases": len(ALL), "mismatches": mismatches}))
+    mismatches += [m for c in SESSIONS for m in session_mismatches(c)]
+    steps = sum(len(c["steps"]) for c in SESSIONS)
+    summary = {"version": pacekeeper.__version__, "cases": len(ALL), "session_steps": steps, "mismatches": mismatches}
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

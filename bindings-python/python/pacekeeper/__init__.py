@@ -20,10 +20,12 @@ from ._clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
 from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import (
+    After,
     Backoff,
     Batch,
     Decision,
     Limiter,
+    PacerCore,
     Plan,
     Policy,
     PolicyState,
@@ -31,6 +33,7 @@ from ._native import (
     Rejection,
     RetryBudget,
     RetryState,
+    Step,
     Verdict,
     error_codes,
     now_ms,
@@ -45,6 +48,7 @@ __version__: str = version()
 
 __all__ = [
     "SYSTEM_CLOCK",
+    "After",
     "Backoff",
     "Batch",
     "Clock",
@@ -53,6 +57,7 @@ __all__ = [
     "GiveUp",
     "Limiter",
     "Pacer",
+    "PacerCore",
     "PacerStats",
     "PacekeeperError",
     "PacekeeperTypeError",
@@ -64,6 +69,7 @@ __all__ = [
     "ResponseInfo",
     "RetryBudget",
     "RetryState",
+    "Step",
     "SystemClock",
     "Verdict",
     "__version__",

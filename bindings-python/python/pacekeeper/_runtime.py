@@ -1,4 +1,7 @@
-"""The paced, retrying send loop that every helper shares.
+"""The paced, retrying send loop that every helper shares: a thin I/O shell over the core's
+sans-IO pacer (:class:`pacekeeper.PacerCore`). The shell reads the clock, sleeps, sends, extracts
+status/headers/body and reports the outcome; every decision (when to send, wait, retry, probe,
+give up; in-flight accounting; learning) is the core's.
 
 Times: the engine takes integer epoch ms; the clock sleeps float seconds.
 """
@@ -13,14 +16,10 @@ from typing import Any, Awaitable, Callable, Optional, Sequence, Tuple, Type, Ty
 from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
-from ._native import Backoff, Limiter, Reading, RetryBudget, RetryState, parse_headers
+from ._native import Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
 from ._redact import redact_exception
 
 __all__ = ["Pacer", "PacerStats", "GiveUp"]
-
-_NO_RESPONSE = object()
-#: A response whose reading the engine could not make (e.g. a status outside 100..=599).
-_UNREADABLE = object()
 
 T = TypeVar("T")
 LimitSpec = Union[dict, Any]
@@ -61,7 +60,8 @@ class PacerStats:
 class GiveUp(Exception):
     """Raised by :meth:`Pacer.call` when the engine gives up on a call that ended without a
     response (the last network error is its ``__cause__``, redacted: its request carries no
-    credential header and its URL and message no credential parameter)."""
+    credential header and its URL and message no credential parameter). ``decision`` is the
+    core pacer's :class:`~pacekeeper.After` (``reason``, ``attempts``)."""
 
     def __init__(self, decision: Any) -> None:
         super().__init__(f"gave up: {decision.reason} after {decision.attempts} attempts")
@@ -81,17 +81,27 @@ def read_response(info: ResponseInfo, now: int, max_wait_ms: Optional[int] = Non
             return None
 
 
-class Pacer:
-    """Acquire before sending, observe after receiving, retry on the engine's decision.
+class _Held(Exception):
+    """A request held ``max_wait_ms`` by the pacer: it is sent outside the pacer."""
 
-    ``limiter`` (or ``limits``: e.g. ``[{"amount": 1, "period_ms": 1000, "burst": 15}]``) paces
-    requests per key; ``backoff`` decides retries (``Backoff()`` by default: full jitter, the
-    server's ``Retry-After`` as a floor). ``clock`` is injected for tests. Thread-safe: share one
-    pacer between threads; the async methods are safe to share between tasks too.
+
+class Pacer:
+    """A paced, retrying send loop over the core pacer (:class:`~pacekeeper.PacerCore`).
+
+    ``limits`` (e.g. ``[{"amount": 1, "period_ms": 1000, "burst": 15}]``; or a ``limiter``,
+    whose configured ``limits`` and ``learn`` are used) pace requests per key; without limits
+    the core learns each key's rate from the responses and probes keys it knows nothing about.
+    ``preset="genesys"`` starts every key from the documented Genesys limit. ``backoff`` is the
+    retry policy (``Backoff()`` by default: full jitter, the server's ``Retry-After`` as a
+    floor); ``budget`` a :class:`~pacekeeper.RetryBudget` whose configuration seeds the pacer's
+    shared budget (the pacer holds its tokens). ``clock`` is injected for tests; ``seed`` seeds
+    the jitter. Thread-safe: share one pacer between threads; the async methods are safe to
+    share between tasks too. ``core`` is the :class:`~pacekeeper.PacerCore` it drives.
 
     ``max_wait_ms`` (default: the backoff policy's ``max_wait_ms``) bounds every wait, whatever
-    its source: a server hint, a learnt limit, an adaptive rate or a lockout. A request held
-    that long is sent (the server's answer then decides), so no key stays blocked for longer.
+    its source: a server hint, a learnt limit or a lockout. A request held that long is sent
+    once as is, outside the pacer, and its answer returned (the server decides), so no key
+    stays blocked for longer.
     """
 
     def __init__(
@@ -105,124 +115,105 @@ class Pacer:
         key: str = "default",
         seed: Optional[int] = None,
         max_wait_ms: Optional[int] = None,
+        preset: Optional[str] = None,
     ) -> None:
         if not isinstance(key, str):
             raise PacekeeperTypeError(f"key must be a str, got {type(key).__name__}")
-        self.limiter = limiter if limiter is not None else Limiter(limits)
+        self.limiter = limiter
         self.backoff = backoff if backoff is not None else Backoff()
-        cap = self.backoff.policy["max_wait_ms"] if max_wait_ms is None else max_wait_ms
-        parse_headers(200, (), now=0, max_wait_ms=cap)  # the core's range check: raises when invalid
+        policy = self.backoff.policy
+        cap = policy["max_wait_ms"] if max_wait_ms is None else max_wait_ms
+        config: dict = {"backoff": policy, "parse": {"max_wait_ms": cap}}
+        if limiter is not None:
+            lc = limiter.config
+            config["limits"], config["learn"] = lc["limits"], lc["learn"]
+        else:
+            # A list as is; anything else goes to the core as given (a coded error if unusable).
+            config["limits"] = [] if limits is None else list(limits) if isinstance(limits, tuple) else limits
+        if preset is not None:
+            config["preset"] = preset
+        if budget is not None:
+            config["retry_budget"] = budget.to_dict()
+        config["seed"] = random.Random(seed).getrandbits(64) if seed is not None else random.getrandbits(64)
+        self.core = PacerCore(config)
         self.max_wait_ms: int = cap
         self.budget = budget
         self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self.key = key
         self.stats = PacerStats()
-        self._rng = random.Random(seed)
-        self._rng_lock = threading.Lock()
-        # Requests in flight race the server's answers, which arrive out of order: a reading's
-        # `remaining` is reduced by the other requests in flight (the server may not have
-        # counted them yet), and within a quota window it only ever lowers what is left.
-        self._lock = threading.Lock()
-        self._in_flight: dict = {}
 
-    # -- pacing -----------------------------------------------------------------------------
+    # -- waiting ----------------------------------------------------------------------------
 
-    def _verdict(self, key: str, cost: int, force: bool = False) -> Tuple[Optional[float], int]:
-        """None to go now (counted in flight), else the seconds to wait before asking again.
-        ``force``: the request has been held for ``max_wait_ms`` already; it goes now."""
-        with self._lock:
-            now = self.clock.now_ms()
-            v = self.limiter.check(key, cost, now=now)
-            if v.decision == "allow" or (force and v.decision == "wait"):
-                self._in_flight[key] = self._in_flight.get(key, 0) + 1
-                return None, 1
-        if v.decision == "never":
-            raise PacekeeperError(
-                f"cost {v.cost} can never fit a capacity of {v.capacity}", "invalid_cost"
-            )
-        return max(0.001, (v.until - now) / 1000.0), 0  # type: ignore[operator]
+    def _step(self, step: Any, key: str) -> Tuple[int, Optional[float]]:
+        """The ticket and the seconds to sleep before resuming (None: go now)."""
+        if step.action == "never":
+            raise PacekeeperError(f"a cost above the capacity {step.capacity} can never be sent", "invalid_cost")
+        if step.action == "go":
+            return step.ticket, None
+        return step.ticket, max(0.001, (step.until - self.clock.now_ms()) / 1000.0)
 
-    def _next_wait(self, wait: float, waited: float) -> float:
-        """The next sleep: never beyond what is left of ``max_wait_ms`` for this request."""
+    def _sleep_for(self, ticket: int, wait: float, waited: float, timeout: Optional[float], key: str) -> float:
+        """The next sleep, never beyond what is left of ``max_wait_ms`` (or ``timeout``)."""
+        if timeout is not None and waited + wait > timeout:
+            self.core.cancel(ticket)
+            raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
+        if waited * 1000.0 >= self.max_wait_ms:
+            self.core.cancel(ticket)
+            raise _Held()
         return min(wait, max(0.001, self.max_wait_ms / 1000.0 - waited))
 
-    def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
-        """Blocks until ``key`` may send a request of ``cost``; returns the seconds waited.
-        Raises ``TimeoutError`` if that would take longer than ``timeout`` seconds."""
-        return self._acquire(key or self.key, cost, timeout)[0]
+    def _held(self, waited: float) -> None:
+        if waited:
+            self.stats.add(waits=1, waited_s=waited)
 
-    def _acquire(self, key: str, cost: int, timeout: Optional[float]) -> Tuple[float, int]:
-        waited = 0.0
-        while True:
-            wait, ticket = self._verdict(key, cost, force=waited * 1000.0 >= self.max_wait_ms)
-            if wait is None:
-                if waited:
-                    self.stats.add(waits=1, waited_s=waited)
-                return waited, ticket
-            wait = self._next_wait(wait, waited)
-            if timeout is not None and waited + wait > timeout:
-                raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
+    def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
+        """Sleeps until ``step``'s ticket may go; returns it and the seconds waited."""
+        ticket, wait = self._step(step, key)
+        while wait is not None:
+            wait = self._sleep_for(ticket, wait, waited, timeout, key)
             self.clock.sleep(wait)
             waited += wait
+            ticket, wait = self._step(self.core.resume(ticket, now=self.clock.now_ms()), key)
+        return ticket, waited
+
+    async def _go_async(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
+        ticket, wait = self._step(step, key)
+        while wait is not None:
+            wait = self._sleep_for(ticket, wait, waited, timeout, key)
+            await self.clock.sleep_async(wait)
+            waited += wait
+            ticket, wait = self._step(self.core.resume(ticket, now=self.clock.now_ms()), key)
+        return ticket, waited
+
+    def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
+        """Blocks until ``key`` may send a request of ``cost``; returns the seconds waited (the
+        slot is taken; nothing is reported back). Raises ``TimeoutError`` if that would take
+        longer than ``timeout`` seconds."""
+        key = key or self.key
+        try:
+            ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+        except _Held:
+            waited = self.max_wait_ms / 1000.0
+        else:
+            self.core.cancel(ticket)
+        self._held(waited)
+        return waited
 
     async def acquire_async(
         self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None
     ) -> float:
         """The asyncio form of :meth:`acquire`."""
-        return (await self._acquire_async(key or self.key, cost, timeout))[0]
-
-    async def _acquire_async(self, key: str, cost: int, timeout: Optional[float]) -> Tuple[float, int]:
-        waited = 0.0
-        while True:
-            wait, ticket = self._verdict(key, cost, force=waited * 1000.0 >= self.max_wait_ms)
-            if wait is None:
-                if waited:
-                    self.stats.add(waits=1, waited_s=waited)
-                return waited, ticket
-            wait = self._next_wait(wait, waited)
-            if timeout is not None and waited + wait > timeout:
-                raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
-            await self.clock.sleep_async(wait)
-            waited += wait
-
-    # -- observing --------------------------------------------------------------------------
-
-    def observe(self, key: Optional[str], response: Any, *, sent: bool = False) -> Optional[Reading]:
-        """Feeds a response (or an exception carrying one) to the limiter; returns its reading,
-        or ``None`` when there is no response. ``sent=True`` marks the answer to a request this
-        pacer let through (what :meth:`call` does): it leaves the in-flight count, and a 2xx
-        ``remaining`` is reduced by the other requests in flight and never raises what is left
-        of the current quota window."""
-        info = response if isinstance(response, ResponseInfo) else response_info(response)
         key = key or self.key
-        with self._lock:
-            if sent:
-                self._in_flight[key] = max(0, self._in_flight.get(key, 0) - 1)
-            if info is None:
-                return None
-            now = self.clock.now_ms()
-            reading = self._parse(info, now)
-            if reading is None:
-                return None
-            applied = reading
-            if sent and not reading.throttled and reading.remaining is not None:
-                left = max(0, reading.remaining - self._in_flight.get(key, 0))
-                current = self.limiter.peek(key, now=now)
-                if current.decision == "wait":
-                    left = 0
-                elif current.remaining is not None:
-                    left = min(left, current.remaining + 1)
-                if left != reading.remaining:
-                    d = reading.to_dict()
-                    d["remaining"] = left
-                    applied = Reading.from_dict(d)
-            try:
-                self.limiter.observe(key, applied, now=now)
-            except PacekeeperError:
-                pass  # a server value the limiter cannot take: keep going without it
-        if reading.throttled:
-            self.stats.add(throttled=1)
-        return reading
+        try:
+            ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+        except _Held:
+            waited = self.max_wait_ms / 1000.0
+        else:
+            self.core.cancel(ticket)
+        self._held(waited)
+        return waited
+
+    # -- reading responses ------------------------------------------------------------------
 
     def _parse(self, info: ResponseInfo, now: int) -> Optional[Reading]:
         return read_response(info, now, self.max_wait_ms)
@@ -236,16 +227,48 @@ class Pacer:
         reading = self._parse(info, self.clock.now_ms())
         return reading is not None and reading.throttled and reading.wait_ms is None
 
-    def _retry_sleep_s(self, decision: Any) -> float:
-        return min(max(0, decision.at - self.clock.now_ms()), self.max_wait_ms) / 1000.0
+    def _outcome(
+        self, ticket: Optional[int], result: Any, error: Optional[BaseException], info: Optional[ResponseInfo],
+        network_errors: Tuple[Type[BaseException], ...],
+    ) -> Tuple[str, Any]:
+        """Reports an attempt to the core; ``("return" | "raise" | "give_up", x)`` to end the
+        call, or ``("retry", after)``. ``ticket`` None: a request sent outside the pacer."""
+        if info is None and (error is None or not isinstance(error, network_errors)):
+            # No response: a value with no usable status is returned as is, an exception that
+            # is not a network error is re-raised; neither is retried.
+            if ticket is not None:
+                self.core.cancel(ticket)
+            return ("return", result) if error is None else ("raise", error)
+        now = self.clock.now_ms()
+        reading = None if info is None else self._parse(info, now)
+        if info is None:
+            self.stats.add(network_errors=1)
+        elif reading is None:
+            # A response the engine cannot read at all: no retry, the caller gets it as is.
+            if ticket is not None:
+                self.core.cancel(ticket)
+            return ("return", result) if error is None else ("raise", error)
+        elif reading.throttled:
+            self.stats.add(throttled=1)
+        if ticket is None:
+            if error is not None and info is None:
+                redact_exception(error)
+            return ("return", result) if error is None else ("raise", error)
+        after = self.core.finish(ticket, reading, now=now)
+        if after.action == "retry":
+            self.stats.add(retries=1)
+            return "retry", after
+        if after.action == "give_up":
+            self.stats.add(gave_up=1)
+        if error is None:
+            return "return", result
+        if info is None:
+            redact_exception(error)
+            return "give_up", after
+        return "raise", error
 
-    def new_state(self) -> RetryState:
-        with self._rng_lock:
-            seed = self._rng.getrandbits(64)
-        return RetryState(started_at=self.clock.now_ms(), seed=seed)
-
-    def decide(self, state: RetryState, reading: Optional[Reading]) -> Any:
-        return self.backoff.decide(state, reading, now=self.clock.now_ms(), budget=self.budget)
+    def _retry_sleep_s(self, after: Any) -> float:
+        return min(max(0, after.at - self.clock.now_ms()), self.max_wait_ms) / 1000.0
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -259,17 +282,23 @@ class Pacer:
         discard: Optional[Callable[[Any], None]] = None,
         read_body: Optional[Callable[[Any], Optional[str]]] = None,
     ) -> T:
-        """Calls ``send()`` paced and retried: acquire, send, observe, then retry while the engine
-        says so. A response (or an exception carrying one) that the engine marks done or gives up
-        on is returned (or re-raised); a network error it gives up on raises :class:`GiveUp`.
-        ``discard(response)`` releases a response that is retried past (e.g. closes it).
-        ``read_body(response)`` returns at most a few KB of an unread body; it is called only
-        for an error response whose headers are throttled without a wait (the Genesys body
-        hint), never for a successful one."""
+        """Calls ``send()`` paced and retried by the core pacer: begin, send, finish, then
+        sleep and resume while it says retry. A response (or an exception carrying one) that
+        the core marks done or gives up on is returned (or re-raised); a network error it gives
+        up on raises :class:`GiveUp`. ``discard(response)`` releases a response that is retried
+        past (e.g. closes it). ``read_body(response)`` returns at most a few KB of an unread
+        body; it is called only for an error response whose headers are throttled without a
+        wait (the Genesys body hint), never for a successful one."""
         key = key or self.key
-        state = self.new_state()
+        step = self.core.begin(key, cost, now=self.clock.now_ms())
+        waited = slept = 0.0
         while True:
-            self._acquire(key, cost, None)
+            ticket: Optional[int]
+            try:
+                ticket, waited = self._go(step, key, None, waited)
+            except _Held:
+                ticket, waited = None, self.max_wait_ms / 1000.0
+            self._held(waited - slept)  # the retry's own sleep is not a pacing wait
             self.stats.add(requests=1)
             result: Any = None
             error: Optional[BaseException] = None
@@ -280,37 +309,20 @@ class Pacer:
                     info = info._replace(body=read_body(result))  # type: ignore[union-attr]
             except BaseException as exc:  # noqa: BLE001 - classified below, re-raised otherwise
                 info = response_info(exc)
-                if info is None and not isinstance(exc, network_errors):
-                    self.observe(key, _NO_RESPONSE, sent=True)
-                    raise
                 error = exc
-            reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
-            if info is None and error is None:
-                # A value with no status the engine can use (not a response, or a status
-                # outside 100..=599): returned as is, never retried as if the network failed.
-                return result  # type: ignore[no-any-return]
-            if info is None:
-                self.stats.add(network_errors=1)
-            elif reading is None:
-                # A response the engine cannot read at all: no retry, the caller gets it as is.
-                if error is not None:
-                    raise error
-                return result  # type: ignore[no-any-return]
-            decision = self.decide(state, reading)
-            if decision.decision == "retry":
-                self.stats.add(retries=1)
-                if discard is not None and error is None:
-                    discard(result)
-                self.clock.sleep(self._retry_sleep_s(decision))
-                continue
-            if decision.decision == "give_up":
-                self.stats.add(gave_up=1)
-            if error is not None:
-                if info is None:
-                    redact_exception(error)
-                    raise GiveUp(decision) from error
-                raise error
-            return result  # type: ignore[no-any-return]
+            what, x = self._outcome(ticket, result, error, info, network_errors)
+            if what == "return":
+                return x  # type: ignore[no-any-return]
+            if what == "raise":
+                raise x
+            if what == "give_up":
+                raise GiveUp(x) from error
+            if discard is not None and error is None:
+                discard(result)
+            assert ticket is not None  # a retry comes from finish, on a ticket
+            slept = waited = self._retry_sleep_s(x)
+            self.clock.sleep(waited)
+            step = self.core.resume(ticket, now=self.clock.now_ms())
 
     async def call_async(
         self,
@@ -322,11 +334,17 @@ class Pacer:
         discard: Optional[Callable[[Any], Awaitable[None]]] = None,
         read_body: Optional[Callable[[Any], Awaitable[Optional[str]]]] = None,
     ) -> T:
-        """The asyncio form of :meth:`call`."""
+        """The asyncio form of :meth:`call` (the same core pacer, the same steps)."""
         key = key or self.key
-        state = self.new_state()
+        step = self.core.begin(key, cost, now=self.clock.now_ms())
+        waited = slept = 0.0
         while True:
-            await self._acquire_async(key, cost, None)
+            ticket: Optional[int]
+            try:
+                ticket, waited = await self._go_async(step, key, None, waited)
+            except _Held:
+                ticket, waited = None, self.max_wait_ms / 1000.0
+            self._held(waited - slept)  # the retry's own sleep is not a pacing wait
             self.stats.add(requests=1)
             result: Any = None
             error: Optional[BaseException] = None
@@ -337,34 +355,17 @@ class Pacer:
                     info = info._replace(body=await read_body(result))  # type: ignore[union-attr]
             except BaseException as exc:  # noqa: BLE001
                 info = response_info(exc)
-                if info is None and not isinstance(exc, network_errors):
-                    self.observe(key, _NO_RESPONSE, sent=True)
-                    raise
                 error = exc
-            reading = self.observe(key, info if info is not None else _NO_RESPONSE, sent=True)
-            if info is None and error is None:
-                # A value with no status the engine can use (not a response, or a status
-                # outside 100..=599): returned as is, never retried as if the network failed.
-                return result  # type: ignore[no-any-return]
-            if info is None:
-                self.stats.add(network_errors=1)
-            elif reading is None:
-                # A response the engine cannot read at all: no retry, the caller gets it as is.
-                if error is not None:
-                    raise error
-                return result  # type: ignore[no-any-return]
-            decision = self.decide(state, reading)
-            if decision.decision == "retry":
-                self.stats.add(retries=1)
-                if discard is not None and error is None:
-                    await discard(result)
-                await self.clock.sleep_async(self._retry_sleep_s(decision))
-                continue
-            if decision.decision == "give_up":
-                self.stats.add(gave_up=1)
-            if error is not None:
-                if info is None:
-                    redact_exception(error)
-                    raise GiveUp(decision) from error
-                raise error
-            return result  # type: ignore[no-any-return]
+            what, x = self._outcome(ticket, result, error, info, network_errors)
+            if what == "return":
+                return x  # type: ignore[no-any-return]
+            if what == "raise":
+                raise x
+            if what == "give_up":
+                raise GiveUp(x) from error
+            if discard is not None and error is None:
+                await discard(result)
+            assert ticket is not None  # a retry comes from finish, on a ticket
+            slept = waited = self._retry_sleep_s(x)
+            await self.clock.sleep_async(waited)
+            step = self.core.resume(ticket, now=self.clock.now_ms())

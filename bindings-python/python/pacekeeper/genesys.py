@@ -11,8 +11,10 @@ One call, :func:`install`, puts pacekeeper into an existing ``ApiClient``:
 - it reads ``ApiException.status`` / ``.headers`` and falls back to the 429 body text
   ``Retry the request in [N] seconds``.
 
-Every request is paced per key (the access token by default, one bucket per tenant), observed,
-and retried on the engine's decision; what finally fails is raised as the SDK's own
+Every request is paced per key (the access token by default, one bucket per tenant) by the core
+pacer, which learns each token's rate from ``inin-ratelimit-*`` (or, with ``preset="genesys"``,
+starts from the documented 300 requests per minute and refines it); it is retried on the core's
+decision; what finally fails is raised as the SDK's own
 ``ApiException``, so callers' ``except ApiException`` blocks keep working.
 """
 
@@ -75,17 +77,24 @@ def install(
     budget: Optional[RetryBudget] = None,
     clock: Optional[Clock] = None,
     key: Optional[Callable[[], str]] = None,
+    preset: Optional[str] = None,
 ) -> Pacer:
     """Installs pacekeeper into ``api_client`` (a ``PureCloudPlatformClientV2.ApiClient``) and
     returns the :class:`~pacekeeper.Pacer` it uses (its ``stats`` count requests, 429s, retries
     and waits). Pass one ``pacer`` to several clients to share buckets between them.
-    ``key()`` names the bucket of each request (default: one per access token)."""
+    ``key()`` names the bucket of each request (default: one per access token).
+    ``preset="genesys"`` starts every token from the documented limit (300 requests per minute,
+    the core's ``Preset::Genesys``); by default the rate is learnt from ``inin-ratelimit-*``
+    (the core's preset keeps its 60 s window when ``inin-ratelimit-allowed`` refines it, which
+    is right for the real API's per-minute count, wrong for a server whose count is a burst
+    refilled within seconds)."""
     if pacer is None:
         pacer = Pacer(
-            limiter if limiter is not None else Limiter(learn=True),
+            limiter,
             backoff=backoff if backoff is not None else Backoff(max_attempts=20),
             budget=budget,
             clock=clock,
+            preset=preset,
         )
     key_of = key or _default_key(api_client)
     network = _network_errors()

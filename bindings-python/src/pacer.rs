@@ -1,0 +1,371 @@
+//! `PacerCore` (the core's sans-IO [`pacekeeper::pacer::Pacer`]) and the `Step` / `After`
+//! it answers with. The Python `Pacer` helper (`_runtime.py`) is a thin I/O loop over it.
+//!
+//! The GIL is kept for every step: a decision takes well under a microsecond to a few
+//! microseconds, less than releasing and re-taking the GIL costs; the inner mutex is never held
+//! across a call into Python, so threads cannot deadlock on it. Only `to_dict` (whose cost grows
+//! with the number of keys and tickets) serialises outside the GIL.
+
+use crate::convert::{
+    cost_of, dict_of, enum_str, from_json, json_to_py, key_str, lock, now_of, repr_of, tag_of,
+    to_json, to_u64, to_value,
+};
+use crate::errors::{core_err, type_err};
+use crate::limiter::default_bursts;
+use crate::reading::Reading;
+use pacekeeper::backoff::Outcome;
+use pacekeeper::pacer::{
+    After as CoreAfter, Pacer as CorePacer, PacerConfig, PacerState, Step as CoreStep,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::{Map, Value};
+use std::sync::{Mutex, OnceLock};
+
+/// The answer to :meth:`PacerCore.begin` / :meth:`PacerCore.resume` (immutable): ``action``
+/// is ``"go"`` (``ticket``), ``"wait"`` (``ticket``, ``until`` epoch ms: sleep, then
+/// ``resume``) or ``"never"`` (``reason``, ``capacity``); fields of other actions are ``None``.
+#[pyclass(frozen, module = "pacekeeper._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub(crate) inner: CoreStep,
+}
+
+#[pymethods]
+impl Step {
+    /// The core's name of the action (its serde tag), computed once per kind.
+    #[getter]
+    fn action(&self) -> &'static str {
+        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
+        let kind = match self.inner {
+            CoreStep::Go { .. } => 0,
+            CoreStep::Wait { .. } => 1,
+            CoreStep::Never { .. } => 2,
+        };
+        NAMES[kind].get_or_init(|| tag_of(&self.inner, "action"))
+    }
+    #[getter]
+    fn ticket(&self) -> Option<u64> {
+        match self.inner {
+            CoreStep::Go { ticket } | CoreStep::Wait { ticket, .. } => Some(ticket),
+            CoreStep::Never { .. } => None,
+        }
+    }
+    #[getter]
+    fn until(&self) -> Option<u64> {
+        match self.inner {
+            CoreStep::Wait { until, .. } => Some(until),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        match &self.inner {
+            CoreStep::Never { reason, .. } => Some(enum_str(reason)),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn capacity(&self) -> Option<u32> {
+        match self.inner {
+            CoreStep::Never { capacity, .. } => Some(capacity),
+            _ => None,
+        }
+    }
+    /// The core's JSON shape, as a dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, &self.inner)
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Step>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __repr__(&self) -> String {
+        repr_of("Step", &self.inner)
+    }
+}
+
+/// The answer to :meth:`PacerCore.finish` (immutable): ``action`` is ``"done"``, ``"retry"``
+/// (``at`` epoch ms: sleep, then ``resume``; ``attempt``, ``reason``) or ``"give_up"``
+/// (``reason``, ``attempts``); fields of other actions are ``None``.
+#[pyclass(frozen, module = "pacekeeper._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct After {
+    pub(crate) inner: CoreAfter,
+}
+
+#[pymethods]
+impl After {
+    /// The core's name of the action (its serde tag), computed once per kind.
+    #[getter]
+    fn action(&self) -> &'static str {
+        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
+        let kind = match self.inner {
+            CoreAfter::Done => 0,
+            CoreAfter::Retry { .. } => 1,
+            CoreAfter::GiveUp { .. } => 2,
+        };
+        NAMES[kind].get_or_init(|| tag_of(&self.inner, "action"))
+    }
+    #[getter]
+    fn at(&self) -> Option<u64> {
+        match self.inner {
+            CoreAfter::Retry { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn attempt(&self) -> Option<u32> {
+        match self.inner {
+            CoreAfter::Retry { attempt, .. } => Some(attempt),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn attempts(&self) -> Option<u32> {
+        match self.inner {
+            CoreAfter::GiveUp { attempts, .. } => Some(attempts),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        match &self.inner {
+            CoreAfter::Retry { reason, .. } => Some(enum_str(reason)),
+            CoreAfter::GiveUp { reason, .. } => Some(enum_str(reason)),
+            CoreAfter::Done => None,
+        }
+    }
+    /// The core's JSON shape, as a dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        dict_of(py, &self.inner)
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<After>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __repr__(&self) -> String {
+        repr_of("After", &self.inner)
+    }
+}
+
+/// A configuration from a dict and keyword fields (the keywords win). Names, types and
+/// defaults are the core's (`PacerConfig`'s serde); only a limit's default burst is filled.
+fn config_of(
+    py: Python<'_>,
+    config: Option<&Bound<'_, PyAny>>,
+    fields: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PacerConfig> {
+    let mut m = match config {
+        Some(c) if !c.is_none() => match to_json(c, 0)? {
+            Value::Object(m) => m,
+            _ => return Err(type_err(py, "config must be a dict")),
+        },
+        _ => Map::new(),
+    };
+    if let Some(f) = fields {
+        if let Value::Object(fm) = to_json(f.as_any(), 0)? {
+            m.extend(fm);
+        }
+    }
+    if let Some(l) = m.get_mut("limits") {
+        default_bursts(l);
+    }
+    from_json(py, Value::Object(m), "pacer config")
+}
+
+/// The core's client policy as a sans-IO state machine, safe to share between threads.
+/// ``PacerCore(config=None, /, **fields)``: fields of the core's ``PacerConfig``
+/// (``limits``, ``preset``, ``learn``, ``backoff``, ``retry_budget``, ``seed``,
+/// ``probe_poll_ms``, ``max_window``, ``parse``), its defaults for the rest.
+#[pyclass(frozen, module = "pacekeeper._native")]
+#[derive(Debug)]
+pub(crate) struct PacerCore {
+    pub(crate) inner: Mutex<CorePacer>,
+}
+
+impl PacerCore {
+    fn build(py: Python<'_>, config: PacerConfig) -> PyResult<Self> {
+        let inner = CorePacer::new(config).map_err(|e| core_err(py, e))?;
+        Ok(PacerCore {
+            inner: Mutex::new(inner),
+        })
+    }
+}
+
+fn ticket_of(t: &Bound<'_, PyAny>) -> PyResult<u64> {
+    to_u64(t, "ticket")
+}
+
+#[pymethods]
+impl PacerCore {
+    #[new]
+    #[pyo3(signature = (config=None, /, **fields))]
+    fn new(
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let config = config_of(py, config, fields)?;
+        Self::build(py, config)
+    }
+
+    /// A pacer for the Genesys Cloud Platform API: the core's ``Preset::Genesys`` (300
+    /// requests per minute per key, refined from ``inin-ratelimit-*``), plus ``fields``.
+    #[staticmethod]
+    #[pyo3(signature = (**fields))]
+    fn genesys(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut config = config_of(py, None, fields)?;
+        if config.preset.is_none() {
+            config.preset = PacerConfig::genesys().preset;
+        }
+        Self::build(py, config)
+    }
+
+    /// A pacer from ``to_dict()``'s ``{"config": ..., "state": ...}``.
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<PacerCore> {
+        let Value::Object(mut m) = to_json(d, 0)? else {
+            return Err(type_err(py, "from_dict takes a dict"));
+        };
+        let cv = m.remove("config").unwrap_or(Value::Object(Map::new()));
+        let config = config_of(py, Some(&json_to_py(py, &cv)?.into_bound(py)), None)?;
+        let inner = match m.remove("state") {
+            Some(sv) => {
+                let state: PacerState = from_json(py, sv, "pacer state")?;
+                CorePacer::from_state(config, state)
+            }
+            None => CorePacer::new(config),
+        }
+        .map_err(|e| core_err(py, e))?;
+        Ok(PacerCore {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// ``{"config": ..., "state": ...}``: plain data for ``from_dict`` (keys, lanes, open
+    /// tickets, the retry budget's tokens, the ticket counter, the latest time seen).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let (config, state) = {
+            let p = lock(&self.inner);
+            (p.config().clone(), p.state())
+        };
+        let v = py.detach(|| -> Result<Value, String> {
+            let mut m = Map::new();
+            m.insert(
+                "config".into(),
+                serde_json::to_value(&config).map_err(|e| e.to_string())?,
+            );
+            m.insert(
+                "state".into(),
+                serde_json::to_value(&state).map_err(|e| e.to_string())?,
+            );
+            Ok(Value::Object(m))
+        });
+        json_to_py(py, &v.map_err(|e| type_err(py, e))?)
+    }
+
+    /// The configuration as a dict (every default filled in).
+    #[getter]
+    fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = lock(&self.inner).config().clone();
+        dict_of(py, &c)
+    }
+
+    /// Open tickets (waiting or in flight).
+    #[getter]
+    fn open_tickets(&self) -> usize {
+        lock(&self.inner).open_tickets()
+    }
+
+    /// What the pacer knows of ``key`` (``floor``, ``quota_left``, ``quota_until``,
+    /// ``in_flight``, ``window``, ...), or ``None``.
+    fn lane(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let k = key_str(key)?;
+        let lane = lock(&self.inner).lane(&k).cloned();
+        lane.map(|l| dict_of(key.py(), &l)).transpose()
+    }
+
+    /// The limit learnt for ``key`` (``{"amount", "period_ms", "burst"}``), or ``None``.
+    fn learnt(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let k = key_str(key)?;
+        let l = lock(&self.inner).learnt(&k);
+        l.map(|l| dict_of(key.py(), &l)).transpose()
+    }
+
+    /// The shared retry budget's state, or ``None`` without one.
+    #[getter]
+    fn retry_budget(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let b = lock(&self.inner).retry_budget().copied();
+        b.map(|b| dict_of(py, &b)).transpose()
+    }
+
+    /// Starts a request of ``cost`` for ``key`` at ``now``.
+    #[pyo3(signature = (key, cost=None, *, now=None))]
+    fn begin(
+        &self,
+        key: &Bound<'_, PyAny>,
+        cost: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Step> {
+        let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
+        let r = lock(&self.inner).begin(&k, cost, now);
+        r.map(|inner| Step { inner })
+            .map_err(|e| core_err(key.py(), e))
+    }
+
+    /// Asks again for a waiting ticket (after a ``wait`` step or a ``retry``).
+    #[pyo3(signature = (ticket, *, now=None))]
+    fn resume(&self, ticket: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Step> {
+        let (t, now) = (ticket_of(ticket)?, now_of(now)?);
+        let r = lock(&self.inner).resume(t, now);
+        r.map(|inner| Step { inner })
+            .map_err(|e| core_err(ticket.py(), e))
+    }
+
+    /// Reports how a request in flight ended at ``now``: ``outcome`` is its :class:`Reading`,
+    /// or ``None`` for a network error (no response).
+    #[pyo3(signature = (ticket, outcome, *, now=None))]
+    fn finish(
+        &self,
+        ticket: &Bound<'_, PyAny>,
+        outcome: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<After> {
+        let py = ticket.py();
+        let t = ticket_of(ticket)?;
+        let outcome = if outcome.is_none() {
+            Outcome::NetworkError
+        } else {
+            let r = outcome.cast::<Reading>().map_err(|_| {
+                type_err(py, "outcome must be a Reading from parse_headers() or None")
+            })?;
+            Outcome::Response {
+                reading: r.get().inner.clone(),
+            }
+        };
+        let now = now_of(now)?;
+        let r = lock(&self.inner).finish(t, &outcome, now);
+        r.map(|inner| After { inner }).map_err(|e| core_err(py, e))
+    }
+
+    /// Drops a ticket the caller abandons (a waiter, or a request it aborted).
+    fn cancel(&self, ticket: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = ticket_of(ticket)?;
+        let r = lock(&self.inner).cancel(t);
+        r.map_err(|e| core_err(ticket.py(), e))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let p = lock(&self.inner);
+        let v = to_value(py, &p.config().limits)?;
+        Ok(format!(
+            "PacerCore(limits={}, preset={:?}, open_tickets={})",
+            v,
+            p.config().preset.map(|x| enum_str(&x)),
+            p.open_tickets()
+        ))
+    }
+}
