@@ -28,7 +28,9 @@ def test_every_case_has_an_exact_expectation_and_a_unique_name():
     for kind in KINDS:
         names = set()
         for case in load(kind)["cases"]:
-            if "steps" in case:  # sessions and shared: every step carries its own expectation
+            if kind == "errors":  # the expectation is the code (null: the call must succeed)
+                assert "code" in case, f"errors/{case['name']} has no code"
+            elif "steps" in case:  # sessions and shared: every step carries its own expectation
                 assert case["steps"] and all("expect" in s for s in case["steps"]) or "expect" in case, (
                     f"{kind}/{case['name']} has a step without expect"
                 )
