@@ -19,6 +19,27 @@ const MAX_POLICIES: usize = 16;
 pub(crate) const MAX_RETRY_AFTER: usize = 4;
 const WINDOWS: usize = 10;
 
+// Indices of `Acc::simple`: the trio's limit, remaining and reset (ms) first, then
+// `X-RateLimit-*`'s limit, remaining, reset and window (ms), `-Reset-After` and `-Max`, then
+// Genesys' allowed, count and reset.
+const S_TRIO: usize = 0;
+const S_X: usize = 3;
+const S_X_RESET_AFTER: usize = 7;
+const S_X_MAX: usize = 8;
+const S_ININ: usize = 9;
+const SIMPLE: usize = 12;
+
+/// How a single-valued header is read.
+#[derive(Clone, Copy)]
+enum Read {
+    /// A count ([`Acc::uint`]).
+    Count,
+    /// A reset ([`Acc::reset`]).
+    Reset,
+    /// Seconds ([`Acc::seconds`]).
+    Seconds,
+}
+
 /// (limit, remaining, reset_ms, window_ms) of one window.
 type Quad = [Option<u64>; 4];
 
@@ -34,15 +55,11 @@ pub(crate) struct Acc<'a> {
     date: Option<&'a str>,
     policy_fields: Vec<&'a str>,
     state_fields: Vec<&'a str>,
-    // (limit, remaining, reset_ms) per family
-    trio: [Option<u64>; 3],
-    /// `X-RateLimit-*`: limit, remaining, reset, window (ms).
-    x: Quad,
-    x_reset_after: Option<u64>,
-    x_max: Option<u64>,
+    /// The single-valued fields of the `RateLimit-*` trio, `X-RateLimit-*` and `inin-ratelimit-*`
+    /// families, indexed by the `S_*` constants.
+    simple: [Option<u64>; SIMPLE],
     /// Vendor windows, indexed by [`Win`].
     windows: [Quad; WINDOWS],
-    inin: [Option<u64>; 3],
     /// `used/limit` call limits (Shopify, Gorgias, Salesforce): the one with the fewest left.
     call_limit: Option<(u64, u64)>,
     draft07: Option<[Option<u64>; 3]>,
@@ -80,12 +97,8 @@ impl<'a> Acc<'a> {
             date: None,
             policy_fields: Vec::new(),
             state_fields: Vec::new(),
-            trio: [None; 3],
-            x: [None; 4],
-            x_reset_after: None,
-            x_max: None,
+            simple: [None; SIMPLE],
             windows: [[None; 4]; WINDOWS],
-            inin: [None; 3],
             call_limit: None,
             draft07: None,
             omitted: 0,
@@ -268,9 +281,45 @@ impl<'a> Acc<'a> {
         }
     }
 
+    /// A single-valued header: how it is read, its index in `simple`, and whether repeats keep
+    /// the largest value (else the smallest).
+    fn simple_of(kind: Name) -> Option<(Read, usize, bool)> {
+        Some(match kind {
+            Name::RlLimit => (Read::Count, S_TRIO, false),
+            Name::RlRemaining => (Read::Count, S_TRIO + 1, false),
+            // By magnitude, as `X-RateLimit-Reset` (GitLab sends epoch seconds here).
+            Name::RlReset => (Read::Reset, S_TRIO + 2, true),
+            Name::XLimit => (Read::Count, S_X, false),
+            Name::XRemaining => (Read::Count, S_X + 1, false),
+            Name::XReset => (Read::Reset, S_X + 2, true),
+            Name::XIntervalMs => (Read::Count, S_X + 3, true),
+            Name::XResetAfter => (Read::Seconds, S_X_RESET_AFTER, true),
+            Name::XMax => (Read::Count, S_X_MAX, false),
+            Name::IninAllowed => (Read::Count, S_ININ, false),
+            Name::IninCount => (Read::Count, S_ININ + 1, true),
+            Name::IninReset => (Read::Seconds, S_ININ + 2, true),
+            _ => return None,
+        })
+    }
+
     // One copy, whatever `parse`'s header types (smaller wasm).
     #[inline(never)]
     pub(crate) fn header(&mut self, name: &str, kind: Name, value: &'a str) {
+        if let Some((read, i, keep_max)) = Self::simple_of(kind) {
+            let v = match read {
+                Read::Count => self.uint(name, value),
+                Read::Reset => self.reset(name, value),
+                Read::Seconds => self.seconds(name, value),
+            };
+            if let (Some(v), Some(slot)) = (v, self.simple.get_mut(i)) {
+                *slot = if keep_max {
+                    max_opt(*slot, v)
+                } else {
+                    min_opt(*slot, v)
+                };
+            }
+            return;
+        }
         match kind {
             Name::RetryAfter => {
                 if let Some(slot) = self.retry_after.get_mut(self.retry_after_n) {
@@ -296,74 +345,10 @@ impl<'a> Acc<'a> {
                     Err(r) => self.reject(name, value, r),
                 }
             }
-            Name::Date => {
-                if self.date.is_none() {
-                    self.date = Some(value);
-                }
-            }
+            // The first `Date` counts.
+            Name::Date if self.date.is_none() => self.date = Some(value),
             Name::RlPolicy => self.policy_fields.push(value),
             Name::RateLimit => self.state_fields.push(value),
-            Name::RlLimit => {
-                if let Some(v) = self.uint(name, value) {
-                    self.trio[0] = min_opt(self.trio[0], v);
-                }
-            }
-            Name::RlRemaining => {
-                if let Some(v) = self.uint(name, value) {
-                    self.trio[1] = min_opt(self.trio[1], v);
-                }
-            }
-            Name::RlReset => {
-                // By magnitude, as `X-RateLimit-Reset` (GitLab sends epoch seconds here).
-                if let Some(v) = self.reset(name, value) {
-                    self.trio[2] = max_opt(self.trio[2], v);
-                }
-            }
-            Name::XLimit => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[0] = min_opt(self.x[0], v);
-                }
-            }
-            Name::XMax => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x_max = min_opt(self.x_max, v);
-                }
-            }
-            Name::XIntervalMs => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[3] = max_opt(self.x[3], v);
-                }
-            }
-            Name::XRemaining => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[1] = min_opt(self.x[1], v);
-                }
-            }
-            Name::XReset => {
-                if let Some(v) = self.reset(name, value) {
-                    self.x[2] = max_opt(self.x[2], v);
-                }
-            }
-            Name::XResetAfter => {
-                if let Some(v) = self.seconds(name, value) {
-                    self.x_reset_after = max_opt(self.x_reset_after, v);
-                }
-            }
-            Name::IninAllowed => {
-                if let Some(v) = self.uint(name, value) {
-                    self.inin[0] = min_opt(self.inin[0], v);
-                }
-            }
-            Name::IninCount => {
-                if let Some(v) = self.uint(name, value) {
-                    self.inin[1] = max_opt(self.inin[1], v);
-                }
-            }
-            Name::IninReset => {
-                if let Some(v) = self.seconds(name, value) {
-                    self.inin[2] = max_opt(self.inin[2], v);
-                }
-            }
             Name::CallLimit => self.used_of_limit(name, value),
             Name::Sforce => {
                 // `api-usage=18/5000; per-app-api-usage=17/250(appName=app)`; other items
@@ -386,6 +371,8 @@ impl<'a> Acc<'a> {
                 }
             }
             Name::Window(win, part) => self.window(name, win, part, value),
+            // A later `Date`, or a single-valued header (read above).
+            _ => {}
         }
     }
 
@@ -564,20 +551,17 @@ impl<'a> Acc<'a> {
                 reason: RejectReason::TooLarge,
             });
         }
+        let [t0, t1, t2, x0, x1, x2, x3, x_reset_after, x_max, i0, i1, i2] = self.simple;
+        let trio = [t0, t1, t2];
         let r = &mut self.reading;
         // Pick the family that gives (limit, remaining, reset).
         let ietf = most_restrictive(&r.states, &r.policies);
-        let x_main = [
-            self.x[0].or(self.x_max),
-            self.x[1],
-            self.x[2].or(self.x_reset_after),
-            self.x[3],
-        ];
+        let x_main = [x0.or(x_max), x1, x2.or(x_reset_after), x3];
         let mut x_windows = [[None; 4]; WINDOWS + 1];
         x_windows[0] = x_main;
         x_windows[1..].copy_from_slice(&self.windows);
         let x = binding(&x_windows);
-        let inin = match self.inin {
+        let inin = match [i0, i1, i2] {
             [Some(a), Some(c), reset] => Some([Some(a), Some(a.saturating_sub(c)), reset]),
             [a, None, reset] if a.is_some() || reset.is_some() => Some([a, None, reset]),
             _ => None,
@@ -602,7 +586,7 @@ impl<'a> Acc<'a> {
             ),
             (
                 Source::RatelimitTrio,
-                self.trio.iter().any(Option::is_some).then_some(self.trio),
+                trio.iter().any(Option::is_some).then_some(trio),
                 None,
             ),
             (
