@@ -148,20 +148,27 @@ impl<'a> Acc<'a> {
         }
     }
 
-    /// Seconds to ms; too-large numbers count as the maximum wait.
-    fn seconds(&mut self, name: &str, value: &str) -> Option<u64> {
-        let first = first_member(value, false);
-        match parse_decimal_seconds_ms(first) {
-            Ok((ms, _)) => Some(self.cap(ms)),
-            Err(RejectReason::TooLarge) => {
-                self.reject(name, value, RejectReason::TooLarge);
-                Some(self.cap(u64::MAX))
-            }
+    /// A wait read from `value`: capped when read; a too-large number rejected and counted as
+    /// the maximum wait; anything else rejected and dropped.
+    fn settle(
+        &mut self,
+        name: &str,
+        value: &str,
+        read: core::result::Result<u64, RejectReason>,
+    ) -> Option<u64> {
+        match read {
+            Ok(ms) => Some(self.cap(ms)),
             Err(r) => {
                 self.reject(name, value, r);
-                None
+                (r == RejectReason::TooLarge).then(|| self.cap(u64::MAX))
             }
         }
+    }
+
+    /// Seconds to ms; too-large numbers count as the maximum wait.
+    fn seconds(&mut self, name: &str, value: &str) -> Option<u64> {
+        let read = parse_decimal_seconds_ms(first_member(value, false)).map(|(ms, _)| ms);
+        self.settle(name, value, read)
     }
 
     /// A reset: an HTTP-date, an RFC 3339 timestamp, a Go duration, or a number read by
@@ -169,6 +176,16 @@ impl<'a> Acc<'a> {
     // One copy, whatever `parse`'s header types (smaller wasm).
     #[inline(never)]
     fn reset(&mut self, name: &str, value: &str) -> Option<u64> {
+        let read = self.reset_ms(value);
+        self.settle(name, value, read)
+    }
+
+    /// [`Acc::reset`]'s reading, uncapped.
+    fn reset_ms(&self, value: &str) -> core::result::Result<u64, RejectReason> {
+        let since = |at: Option<u64>| {
+            at.map(|at| at.saturating_sub(self.now))
+                .ok_or(RejectReason::BadDate)
+        };
         let whole = value.trim_ascii();
         if whole
             .as_bytes()
@@ -176,44 +193,17 @@ impl<'a> Acc<'a> {
             .is_some_and(u8::is_ascii_alphabetic)
         {
             // An HTTP-date has a comma of its own: the whole value is the date.
-            return match parse_http_date(whole, self.now) {
-                Some(at) => Some(self.cap(at.saturating_sub(self.now))),
-                None => {
-                    self.reject(name, value, RejectReason::BadDate);
-                    None
-                }
-            };
+            return since(parse_http_date(whole, self.now));
         }
         let first = first_member(value, false).trim_ascii();
         let b = first.as_bytes();
         if b.len() >= 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-') {
-            return match parse_rfc3339(first) {
-                Some(at) => Some(self.cap(at.saturating_sub(self.now))),
-                None => {
-                    self.reject(name, value, RejectReason::BadDate);
-                    None
-                }
-            };
+            return since(parse_rfc3339(first));
         }
-        match parse_go_duration(first) {
-            Some(Ok(ms)) => return Some(self.cap(ms)),
-            Some(Err(r)) => {
-                self.reject(name, value, r);
-                return (r == RejectReason::TooLarge).then(|| self.cap(u64::MAX));
-            }
-            None => {}
+        if let Some(read) = parse_go_duration(first) {
+            return read;
         }
-        let (raw, frac) = match parse_decimal_seconds_ms(first) {
-            Ok(v) => v,
-            Err(RejectReason::TooLarge) => {
-                self.reject(name, value, RejectReason::TooLarge);
-                return Some(self.cap(u64::MAX));
-            }
-            Err(r) => {
-                self.reject(name, value, r);
-                return None;
-            }
-        };
+        let (raw, frac) = parse_decimal_seconds_ms(first)?;
         // raw is the value × 1000 (ms if the value is in seconds).
         let value_units = raw / 1000;
         let mode = match self.opts.reset_mode {
@@ -222,19 +212,13 @@ impl<'a> Acc<'a> {
             ResetMode::Auto => ResetMode::DeltaSeconds,
             m => m,
         };
-        let ms = match mode {
-            ResetMode::EpochMillis => {
-                if frac {
-                    self.reject(name, value, RejectReason::NotANumber);
-                    return None;
-                }
-                value_units.saturating_sub(self.now)
-            }
+        Ok(match mode {
+            ResetMode::EpochMillis if frac => return Err(RejectReason::NotANumber),
+            ResetMode::EpochMillis => value_units.saturating_sub(self.now),
             ResetMode::EpochSeconds => raw.saturating_sub(self.now),
             ResetMode::DeltaMillis => raw.div_ceil(1000),
             _ => raw,
-        };
-        Some(self.cap(ms))
+        })
     }
 
     /// A `used/limit` pair (`(appName=…)` and spaces after it ignored).
@@ -329,20 +313,13 @@ impl<'a> Acc<'a> {
             }
             Name::RetryAfterMs => {
                 let first = first_member(value, false).trim_ascii();
-                match parse_decimal_seconds_ms(first) {
-                    _ if first.starts_with('+') => {
-                        self.reject(name, value, RejectReason::NotANumber)
-                    }
-                    Ok((milli_ms, _)) => {
-                        let ms = self.cap(milli_ms.div_ceil(1000));
-                        self.retry_after_ms = max_opt(self.retry_after_ms, ms);
-                    }
-                    Err(RejectReason::TooLarge) => {
-                        self.reject(name, value, RejectReason::TooLarge);
-                        let ms = self.cap(u64::MAX);
-                        self.retry_after_ms = max_opt(self.retry_after_ms, ms);
-                    }
-                    Err(r) => self.reject(name, value, r),
+                let read = if first.starts_with('+') {
+                    Err(RejectReason::NotANumber)
+                } else {
+                    parse_decimal_seconds_ms(first).map(|(milli_ms, _)| milli_ms.div_ceil(1000))
+                };
+                if let Some(ms) = self.settle(name, value, read) {
+                    self.retry_after_ms = max_opt(self.retry_after_ms, ms);
                 }
             }
             // The first `Date` counts.
