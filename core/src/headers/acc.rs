@@ -1,8 +1,6 @@
 //! The accumulator: header values in, one [`Reading`] out.
 
-use super::ietf::{
-    member_text, most_restrictive, policy_member, state_member, Family, MAX_WINDOW_S,
-};
+use super::ietf::{member_text, most_restrictive, policy_member, state_member, MAX_WINDOW_S};
 use super::names::{Name, Part, Win};
 use super::values::{
     first_member, parse_count, parse_decimal_seconds_ms, parse_go_duration, parse_uint,
@@ -544,41 +542,28 @@ impl<'a> Acc<'a> {
             _ => None,
         };
         let seconds_to_ms = |w: u64| w.min(MAX_WINDOW_S) * 1000;
-        let families: [Family; 6] = [
-            (
-                Source::Ietf,
-                ietf.map(|(l, rem, t, _)| [l, Some(rem), t]),
-                ietf.and_then(|i| i.3).map(seconds_to_ms),
-            ),
-            (
-                Source::IetfDraft07,
-                self.draft07,
-                self.draft07.and_then(|[l, _, _]| {
-                    r.policies
-                        .iter()
-                        .find(|p| Some(p.quota) == l)
-                        .and_then(|p| p.window_s)
-                        .map(seconds_to_ms)
-                }),
-            ),
-            (
-                Source::RatelimitTrio,
-                trio.iter().any(Option::is_some).then_some(trio),
-                None,
-            ),
-            (
-                Source::XRatelimit,
-                x.map(|[l, rem, t, _]| [l, rem, t]),
-                x.and_then(|w| w[3]),
-            ),
-            (Source::Genesys, inin, None),
-            (
-                Source::Shopify,
-                self.call_limit.map(|(u, l)| [Some(l), Some(l - u), None]),
-                None,
-            ),
-        ];
-        if let Some((src, Some([l, rem, t]), w)) = families.into_iter().find(|f| f.1.is_some()) {
+        // The first family present, in the order of the module documentation's table.
+        let picked = if let Some((l, rem, t, w)) = ietf {
+            Some((Source::Ietf, [l, Some(rem), t], w.map(seconds_to_ms)))
+        } else if let Some(d @ [l, _, _]) = self.draft07 {
+            let w = r
+                .policies
+                .iter()
+                .find(|p| Some(p.quota) == l)
+                .and_then(|p| p.window_s)
+                .map(seconds_to_ms);
+            Some((Source::IetfDraft07, d, w))
+        } else if trio.iter().any(Option::is_some) {
+            Some((Source::RatelimitTrio, trio, None))
+        } else if let Some([l, rem, t, w]) = x {
+            Some((Source::XRatelimit, [l, rem, t], w))
+        } else if let Some(i) = inin {
+            Some((Source::Genesys, i, None))
+        } else {
+            self.call_limit
+                .map(|(u, l)| (Source::Shopify, [Some(l), Some(l - u), None], None))
+        };
+        if let Some((src, [l, rem, t], w)) = picked {
             r.source = Some(src);
             r.limit = l.map(|l| l.min(MAX_COUNT));
             r.remaining = rem.map(|rem| rem.min(MAX_COUNT));
