@@ -108,8 +108,16 @@ impl<'a> Acc<'a> {
             self.omitted += 1;
             return;
         }
-        let mut v: String = value.chars().take(MAX_REJECTED_VALUE_LEN).collect();
-        if v.len() < value.len() && v.chars().count() == MAX_REJECTED_VALUE_LEN {
+        // The first 64 characters, and `…` when there were more.
+        let cut = value
+            .char_indices()
+            .nth(MAX_REJECTED_VALUE_LEN)
+            .map(|(i, _)| i);
+        let mut v = value
+            .get(..cut.unwrap_or(value.len()))
+            .unwrap_or(value)
+            .to_owned();
+        if cut.is_some() {
             v.push('…');
         }
         self.reading.rejected.push(Rejection {
