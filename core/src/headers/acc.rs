@@ -75,12 +75,18 @@ fn max_opt(a: Option<u64>, b: u64) -> Option<u64> {
 /// Of several (limit, remaining, reset, window) windows, the binding one: the fewest remaining
 /// (ties: the latest reset); without any remaining count, the first with anything.
 fn binding(windows: &[Quad]) -> Option<Quad> {
-    windows
-        .iter()
-        .filter(|w| w[1].is_some())
-        .min_by(|a, b| a[1].cmp(&b[1]).then(b[2].cmp(&a[2])))
-        .or_else(|| windows.iter().find(|w| w.iter().any(Option::is_some)))
-        .copied()
+    let (mut best, mut first): (Option<&Quad>, Option<&Quad>) = (None, None);
+    for w in windows {
+        if w[1].is_some() {
+            // Strictly fewer remaining, or as many and a later reset: the first such wins.
+            if best.is_none_or(|b| w[1] < b[1] || (w[1] == b[1] && w[2] > b[2])) {
+                best = Some(w);
+            }
+        } else if first.is_none() && w.iter().any(Option::is_some) {
+            first = Some(w);
+        }
+    }
+    best.or(first).copied()
 }
 
 impl<'a> Acc<'a> {
