@@ -115,16 +115,15 @@ impl<'a> Acc<'a> {
             return;
         }
         // The first 64 characters, and `…` when there were more.
-        let cut = value
-            .char_indices()
-            .nth(MAX_REJECTED_VALUE_LEN)
-            .map(|(i, _)| i);
+        let cut = (0..value.len())
+            .filter(|&i| value.is_char_boundary(i))
+            .nth(MAX_REJECTED_VALUE_LEN);
         let mut v = value
             .get(..cut.unwrap_or(value.len()))
             .unwrap_or(value)
             .to_owned();
         if cut.is_some() {
-            v.push('…');
+            v.push_str("…");
         }
         self.reading.rejected.push(Rejection {
             header: header.trim_ascii().to_ascii_lowercase(),
