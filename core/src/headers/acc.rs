@@ -13,6 +13,8 @@ use crate::httpdate::{parse_http_date, parse_rfc3339};
 use crate::sf::{Bare, Member, Members};
 
 const MAX_REJECTED_VALUE_LEN: usize = 64;
+/// Marks a rejected value cut at [`MAX_REJECTED_VALUE_LEN`] characters.
+const ELLIPSIS: &str = "…";
 const MAX_POLICIES: usize = 16;
 pub(crate) const MAX_RETRY_AFTER: usize = 4;
 const WINDOWS: usize = 10;
@@ -123,7 +125,8 @@ impl<'a> Acc<'a> {
             .unwrap_or(value)
             .to_owned();
         if cut.is_some() {
-            v.push_str("…");
+            // A `str`, not a `char`: no UTF-8 encoder in the wasm module.
+            v.push_str(ELLIPSIS);
         }
         self.reading.rejected.push(Rejection {
             header: header.trim_ascii().to_ascii_lowercase(),
