@@ -345,16 +345,26 @@ impl<'a> Acc<'a> {
                 // `api-usage=18/5000; per-app-api-usage=17/250(appName=app)`; other items
                 // (`api-bursts`) are not limits on this call.
                 let mut any = false;
-                for item in value.split([';', ',']).take(8) {
-                    let Some((k, v)) = item.split_once('=') else {
-                        continue;
-                    };
-                    let k = k.trim_ascii();
-                    if k.eq_ignore_ascii_case("api-usage")
-                        || k.eq_ignore_ascii_case("per-app-api-usage")
-                    {
-                        any = true;
-                        self.used_of_limit(name, v.trim_ascii());
+                let mut rest = value;
+                // The first 8 items, split at `;` and `,` (by bytes: both are ASCII).
+                for _ in 0..8 {
+                    let end = rest
+                        .bytes()
+                        .position(|b| b == b';' || b == b',')
+                        .unwrap_or(rest.len());
+                    let item = rest.get(..end).unwrap_or_default();
+                    if let Some((k, v)) = item.split_once('=') {
+                        let k = k.trim_ascii();
+                        if k.eq_ignore_ascii_case("api-usage")
+                            || k.eq_ignore_ascii_case("per-app-api-usage")
+                        {
+                            any = true;
+                            self.used_of_limit(name, v.trim_ascii());
+                        }
+                    }
+                    match rest.get(end + 1..) {
+                        Some(after) if end < rest.len() => rest = after,
+                        _ => break,
                     }
                 }
                 if !any {
