@@ -1,8 +1,6 @@
 //! The accumulator: header values in, one [`Reading`] out.
 
-use super::ietf::{
-    member_text, most_restrictive, policy_member, state_member, Family, MAX_WINDOW_S,
-};
+use super::ietf::{member_text, most_restrictive, policy_member, state_member, MAX_WINDOW_S};
 use super::names::{Name, Part, Win};
 use super::values::{
     first_member, parse_count, parse_decimal_seconds_ms, parse_go_duration, parse_uint,
@@ -15,9 +13,32 @@ use crate::httpdate::{parse_http_date, parse_rfc3339};
 use crate::sf::{Bare, Member, Members};
 
 const MAX_REJECTED_VALUE_LEN: usize = 64;
+/// Marks a rejected value cut at [`MAX_REJECTED_VALUE_LEN`] characters.
+const ELLIPSIS: &str = "…";
 const MAX_POLICIES: usize = 16;
 pub(crate) const MAX_RETRY_AFTER: usize = 4;
 const WINDOWS: usize = 10;
+
+// Indices of `Acc::simple`: the trio's limit, remaining and reset (ms) first, then
+// `X-RateLimit-*`'s limit, remaining, reset and window (ms), `-Reset-After` and `-Max`, then
+// Genesys' allowed, count and reset.
+const S_TRIO: usize = 0;
+const S_X: usize = 3;
+const S_X_RESET_AFTER: usize = 7;
+const S_X_MAX: usize = 8;
+const S_ININ: usize = 9;
+const SIMPLE: usize = 12;
+
+/// How a single-valued header is read.
+#[derive(Clone, Copy)]
+enum Read {
+    /// A count ([`Acc::uint`]).
+    Count,
+    /// A reset ([`Acc::reset`]).
+    Reset,
+    /// Seconds ([`Acc::seconds`]).
+    Seconds,
+}
 
 /// (limit, remaining, reset_ms, window_ms) of one window.
 type Quad = [Option<u64>; 4];
@@ -34,15 +55,11 @@ pub(crate) struct Acc<'a> {
     date: Option<&'a str>,
     policy_fields: Vec<&'a str>,
     state_fields: Vec<&'a str>,
-    // (limit, remaining, reset_ms) per family
-    trio: [Option<u64>; 3],
-    /// `X-RateLimit-*`: limit, remaining, reset, window (ms).
-    x: Quad,
-    x_reset_after: Option<u64>,
-    x_max: Option<u64>,
+    /// The single-valued fields of the `RateLimit-*` trio, `X-RateLimit-*` and `inin-ratelimit-*`
+    /// families, indexed by the `S_*` constants.
+    simple: [Option<u64>; SIMPLE],
     /// Vendor windows, indexed by [`Win`].
     windows: [Quad; WINDOWS],
-    inin: [Option<u64>; 3],
     /// `used/limit` call limits (Shopify, Gorgias, Salesforce): the one with the fewest left.
     call_limit: Option<(u64, u64)>,
     draft07: Option<[Option<u64>; 3]>,
@@ -60,12 +77,18 @@ fn max_opt(a: Option<u64>, b: u64) -> Option<u64> {
 /// Of several (limit, remaining, reset, window) windows, the binding one: the fewest remaining
 /// (ties: the latest reset); without any remaining count, the first with anything.
 fn binding(windows: &[Quad]) -> Option<Quad> {
-    windows
-        .iter()
-        .filter(|w| w[1].is_some())
-        .min_by(|a, b| a[1].cmp(&b[1]).then(b[2].cmp(&a[2])))
-        .or_else(|| windows.iter().find(|w| w.iter().any(Option::is_some)))
-        .copied()
+    let (mut best, mut first): (Option<&Quad>, Option<&Quad>) = (None, None);
+    for w in windows {
+        if w[1].is_some() {
+            // Strictly fewer remaining, or as many and a later reset: the first such wins.
+            if best.is_none_or(|b| w[1] < b[1] || (w[1] == b[1] && w[2] > b[2])) {
+                best = Some(w);
+            }
+        } else if first.is_none() && w.iter().any(Option::is_some) {
+            first = Some(w);
+        }
+    }
+    best.or(first).copied()
 }
 
 impl<'a> Acc<'a> {
@@ -80,12 +103,8 @@ impl<'a> Acc<'a> {
             date: None,
             policy_fields: Vec::new(),
             state_fields: Vec::new(),
-            trio: [None; 3],
-            x: [None; 4],
-            x_reset_after: None,
-            x_max: None,
+            simple: [None; SIMPLE],
             windows: [[None; 4]; WINDOWS],
-            inin: [None; 3],
             call_limit: None,
             draft07: None,
             omitted: 0,
@@ -97,9 +116,17 @@ impl<'a> Acc<'a> {
             self.omitted += 1;
             return;
         }
-        let mut v: String = value.chars().take(MAX_REJECTED_VALUE_LEN).collect();
-        if v.len() < value.len() && v.chars().count() == MAX_REJECTED_VALUE_LEN {
-            v.push('…');
+        // The first 64 characters, and `…` when there were more.
+        let cut = (0..value.len())
+            .filter(|&i| value.is_char_boundary(i))
+            .nth(MAX_REJECTED_VALUE_LEN);
+        let mut v = value
+            .get(..cut.unwrap_or(value.len()))
+            .unwrap_or(value)
+            .to_owned();
+        if cut.is_some() {
+            // A `str`, not a `char`: no UTF-8 encoder in the wasm module.
+            v.push_str(ELLIPSIS);
         }
         self.reading.rejected.push(Rejection {
             header: header.trim_ascii().to_ascii_lowercase(),
@@ -135,20 +162,27 @@ impl<'a> Acc<'a> {
         }
     }
 
-    /// Seconds to ms; too-large numbers count as the maximum wait.
-    fn seconds(&mut self, name: &str, value: &str) -> Option<u64> {
-        let first = first_member(value, false);
-        match parse_decimal_seconds_ms(first) {
-            Ok((ms, _)) => Some(self.cap(ms)),
-            Err(RejectReason::TooLarge) => {
-                self.reject(name, value, RejectReason::TooLarge);
-                Some(self.cap(u64::MAX))
-            }
+    /// A wait read from `value`: capped when read; a too-large number rejected and counted as
+    /// the maximum wait; anything else rejected and dropped.
+    fn settle(
+        &mut self,
+        name: &str,
+        value: &str,
+        read: core::result::Result<u64, RejectReason>,
+    ) -> Option<u64> {
+        match read {
+            Ok(ms) => Some(self.cap(ms)),
             Err(r) => {
                 self.reject(name, value, r);
-                None
+                (r == RejectReason::TooLarge).then(|| self.cap(u64::MAX))
             }
         }
+    }
+
+    /// Seconds to ms; too-large numbers count as the maximum wait.
+    fn seconds(&mut self, name: &str, value: &str) -> Option<u64> {
+        let read = parse_decimal_seconds_ms(first_member(value, false)).map(|(ms, _)| ms);
+        self.settle(name, value, read)
     }
 
     /// A reset: an HTTP-date, an RFC 3339 timestamp, a Go duration, or a number read by
@@ -156,6 +190,16 @@ impl<'a> Acc<'a> {
     // One copy, whatever `parse`'s header types (smaller wasm).
     #[inline(never)]
     fn reset(&mut self, name: &str, value: &str) -> Option<u64> {
+        let read = self.reset_ms(value);
+        self.settle(name, value, read)
+    }
+
+    /// [`Acc::reset`]'s reading, uncapped.
+    fn reset_ms(&self, value: &str) -> core::result::Result<u64, RejectReason> {
+        let since = |at: Option<u64>| {
+            at.map(|at| at.saturating_sub(self.now))
+                .ok_or(RejectReason::BadDate)
+        };
         let whole = value.trim_ascii();
         if whole
             .as_bytes()
@@ -163,44 +207,17 @@ impl<'a> Acc<'a> {
             .is_some_and(u8::is_ascii_alphabetic)
         {
             // An HTTP-date has a comma of its own: the whole value is the date.
-            return match parse_http_date(whole, self.now) {
-                Some(at) => Some(self.cap(at.saturating_sub(self.now))),
-                None => {
-                    self.reject(name, value, RejectReason::BadDate);
-                    None
-                }
-            };
+            return since(parse_http_date(whole, self.now));
         }
         let first = first_member(value, false).trim_ascii();
         let b = first.as_bytes();
         if b.len() >= 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-') {
-            return match parse_rfc3339(first) {
-                Some(at) => Some(self.cap(at.saturating_sub(self.now))),
-                None => {
-                    self.reject(name, value, RejectReason::BadDate);
-                    None
-                }
-            };
+            return since(parse_rfc3339(first));
         }
-        match parse_go_duration(first) {
-            Some(Ok(ms)) => return Some(self.cap(ms)),
-            Some(Err(r)) => {
-                self.reject(name, value, r);
-                return (r == RejectReason::TooLarge).then(|| self.cap(u64::MAX));
-            }
-            None => {}
+        if let Some(read) = parse_go_duration(first) {
+            return read;
         }
-        let (raw, frac) = match parse_decimal_seconds_ms(first) {
-            Ok(v) => v,
-            Err(RejectReason::TooLarge) => {
-                self.reject(name, value, RejectReason::TooLarge);
-                return Some(self.cap(u64::MAX));
-            }
-            Err(r) => {
-                self.reject(name, value, r);
-                return None;
-            }
-        };
+        let (raw, frac) = parse_decimal_seconds_ms(first)?;
         // raw is the value × 1000 (ms if the value is in seconds).
         let value_units = raw / 1000;
         let mode = match self.opts.reset_mode {
@@ -209,19 +226,13 @@ impl<'a> Acc<'a> {
             ResetMode::Auto => ResetMode::DeltaSeconds,
             m => m,
         };
-        let ms = match mode {
-            ResetMode::EpochMillis => {
-                if frac {
-                    self.reject(name, value, RejectReason::NotANumber);
-                    return None;
-                }
-                value_units.saturating_sub(self.now)
-            }
+        Ok(match mode {
+            ResetMode::EpochMillis if frac => return Err(RejectReason::NotANumber),
+            ResetMode::EpochMillis => value_units.saturating_sub(self.now),
             ResetMode::EpochSeconds => raw.saturating_sub(self.now),
             ResetMode::DeltaMillis => raw.div_ceil(1000),
             _ => raw,
-        };
-        Some(self.cap(ms))
+        })
     }
 
     /// A `used/limit` pair (`(appName=…)` and spaces after it ignored).
@@ -268,9 +279,45 @@ impl<'a> Acc<'a> {
         }
     }
 
+    /// A single-valued header: how it is read, its index in `simple`, and whether repeats keep
+    /// the largest value (else the smallest).
+    fn simple_of(kind: Name) -> Option<(Read, usize, bool)> {
+        Some(match kind {
+            Name::RlLimit => (Read::Count, S_TRIO, false),
+            Name::RlRemaining => (Read::Count, S_TRIO + 1, false),
+            // By magnitude, as `X-RateLimit-Reset` (GitLab sends epoch seconds here).
+            Name::RlReset => (Read::Reset, S_TRIO + 2, true),
+            Name::XLimit => (Read::Count, S_X, false),
+            Name::XRemaining => (Read::Count, S_X + 1, false),
+            Name::XReset => (Read::Reset, S_X + 2, true),
+            Name::XIntervalMs => (Read::Count, S_X + 3, true),
+            Name::XResetAfter => (Read::Seconds, S_X_RESET_AFTER, true),
+            Name::XMax => (Read::Count, S_X_MAX, false),
+            Name::IninAllowed => (Read::Count, S_ININ, false),
+            Name::IninCount => (Read::Count, S_ININ + 1, true),
+            Name::IninReset => (Read::Seconds, S_ININ + 2, true),
+            _ => return None,
+        })
+    }
+
     // One copy, whatever `parse`'s header types (smaller wasm).
     #[inline(never)]
     pub(crate) fn header(&mut self, name: &str, kind: Name, value: &'a str) {
+        if let Some((read, i, keep_max)) = Self::simple_of(kind) {
+            let v = match read {
+                Read::Count => self.uint(name, value),
+                Read::Reset => self.reset(name, value),
+                Read::Seconds => self.seconds(name, value),
+            };
+            if let (Some(v), Some(slot)) = (v, self.simple.get_mut(i)) {
+                *slot = if keep_max {
+                    max_opt(*slot, v)
+                } else {
+                    min_opt(*slot, v)
+                };
+            }
+            return;
+        }
         match kind {
             Name::RetryAfter => {
                 if let Some(slot) = self.retry_after.get_mut(self.retry_after_n) {
@@ -280,105 +327,44 @@ impl<'a> Acc<'a> {
             }
             Name::RetryAfterMs => {
                 let first = first_member(value, false).trim_ascii();
-                match parse_decimal_seconds_ms(first) {
-                    _ if first.starts_with('+') => {
-                        self.reject(name, value, RejectReason::NotANumber)
-                    }
-                    Ok((milli_ms, _)) => {
-                        let ms = self.cap(milli_ms.div_ceil(1000));
-                        self.retry_after_ms = max_opt(self.retry_after_ms, ms);
-                    }
-                    Err(RejectReason::TooLarge) => {
-                        self.reject(name, value, RejectReason::TooLarge);
-                        let ms = self.cap(u64::MAX);
-                        self.retry_after_ms = max_opt(self.retry_after_ms, ms);
-                    }
-                    Err(r) => self.reject(name, value, r),
+                let read = if first.starts_with('+') {
+                    Err(RejectReason::NotANumber)
+                } else {
+                    parse_decimal_seconds_ms(first).map(|(milli_ms, _)| milli_ms.div_ceil(1000))
+                };
+                if let Some(ms) = self.settle(name, value, read) {
+                    self.retry_after_ms = max_opt(self.retry_after_ms, ms);
                 }
             }
-            Name::Date => {
-                if self.date.is_none() {
-                    self.date = Some(value);
-                }
-            }
+            // The first `Date` counts.
+            Name::Date if self.date.is_none() => self.date = Some(value),
             Name::RlPolicy => self.policy_fields.push(value),
             Name::RateLimit => self.state_fields.push(value),
-            Name::RlLimit => {
-                if let Some(v) = self.uint(name, value) {
-                    self.trio[0] = min_opt(self.trio[0], v);
-                }
-            }
-            Name::RlRemaining => {
-                if let Some(v) = self.uint(name, value) {
-                    self.trio[1] = min_opt(self.trio[1], v);
-                }
-            }
-            Name::RlReset => {
-                // By magnitude, as `X-RateLimit-Reset` (GitLab sends epoch seconds here).
-                if let Some(v) = self.reset(name, value) {
-                    self.trio[2] = max_opt(self.trio[2], v);
-                }
-            }
-            Name::XLimit => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[0] = min_opt(self.x[0], v);
-                }
-            }
-            Name::XMax => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x_max = min_opt(self.x_max, v);
-                }
-            }
-            Name::XIntervalMs => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[3] = max_opt(self.x[3], v);
-                }
-            }
-            Name::XRemaining => {
-                if let Some(v) = self.uint(name, value) {
-                    self.x[1] = min_opt(self.x[1], v);
-                }
-            }
-            Name::XReset => {
-                if let Some(v) = self.reset(name, value) {
-                    self.x[2] = max_opt(self.x[2], v);
-                }
-            }
-            Name::XResetAfter => {
-                if let Some(v) = self.seconds(name, value) {
-                    self.x_reset_after = max_opt(self.x_reset_after, v);
-                }
-            }
-            Name::IninAllowed => {
-                if let Some(v) = self.uint(name, value) {
-                    self.inin[0] = min_opt(self.inin[0], v);
-                }
-            }
-            Name::IninCount => {
-                if let Some(v) = self.uint(name, value) {
-                    self.inin[1] = max_opt(self.inin[1], v);
-                }
-            }
-            Name::IninReset => {
-                if let Some(v) = self.seconds(name, value) {
-                    self.inin[2] = max_opt(self.inin[2], v);
-                }
-            }
             Name::CallLimit => self.used_of_limit(name, value),
             Name::Sforce => {
                 // `api-usage=18/5000; per-app-api-usage=17/250(appName=app)`; other items
                 // (`api-bursts`) are not limits on this call.
                 let mut any = false;
-                for item in value.split([';', ',']).take(8) {
-                    let Some((k, v)) = item.split_once('=') else {
-                        continue;
-                    };
-                    let k = k.trim_ascii();
-                    if k.eq_ignore_ascii_case("api-usage")
-                        || k.eq_ignore_ascii_case("per-app-api-usage")
-                    {
-                        any = true;
-                        self.used_of_limit(name, v.trim_ascii());
+                let mut rest = value;
+                // The first 8 items, split at `;` and `,` (by bytes: both are ASCII).
+                for _ in 0..8 {
+                    let end = rest
+                        .bytes()
+                        .position(|b| b == b';' || b == b',')
+                        .unwrap_or(rest.len());
+                    let item = rest.get(..end).unwrap_or_default();
+                    if let Some((k, v)) = item.split_once('=') {
+                        let k = k.trim_ascii();
+                        if k.eq_ignore_ascii_case("api-usage")
+                            || k.eq_ignore_ascii_case("per-app-api-usage")
+                        {
+                            any = true;
+                            self.used_of_limit(name, v.trim_ascii());
+                        }
+                    }
+                    match rest.get(end + 1..) {
+                        Some(after) if end < rest.len() => rest = after,
+                        _ => break,
                     }
                 }
                 if !any {
@@ -386,6 +372,8 @@ impl<'a> Acc<'a> {
                 }
             }
             Name::Window(win, part) => self.window(name, win, part, value),
+            // A later `Date`, or a single-valued header (read above).
+            _ => {}
         }
     }
 
@@ -564,60 +552,44 @@ impl<'a> Acc<'a> {
                 reason: RejectReason::TooLarge,
             });
         }
+        let [t0, t1, t2, x0, x1, x2, x3, x_reset_after, x_max, i0, i1, i2] = self.simple;
+        let trio = [t0, t1, t2];
         let r = &mut self.reading;
         // Pick the family that gives (limit, remaining, reset).
         let ietf = most_restrictive(&r.states, &r.policies);
-        let x_main = [
-            self.x[0].or(self.x_max),
-            self.x[1],
-            self.x[2].or(self.x_reset_after),
-            self.x[3],
-        ];
+        let x_main = [x0.or(x_max), x1, x2.or(x_reset_after), x3];
         let mut x_windows = [[None; 4]; WINDOWS + 1];
         x_windows[0] = x_main;
         x_windows[1..].copy_from_slice(&self.windows);
         let x = binding(&x_windows);
-        let inin = match self.inin {
+        let inin = match [i0, i1, i2] {
             [Some(a), Some(c), reset] => Some([Some(a), Some(a.saturating_sub(c)), reset]),
             [a, None, reset] if a.is_some() || reset.is_some() => Some([a, None, reset]),
             _ => None,
         };
         let seconds_to_ms = |w: u64| w.min(MAX_WINDOW_S) * 1000;
-        let families: [Family; 6] = [
-            (
-                Source::Ietf,
-                ietf.map(|(l, rem, t, _)| [l, Some(rem), t]),
-                ietf.and_then(|i| i.3).map(seconds_to_ms),
-            ),
-            (
-                Source::IetfDraft07,
-                self.draft07,
-                self.draft07.and_then(|[l, _, _]| {
-                    r.policies
-                        .iter()
-                        .find(|p| Some(p.quota) == l)
-                        .and_then(|p| p.window_s)
-                        .map(seconds_to_ms)
-                }),
-            ),
-            (
-                Source::RatelimitTrio,
-                self.trio.iter().any(Option::is_some).then_some(self.trio),
-                None,
-            ),
-            (
-                Source::XRatelimit,
-                x.map(|[l, rem, t, _]| [l, rem, t]),
-                x.and_then(|w| w[3]),
-            ),
-            (Source::Genesys, inin, None),
-            (
-                Source::Shopify,
-                self.call_limit.map(|(u, l)| [Some(l), Some(l - u), None]),
-                None,
-            ),
-        ];
-        if let Some((src, Some([l, rem, t]), w)) = families.into_iter().find(|f| f.1.is_some()) {
+        // The first family present, in the order of the module documentation's table.
+        let picked = if let Some((l, rem, t, w)) = ietf {
+            Some((Source::Ietf, [l, Some(rem), t], w.map(seconds_to_ms)))
+        } else if let Some(d @ [l, _, _]) = self.draft07 {
+            let w = r
+                .policies
+                .iter()
+                .find(|p| Some(p.quota) == l)
+                .and_then(|p| p.window_s)
+                .map(seconds_to_ms);
+            Some((Source::IetfDraft07, d, w))
+        } else if trio.iter().any(Option::is_some) {
+            Some((Source::RatelimitTrio, trio, None))
+        } else if let Some([l, rem, t, w]) = x {
+            Some((Source::XRatelimit, [l, rem, t], w))
+        } else if let Some(i) = inin {
+            Some((Source::Genesys, i, None))
+        } else {
+            self.call_limit
+                .map(|(u, l)| (Source::Shopify, [Some(l), Some(l - u), None], None))
+        };
+        if let Some((src, [l, rem, t], w)) = picked {
             r.source = Some(src);
             r.limit = l.map(|l| l.min(MAX_COUNT));
             r.remaining = rem.map(|rem| rem.min(MAX_COUNT));

@@ -1,14 +1,11 @@
 //! The IETF fields' members (`RateLimit-Policy`, `RateLimit`) and the choice among them.
 
 use super::values::hex;
-use super::{Policy, PolicyState, RejectReason, Source, MAX_COUNT};
+use super::{Policy, PolicyState, RejectReason, MAX_COUNT};
 use crate::sf::{param, Bare, Member};
 
 /// The longest `w` accepted, in seconds: its ms (2^53 − 1 at most) stay exact in every binding.
 pub(crate) const MAX_WINDOW_S: u64 = MAX_COUNT / 1000;
-
-/// A header family's (limit, remaining, reset_ms), and its window in seconds if known.
-pub(crate) type Family = (Source, Option<[Option<u64>; 3]>, Option<u64>);
 
 /// (limit, remaining, reset_ms, window_s).
 pub(crate) type IetfPick = (Option<u64>, u64, Option<u64>, Option<u64>);

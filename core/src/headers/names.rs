@@ -76,8 +76,9 @@ pub(crate) enum Name {
     Window(Win, Part),
 }
 
-/// Every understood name, lower-case.
-const NAMES: &[(&str, Name)] = &[
+/// Every understood name, lower-case (read at compile time only: the module holds [`PACKED`]
+/// and [`KINDS`]).
+const NAMES: [(&str, Name); COUNT] = [
     ("date", Name::Date),
     ("ratelimit", Name::RateLimit),
     ("retry-after", Name::RetryAfter),
@@ -213,8 +214,54 @@ const NAMES: &[(&str, Name)] = &[
     ),
 ];
 
+/// How many names are understood.
+const COUNT: usize = 52;
+
 /// The longest understood name, in bytes: longer names are rejected before any compare.
 const LONGEST: usize = 43;
+
+/// The bytes of [`PACKED`]: every name plus one length byte each.
+const PACKED_LEN: usize = {
+    let mut len = 0;
+    let mut i = 0;
+    while i < COUNT {
+        len += 1 + NAMES[i].0.len();
+        i += 1;
+    }
+    len
+};
+
+/// [`NAMES`]' names, each after a byte holding its length: one byte string rather than a table
+/// of string slices (8 bytes of pointer and length per name in the wasm module).
+const PACKED: [u8; PACKED_LEN] = {
+    let mut out = [0u8; PACKED_LEN];
+    let (mut i, mut at) = (0, 0);
+    while i < COUNT {
+        let name = NAMES[i].0.as_bytes();
+        assert!(name.len() <= LONGEST);
+        out[at] = name.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < name.len() {
+            out[at] = name[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// [`NAMES`]' kinds, in the order of [`PACKED`].
+const KINDS: [Name; COUNT] = {
+    let mut out = [Name::Date; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        out[i] = NAMES[i].1;
+        i += 1;
+    }
+    out
+};
 
 pub(crate) fn classify(name: &str) -> Option<Name> {
     let n = name.trim_ascii().as_bytes();
@@ -229,10 +276,16 @@ pub(crate) fn classify(name: &str) -> Option<Name> {
     {
         return None;
     }
-    NAMES
-        .iter()
-        .find(|(k, _)| k.len() == n.len() && eq_lower(n, k.as_bytes()))
-        .map(|(_, v)| *v)
+    let mut rest: &[u8] = &PACKED;
+    for kind in &KINDS {
+        let (&len, after) = rest.split_first()?;
+        let (k, after) = after.split_at_checked(usize::from(len))?;
+        if k.len() == n.len() && eq_lower(n, k) {
+            return Some(*kind);
+        }
+        rest = after;
+    }
+    None
 }
 
 /// `name` equals the lower-case `lower`, ignoring ASCII case (lengths are equal by the caller's
@@ -253,7 +306,7 @@ mod tests {
     fn every_name_classifies_in_any_case() {
         let longest = NAMES.iter().map(|(k, _)| k.len()).max();
         assert_eq!(longest, Some(LONGEST));
-        for (k, v) in NAMES {
+        for (k, v) in &NAMES {
             assert_eq!(classify(k), Some(*v), "{k}");
             assert_eq!(classify(&k.to_ascii_uppercase()), Some(*v), "{k}");
             assert_eq!(classify(&format!(" {k} ")), Some(*v), "{k}");
