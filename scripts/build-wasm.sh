@@ -28,7 +28,7 @@ if [[ ! -x "$WASM_OPT" ]]; then
   exit 1
 fi
 
-# Size (the optimized module must stay under 100 KB): opt-level z and panic = abort for this build
+# Size (the optimized module must stay within bindings-wasm/wasm-size-budget, about 100 KB): opt-level z and panic = abort for this build
 # only, crate paths shortened in panic locations, then the panic machinery and float formatting
 # snipped (scripts/wasm-snip.mjs explains why that is safe) before wasm-opt -Oz drops what they
 # reached. strip = "debuginfo", never "symbols": wasm-bindgen needs the `target_features` section,
