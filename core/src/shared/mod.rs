@@ -257,6 +257,16 @@ pub fn validate(req: &Request) -> Result<()> {
         )?;
         ls.iter().try_for_each(SharedLimit::validate)
     };
+    // `count` tokens of every limit within MAX_SPAN_US (`rule` names which count).
+    let spans = |ls: &[SharedLimit], count: u64, rule: &str| -> Result<()> {
+        ls.iter().try_for_each(|l| {
+            check(
+                l.interval_us.saturating_mul(count) <= MAX_SPAN_US,
+                ErrorCode::InvalidCost,
+                rule,
+            )
+        })
+    };
     match req {
         Request::Acquire {
             cost,
@@ -272,13 +282,7 @@ pub fn validate(req: &Request) -> Result<()> {
                 "cost must be 1..=2^20",
             )?;
             limits(ls)?;
-            for l in ls {
-                check(
-                    l.interval_us.saturating_mul(*cost) <= MAX_SPAN_US,
-                    ErrorCode::InvalidCost,
-                    "interval_us × cost must be at most 2^48 µs",
-                )?;
-            }
+            spans(ls, *cost, "interval_us × cost must be at most 2^48 µs")?;
             check(
                 *max_inflight <= MAX_COUNT,
                 ErrorCode::InvalidOption,
@@ -305,13 +309,7 @@ pub fn validate(req: &Request) -> Result<()> {
                 "refund must be at most 2^20",
             )?;
             limits(ls)?;
-            for l in ls {
-                check(
-                    l.interval_us.saturating_mul(*refund) <= MAX_SPAN_US,
-                    ErrorCode::InvalidCost,
-                    "interval_us × refund must be at most 2^48 µs",
-                )?;
-            }
+            spans(ls, *refund, "interval_us × refund must be at most 2^48 µs")?;
             dur(*idle_ttl_us, "idle_ttl_us must be at most 2^40 µs")
         }
         Request::Lockout {
