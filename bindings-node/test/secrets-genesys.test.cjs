@@ -7,7 +7,6 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const http = require('node:http')
-const util = require('node:util')
 const pk = require('..')
 
 const sdk12 = require('genesys-sdk-12')
@@ -15,38 +14,7 @@ const sdk200 = require('genesys-sdk-200')
 const sdkLatest = require('genesys-sdk-latest')
 const axios = require('axios')
 
-const CANARY = 'CANARY-9d2e4b7a'
-
-function safe (f) { try { return f() } catch (e) { return `<${e.message}>` } }
-
-function walk (x, seen, path, depth) {
-  if (typeof x === 'string') return x.includes(CANARY) ? path : null
-  if (x === null || typeof x !== 'object' || seen.has(x) || depth > 14) return null
-  seen.add(x)
-  for (const k of Reflect.ownKeys(x)) {
-    const d = Object.getOwnPropertyDescriptor(x, k)
-    if (!d || !('value' in d) || typeof d.value === 'function') continue
-    const r = walk(d.value, seen, `${path}.${String(k)}`, depth + 1)
-    if (r) return r
-  }
-  return null
-}
-
-function assertClean (x, label) {
-  const views = {
-    inspect: util.inspect(x, { depth: Infinity }),
-    'inspect(showHidden)': safe(() => util.inspect(x, { depth: 12, showHidden: true })),
-    JSON: safe(() => JSON.stringify(x)),
-    String: safe(() => String(x)),
-    stack: x && x.stack
-  }
-  for (const [name, text] of Object.entries(views)) {
-    const s = String(text)
-    const i = s.indexOf(CANARY)
-    assert.ok(i < 0, `${label}: the canary is in ${name}: …${s.slice(Math.max(0, i - 300), i + 60)}`)
-  }
-  assert.equal(walk(x, new Set(), label, 0), null)
-}
+const { CANARY, assertClean } = require('../../tests/js/canary.cjs')
 
 async function echoServer () {
   const srv = http.createServer((req, res) => {

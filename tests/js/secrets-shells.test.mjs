@@ -6,44 +6,12 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import util from 'node:util'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const { pk } = require('./impl.cjs')
 
-const CANARY = 'CANARY-7f3a9c1e'
-
-/** Every view of `x` a user or a logger may print, plus a walk of its own properties. */
-function assertClean (x, label) {
-  const views = {
-    inspect: util.inspect(x, { depth: Infinity }),
-    'inspect(showHidden)': safe(() => util.inspect(x, { depth: 12, showHidden: true })),
-    JSON: safe(() => JSON.stringify(x)),
-    String: safe(() => String(x)),
-    stack: x && x.stack
-  }
-  for (const [name, text] of Object.entries(views)) {
-    assert.ok(!String(text).includes(CANARY), `${label}: the canary is in ${name}:\n${String(text).slice(Math.max(0, String(text).indexOf(CANARY) - 300), String(text).indexOf(CANARY) + 100)}`)
-  }
-  const path = walk(x, new Set(), label, 0)
-  assert.equal(path, null, `${label}: the canary is reachable at ${path}`)
-}
-
-function safe (f) { try { return f() } catch (e) { return `<${e.message}>` } }
-
-function walk (x, seen, path, depth) {
-  if (typeof x === 'string') return x.includes(CANARY) ? path : null
-  if (x === null || typeof x !== 'object' || seen.has(x) || depth > 14) return null
-  seen.add(x)
-  for (const k of Reflect.ownKeys(x)) {
-    const d = Object.getOwnPropertyDescriptor(x, k)
-    if (!d || !('value' in d) || typeof d.value === 'function') continue
-    const r = walk(d.value, seen, `${path}.${String(k)}`, depth + 1)
-    if (r) return r
-  }
-  return null
-}
+const { CANARY, assertClean } = require('./canary.cjs')
 
 async function echoServer () {
   // Always 429 (no Retry-After: the body is the hint), echoing what a careless server echoes.
