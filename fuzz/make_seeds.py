@@ -47,7 +47,7 @@ def main():
             if len(data) <= 4096:
                 write("headers", data)
     rng = random.Random(12)
-    for target, n, size in [("limiter", 48, 600), ("plan", 32, 200), ("backoff", 32, 200)]:
+    for target, n, size in [("limiter", 48, 600), ("plan", 32, 200), ("backoff", 32, 200), ("pacer", 48, 400)]:
         for _ in range(n):
             write(target, bytes(rng.randrange(256) for _ in range(rng.randrange(8, size))))
 

@@ -247,6 +247,10 @@ struct Ticket {
     /// Consecutive throttles of this call that carried a wait.
     #[serde(default)]
     throttles: u32,
+    /// When its current wait began (its `begin`, or the `finish` that sent it back to wait):
+    /// it waits at most [`Pacer::max_wait_ms`] from there.
+    #[serde(default)]
+    since: u64,
 }
 
 /// The GCRA state of one key against one limit, in units of 1/amount ms (exact integers).
@@ -572,6 +576,7 @@ impl Pacer {
             ));
         }
         let now = self.clock(now);
+        let cap = self.max_wait_ms();
         let li = match self.keys.get(key) {
             Some(i) => *i,
             None => {
@@ -603,6 +608,7 @@ impl Pacer {
             phase: Phase::InFlight { at: now },
             retry: RetryState::new(now, seed),
             throttles: 0,
+            since: now,
         };
         let room = Self::window_room(config, lane);
         let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
@@ -631,7 +637,10 @@ impl Pacer {
                 now.saturating_add(config.probe_poll_ms).max(lane.floor)
             };
             lane.queue.push(id);
-            Step::Wait { ticket: id, until }
+            Step::Wait {
+                ticket: id,
+                until: until.min(now.saturating_add(cap)),
+            }
         };
         self.tickets.insert(id, ticket);
         Ok(step)
@@ -730,7 +739,11 @@ impl Pacer {
     /// Asks again for a waiting ticket (after [`Step::Wait`] or [`After::Retry`]).
     pub fn resume(&mut self, ticket: u64, now: u64) -> Result<Step> {
         let now = self.clock(now);
+        let cap = self.max_wait_ms();
         let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
+        // Held as long as the cap allows: it goes now, whatever holds the key.
+        let deadline = t.since.saturating_add(cap);
+        let forced = now >= deadline;
         let Phase::Waiting { booked, .. } = t.phase else {
             return Err(Error::new(
                 ErrorCode::TicketState,
@@ -753,11 +766,23 @@ impl Pacer {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         match booked {
-            Some(at) if at <= now => {
+            Some(at) if at > now && !forced => Ok(Step::Wait {
+                ticket,
+                until: at.min(deadline),
+            }),
+            None if !forced => Ok(Step::Wait {
+                ticket,
+                until: now
+                    .saturating_add(config.probe_poll_ms)
+                    .max(lane.floor)
+                    .min(deadline),
+            }),
+            _ => {
                 let Some(t) = self.tickets.get_mut(&ticket) else {
                     return Err(unknown(ticket));
                 };
-                // The booked slot was counted in `booked`; count it as sent now.
+                // Sent at its booked slot, or now when the cap sends it early (or unbooked).
+                let at = booked.map_or(now, |b| b.min(now));
                 let (limits, _) = limits_of(config, lane);
                 for (i, l) in limits.iter().enumerate() {
                     if let Some(l) = l {
@@ -770,14 +795,23 @@ impl Pacer {
                 lane.queue.retain(|x| *x != ticket);
                 lane.in_flight = lane.in_flight.saturating_add(1);
                 t.phase = Phase::InFlight { at: now };
+                if booked.is_none_or(|b| b > now) {
+                    // Its booked slot (if any) is free again: the waiters behind move up.
+                    self.rebook(li, now);
+                }
                 Ok(Step::Go { ticket })
             }
-            Some(at) => Ok(Step::Wait { ticket, until: at }),
-            None => Ok(Step::Wait {
-                ticket,
-                until: now.saturating_add(config.probe_poll_ms).max(lane.floor),
-            }),
         }
+    }
+
+    /// The longest a request waits, whatever holds it (a limit, a lockout, a probe window, a
+    /// retry's backoff): the smaller of `parse.max_wait_ms` and `backoff.max_wait_ms`. A request
+    /// held that long is sent as it is (the server decides), so no key stays blocked for longer.
+    pub fn max_wait_ms(&self) -> u64 {
+        self.config
+            .parse
+            .max_wait_ms
+            .min(self.config.backoff.max_wait_ms)
     }
 
     /// Drops a ticket: a waiter leaves the queue (its slot goes to the next), a request in flight
@@ -838,6 +872,7 @@ impl Pacer {
         if let Some(t) = self.tickets.get_mut(&ticket) {
             t.retry = retry;
             t.throttles = throttles;
+            t.since = now;
         }
         let config = &self.config;
         let Some(lane) = self.lanes.get_mut(li) else {
@@ -900,7 +935,7 @@ impl Pacer {
                 _ => now,
             };
             return Ok(After::Retry {
-                at,
+                at: at.min(now.saturating_add(self.max_wait_ms())),
                 attempt,
                 reason,
             });

@@ -12,11 +12,12 @@ use std::path::PathBuf;
 /// A target's name and the function it runs.
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 4] = [
+const TARGETS: [Target; 5] = [
     ("headers", harness::headers),
     ("limiter", harness::limiter),
     ("plan", harness::plan),
     ("backoff", harness::backoff),
+    ("pacer", harness::pacer),
 ];
 
 fn files(dir: &str, target: &str) -> Vec<PathBuf> {

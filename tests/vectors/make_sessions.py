@@ -353,6 +353,25 @@ session("the retry budget is shared by every key", cfg(retry_budget={"capacity":
     finish(2, 10, give_up("retry_budget", 1), RETRY, status=503),
 ])
 
+# --- every wait is capped ----------------------------------------------------------------------
+CAP = "every wait is at most max_wait_ms, whatever holds the request; held that long, it goes as is"
+# 1 per 10 s, burst 1 (A = 1: units are ms, T = tau = 10000); max_wait_ms 1500.
+session("every wait is capped by max_wait_ms; a request held that long goes", cfg(limits=[lim(1, 10000, 1)], parse={"max_wait_ms": 1500}), [
+    begin(0, go(1), "configured: go"),  # sent tat 10000
+    begin(0, wait(2, 1500), CAP),  # its slot is 10000; capped at 0 + 1500
+    resume(2, 1000, wait(2, 1500), CAP),  # still before its deadline 1500
+    resume(2, 1500, go(2), CAP),  # held 1500 ms: goes; sent tat max(10000, 1500) + 10000 = 20000
+    begin(1500, wait(3, 3000), CAP),  # slot 20000, capped at 1500 + 1500
+    # Retry-After 5 s read with a 1500 ms cap: the reading is capped, the call gives up
+    finish(1, 1600, give_up("wait_too_long", 1), CAP, status=429, headers=[("Retry-After", "5")]),
+    # 503 without a hint: backoff 100 -> 1800, the key's floor is 1600 + 1500 = 3100; t2 re-queued
+    # ahead of t3 (ticket order) at slot 20000; returned at most 1700 + 1500 = 3200
+    finish(2, 1700, retry(3200, 2, "backoff"), CAP, status=503),
+    resume(3, 3000, go(3), CAP),  # t3 began at 1500: held 1500 ms
+    resume(2, 3199, wait(2, 3200), CAP),
+    resume(2, 3200, go(2), CAP),  # re-queued at 1700: held 1500 ms
+])
+
 # --- bad input --------------------------------------------------------------------------------
 session("bad input is a coded error", cfg(), [
     finish(99, 0, err("unknown_ticket"), BAD, status=200),
