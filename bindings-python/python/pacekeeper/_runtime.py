@@ -81,10 +81,6 @@ def read_response(info: ResponseInfo, now: int, max_wait_ms: Optional[int] = Non
             return None
 
 
-class _Held(Exception):
-    """A request held ``max_wait_ms`` by the pacer: it is sent outside the pacer."""
-
-
 class Pacer:
     """A paced, retrying send loop over the core pacer (:class:`~pacekeeper.PacerCore`).
 
@@ -99,9 +95,9 @@ class Pacer:
     share between tasks too. ``core`` is the :class:`~pacekeeper.PacerCore` it drives.
 
     ``max_wait_ms`` (default: the backoff policy's ``max_wait_ms``) bounds every wait, whatever
-    its source: a server hint, a learnt limit or a lockout. A request held that long is sent
-    once as is, outside the pacer, and its answer returned (the server decides), so no key
-    stays blocked for longer.
+    its source: a server hint, a learnt limit or a lockout. The core pacer holds a request at
+    most that long and then lets it go as is (the server decides), so no key stays blocked for
+    longer.
     """
 
     def __init__(
@@ -153,14 +149,11 @@ class Pacer:
         return step.ticket, max(0.001, (step.until - self.clock.now_ms()) / 1000.0)
 
     def _sleep_for(self, ticket: int, wait: float, waited: float, timeout: Optional[float], key: str) -> float:
-        """The next sleep, never beyond what is left of ``max_wait_ms`` (or ``timeout``)."""
+        """The next sleep (the core caps it at ``max_wait_ms``); over ``timeout``: cancelled."""
         if timeout is not None and waited + wait > timeout:
             self.core.cancel(ticket)
             raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
-        if waited * 1000.0 >= self.max_wait_ms:
-            self.core.cancel(ticket)
-            raise _Held()
-        return min(wait, max(0.001, self.max_wait_ms / 1000.0 - waited))
+        return wait
 
     def _held(self, waited: float) -> None:
         if waited:
@@ -190,12 +183,8 @@ class Pacer:
         slot is taken; nothing is reported back). Raises ``TimeoutError`` if that would take
         longer than ``timeout`` seconds."""
         key = key or self.key
-        try:
-            ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-        except _Held:
-            waited = self.max_wait_ms / 1000.0
-        else:
-            self.core.cancel(ticket)
+        ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+        self.core.cancel(ticket)
         self._held(waited)
         return waited
 
@@ -204,12 +193,8 @@ class Pacer:
     ) -> float:
         """The asyncio form of :meth:`acquire`."""
         key = key or self.key
-        try:
-            ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-        except _Held:
-            waited = self.max_wait_ms / 1000.0
-        else:
-            self.core.cancel(ticket)
+        ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+        self.core.cancel(ticket)
         self._held(waited)
         return waited
 
@@ -228,16 +213,15 @@ class Pacer:
         return reading is not None and reading.throttled and reading.wait_ms is None
 
     def _outcome(
-        self, ticket: Optional[int], result: Any, error: Optional[BaseException], info: Optional[ResponseInfo],
+        self, ticket: int, result: Any, error: Optional[BaseException], info: Optional[ResponseInfo],
         network_errors: Tuple[Type[BaseException], ...],
     ) -> Tuple[str, Any]:
         """Reports an attempt to the core; ``("return" | "raise" | "give_up", x)`` to end the
-        call, or ``("retry", after)``. ``ticket`` None: a request sent outside the pacer."""
+        call, or ``("retry", after)``."""
         if info is None and (error is None or not isinstance(error, network_errors)):
             # No response: a value with no usable status is returned as is, an exception that
             # is not a network error is re-raised; neither is retried.
-            if ticket is not None:
-                self.core.cancel(ticket)
+            self.core.cancel(ticket)
             return ("return", result) if error is None else ("raise", error)
         now = self.clock.now_ms()
         reading = None if info is None else self._parse(info, now)
@@ -245,15 +229,10 @@ class Pacer:
             self.stats.add(network_errors=1)
         elif reading is None:
             # A response the engine cannot read at all: no retry, the caller gets it as is.
-            if ticket is not None:
-                self.core.cancel(ticket)
+            self.core.cancel(ticket)
             return ("return", result) if error is None else ("raise", error)
         elif reading.throttled:
             self.stats.add(throttled=1)
-        if ticket is None:
-            if error is not None and info is None:
-                redact_exception(error)
-            return ("return", result) if error is None else ("raise", error)
         after = self.core.finish(ticket, reading, now=now)
         if after.action == "retry":
             self.stats.add(retries=1)
@@ -268,7 +247,7 @@ class Pacer:
         return "raise", error
 
     def _retry_sleep_s(self, after: Any) -> float:
-        return min(max(0, after.at - self.clock.now_ms()), self.max_wait_ms) / 1000.0
+        return max(0, after.at - self.clock.now_ms()) / 1000.0
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -293,11 +272,7 @@ class Pacer:
         step = self.core.begin(key, cost, now=self.clock.now_ms())
         waited = slept = 0.0
         while True:
-            ticket: Optional[int]
-            try:
-                ticket, waited = self._go(step, key, None, waited)
-            except _Held:
-                ticket, waited = None, self.max_wait_ms / 1000.0
+            ticket, waited = self._go(step, key, None, waited)
             self._held(waited - slept)  # the retry's own sleep is not a pacing wait
             self.stats.add(requests=1)
             result: Any = None
@@ -319,7 +294,6 @@ class Pacer:
                 raise GiveUp(x) from error
             if discard is not None and error is None:
                 discard(result)
-            assert ticket is not None  # a retry comes from finish, on a ticket
             slept = waited = self._retry_sleep_s(x)
             self.clock.sleep(waited)
             step = self.core.resume(ticket, now=self.clock.now_ms())
@@ -339,11 +313,7 @@ class Pacer:
         step = self.core.begin(key, cost, now=self.clock.now_ms())
         waited = slept = 0.0
         while True:
-            ticket: Optional[int]
-            try:
-                ticket, waited = await self._go_async(step, key, None, waited)
-            except _Held:
-                ticket, waited = None, self.max_wait_ms / 1000.0
+            ticket, waited = await self._go_async(step, key, None, waited)
             self._held(waited - slept)  # the retry's own sleep is not a pacing wait
             self.stats.add(requests=1)
             result: Any = None
@@ -365,7 +335,6 @@ class Pacer:
                 raise GiveUp(x) from error
             if discard is not None and error is None:
                 await discard(result)
-            assert ticket is not None  # a retry comes from finish, on a ticket
             slept = waited = self._retry_sleep_s(x)
             await self.clock.sleep_async(waited)
             step = self.core.resume(ticket, now=self.clock.now_ms())
