@@ -54,6 +54,16 @@ pub fn uint_i64(v: i64, what: &str) -> Result<u64> {
     }
 }
 
+/// [`uint`] for hosts with exact 64-bit integers (Python): the same range, 0..=2^53 − 1.
+pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
+    uint_i64(i64::try_from(v).unwrap_or(i64::MAX), what).map_err(|_| {
+        err(
+            ErrorCode::InvalidNumber,
+            format!("{what} must be 0..=2^53 - 1, got {v}"),
+        )
+    })
+}
+
 /// [`uint`], saturated to `u32::MAX` (the core's own range check then names the field).
 pub fn uint32(v: f64, what: &str) -> Result<u32> {
     Ok(u32::try_from(uint(v, what)?).unwrap_or(u32::MAX))

@@ -1,8 +1,8 @@
 //! `Backoff`, `RetryState`, `RetryBudget` and the `Decision` they lead to.
 
 use crate::convert::{
-    clock_ms, dict_of, enum_str, from_json, now_of, opt_u64, random_u64, repr_of, tag_of, to_json,
-    to_u64,
+    clock_ms, config_json, dict_of, enum_str, from_json, now_of, opt_safe, opt_u64, random_u64,
+    repr_of, tag_of, to_safe, to_u64,
 };
 use crate::errors::{core_err, in_use_err, type_err};
 use crate::reading::Reading;
@@ -30,7 +30,7 @@ impl RetryState {
         started_at: Option<&Bound<'_, PyAny>>,
         seed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let started_at = opt_u64(started_at, "started_at")?.unwrap_or_else(clock_ms);
+        let started_at = opt_safe(started_at, "started_at")?.unwrap_or_else(clock_ms);
         let seed = opt_u64(seed, "seed")?.unwrap_or_else(random_u64);
         Ok(RetryState {
             inner: CoreState::new(started_at, seed),
@@ -81,17 +81,10 @@ impl RetryBudget {
     #[new]
     #[pyo3(signature = (**fields))]
     fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let mut v = match fields {
-            Some(f) => to_json(f.as_any(), 0)?,
+        let v = match fields {
+            Some(f) => config_json(f.as_any())?,
             None => Value::Object(Map::new()),
         };
-        // TODO(vocab): "tokens default to capacity" is restated here until the core's own
-        // deserialisation fills it (as for `Limit.burst`, issue 9 item 1).
-        if let Value::Object(m) = &mut v {
-            if let (None, Some(c)) = (m.get("tokens"), m.get("capacity").cloned()) {
-                m.insert("tokens".into(), c);
-            }
-        }
         // Names, types and defaults are the core's; validated by `Backoff.decide`, as in the core.
         Ok(RetryBudget {
             inner: from_json(py, v, "retry budget")?,
@@ -213,7 +206,7 @@ impl Backoff {
     #[pyo3(signature = (**policy))]
     fn new(py: Python<'_>, policy: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let v = match policy {
-            Some(p) => to_json(p.as_any(), 0)?,
+            Some(p) => config_json(p.as_any())?,
             None => Value::Object(Map::new()),
         };
         let policy: BackoffPolicy = from_json(py, v, "backoff policy")?;
@@ -282,7 +275,7 @@ impl Backoff {
         seed: &Bound<'_, PyAny>,
     ) -> PyResult<u64> {
         let n = u32::try_from(to_u64(n, "n")?).unwrap_or(u32::MAX);
-        let (prev_ms, seed) = (to_u64(prev_ms, "prev_ms")?, to_u64(seed, "seed")?);
+        let (prev_ms, seed) = (to_safe(prev_ms, "prev_ms")?, to_u64(seed, "seed")?);
         let policy = self.inner.policy();
         if n > MAX_ATTEMPTS {
             Ok(py.detach(|| policy.delay_ms(n, prev_ms, seed)))

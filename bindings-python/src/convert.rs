@@ -1,7 +1,7 @@
 //! Python values to the core's types and back: numbers, text, header lists and a JSON bridge
 //! (serde does the shapes, so no field list, enum order or default is restated here).
 
-use crate::errors::{error, number_err, serde_err, type_err};
+use crate::errors::{core_err, error, number_err, serde_err, type_err};
 use pacekeeper::ErrorCode;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -81,14 +81,29 @@ pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Op
     }
 }
 
+/// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
+/// runtime), else `invalid_number`. Seeds are full 64-bit ([`to_u64`]).
+pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+    let v = to_u64(obj, name)?;
+    pacekeeper_bindings_common::uint_u64(v, name).map_err(|e| core_err(obj.py(), e))
+}
+
+pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => to_safe(o, name).map(Some),
+    }
+}
+
 /// `now`, defaulting to the system clock.
 pub(crate) fn now_of(now: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
-    Ok(opt_u64(now, "now")?.unwrap_or_else(clock_ms))
+    Ok(opt_safe(now, "now")?.unwrap_or_else(clock_ms))
 }
 
 /// A cost (default 1); larger than 32 bits saturates (the core rejects it as `invalid_cost`).
 pub(crate) fn cost_of(cost: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
-    Ok(opt_u64(cost, "cost")?.map_or(1, |c| u32::try_from(c).unwrap_or(u32::MAX)))
+    Ok(opt_safe(cost, "cost")?.map_or(1, |c| u32::try_from(c).unwrap_or(u32::MAX)))
 }
 
 /// A `bool` argument, strictly (`1` is not a bool).
@@ -178,6 +193,17 @@ pub(crate) fn key_str(key: &Bound<'_, PyAny>) -> PyResult<Key> {
 /// A Python value as JSON: dicts, lists, tuples, str, int, float, bool, None, and any object
 /// with a `to_dict()` method or mapping methods.
 pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    json_of(obj, depth, false)
+}
+
+/// [`to_json`] for a configuration or request: its numbers follow the codec's rule for every
+/// runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS). Persisted
+/// states keep [`to_json`]: they hold the core's own exact 64-bit values.
+pub(crate) fn config_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    json_of(obj, 0, true)
+}
+
+fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> {
     let py = obj.py();
     if depth > MAX_DEPTH {
         return Err(type_err(py, "input nested too deeply"));
@@ -189,6 +215,14 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Bool(b.is_true()));
     }
     if let Ok(i) = obj.cast::<PyInt>() {
+        if safe {
+            // Exact in every runtime, or `invalid_number` (the codec's message).
+            let v = i.extract::<i64>().unwrap_or(i64::MAX);
+            let magnitude = v.unsigned_abs();
+            pacekeeper_bindings_common::uint_u64(magnitude, "a number")
+                .map_err(|e| core_err(py, e))?;
+            return Ok(Value::from(v));
+        }
         if let Ok(u) = i.extract::<u64>() {
             return Ok(Value::from(u));
         }
@@ -199,6 +233,10 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
+        if safe {
+            return pacekeeper_bindings_common::json_number(v, "a number")
+                .map_err(|e| core_err(py, e));
+        }
         if !v.is_finite() {
             return Err(number_err(py, format!("not a finite number: {v}")));
         }
@@ -218,14 +256,14 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             let k = k
                 .cast::<PyString>()
                 .map_err(|_| type_err(py, "dict keys must be str"))?;
-            m.insert(py_text(k)?, to_json(&v, depth + 1)?);
+            m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
         return Ok(Value::Object(m));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut a = Vec::new();
         for v in obj.try_iter()? {
-            a.push(to_json(&v?, depth + 1)?);
+            a.push(json_of(&v?, depth + 1, safe)?);
         }
         return Ok(Value::Array(a));
     }
@@ -233,7 +271,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Err(type_err(py, "bytes are not JSON"));
     }
     if let Ok(to_dict) = obj.getattr("to_dict") {
-        return to_json(&to_dict.call0()?, depth + 1);
+        return json_of(&to_dict.call0()?, depth + 1, safe);
     }
     if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
         let d = PyDict::new(py);
@@ -241,7 +279,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             let k = k?;
             d.set_item(&k, obj.get_item(&k)?)?;
         }
-        return to_json(d.as_any(), depth + 1);
+        return json_of(d.as_any(), depth + 1, safe);
     }
     Err(type_err(
         py,

@@ -49,31 +49,13 @@ pub(crate) fn in_use_err(py: Python<'_>, what: &str) -> PyErr {
     )
 }
 
-/// The code of a serde error, by one rule (API.md, issue 9): a number the target type cannot
-/// hold as a number — a float for an integer, a negative or too large integer — is
-/// `invalid_number`; every other mismatch (wrong type, missing or unknown field, unknown
-/// variant) is `invalid_argument`.
-pub(crate) fn serde_code(message: &str) -> ErrorCode {
-    let numeric = message.starts_with("invalid type: floating point")
-        || message.starts_with("invalid value: integer");
-    let expects_integer = message.split_once(", expected ").is_some_and(|(_, want)| {
-        let want = want.trim_start_matches("a ").trim_start_matches("an ");
-        [
-            "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "usize", "isize",
-        ]
-        .iter()
-        .any(|t| want.starts_with(t))
-            || want.starts_with("integer")
-    });
-    if numeric && expects_integer {
-        ErrorCode::InvalidNumber
-    } else {
-        ErrorCode::InvalidArgument
-    }
-}
-
-/// A serde error about `what`, classified by [`serde_code`].
+/// A serde error about `what`, classified by the codec's one rule
+/// ([`pacekeeper_bindings_common::classify`]).
 pub(crate) fn serde_err(py: Python<'_>, what: &str, e: &serde_json::Error) -> PyErr {
     let m = e.to_string();
-    error(py, serde_code(&m), format!("{what}: {m}"))
+    error(
+        py,
+        pacekeeper_bindings_common::classify(&m),
+        format!("{what}: {m}"),
+    )
 }

@@ -1,8 +1,8 @@
 //! `Limiter` and the `Verdict` it answers with.
 
 use crate::convert::{
-    cost_of, dict_of, from_json, json_to_py, key_str, lock, now_of, opt_u64, tag_of, to_json,
-    to_u64, to_value, Flag,
+    config_json, cost_of, dict_of, from_json, json_to_py, key_str, lock, now_of, opt_safe, tag_of,
+    to_json, to_safe, to_value, Flag,
 };
 use crate::errors::{core_err, type_err};
 use crate::reading::Reading;
@@ -98,23 +98,6 @@ impl Verdict {
     }
 }
 
-/// Fills the default ``burst`` (= ``amount``) of each limit in a JSON list.
-// TODO(vocab): the core's default, restated until `Limit` deserialises `burst` itself (issue 9
-// item 1); then delete this and its three calls.
-pub(crate) fn default_bursts(v: &mut Value) {
-    if let Value::Array(a) = v {
-        for l in a {
-            if let Value::Object(m) = l {
-                if !m.contains_key("burst") {
-                    if let Some(a) = m.get("amount").cloned() {
-                        m.insert("burst".into(), a);
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn config_of(
     py: Python<'_>,
     limits: Option<&Bound<'_, PyAny>>,
@@ -122,14 +105,13 @@ fn config_of(
     adaptive: Option<&Bound<'_, PyAny>>,
     max_in_flight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<LimiterConfig> {
-    let mut lv = match limits {
-        Some(l) if !l.is_none() => to_json(l, 0)?,
+    let lv = match limits {
+        Some(l) if !l.is_none() => config_json(l)?,
         _ => Value::Array(Vec::new()),
     };
     if !lv.is_array() {
         return Err(type_err(py, "limits must be a list of limits"));
     }
-    default_bursts(&mut lv);
     let mut m = Map::new();
     m.insert("limits".into(), lv);
     m.insert("learn".into(), Value::Bool(learn));
@@ -142,13 +124,13 @@ fn config_of(
                     Value::Null
                 }
             } else {
-                to_json(a, 0)?
+                config_json(a)?
             };
             m.insert("adaptive".into(), av);
         }
         _ => {}
     }
-    if let Some(n) = opt_u64(max_in_flight, "max_in_flight")? {
+    if let Some(n) = opt_safe(max_in_flight, "max_in_flight")? {
         m.insert("max_in_flight".into(), Value::from(n));
     }
     let config: LimiterConfig = from_json(py, Value::Object(m), "limiter config")?;
@@ -191,12 +173,7 @@ impl Limiter {
         let Value::Object(mut m) = v else {
             return Err(type_err(py, "from_dict takes a dict"));
         };
-        let mut cv = m.remove("config").unwrap_or(Value::Object(Map::new()));
-        if let Value::Object(c) = &mut cv {
-            if let Some(l) = c.get_mut("limits") {
-                default_bursts(l);
-            }
-        }
+        let cv = m.remove("config").unwrap_or(Value::Object(Map::new()));
         let config: LimiterConfig = from_json(py, cv, "limiter config")?;
         let state: LimiterState = from_json(
             py,
@@ -291,7 +268,7 @@ impl Limiter {
 
     /// Holds every request for ``key`` until ``until`` (epoch ms), as a 429 does.
     fn block_until(&self, key: &Bound<'_, PyAny>, until: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (k, until) = (key_str(key)?, to_u64(until, "until")?);
+        let (k, until) = (key_str(key)?, to_safe(until, "until")?);
         let r = lock(&self.inner).block_until(&k, until);
         r.map_err(|e| core_err(key.py(), e))
     }

@@ -7,11 +7,10 @@
 //! with the number of keys and tickets) serialises outside the GIL.
 
 use crate::convert::{
-    cost_of, dict_of, enum_str, from_json, json_to_py, key_str, lock, now_of, repr_of, tag_of,
-    to_json, to_u64, to_value,
+    config_json, cost_of, dict_of, enum_str, from_json, json_to_py, key_str, lock, now_of, repr_of,
+    tag_of, to_json, to_u64, to_value,
 };
 use crate::errors::{core_err, type_err};
-use crate::limiter::default_bursts;
 use crate::reading::Reading;
 use pacekeeper::backoff::Outcome;
 use pacekeeper::pacer::{
@@ -159,19 +158,16 @@ fn config_of(
     fields: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PacerConfig> {
     let mut m = match config {
-        Some(c) if !c.is_none() => match to_json(c, 0)? {
+        Some(c) if !c.is_none() => match config_json(c)? {
             Value::Object(m) => m,
             _ => return Err(type_err(py, "config must be a dict")),
         },
         _ => Map::new(),
     };
     if let Some(f) = fields {
-        if let Value::Object(fm) = to_json(f.as_any(), 0)? {
+        if let Value::Object(fm) = config_json(f.as_any())? {
             m.extend(fm);
         }
-    }
-    if let Some(l) = m.get_mut("limits") {
-        default_bursts(l);
     }
     from_json(py, Value::Object(m), "pacer config")
 }

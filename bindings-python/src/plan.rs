@@ -1,14 +1,12 @@
 //! `plan`, `replan` and the `Plan` of `Batch`es they return.
 
-use crate::convert::{dict_of, from_json, from_py, now_of, to_json};
+use crate::convert::{config_json, dict_of, from_json, from_py, now_of};
 use crate::errors::{core_err, type_err};
-use crate::limiter::default_bursts;
 use pacekeeper::plan::{
     plan as core_plan, replan as core_replan, Batch as CoreBatch, BatchOutcome, Plan as CorePlan,
     PlanRequest,
 };
 use pyo3::prelude::*;
-use serde_json::Value;
 
 /// One batch of a plan (immutable): records ``start..end``, sent no earlier than ``send_at``.
 #[pyclass(frozen, module = "pacekeeper._native")]
@@ -115,12 +113,9 @@ impl Plan {
 }
 
 fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PlanRequest> {
-    let mut v = to_json(request, 0)?;
-    let Value::Object(m) = &mut v else {
+    let v = config_json(request)?;
+    if !v.is_object() {
         return Err(type_err(py, "request must be a dict"));
-    };
-    if let Some(l) = m.get_mut("limits") {
-        default_bursts(l);
     }
     from_json(py, v, "plan request")
 }

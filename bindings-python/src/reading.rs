@@ -1,7 +1,7 @@
 //! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
 use crate::convert::{
-    dict_of, enum_of, enum_str, from_py, header_pairs, now_of, opt_u64, repr_of, to_str, to_u64,
+    dict_of, enum_of, enum_str, from_py, header_pairs, now_of, opt_safe, repr_of, to_str, to_u64,
 };
 use crate::errors::{core_err, error};
 use pacekeeper::headers::{
@@ -36,7 +36,7 @@ pub(crate) fn parse_headers(
     };
     let now = now_of(now)?;
     let mut opts = ParseOptions::default();
-    if let Some(m) = opt_u64(max_wait_ms, "max_wait_ms")? {
+    if let Some(m) = opt_safe(max_wait_ms, "max_wait_ms")? {
         opts.max_wait_ms = m;
     }
     if let Some(mode) = reset_mode.filter(|m| !m.is_none()) {

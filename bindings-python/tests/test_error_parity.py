@@ -1,8 +1,7 @@
 """Replays tests/vectors/errors.json through the Python package's public API: the same bad
-input must give the same error code as in Rust, napi, WASM and the JMeter ABI.
-
-Cases where Python disagrees today are marked xfail with the reason (for bindings-python to fix,
-then drop the mark)."""
+input must give the same error code as in Rust, napi, WASM and the JMeter ABI. No case is
+exempt: Python applies the codec's safe-integer rule (0..=2^53 - 1) to times, durations, counts
+and configurations too."""
 import json
 import math
 import pathlib
@@ -14,19 +13,6 @@ import pacekeeper as pk
 VECTORS = pathlib.Path(__file__).resolve().parents[2] / "tests" / "vectors" / "errors.json"
 CASES = json.loads(VECTORS.read_text())["cases"]
 NUMS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf, "-0": -0.0}
-
-# Case name -> why Python gives another code today (to be fixed in bindings-python). Read from
-# bindings-python/src/lib.rs (`to_u64` and the JSON bridge accept integers up to 2^64 - 1, where
-# every other runtime applies the safe-integer rule 0..=2^53 - 1 of bindings-common).
-_SAFE = "Python accepts integers up to 2^64 - 1; the codec's rule is 0..=2^53 - 1 (invalid_number)"
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "check now 2^53": _SAFE,
-    "check cost 2^53": _SAFE + " (Python saturates the cost: invalid_cost)",
-    "limiter period_ms 2^53": _SAFE + " (Python passes it on: invalid_limit)",
-    "delay prev_ms 2^53": _SAFE,
-    "plan now 2^53": _SAFE,
-}
-
 
 def host(v):
     """The vector's value as Python data ({"$num": ...} -> float)."""
@@ -64,11 +50,7 @@ def call(name, a):
 
 
 def params():
-    for case in CASES:
-        marks = []
-        if case["name"] in KNOWN_DIFFERENCES:
-            marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[case["name"]], strict=False))
-        yield pytest.param(case, id=case["name"], marks=marks)
+    return [pytest.param(case, id=case["name"]) for case in CASES]
 
 
 def test_there_are_enough_cases():

@@ -344,11 +344,11 @@ pub enum Decision {
 /// A retry budget shared across calls, like the AWS SDKs' retry quota: each retry takes tokens,
 /// each success gives some back; when most calls fail, retries stop multiplying the load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "crate::vocab::RetryBudgetIn")]
 pub struct RetryBudget {
     /// The most tokens (default 500).
     pub capacity: u32,
-    /// Tokens now (default: full).
+    /// Tokens now (default: `capacity`, a full budget).
     pub tokens: u32,
     /// Cost of retrying a throttle or server error (default 5).
     pub retry_cost: u32,

@@ -177,9 +177,51 @@ impl From<LimitIn> for Limit {
     }
 }
 
+/// A [`crate::backoff::RetryBudget`] as read: every field defaults, and `tokens` defaults to
+/// `capacity` (a budget starts full), in the core's own deserialisation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetryBudgetIn {
+    #[serde(default)]
+    capacity: Option<u32>,
+    #[serde(default)]
+    tokens: Option<u32>,
+    #[serde(default)]
+    retry_cost: Option<u32>,
+    #[serde(default)]
+    network_cost: Option<u32>,
+    #[serde(default)]
+    success_refund: Option<u32>,
+}
+
+impl From<RetryBudgetIn> for crate::backoff::RetryBudget {
+    fn from(b: RetryBudgetIn) -> Self {
+        let d = crate::backoff::RetryBudget::default();
+        let capacity = b.capacity.unwrap_or(d.capacity);
+        crate::backoff::RetryBudget {
+            capacity,
+            tokens: b.tokens.unwrap_or(capacity),
+            retry_cost: b.retry_cost.unwrap_or(d.retry_cost),
+            network_cost: b.network_cost.unwrap_or(d.network_cost),
+            success_refund: b.success_refund.unwrap_or(d.success_refund),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_budget_tokens_default_to_capacity() {
+        let b: crate::backoff::RetryBudget =
+            serde_json::from_str(r#"{"capacity": 20}"#).unwrap_or_default();
+        assert_eq!((b.capacity, b.tokens), (20, 20));
+        let b: crate::backoff::RetryBudget =
+            serde_json::from_str(r#"{"capacity": 20, "tokens": 3}"#).unwrap_or_default();
+        assert_eq!((b.capacity, b.tokens, b.retry_cost), (20, 3, 5));
+        assert!(serde_json::from_str::<crate::backoff::RetryBudget>(r#"{"nope": 1}"#).is_err());
+    }
 
     #[test]
     fn names_match_serde_and_parse_back() {

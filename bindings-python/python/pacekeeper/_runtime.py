@@ -130,7 +130,7 @@ class Pacer:
             config["preset"] = preset
         if budget is not None:
             config["retry_budget"] = budget.to_dict()
-        config["seed"] = random.Random(seed).getrandbits(64) if seed is not None else random.getrandbits(64)
+        config["seed"] = random.Random(seed).getrandbits(53) if seed is not None else random.getrandbits(53)
         self.core = PacerCore(config)
         self.max_wait_ms: int = cap
         self.budget = budget
