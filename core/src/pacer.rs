@@ -285,7 +285,8 @@ pub struct Lane {
     queue: Vec<u64>,
     /// The quota still allowed counting the booked slots.
     booked_quota: u32,
-    /// Learning: the limit last seen, the longest reset seen for it and how many readings.
+    /// Learning: the limit last seen, the longest window estimate from its readings (ms) and how
+    /// many readings.
     seen_limit: u64,
     seen_reset_ms: u64,
     seen_count: u32,
@@ -946,7 +947,7 @@ impl Pacer {
     /// Applies a reading received at `now` to a lane.
     fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
         if config.learn && config.limits.is_empty() {
-            Self::learn(lane, r);
+            Self::learn(lane, r, now);
         }
         if r.throttled {
             let wait = r.wait_ms.unwrap_or(0);
@@ -994,8 +995,8 @@ impl Pacer {
         }
     }
 
-    /// Learns `limit` per window from a reading.
-    fn learn(lane: &mut Lane, r: &Reading) {
+    /// Learns `limit` per window from a reading received at `now`.
+    fn learn(lane: &mut Lane, r: &Reading, now: u64) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
             return;
         };
@@ -1016,19 +1017,34 @@ impl Pacer {
             lane.seen_reset_ms = 0;
             lane.seen_count = 0;
         }
-        lane.seen_reset_ms = lane.seen_reset_ms.max(reset);
+        // A window estimate from this reading. A reset in whole seconds (a delta in seconds, an
+        // epoch second, an HTTP-date) says little below a second: the window is at least the
+        // reset, rounded up to a whole second. A reset to the millisecond (epoch ms, a delta in ms,
+        // a Go duration) is a token bucket's time until full as precisely as a fixed window's time
+        // left: `limit` tokens refill in `reset × limit / used` — exact for a bucket, never
+        // shorter than a fixed window's time left, and the quota (`remaining` until the reset)
+        // still bounds a fixed window.
+        let whole = reset % 1000 == 0 || now.saturating_add(reset) % 1000 == 0;
+        let estimate = if whole {
+            reset.div_ceil(1000).saturating_mul(1000).max(1000)
+        } else {
+            let used = r
+                .remaining
+                .map_or(limit, |rem| limit.saturating_sub(rem))
+                .max(1);
+            reset.saturating_mul(limit).div_ceil(used).max(1)
+        };
+        lane.seen_reset_ms = lane.seen_reset_ms.max(estimate);
         lane.seen_count = lane.seen_count.saturating_add(1);
-        // The window is at least the longest reset seen, rounded up to a whole second, and never
-        // shorter than the window already known (a preset's, or an earlier estimate's).
+        // The window is the longest estimate seen, never shorter than the window already known
+        // (a preset's, or an earlier estimate's).
         let known = lane.learnt.map(|(_, p)| p);
         let exact = lane.learnt_exact;
         if lane.seen_count >= 2 || known.is_some() {
             let w = lane
                 .seen_reset_ms
-                .div_ceil(1000)
-                .saturating_mul(1000)
                 .max(known.unwrap_or(0))
-                .clamp(1000, crate::bucket::MAX_PERIOD_MS);
+                .clamp(1, crate::bucket::MAX_PERIOD_MS);
             Self::set_learnt(lane, amount, w);
             // A preset's window stays told; the amount is refined from `limit`.
             lane.learnt_exact = exact && known == Some(w);

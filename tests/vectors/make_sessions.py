@@ -290,6 +290,23 @@ session("genesys preset refined from inin-ratelimit", cfg(preset="genesys"), [
     resume(4, 29400, go(4), INTERVAL),
 ])
 
+# Resets to the millisecond (X-RateLimit-Reset as epoch ms; N is a whole second): a token
+# bucket's time until full is `reset x limit / used`, not a reset rounded up to a second.
+session("a reset to the millisecond teaches a token bucket's refill", cfg(), [
+    begin(N, go(1), PROBE),
+    # reset N+30 read at N+10: 20 ms, 1 used of 10 -> 20*10/1 = 200 ms (one reading: nothing learnt)
+    finish(1, N + 10, DONE, LEARN, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "9"), ("X-RateLimit-Reset", str(N + 30))]),
+    learnt("k", None, "one reading is not enough to learn a window"),
+    begin(N + 10, go(2), PROBE),  # window 2 after the success
+    # 40 ms, 3 used -> ceil(400/3) = 134; the longest estimate (200) stands: 10 per 200 ms (50/s),
+    # where a reset rounded up to a whole second would have taught 10/s
+    finish(2, N + 20, DONE, LEARN, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "7"), ("X-RateLimit-Reset", str(N + 60))]),
+    learnt("k", lim(10, 200, 10), LEARN),
+    begin(N + 20, go(3), "7 left of a known rate: go"),
+])
+
 session("x-ratelimit rate learnt from two readings", cfg(), [
     begin(0, go(1), PROBE),
     finish(1, 100, DONE, LEARN, status=200,
