@@ -290,6 +290,15 @@ pub struct Lane {
     seen_limit: u64,
     seen_reset_ms: u64,
     seen_count: u32,
+    /// The last 2xx reading's reset instant and how much of its limit was used then.
+    #[serde(default)]
+    full_at: u64,
+    #[serde(default)]
+    full_used: u64,
+    /// The server's reset moved later as requests were used: it is a token bucket's time until
+    /// full, and one token returns every `reset / used`.
+    #[serde(default)]
+    bucket: bool,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -981,10 +990,27 @@ impl Pacer {
         if let Some(reset) = r.reset_ms {
             let reset_at = now.saturating_add(reset);
             let whole = reset % 1000 == 0 || reset_at % 1000 == 0;
+            let used = r.limit.map(|l| l.saturating_sub(rem));
+            if let Some(used) = used {
+                // A window's reset stays put as requests are used (a whole-second delta wobbles
+                // by under a second); a token bucket's time until full moves later.
+                let slack = if whole { 1000 } else { 0 };
+                if lane.full_at > 0
+                    && used > lane.full_used
+                    && reset_at > lane.full_at.saturating_add(slack)
+                {
+                    lane.bucket = true;
+                }
+                lane.full_at = reset_at;
+                lane.full_used = used;
+            }
             // Only a rate told or configured decides inside the interval: a window estimated from
             // resets can be short (a token bucket's reset is often its time until full).
             let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
-            let until = if whole && trusted {
+            let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
+                // A token bucket: `rem` now, the next token one `reset / used` from now.
+                now.saturating_add(reset.div_ceil(used))
+            } else if whole && trusted {
                 // (v−1, v]: the rate decides inside the interval.
                 reset_at.saturating_sub(1000).max(now)
             } else {

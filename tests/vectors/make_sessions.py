@@ -307,6 +307,25 @@ session("a reset to the millisecond teaches a token bucket's refill", cfg(), [
     begin(N + 20, go(3), "7 left of a known rate: go"),
 ])
 
+# A token bucket (10/s, burst 2, configured): X-RateLimit-Reset (epoch ms) is its time until full,
+# which moves later as requests are used; a window's reset would not move.
+# GCRA units 0.1 ms: T = 1000, tau = 2000.
+BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
+session("a token bucket's reset: the next token, not the full bucket", cfg(limits=[lim(10, 1000, 2)]), [
+    begin(N, go(1), "configured: go"),  # tat 10N + 1000
+    # first reading: full at N+100 with 1 used; quota 1 left until then; floor tat 10N+100+2000-1000
+    finish(1, N + 10, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "2"), ("X-RateLimit-Remaining", "1"), ("X-RateLimit-Reset", str(N + 100))]),
+    begin(N + 10, go(2), "1 left: go"),  # tat 10N + 2100
+    # full at N+200 with 2 used: the instant moved later while more was used -> a bucket; 0 left,
+    # the next token 180/2 = 90 ms away: quota until N+110; floor tat 10N+200+2000 = 10N+2200
+    finish(2, N + 20, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "2"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", str(N + 200))]),
+    # the rate decides: (10N+2200 + 1000 - 2000)/10 = N+120, not the full bucket's N+200
+    begin(N + 20, wait(3, N + 120), BUCKET),
+    resume(3, N + 120, go(3), BUCKET),
+])
+
 session("x-ratelimit rate learnt from two readings", cfg(), [
     begin(0, go(1), PROBE),
     finish(1, 100, DONE, LEARN, status=200,
