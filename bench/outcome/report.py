@@ -1,0 +1,63 @@
+"""The results: the issue's targets checked cell by cell, and the Markdown tables."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from params import HAND_WRITTEN
+
+
+def check_targets(results: List[Dict[str, Any]]) -> List[str]:
+    """The issue's targets, checked cell by cell; returns the misses (human-readable)."""
+    misses = []
+    cells: Dict[tuple, Dict[str, Dict[str, Any]]] = {}
+    for r in results:
+        cells.setdefault((r["profile"], r["workload"], r["faults"]), {})[r["client"]] = r
+    for (profile, wl, faults), by in sorted(cells.items()):
+        where = f"{profile}/{wl}" + (f" faults {faults:.0%}" if faults else "")
+        oracle = by.get("oracle")
+        for name, slack_x, slack_s in (("pk-configured", 1.05, 0.2), ("pk-learning", 1.15, 0.5)):
+            r = by.get(name)
+            if r is None:
+                continue
+            if r["lost"]:
+                misses.append(f"{where}: {name} lost {r['lost']}")
+            if faults:
+                continue  # with faults only 0 lost is a target
+            if oracle and r["wall_s"] > slack_x * oracle["wall_s"] + slack_s:
+                misses.append(f"{where}: {name} wall {r['wall_s']:.2f} s > {slack_x} x oracle "
+                              f"{oracle['wall_s']:.2f} s + {slack_s} s")
+            if r["early"]:
+                misses.append(f"{where}: {name} {r['early']} early retries")
+            for h in HAND_WRITTEN:
+                if h in by and not r["throttled"] < by[h]["throttled"]:
+                    misses.append(f"{where}: {name} {r['throttled']} x 429, {h} {by[h]['throttled']}")
+    return misses
+
+
+def markdown(results: List[Dict[str, Any]], clients: List[str]) -> str:
+    out = []
+    for faults in sorted({r["faults"] for r in results}):
+        rows = [r for r in results if r["faults"] == faults]
+        out.append(f"\n**{'no faults' if not faults else f'{faults:.0%} injected faults'}** — per client: "
+                   "wall ratio to the oracle · 429s · early retries · lost/duplicated\n")
+        out.append("| profile | workload | oracle wall | " + " | ".join(c for c in clients if c != "oracle") + " |")
+        out.append("|---|---|---:|" + "---:|" * (len(clients) - 1))
+        by: Dict[tuple, Dict[str, Dict[str, Any]]] = {}
+        for r in rows:
+            by.setdefault((r["profile"], r["workload"]), {})[r["client"]] = r
+        for (profile, wl), cs in by.items():
+            o = cs.get("oracle")
+            cells = []
+            for c in clients:
+                if c == "oracle":
+                    continue
+                r = cs.get(c)
+                if r is None:
+                    cells.append("")
+                    continue
+                ratio = f"{r['ratio']:.2f}×" if r.get("ratio") else f"{r['wall_s']:.2f} s"
+                cells.append(f"{ratio} · {r['throttled']} · {r['early']} · {r['lost']}/{r['duplicated']}")
+            ow = f"{o['wall_s']:.2f} s ({o['throttled']}, {o['lost']}/{o['duplicated']})" if o else ""
+            out.append(f"| {profile} | {wl} | {ow} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
