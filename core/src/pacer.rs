@@ -299,6 +299,9 @@ pub struct Lane {
     /// full, and one token returns every `reset / used`.
     #[serde(default)]
     bucket: bool,
+    /// The most of the limit used in a reading since the key was seen to be a token bucket.
+    #[serde(default)]
+    bucket_used: u64,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -1042,6 +1045,23 @@ impl Pacer {
             lane.seen_limit = limit;
             lane.seen_reset_ms = 0;
             lane.seen_count = 0;
+            lane.bucket_used = 0;
+        }
+        // A token bucket (see `observe`): its reset is the time until full, so `limit` tokens
+        // refill in `reset × limit / used`, best read when most of it is used. This replaces a
+        // preset's window too (the preset's minute is a fixed window's).
+        if let (true, Some(rem)) = (lane.bucket, r.remaining) {
+            let used = limit.saturating_sub(rem);
+            if used > 0 && used >= lane.bucket_used {
+                lane.bucket_used = used;
+                let w = reset
+                    .saturating_mul(limit)
+                    .div_ceil(used)
+                    .clamp(1, crate::bucket::MAX_PERIOD_MS);
+                Self::set_learnt(lane, amount, w);
+                lane.learnt_exact = false;
+            }
+            return;
         }
         // A window estimate from this reading. A reset in whole seconds (a delta in seconds, an
         // epoch second, an HTTP-date) says little below a second: the window is at least the

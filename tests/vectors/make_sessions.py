@@ -326,6 +326,29 @@ session("a token bucket's reset: the next token, not the full bucket", cfg(limit
     resume(3, N + 120, go(3), BUCKET),
 ])
 
+# The Genesys preset against a token bucket (15, refilled at 5/s, as the loopback server runs it):
+# inin-ratelimit-reset moves later by more than a second as the count grows, so the key is a
+# bucket; its window becomes the time to refill `allowed` (reset x allowed / count), replacing
+# the preset's minute. Learnt 15/3000 ms: units 1/15 ms, T = 3000, tau = 45000.
+session("genesys preset on a token bucket: the window is its refill time", cfg(preset="genesys"), [
+    begin(0, go(1), GENESYS),
+    begin(0, go(2), GENESYS),
+    begin(0, go(3), GENESYS),
+    # count 1, reset 1: allowed refines the amount, the window stays the preset's minute
+    finish(1, 10, DONE, GENESYS, status=200,
+           headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "1"), ("inin-ratelimit-reset", "1")]),
+    learnt("k", lim(15, 60000, 15), GENESYS),
+    # count 8, reset 2: the reset instant moved from 1010 to 2020 (> 1 s) while more was used
+    finish(2, 20, DONE, BUCKET, status=200,
+           headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "8"), ("inin-ratelimit-reset", "2")]),
+    # count 15, reset 3: 15 used refill in 3000 * 15 / 15 = 3000 ms
+    finish(3, 30, DONE, BUCKET, status=200,
+           headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "15"), ("inin-ratelimit-reset", "3")]),
+    learnt("k", lim(15, 3000, 15), BUCKET),
+    # 0 left: the next token 3000/15 = 200 ms away (230); the rate agrees: (30*15 + 45000 + 3000 - 45000)/15 = 230
+    begin(30, wait(4, 230), BUCKET),
+])
+
 session("x-ratelimit rate learnt from two readings", cfg(), [
     begin(0, go(1), PROBE),
     finish(1, 100, DONE, LEARN, status=200,
