@@ -12,8 +12,8 @@ One call, :func:`install`, puts pacekeeper into an existing ``ApiClient``:
   ``Retry the request in [N] seconds``.
 
 Every request is paced per key (the access token by default, one bucket per tenant) by the core
-pacer, which learns each token's rate from ``inin-ratelimit-*`` (or, with ``preset="genesys"``,
-starts from the documented 300 requests per minute and refines it); it is retried on the core's
+pacer, which starts each token from the documented 300 requests per minute (the core's
+``Preset::Genesys``) and refines it from ``inin-ratelimit-*``; it is retried on the core's
 decision; what finally fails is raised as the SDK's own
 ``ApiException``, so callers' ``except ApiException`` blocks keep working.
 """
@@ -77,17 +77,18 @@ def install(
     budget: Optional[RetryBudget] = None,
     clock: Optional[Clock] = None,
     key: Optional[Callable[[], str]] = None,
-    preset: Optional[str] = None,
+    preset: Optional[str] = "genesys",
 ) -> Pacer:
     """Installs pacekeeper into ``api_client`` (a ``PureCloudPlatformClientV2.ApiClient``) and
     returns the :class:`~pacekeeper.Pacer` it uses (its ``stats`` count requests, 429s, retries
     and waits). Pass one ``pacer`` to several clients to share buckets between them.
     ``key()`` names the bucket of each request (default: one per access token).
-    ``preset="genesys"`` starts every token from the documented limit (300 requests per minute,
-    the core's ``Preset::Genesys``); by default the rate is learnt from ``inin-ratelimit-*``
-    (the core's preset keeps its 60 s window when ``inin-ratelimit-allowed`` refines it, which
-    is right for the real API's per-minute count, wrong for a server whose count is a burst
-    refilled within seconds)."""
+    Every token starts from the documented limit (``preset="genesys"``: 300 requests per minute,
+    the core's ``Preset::Genesys``), refined by the core from ``inin-ratelimit-*``: ``allowed``
+    sets the amount; the minute stays the window of a fixed-window count (the real API), and a
+    count that refills as a token bucket (its reset moves later as requests are used) teaches
+    its refill time instead. ``preset=None`` starts from nothing and learns; a ``limiter`` with
+    configured limits takes precedence over the preset."""
     if pacer is None:
         pacer = Pacer(
             limiter,
