@@ -3,6 +3,8 @@
 //! the core called directly.
 
 use super::*;
+use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Outcome, RetryState};
+use pacekeeper::headers::parse;
 use pacekeeper::headers::ParseOptions;
 use serde_json::Value;
 use std::collections::BTreeMap;
