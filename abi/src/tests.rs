@@ -888,3 +888,5 @@ fn error_vectors_give_the_same_codes_through_the_abi() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+mod pacer;
