@@ -1,6 +1,6 @@
 // JMeter, for real: non-GUI JMeter runs tests/jmeter/pacekeeper.jmx (the Groovy JSR223 pace and
-// retry scripts over the plain pacekeeper_abi.wasm, through Chicory) against the loopback
-// rate-limiting server, and the server's own counts are checked.
+// retry scripts, thin shells over the engine's pacer in the plain pacekeeper_abi.wasm, through
+// Chicory) against loopback rate-limiting servers, and the servers' own counts are checked.
 //
 // Run by `make test-jmeter`, which builds the module and the JMeter home and sets
 // PACEKEEPER_ABI_WASM and JMETER_HOME.
@@ -24,11 +24,17 @@ const THREADS = 20;
 const LOOPS = 10;
 const CLIENT = { amount: 40, periodMs: 1000, burst: 5 };
 const SERVER = { profile: 'genesys', burst: 15, ratePerSec: 50, recordTimes: true };
-// The solo group: one thread whose bucket knows nothing (1000/s) against a strict server
-// (a burst of 3, then 2/s; an early retry is punished with a doubled lockout): it meets 429s
-// and must obey them.
+// The solo group: one thread whose bucket is configured far above the server (1000/s) against
+// a server that says nothing on a 2xx and tells the wait only in a 429's Genesys body (a burst
+// of 3, then 2/s): it meets 429s, and every retry must wait for the time the body told.
 const SOLO_LOOPS = 12;
-const SOLO_SERVER = { profile: 'strict', burst: 3, ratePerSec: 2 };
+const SOLO_SERVER = { profile: 'genesys-body-only', burst: 3, ratePerSec: 2 };
+// The strict group: one thread whose pacer is configured with nothing (it learns from the
+// inin-ratelimit-* headers, probing one request at a time) against a strict server (a burst of
+// 3, then 2/s; an early request is punished with a doubled lockout): the headers are enough to
+// meet no 429 at all.
+const STRICT_LOOPS = 12;
+const STRICT_SERVER = { profile: 'strict', burst: 3, ratePerSec: 2 };
 
 const work = mkdtempSync(join(tmpdir(), 'pacekeeper-jmeter-'));
 const servers = [];
@@ -102,6 +108,8 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   servers.push(main);
   const solo = await startServer(SOLO_SERVER);
   servers.push(solo);
+  const strict = await startServer(STRICT_SERVER);
+  servers.push(strict);
 
   const jtl = join(work, 'results.jtl');
   const started = Date.now();
@@ -122,6 +130,10 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
     `-Jpacekeeper.solo_loops=${SOLO_LOOPS}`,
     `-Jpacekeeper.solo_port=${solo.port}`,
     '-Jpacekeeper.solo.amount=1000',
+    '-Jpacekeeper.strict_threads=1',
+    `-Jpacekeeper.strict_loops=${STRICT_LOOPS}`,
+    `-Jpacekeeper.strict_port=${strict.port}`,
+    '-Jpacekeeper.strict.config={"learn":true}',
     '-Jsample_variables=pacekeeper_attempts',
     '-Jjmeter.save.saveservice.output_format=csv',
     '-Jsummariser.interval=5',
@@ -135,8 +147,10 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   const rows = readJtl(jtl);
   const mainRows = rows.filter((r) => r.threadName.startsWith('contacts '));
   const soloRows = rows.filter((r) => r.threadName.startsWith('solo '));
+  const strictRows = rows.filter((r) => r.threadName.startsWith('strict '));
   assert.equal(mainRows.length, THREADS * LOOPS);
   assert.equal(soloRows.length, SOLO_LOOPS);
+  assert.equal(strictRows.length, STRICT_LOOPS);
   const failed = rows.filter((r) => r.success !== 'true' || r.responseCode !== '200');
   assert.deepEqual(failed, [], 'every sample succeeds in the end');
   const retriesOf = (rs) => rs.reduce((n, r) => n + Number(r.pacekeeper_attempts) - 1, 0);
@@ -167,13 +181,22 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   assert.equal(o.contacts.solo.unique, SOLO_LOOPS);
   assert.equal(o.contacts.solo.duplicates, 0);
   assert.ok(o.throttled >= 2, `the solo thread met 429s (${o.throttled})`);
-  assert.equal(o.earlyRetries, 0, 'every 429 obeyed');
-  assert.equal(o.lockoutExtensions, 0);
+  assert.equal(o.earlyRetries, 0, 'every 429 obeyed: no retry before the time the body told');
   assert.equal(retriesOf(soloRows), o.throttled, 'each 429 retried once');
+
+  const x = strict.stats();
+  assert.equal(x.accepted, STRICT_LOOPS, 'every strict request accepted exactly once');
+  assert.equal(x.contacts.strict.unique, STRICT_LOOPS);
+  assert.equal(x.contacts.strict.duplicates, 0);
+  assert.equal(x.earlyRetries, 0, 'no request while locked out');
+  assert.equal(x.lockoutExtensions, 0);
+  assert.equal(x.throttled, 0, 'learning from inin-ratelimit-* meets no 429');
+  assert.equal(retriesOf(strictRows), 0);
 
   t.diagnostic(
     `JMeter ran ${rows.length} samples in ${seconds} s; main: ${m.requests} requests, ` +
       `${m.throttled} throttled, paced over ${(span / 1000).toFixed(2)} s; solo: ${o.requests} requests, ` +
-      `${o.throttled} throttled and retried, 0 early`,
+      `${o.throttled} throttled and retried, 0 early; strict (learning): ${x.requests} requests, ` +
+      `${x.throttled} throttled`,
   );
 });
