@@ -45,8 +45,13 @@ after(async () => {
 
 /** Runs JMeter non-GUI; resolves with its exit code and output (bounded in time). */
 function runJmeter(args) {
+  return runJava(['-jar', join(JMETER_HOME, 'bin', 'ApacheJMeter.jar'), ...args]);
+}
+
+/** Runs java; resolves with its exit code and output (bounded in time). */
+function runJava(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-jar', join(JMETER_HOME, 'bin', 'ApacheJMeter.jar'), ...args], {
+    const child = spawn('java', args, {
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -55,7 +60,7 @@ function runJmeter(args) {
     child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`JMeter did not finish in ${JMETER_TIMEOUT_MS} ms:\n${output}`));
+      reject(new Error(`java ${args[1]} did not finish in ${JMETER_TIMEOUT_MS} ms:\n${output}`));
     }, JMETER_TIMEOUT_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -199,4 +204,22 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
       `${o.throttled} throttled and retried, 0 early; strict (learning): ${x.requests} requests, ` +
       `${x.throttled} throttled`,
   );
+});
+
+test('the scripted pacer sessions through the JMeter shell under Chicory (interpreter and compiler)', async (t) => {
+  assert.ok(WASM && existsSync(WASM), `PACEKEEPER_ABI_WASM must name the built module (run: make test-jmeter), got ${WASM}`);
+  assert.ok(JMETER_HOME && existsSync(join(JMETER_HOME, 'lib')), `JMETER_HOME must hold a JMeter home (run: make jmeter-home), got ${JMETER_HOME}`);
+  const lib = `${join(JMETER_HOME, 'lib')}/*:${join(JMETER_HOME, 'lib', 'ext')}/*`;
+  const sessions = fileURLToPath(new URL('../vectors/sessions.json', import.meta.url));
+  const { code, output } = await runJava([
+    '-cp', lib, 'groovy.ui.GroovyMain', join(HERE, 'sessions.groovy'), WASM, join(HERE, 'scripts'), sessions,
+  ]);
+  assert.equal(code, 0, output);
+  for (const engine of ['interpreter', 'compiler']) {
+    const m = output.match(new RegExp(`^${engine}: (\\d+) sessions, (\\d+) steps, (\\d+) failures$`, 'm'));
+    assert.ok(m, `no summary for ${engine}:\n${output}`);
+    assert.ok(Number(m[1]) > 0 && Number(m[2]) >= 100, m[0]);
+    assert.equal(m[3], '0', output);
+  }
+  t.diagnostic(output.trim().split('\n').join('; '));
 });
