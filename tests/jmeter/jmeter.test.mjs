@@ -198,11 +198,20 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   assert.equal(x.throttled, 0, 'learning from inin-ratelimit-* meets no 429');
   assert.equal(retriesOf(strictRows), 0);
 
+  // The tearDown report (scripts/pacekeeper-report.groovy): every ticket closed, no give-up, and
+  // the shells' retry count is the servers' 429 count.
+  const report = log.match(/pacekeeper: retries (\d+), gave up (\d+), open tickets: (.*)$/m);
+  assert.ok(report, `no pacekeeper report in the JMeter log:\n${log}`);
+  assert.equal(Number(report[1]), m.throttled + o.throttled + x.throttled, report[0]);
+  assert.equal(report[2], '0', report[0]);
+  const open = Object.fromEntries(report[3].split(', ').map((kv) => kv.split('=')));
+  assert.deepEqual(open, { default: '0', solo: '0', strict: '0', 'warm-up': '0' }, report[0]);
+
   t.diagnostic(
     `JMeter ran ${rows.length} samples in ${seconds} s; main: ${m.requests} requests, ` +
       `${m.throttled} throttled, paced over ${(span / 1000).toFixed(2)} s; solo: ${o.requests} requests, ` +
       `${o.throttled} throttled and retried, 0 early; strict (learning): ${x.requests} requests, ` +
-      `${x.throttled} throttled`,
+      `${x.throttled} throttled; ${report[0]}`,
   );
 });
 

@@ -284,6 +284,12 @@ class Pacekeeper {
         System.currentTimeMillis() - start
     }
 
+    /** One line: retries, give-ups and the open tickets of every bucket's pacer. */
+    String report() {
+        String open = pacers.collect { k, h -> "${k}=${abi.openTickets(h)}" }.sort().join(', ')
+        "pacekeeper: retries ${retries.get()}, gave up ${giveUps.get()}, open tickets: ${open}"
+    }
+
     static int statusOf(SampleResult r) {
         String c = r.getResponseCode()
         (c != null && c ==~ /[1-5]\d\d/) ? (c as int) : 0 // "Non HTTP response code: ..." is a network error
