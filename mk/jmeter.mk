@@ -4,8 +4,10 @@
 #   make build-abi     target/jmeter/pacekeeper_abi.wasm (wasm32-unknown-unknown, opt-level z)
 #   make java-tools    java (11+) and mvn from Debian, only when missing (mk/apt.mk)
 #   make jmeter-home   a JMeter 5.6.3 home (non-GUI) with Groovy and Chicory, from Maven Central
-#   make test-jmeter   clippy of the ABI crate for wasm32, then JMeter (20 threads) against the
-#                      loopback rate-limiting server (tests/jmeter/jmeter.test.mjs)
+#   make test-abi      the ABI alone, no JMeter: its Rust tests (native, the session vectors through
+#                      the exports) and tests/jmeter/abi.test.mjs on the built wasm32 module
+#   make test-jmeter   clippy of the ABI crate for wasm32, then abi.test.mjs and JMeter (20 threads)
+#                      against the loopback rate-limiting server (tests/jmeter/jmeter.test.mjs)
 # The ABI's Rust unit tests run in `make test-rust` (cargo test --workspace).
 
 JMETER_DIR := $(TARGET_DIR)/jmeter
@@ -53,6 +55,10 @@ $(JMETER_HOME_STAMP): tests/jmeter/pom.xml $(JAVA_STAMP)
 	mv $(JMETER_HOME)/lib/ApacheJMeter-[0-9]*.jar $(JMETER_HOME)/bin/ApacheJMeter.jar
 	mv $(JMETER_HOME)/lib/ApacheJMeter_*.jar $(JMETER_HOME)/lib/ext/
 	touch $@
+
+test-abi: $(ABI_WASM)
+	$(CARGO) test -p pacekeeper-wasm-abi
+	PACEKEEPER_ABI_WASM=$(abspath $(ABI_WASM)) $(NODE_TEST) tests/jmeter/abi.test.mjs
 
 test-jmeter: $(ABI_WASM) $(JMETER_HOME_STAMP)
 	$(CARGO) clippy --target wasm32-unknown-unknown -p pacekeeper-wasm-abi -- -D warnings

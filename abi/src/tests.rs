@@ -3,6 +3,8 @@
 //! the core called directly.
 
 use super::*;
+use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Outcome, RetryState};
+use pacekeeper::headers::parse;
 use pacekeeper::headers::ParseOptions;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -886,3 +888,5 @@ fn error_vectors_give_the_same_codes_through_the_abi() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+mod pacer;

@@ -1,6 +1,6 @@
 // JMeter, for real: non-GUI JMeter runs tests/jmeter/pacekeeper.jmx (the Groovy JSR223 pace and
-// retry scripts over the plain pacekeeper_abi.wasm, through Chicory) against the loopback
-// rate-limiting server, and the server's own counts are checked.
+// retry scripts, thin shells over the engine's pacer in the plain pacekeeper_abi.wasm, through
+// Chicory) against loopback rate-limiting servers, and the servers' own counts are checked.
 //
 // Run by `make test-jmeter`, which builds the module and the JMeter home and sets
 // PACEKEEPER_ABI_WASM and JMETER_HOME.
@@ -24,11 +24,17 @@ const THREADS = 20;
 const LOOPS = 10;
 const CLIENT = { amount: 40, periodMs: 1000, burst: 5 };
 const SERVER = { profile: 'genesys', burst: 15, ratePerSec: 50, recordTimes: true };
-// The solo group: one thread whose bucket knows nothing (1000/s) against a strict server
-// (a burst of 3, then 2/s; an early retry is punished with a doubled lockout): it meets 429s
-// and must obey them.
+// The solo group: one thread whose bucket is configured far above the server (1000/s) against
+// a server that says nothing on a 2xx and tells the wait only in a 429's Genesys body (a burst
+// of 3, then 2/s): it meets 429s, and every retry must wait for the time the body told.
 const SOLO_LOOPS = 12;
-const SOLO_SERVER = { profile: 'strict', burst: 3, ratePerSec: 2 };
+const SOLO_SERVER = { profile: 'genesys-body-only', burst: 3, ratePerSec: 2 };
+// The strict group: one thread whose pacer is configured with nothing (it learns from the
+// inin-ratelimit-* headers, probing one request at a time) against a strict server (a burst of
+// 3, then 2/s; an early request is punished with a doubled lockout): the headers are enough to
+// meet no 429 at all.
+const STRICT_LOOPS = 12;
+const STRICT_SERVER = { profile: 'strict', burst: 3, ratePerSec: 2 };
 
 const work = mkdtempSync(join(tmpdir(), 'pacekeeper-jmeter-'));
 const servers = [];
@@ -39,8 +45,13 @@ after(async () => {
 
 /** Runs JMeter non-GUI; resolves with its exit code and output (bounded in time). */
 function runJmeter(args) {
+  return runJava(['-jar', join(JMETER_HOME, 'bin', 'ApacheJMeter.jar'), ...args]);
+}
+
+/** Runs java; resolves with its exit code and output (bounded in time). */
+function runJava(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-jar', join(JMETER_HOME, 'bin', 'ApacheJMeter.jar'), ...args], {
+    const child = spawn('java', args, {
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -49,7 +60,7 @@ function runJmeter(args) {
     child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`JMeter did not finish in ${JMETER_TIMEOUT_MS} ms:\n${output}`));
+      reject(new Error(`java ${args[1]} did not finish in ${JMETER_TIMEOUT_MS} ms:\n${output}`));
     }, JMETER_TIMEOUT_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -102,6 +113,8 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   servers.push(main);
   const solo = await startServer(SOLO_SERVER);
   servers.push(solo);
+  const strict = await startServer(STRICT_SERVER);
+  servers.push(strict);
 
   const jtl = join(work, 'results.jtl');
   const started = Date.now();
@@ -122,6 +135,10 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
     `-Jpacekeeper.solo_loops=${SOLO_LOOPS}`,
     `-Jpacekeeper.solo_port=${solo.port}`,
     '-Jpacekeeper.solo.amount=1000',
+    '-Jpacekeeper.strict_threads=1',
+    `-Jpacekeeper.strict_loops=${STRICT_LOOPS}`,
+    `-Jpacekeeper.strict_port=${strict.port}`,
+    '-Jpacekeeper.strict.config={"learn":true}',
     '-Jsample_variables=pacekeeper_attempts',
     '-Jjmeter.save.saveservice.output_format=csv',
     '-Jsummariser.interval=5',
@@ -135,8 +152,10 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   const rows = readJtl(jtl);
   const mainRows = rows.filter((r) => r.threadName.startsWith('contacts '));
   const soloRows = rows.filter((r) => r.threadName.startsWith('solo '));
+  const strictRows = rows.filter((r) => r.threadName.startsWith('strict '));
   assert.equal(mainRows.length, THREADS * LOOPS);
   assert.equal(soloRows.length, SOLO_LOOPS);
+  assert.equal(strictRows.length, STRICT_LOOPS);
   const failed = rows.filter((r) => r.success !== 'true' || r.responseCode !== '200');
   assert.deepEqual(failed, [], 'every sample succeeds in the end');
   const retriesOf = (rs) => rs.reduce((n, r) => n + Number(r.pacekeeper_attempts) - 1, 0);
@@ -167,13 +186,49 @@ test('JMeter with 20 threads paces, obeys every 429 and loses nothing', async (t
   assert.equal(o.contacts.solo.unique, SOLO_LOOPS);
   assert.equal(o.contacts.solo.duplicates, 0);
   assert.ok(o.throttled >= 2, `the solo thread met 429s (${o.throttled})`);
-  assert.equal(o.earlyRetries, 0, 'every 429 obeyed');
-  assert.equal(o.lockoutExtensions, 0);
+  assert.equal(o.earlyRetries, 0, 'every 429 obeyed: no retry before the time the body told');
   assert.equal(retriesOf(soloRows), o.throttled, 'each 429 retried once');
+
+  const x = strict.stats();
+  assert.equal(x.accepted, STRICT_LOOPS, 'every strict request accepted exactly once');
+  assert.equal(x.contacts.strict.unique, STRICT_LOOPS);
+  assert.equal(x.contacts.strict.duplicates, 0);
+  assert.equal(x.earlyRetries, 0, 'no request while locked out');
+  assert.equal(x.lockoutExtensions, 0);
+  assert.equal(x.throttled, 0, 'learning from inin-ratelimit-* meets no 429');
+  assert.equal(retriesOf(strictRows), 0);
+
+  // The tearDown report (scripts/pacekeeper-report.groovy): every ticket closed, no give-up, and
+  // the shells' retry count is the servers' 429 count.
+  const report = log.match(/pacekeeper: retries (\d+), gave up (\d+), open tickets: (.*)$/m);
+  assert.ok(report, `no pacekeeper report in the JMeter log:\n${log}`);
+  assert.equal(Number(report[1]), m.throttled + o.throttled + x.throttled, report[0]);
+  assert.equal(report[2], '0', report[0]);
+  const open = Object.fromEntries(report[3].split(', ').map((kv) => kv.split('=')));
+  assert.deepEqual(open, { default: '0', solo: '0', strict: '0', 'warm-up': '0' }, report[0]);
 
   t.diagnostic(
     `JMeter ran ${rows.length} samples in ${seconds} s; main: ${m.requests} requests, ` +
       `${m.throttled} throttled, paced over ${(span / 1000).toFixed(2)} s; solo: ${o.requests} requests, ` +
-      `${o.throttled} throttled and retried, 0 early`,
+      `${o.throttled} throttled and retried, 0 early; strict (learning): ${x.requests} requests, ` +
+      `${x.throttled} throttled; ${report[0]}`,
   );
+});
+
+test('the scripted pacer sessions through the JMeter shell under Chicory (interpreter and compiler)', async (t) => {
+  assert.ok(WASM && existsSync(WASM), `PACEKEEPER_ABI_WASM must name the built module (run: make test-jmeter), got ${WASM}`);
+  assert.ok(JMETER_HOME && existsSync(join(JMETER_HOME, 'lib')), `JMETER_HOME must hold a JMeter home (run: make jmeter-home), got ${JMETER_HOME}`);
+  const lib = `${join(JMETER_HOME, 'lib')}/*:${join(JMETER_HOME, 'lib', 'ext')}/*`;
+  const sessions = fileURLToPath(new URL('../vectors/sessions.json', import.meta.url));
+  const { code, output } = await runJava([
+    '-cp', lib, 'groovy.ui.GroovyMain', join(HERE, 'sessions.groovy'), WASM, join(HERE, 'scripts'), sessions,
+  ]);
+  assert.equal(code, 0, output);
+  for (const engine of ['interpreter', 'compiler']) {
+    const m = output.match(new RegExp(`^${engine}: (\\d+) sessions, (\\d+) steps, (\\d+) failures$`, 'm'));
+    assert.ok(m, `no summary for ${engine}:\n${output}`);
+    assert.ok(Number(m[1]) > 0 && Number(m[2]) >= 100, m[0]);
+    assert.equal(m[3], '0', output);
+  }
+  t.diagnostic(output.trim().split('\n').join('; '));
 });

@@ -3,30 +3,37 @@
 // two runs first; the object it returns is kept in the JMeter property "pacekeeper" and shared by
 // every thread.
 //
-// - The plain WebAssembly module (pacekeeper_abi.wasm, see abi/README.md) is parsed
-//   once with Chicory (com.dylibso.chicory); each JMeter thread gets its own Instance (an
-//   instance is not thread-safe) through a ThreadLocal.
-// - The engine is pure, so the pacing shared by all threads needs no shared instance: the
-//   bucket's whole state is one number (its TAT) kept in an AtomicLong, and every thread applies
-//   the module's step in a compare-and-set loop. A 429 seen by any thread blocks all of them
-//   until the server's time (blockedUntil, another AtomicLong).
+// A thin I/O shell over the engine's pacer (pk_pacer_* in pacekeeper_abi.wasm, see
+// abi/README.md): the scripts read the clock, sleep, re-run the sampler and hand each response's
+// status, headers and body to the pacer; the pacer decides when to send, wait, retry or give up
+// (the server's Retry-After and rate-limit headers, in-flight requests, FIFO order of waiting
+// threads, backoff with jitter, the retry budget...). No rule of the policy is written here.
 //
-// Buckets have names (the Parameters field of the JSR223 element; "default" when empty), so
-// samplers that hit different rate limits (tokens, tenants, APIs) pace separately.
+// - The module is parsed once with Chicory (com.dylibso.chicory) and instantiated once; its
+//   pacers are shared by every thread, so every call goes through one lock (a call takes
+//   microseconds; threads sleep outside the lock).
+// - Buckets have names (the Parameters field of the JSR223 element; "default" when empty): one
+//   pacer per name, configured from the pacekeeper[.NAME].* properties. Samplers that share a
+//   rate limit (a token, tenant or API) share a bucket name.
 //
-// JMeter properties read (all optional except pacekeeper.wasm); pacekeeper.NAME.amount etc.
-// configure the bucket NAME and fall back to pacekeeper.amount etc.:
+// JMeter properties read (all optional except pacekeeper.wasm); pacekeeper.NAME.x configures
+// the bucket NAME and falls back to pacekeeper.x:
 //   pacekeeper.wasm          path of pacekeeper_abi.wasm
-//   pacekeeper.amount        tokens per period of the client-side bucket   (default 5)
-//   pacekeeper.period_ms     the period in ms                               (default 1000)
-//   pacekeeper.burst         the bucket's capacity                          (default = amount)
-//   pacekeeper.cost          tokens per request                             (default 1)
-//   pacekeeper.max_attempts  attempts per sample, the first included        (default 8)
+//   pacekeeper.config        the whole pacer configuration as the engine's JSON (PacerConfig:
+//                            limits, preset, learn, backoff, retry_budget, ...); when set, the
+//                            properties below are not read
+//   pacekeeper.amount        a configured limit: amount requests per period_ms (none: the pacer
+//   pacekeeper.period_ms     learns the rate from the response headers, probing one request at
+//   pacekeeper.burst         a time until it knows it); period default 1000, burst default amount
+//   pacekeeper.preset        genesys: start from Genesys Cloud's 300 requests/min per token
+//   pacekeeper.learn         false: do not learn rates from headers            (default true)
+//   pacekeeper.cost          tokens per request                                (default 1)
+//   pacekeeper.max_attempts, pacekeeper.base_ms, pacekeeper.cap_ms, pacekeeper.jitter
+//   (none, full, equal, decorrelated or 0..3), pacekeeper.deadline_ms,
+//   pacekeeper.hint_spread_percent: the backoff policy (defaults: the engine's)
+//   pacekeeper.seed          the jitter's seed                                 (default: random)
 //   pacekeeper.compiler      false: use Chicory's interpreter even when com.dylibso.chicory:compiler
 //                            is on the classpath (by default the module is compiled to JVM bytecode)
-//   pacekeeper.base_ms, pacekeeper.cap_ms, pacekeeper.jitter (0 none, 1 full, 2 equal,
-//   3 decorrelated), pacekeeper.deadline_ms, pacekeeper.hint_spread_percent: backoff policy
-//   fields (defaults: the engine's)
 
 import com.dylibso.chicory.runtime.ExportFunction
 import com.dylibso.chicory.runtime.Instance
@@ -36,18 +43,24 @@ import com.dylibso.chicory.wasm.WasmModule
 import org.apache.jmeter.samplers.SampleResult
 
 import java.nio.charset.StandardCharsets
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.ThreadLocalRandom
 import java.util.concurrent.atomic.AtomicLong
-import java.util.function.LongBinaryOperator
 
-/** One Chicory instance of the module and its scratch buffers; used by one thread only. */
+/**
+ * The module's instance and its scratch buffers. Not thread-safe by itself: every method is
+ * synchronized, so the pacers inside it are shared safely by all threads.
+ */
 class PacekeeperAbi {
-    static final int READING = 13, POLICY = 16, STATE = 8, OUT = 3
+    static final int ACTION_FIELDS = 6
     final Instance instance
     final Memory mem
-    final ExportFunction fAlloc, fFree, fRetry, fStep, fObserve, fStateInit, fPolicyDefault, fLastError
-    final int out, state, policy, err
+    final ExportFunction fAlloc, fFree, fLastError, fVocabulary
+    final ExportFunction fNew, fBegin, fResume, fFinish, fCancel, fOpen
+    final int out, err
     int buf = 0, bufCap = 0
+    /** The engine's names, by code (pk_vocabulary): actions, reasons, jitters. */
+    final List<String> actions, retryReasons, giveUpReasons, jitters
 
     PacekeeperAbi(WasmModule module, java.util.function.Function machineFactory) {
         def builder = Instance.builder(module)
@@ -56,19 +69,23 @@ class PacekeeperAbi {
         mem = instance.memory()
         fAlloc = instance.export('pk_alloc')
         fFree = instance.export('pk_free')
-        fRetry = instance.export('pk_retry')
-        fStep = instance.export('pk_bucket_step')
-        fObserve = instance.export('pk_bucket_observe')
-        fStateInit = instance.export('pk_state_init')
-        fPolicyDefault = instance.export('pk_policy_default')
         fLastError = instance.export('pk_last_error')
+        fVocabulary = instance.export('pk_vocabulary')
+        fNew = instance.export('pk_pacer_new')
+        fBegin = instance.export('pk_pacer_begin')
+        fResume = instance.export('pk_pacer_resume')
+        fFinish = instance.export('pk_pacer_finish')
+        fCancel = instance.export('pk_pacer_cancel')
+        fOpen = instance.export('pk_pacer_open_tickets')
         long v = instance.export('pk_abi_version').apply()[0]
         if (v != 1) throw new IllegalStateException("pacekeeper: ABI version ${v}, this script speaks 1")
-        out = alloc(OUT * 8)
-        state = alloc(STATE * 8)
-        policy = alloc(POLICY * 8)
+        out = alloc(ACTION_FIELDS * 8)
         err = alloc(512)
         ensure(16 * 1024)
+        actions = vocabulary('pacerActions')
+        retryReasons = vocabulary('retryReasons')
+        giveUpReasons = vocabulary('giveUpReasons')
+        jitters = vocabulary('jitters')
     }
 
     int alloc(int len) {
@@ -93,50 +110,68 @@ class PacekeeperAbi {
         code
     }
 
-    /** Copies headers then body into the scratch buffer; returns [hPtr, hLen, bPtr, bLen]. */
-    long[] put(byte[] headers, byte[] body) {
-        ensure(headers.length + body.length + 1)
-        mem.write(buf, headers)
-        mem.write(buf + headers.length, body)
-        [buf, headers.length, buf + headers.length, body.length] as long[]
+    /** Copies `a` then `b` into the scratch buffer; returns [aPtr, aLen, bPtr, bLen]. */
+    long[] put(byte[] a, byte[] b = new byte[0]) {
+        ensure(a.length + b.length + 1)
+        mem.write(buf, a)
+        mem.write(buf + a.length, b)
+        [buf, a.length, buf + a.length, b.length] as long[]
     }
 
-    void initPolicy(Map<String, Long> overrides) {
-        fPolicyDefault.apply((long) policy)
-        def index = [base_ms: 0, multiplier_milli: 1, cap_ms: 2, jitter: 3, max_attempts: 4,
-                     deadline_ms: 5, retry_network_errors: 6, hint_spread_percent: 7, max_wait_ms: 8]
-        overrides.each { k, v -> mem.writeLong(policy + 8 * index[k], v) }
+    synchronized List<String> vocabulary(String name) {
+        long[] n = put(name.getBytes(StandardCharsets.UTF_8))
+        int len = (int) check(fVocabulary.apply(n[0], n[1], (long) err, 512L)[0])
+        mem.readString(err, Math.min(len, 512)).split(',') as List<String>
     }
-}
 
-/** A client-side bucket shared by every thread: its whole state is one number (the TAT). */
-class PacekeeperBucket {
-    final String name
-    final int amount, burst, cost
-    final long periodMs
-    /** The bucket's TAT, advanced with compare-and-set; and the time before which nobody sends. */
-    final AtomicLong tat = new AtomicLong(0)
-    final AtomicLong blockedUntil = new AtomicLong(0)
+    synchronized long pacerNew(String configJson) {
+        long[] c = put(configJson.getBytes(StandardCharsets.UTF_8))
+        check(fNew.apply(c[0], c[1])[0])
+    }
 
-    PacekeeperBucket(String name, Properties props) {
-        this.name = name
-        def get = { String k, String dflt ->
-            props.getProperty("pacekeeper.${name}.${k}".toString()) ?: props.getProperty("pacekeeper.${k}".toString()) ?: dflt
-        }
-        amount = get('amount', '5') as int
-        periodMs = get('period_ms', '1000') as long
-        burst = get('burst', "${amount}") as int
-        cost = get('cost', '1') as int
+    private long[] record() {
+        long[] r = new long[ACTION_FIELDS]
+        for (int i = 0; i < ACTION_FIELDS; i++) r[i] = mem.readLong(out + 8 * i)
+        r
+    }
+
+    /** The action record of pk_pacer_begin: [action, ticket, until, -, reason, capacity]. */
+    synchronized long[] begin(long pacer, byte[] key, int cost, long now) {
+        long[] k = put(key)
+        check(fBegin.apply(pacer, k[0], k[1], (long) cost, now, (long) out)[0])
+        record()
+    }
+
+    synchronized long[] resume(long pacer, long ticket, long now) {
+        check(fResume.apply(pacer, ticket, now, (long) out)[0])
+        record()
+    }
+
+    /** The action record of pk_pacer_finish: [action, ticket, retry at, attempt(s), reason, -]. */
+    synchronized long[] finish(long pacer, long ticket, int status, byte[] headers, byte[] body, long now) {
+        long[] hb = put(headers, body)
+        check(fFinish.apply(pacer, ticket, (long) status, hb[0], hb[1], hb[2], hb[3], now, (long) out)[0])
+        record()
+    }
+
+    synchronized void cancel(long pacer, long ticket) {
+        fCancel.apply(pacer, ticket) // an unknown ticket (already closed) is fine here
+    }
+
+    synchronized long openTickets(long pacer) {
+        check(fOpen.apply(pacer)[0])
     }
 }
 
 class Pacekeeper {
+    static final String TICKET_VAR = 'pacekeeper_ticket'
     final WasmModule module
     final Properties props
-    final Map<String, Long> policy = [:]
-    final Map<String, PacekeeperBucket> buckets = new java.util.concurrent.ConcurrentHashMap<>()
+    final PacekeeperAbi abi
+    /** Bucket name → pacer handle. */
+    final Map<String, Long> pacers = new ConcurrentHashMap<>()
+    final Map<String, Integer> costs = new ConcurrentHashMap<>()
     final AtomicLong retries = new AtomicLong(0), giveUps = new AtomicLong(0)
-    final ThreadLocal<PacekeeperAbi> abi
     /** Chicory's compiler (wasm to JVM bytecode, once), when on the classpath; else its interpreter. */
     final java.util.function.Function machineFactory
     final String engine
@@ -146,10 +181,6 @@ class Pacekeeper {
         String path = props.getProperty('pacekeeper.wasm')
         if (!path) throw new IllegalArgumentException('pacekeeper: set the JMeter property pacekeeper.wasm (-Jpacekeeper.wasm=/path/pacekeeper_abi.wasm)')
         module = Parser.parse(new File(path))
-        ['base_ms', 'cap_ms', 'jitter', 'max_attempts', 'deadline_ms', 'hint_spread_percent'].each { k ->
-            String v = props.getProperty('pacekeeper.' + k)
-            if (v) policy[k] = v as long
-        }
         java.util.function.Function factory = null
         if (props.getProperty('pacekeeper.compiler', 'true') != 'false') {
             try {
@@ -160,63 +191,103 @@ class Pacekeeper {
         }
         machineFactory = factory
         engine = factory != null ? 'compiler' : 'interpreter'
-        def m = module
-        def p = policy
-        abi = ThreadLocal.withInitial({ def a = new PacekeeperAbi(m, factory); a.initPolicy(p); a })
+        abi = new PacekeeperAbi(module, factory)
     }
 
-    /** The bucket called `name` (created on first use from the pacekeeper[.name].* properties). */
-    PacekeeperBucket bucket(String name) {
-        PacekeeperBucket b = buckets.get(name)
-        if (b != null) return b
-        b = new PacekeeperBucket(name, props)
-        PacekeeperAbi a = abi.get() // fail fast on a bad configuration
-        a.check(a.fStep.apply(0L, (long) b.amount, b.periodMs, (long) b.burst, (long) b.cost, 0L, 0L, (long) a.out)[0])
-        PacekeeperBucket had = buckets.putIfAbsent(name, b)
-        had ?: b
+    private String prop(String name, String key) {
+        props.getProperty("pacekeeper.${name}.${key}".toString()) ?: props.getProperty("pacekeeper.${key}".toString())
     }
 
-    static void sleepMs(long ms) {
+    /** The engine's JSON configuration of the bucket `name`, from the properties. */
+    String configJson(String name) {
+        String raw = prop(name, 'config')
+        if (raw) return raw
+        List<String> fields = []
+        String amount = prop(name, 'amount')
+        if (amount) {
+            String burst = prop(name, 'burst') ?: amount
+            fields << "\"limits\":[{\"amount\":${amount as long},\"period_ms\":${(prop(name, 'period_ms') ?: '1000') as long},\"burst\":${burst as long}}]"
+        }
+        String preset = prop(name, 'preset')
+        if (preset) fields << "\"preset\":\"${preset.trim()}\""
+        String learn = prop(name, 'learn')
+        if (learn) fields << "\"learn\":${Boolean.parseBoolean(learn.trim())}"
+        List<String> backoff = []
+        ['base_ms', 'cap_ms', 'max_attempts', 'deadline_ms', 'hint_spread_percent'].each { k ->
+            String v = prop(name, k)
+            if (v) backoff << "\"${k}\":${v as long}"
+        }
+        String jitter = prop(name, 'jitter')
+        if (jitter) {
+            jitter = jitter.trim()
+            if (jitter ==~ /\d+/) jitter = abi.jitters[jitter as int] // 0..3, the engine's order
+            backoff << "\"jitter\":\"${jitter}\""
+        }
+        if (backoff) fields << "\"backoff\":{${backoff.join(',')}}"
+        String seed = prop(name, 'seed')
+        long s = seed ? (seed as long) : ThreadLocalRandom.current().nextLong(1L << 53)
+        fields << "\"seed\":${s}"
+        "{${fields.join(',')}}"
+    }
+
+    /** The pacer of the bucket `name` (created on first use). */
+    long pacer(String name) {
+        Long h = pacers.get(name)
+        if (h != null) return h
+        synchronized (pacers) {
+            h = pacers.get(name)
+            if (h == null) {
+                h = abi.pacerNew(configJson(name))
+                costs.put(name, (prop(name, 'cost') ?: '1') as int)
+                pacers.put(name, h)
+            }
+        }
+        h
+    }
+
+    static void sleepUntil(long at) {
+        long ms = at - System.currentTimeMillis()
         if (ms > 0) Thread.sleep(ms)
     }
 
-    /**
-     * Waits for this thread's slot in the shared bucket: reserves the earliest slot with a
-     * compare-and-set of the TAT, sleeps until it, and starts over when a 429 seen meanwhile
-     * by another thread blocked everyone past it. Returns the ms waited.
-     */
-    long pace(String name) {
-        PacekeeperBucket b = bucket(name)
-        PacekeeperAbi a = abi.get()
-        long start = System.currentTimeMillis()
-        for (int round = 0; round < 10_000; round++) {
-            long now = System.currentTimeMillis()
-            long blocked = b.blockedUntil.get()
-            if (now < blocked) {
-                sleepMs(blocked - now)
-                continue
+    /** Sleeps and resumes until the pacer says go; cancels the ticket when interrupted. */
+    long[] untilGo(long h, long[] r) {
+        try {
+            for (int round = 0; round < 100_000; round++) {
+                String action = abi.actions[(int) r[0]]
+                if (action == 'go') return r
+                if (action != 'wait' && action != 'retry') throw new IllegalStateException("pacekeeper: unexpected ${action}")
+                sleepUntil(r[2])
+                r = abi.resume(h, r[1], System.currentTimeMillis())
             }
-            long old = b.tat.get()
-            long wait = a.check(a.fStep.apply(old, (long) b.amount, b.periodMs, (long) b.burst, (long) b.cost, now, 1L, (long) a.out)[0])
-            if (wait == -2) throw new IllegalArgumentException("pacekeeper: cost ${b.cost} exceeds the burst ${b.burst}")
-            if (!b.tat.compareAndSet(old, a.mem.readLong(a.out))) continue // another thread moved it: again
-            sleepMs(wait)
-            if (System.currentTimeMillis() >= b.blockedUntil.get()) return System.currentTimeMillis() - start
+            throw new IllegalStateException('pacekeeper: no slot after 100000 rounds')
+        } catch (Throwable t) {
+            abi.cancel(h, r[1])
+            throw t
         }
-        throw new IllegalStateException('pacekeeper: no slot after 10000 rounds')
     }
 
-    /** Tells the shared bucket about a response (a 429 blocks every thread until its time). */
-    void observe(PacekeeperBucket b, PacekeeperAbi a, int status, long[] hb, long now) {
-        while (true) {
-            long old = b.tat.get()
-            long wait = a.check(a.fObserve.apply(old, (long) b.amount, b.periodMs, (long) b.burst, (long) status,
-                    hb[0], hb[1], hb[2], hb[3], now, (long) a.out)[0])
-            if (b.tat.compareAndSet(old, a.mem.readLong(a.out))) {
-                if (wait >= 0) b.blockedUntil.accumulateAndGet(now + wait, { x, y -> Math.max(x, y) } as LongBinaryOperator)
-                return
-            }
-        }
+    /**
+     * Before a sample: asks the pacer for a slot, sleeps until it (resuming as the pacer says)
+     * and keeps the ticket in the thread's variables for the PostProcessor. Returns the ms waited.
+     */
+    long pace(String name, def vars) {
+        long h = pacer(name)
+        long start = System.currentTimeMillis()
+        String stale = vars.get(TICKET_VAR)
+        if (stale) abi.cancel(h, stale as long) // a sample whose PostProcessor never ran
+        long[] r = abi.begin(h, name.getBytes(StandardCharsets.UTF_8), costs.get(name), start)
+        if (abi.actions[(int) r[0]] == 'never')
+            throw new IllegalArgumentException("pacekeeper: cost ${costs.get(name)} exceeds the burst ${r[5]} of bucket ${name}")
+        r = untilGo(h, r)
+        vars.put(TICKET_VAR, String.valueOf(r[1]))
+        System.currentTimeMillis() - start
+    }
+
+    /** One line: retries, give-ups and the open tickets of every bucket's pacer. */
+    String report() {
+        String open = pacers.collect { k, h -> "${k}=${abi.openTickets(h)}" }.sort().join(', ')
+        "pacekeeper: retries ${retries.get()}, gave up ${giveUps.get()}, open tickets: ${open}"
     }
 
     static int statusOf(SampleResult r) {
@@ -225,43 +296,47 @@ class Pacekeeper {
     }
 
     /**
-     * After a sample: asks the engine what to do with its response, waits as it decides (the
-     * server's Retry-After is a floor), paces, re-runs the sampler, and repeats until it
-     * succeeds or the engine gives up. The final attempt's result is copied into `prev`.
-     * Returns the number of attempts.
+     * After a sample: hands its response to the pacer and does what it says — done; retry (sleep,
+     * resume until go, re-run the sampler, hand that response over again); give up. The final
+     * attempt's result is copied into `prev`. Returns the number of attempts.
      */
-    int retry(String name, def sampler, SampleResult prev, def log) {
-        PacekeeperBucket b = bucket(name)
-        PacekeeperAbi a = abi.get()
-        a.check(a.fStateInit.apply((long) a.state, System.currentTimeMillis(), ThreadLocalRandom.current().nextLong())[0])
+    int retry(String name, def sampler, SampleResult prev, def vars, def log) {
+        long h = pacer(name)
+        String t = vars.get(TICKET_VAR)
+        if (!t) throw new IllegalStateException("pacekeeper: no ticket for bucket ${name}: put pacekeeper-pace.groovy as a JSR223 PreProcessor of this sampler, with the same bucket name")
+        vars.remove(TICKET_VAR)
+        long ticket = t as long
         SampleResult r = prev
         int attempts = 1
         String gaveUp = null
-        while (true) {
-            int status = statusOf(r)
-            byte[] headers = (r.getResponseHeaders() ?: '').getBytes(StandardCharsets.UTF_8)
-            byte[] body = status == 429 ? (r.getResponseData() ?: new byte[0]) : new byte[0]
-            if (body.length > 65536) body = Arrays.copyOf(body, 65536)
-            long[] hb = a.put(headers, body)
-            long now = System.currentTimeMillis()
-            if (status != 0) observe(b, a, status, hb, now)
-            long d = a.check(a.fRetry.apply((long) a.policy, (long) a.state, (long) status, hb[0], hb[1], hb[2], hb[3], now)[0])
-            if (d == -1) break // done: a success
-            if (d < -1) {
-                String why = [(-2L): 'not_retryable', (-3L): 'max_attempts', (-4L): 'deadline',
-                              (-5L): 'retry_budget', (-6L): 'wait_too_long'][d]
-                if (d != -2) { // a status not worth retrying is left as it is
-                    giveUps.incrementAndGet()
-                    gaveUp = why
-                    log.warn("pacekeeper: gave up after ${attempts} attempts (${why}), last status ${r.getResponseCode()}")
+        boolean open = true
+        try {
+            while (true) {
+                int status = statusOf(r)
+                byte[] headers = (r.getResponseHeaders() ?: '').getBytes(StandardCharsets.UTF_8)
+                // The body is read only for a throttle without a usable header (the Genesys 429).
+                byte[] body = status == 429 || status == 503 ? (r.getResponseData() ?: new byte[0]) : new byte[0]
+                if (body.length > 65536) body = Arrays.copyOf(body, 65536)
+                long[] a = abi.finish(h, ticket, status, headers, body, System.currentTimeMillis())
+                String action = abi.actions[(int) a[0]]
+                if (action == 'done') { open = false; break }
+                if (action == 'give_up') {
+                    open = false
+                    String why = abi.giveUpReasons[(int) a[4]]
+                    if (why != 'not_retryable') { // a status not worth retrying is left as it is
+                        giveUps.incrementAndGet()
+                        gaveUp = why
+                        log.warn("pacekeeper: gave up after ${a[3]} attempts (${why}), last status ${r.getResponseCode()}")
+                    }
+                    break
                 }
-                break
+                retries.incrementAndGet()
+                untilGo(h, a)
+                r = sampler.sample(null)
+                attempts++
             }
-            retries.incrementAndGet()
-            sleepMs(d)
-            pace(name)
-            r = sampler.sample(null)
-            attempts++
+        } finally {
+            if (open) abi.cancel(h, ticket) // interrupted or the sampler threw: nothing in flight
         }
         if (!r.is(prev)) {
             prev.setResponseCode(r.getResponseCode())

@@ -1,8 +1,9 @@
 // pacekeeper pacing — use as a JSR223 PreProcessor (language groovy, "Cache compiled script"
-// on) on the samplers that share the rate limit. Waits for this thread's slot in the bucket
-// shared by all threads (see pacekeeper-lib.groovy; set -Jpacekeeper.wasm=... and the limit
-// with pacekeeper.amount / pacekeeper.period_ms / pacekeeper.burst). Parameters: the bucket's
-// name (empty: "default"); the retry PostProcessor of the same samplers names the same bucket.
+// on) on the samplers that share the rate limit. Asks the engine's pacer (shared by all threads)
+// for this request's slot and sleeps until it; the ticket goes to the retry PostProcessor in the
+// variable pacekeeper_ticket. See pacekeeper-lib.groovy (set -Jpacekeeper.wasm=...). Parameters:
+// the bucket's name (empty: "default"); the retry PostProcessor of the same samplers names the
+// same bucket.
 def pk = props.get('pacekeeper')
 if (pk == null) {
     synchronized (props) {
@@ -16,5 +17,5 @@ if (pk == null) {
     }
 }
 String bucketName = (Parameters ?: '').trim() ?: 'default' // the bucket's name
-long waited = pk.pace(bucketName)
+long waited = pk.pace(bucketName, vars)
 vars.put('pacekeeper_paced_ms', String.valueOf(waited))

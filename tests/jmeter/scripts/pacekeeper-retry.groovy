@@ -1,10 +1,9 @@
 // pacekeeper retries — use as a JSR223 PostProcessor (language groovy, "Cache compiled script"
-// on) on the samplers to retry. Reads prev.getResponseCode() and prev.getResponseHeaders(),
-// lets the engine decide (Retry-After and the other rate-limit headers are a floor), waits,
-// re-runs the sampler until it succeeds or the engine gives up, and leaves the final attempt's
-// result in prev. The attempt count is in the variable pacekeeper_attempts. Parameters: the
-// bucket's name (empty: "default"), as in the pace PreProcessor: every response is fed to that
-// bucket, so a 429 holds every thread that paces with it, and retries are paced by it too.
+// on) on the samplers the pace PreProcessor paces. Hands the sample's status, headers and body to
+// the engine's pacer and does what it says: done; retry (sleep, re-run the sampler, hand the new
+// response over); give up. The final attempt's result is left in prev; the attempt count is in
+// the variable pacekeeper_attempts. Parameters: the bucket's name (empty: "default"), the same as
+// the pace PreProcessor's: a 429 seen by any thread holds every thread of that bucket.
 def pk = props.get('pacekeeper')
 if (pk == null) {
     synchronized (props) {
@@ -18,5 +17,5 @@ if (pk == null) {
     }
 }
 String bucketName = (Parameters ?: '').trim() ?: 'default' // the bucket's name
-int attempts = pk.retry(bucketName, ctx.getCurrentSampler(), prev, log)
+int attempts = pk.retry(bucketName, ctx.getCurrentSampler(), prev, vars, log)
 vars.put('pacekeeper_attempts', String.valueOf(attempts))

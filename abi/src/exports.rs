@@ -1,0 +1,223 @@
+//! The exported functions of the stateless API. `#[no_mangle]` is what the `unsafe_code` lint
+//! flags here; these functions do no unsafe operation themselves (all memory access goes
+//! through [`crate::mem`]).
+
+use super::*;
+use pacekeeper::backoff::{BackoffPolicy, Decision, Outcome, RetryState};
+
+fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
+    mem::read(ptr, len, what)
+}
+
+/// The ABI version (1).
+#[no_mangle]
+pub extern "C" fn pk_abi_version() -> i32 {
+    ABI_VERSION
+}
+
+/// Allocates `len` zeroed bytes (1..=16 MiB, 8-aligned) and returns the address, or 0.
+#[no_mangle]
+pub extern "C" fn pk_alloc(len: usize) -> usize {
+    mem::alloc(len)
+}
+
+/// Frees a buffer from [`pk_alloc`] with its length. Returns 0, or an error code for an
+/// unknown buffer or a wrong length (nothing is freed then).
+#[no_mangle]
+pub extern "C" fn pk_free(ptr: usize, len: usize) -> i64 {
+    finish(mem::free(ptr, len).map(|()| 0))
+}
+
+/// Copies the last error's message (UTF-8, `code: message`) into `out_ptr` (at most `cap`
+/// bytes) and returns its full length; 0 when there was none.
+#[no_mangle]
+pub extern "C" fn pk_last_error(out_ptr: usize, cap: usize) -> i64 {
+    let msg = LAST_ERROR.with(|l| l.borrow().clone());
+    let n = msg.len().min(cap);
+    if n > 0 {
+        // A failed copy leaves the message in place and reports the failure instead.
+        if let Err(e) = mem::write(out_ptr, &msg.as_bytes()[..n], "out") {
+            return fail(e);
+        }
+    }
+    msg.len() as i64
+}
+
+/// Parses a response: `status`, the raw header block and the body (length 0 = none), at
+/// `now_ms`. Returns the reading's wait in ms (the server's floor), [`PK_NONE`] when it has
+/// none, or an error code.
+#[no_mangle]
+pub extern "C" fn pk_parse(
+    status: i32,
+    headers_ptr: usize,
+    headers_len: usize,
+    body_ptr: usize,
+    body_len: usize,
+    now_ms: i64,
+) -> i64 {
+    finish((|| {
+        let h = bytes(headers_ptr, headers_len, "headers")?;
+        let b = bytes(body_ptr, body_len, "body")?;
+        Ok(opt(read_response(status, &h, &b, now_ms, 0)?.wait_ms))
+    })())
+}
+
+/// Like [`pk_parse`] with a wait cap (`max_wait_ms`, 0 = the default 6 h) and the whole
+/// reading written as a record of 13 i64 at `out_ptr` (see the README).
+#[no_mangle]
+pub extern "C" fn pk_read(
+    status: i32,
+    headers_ptr: usize,
+    headers_len: usize,
+    body_ptr: usize,
+    body_len: usize,
+    now_ms: i64,
+    max_wait_ms: i64,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let h = bytes(headers_ptr, headers_len, "headers")?;
+        let b = bytes(body_ptr, body_len, "body")?;
+        let r = read_response(status, &h, &b, now_ms, max_wait_ms)?;
+        mem::write_i64s(out_ptr, &reading_record(&r), "out")?;
+        Ok(opt(r.wait_ms))
+    })())
+}
+
+/// Writes the default backoff policy as a record of 16 i64 at `out_ptr`; returns 0.
+#[no_mangle]
+pub extern "C" fn pk_policy_default(out_ptr: usize) -> i64 {
+    finish(mem::write_i64s(out_ptr, &policy_record(&BackoffPolicy::default()), "out").map(|()| 0))
+}
+
+/// Writes a fresh retry state (no attempt yet) as a record of 8 i64 at `state_ptr`; the
+/// seed's 64 bits are taken as they are. Returns 0.
+#[no_mangle]
+pub extern "C" fn pk_state_init(state_ptr: usize, started_at_ms: i64, seed: i64) -> i64 {
+    finish((|| {
+        let started = non_neg("started_at_ms", started_at_ms)?;
+        let s = RetryState::new(started, seed as u64);
+        let rec = state_record(&s, &Decision::Done);
+        mem::write_i64s(state_ptr, &rec, "state")?;
+        Ok(0)
+    })())
+}
+
+fn policy_at(ptr: usize) -> Result<Option<Vec<i64>>, Error> {
+    if ptr == 0 {
+        Ok(None)
+    } else {
+        mem::read_i64s(ptr, POLICY_FIELDS, "policy").map(Some)
+    }
+}
+
+fn decide_at(policy_ptr: usize, state_ptr: usize, outcome: &Outcome, now_ms: i64) -> i64 {
+    finish((|| {
+        let policy = policy_at(policy_ptr)?;
+        let state = mem::read_i64s(state_ptr, STATE_FIELDS, "state")?;
+        let (code, rec) = decide_records(policy.as_deref(), &state, outcome, now_ms)?;
+        mem::write_i64s(state_ptr, &rec, "state")?;
+        Ok(code)
+    })())
+}
+
+/// One backoff decision after an attempt that ended at `now_ms` with `status` (0 = network
+/// error) and the server's wait `wait_ms` (−1 = none). `policy_ptr` is a policy record
+/// (0 = the default policy); the state record at `state_ptr` is updated in place. Returns the
+/// delay in ms before the next attempt, [`PK_NONE`] when done, a give-up code (−2..=−6) or an
+/// error code.
+#[no_mangle]
+pub extern "C" fn pk_decide(
+    policy_ptr: usize,
+    state_ptr: usize,
+    status: i32,
+    wait_ms: i64,
+    now_ms: i64,
+) -> i64 {
+    match scalar_outcome(status, wait_ms) {
+        Ok(outcome) => decide_at(policy_ptr, state_ptr, &outcome, now_ms),
+        Err(e) => fail(e),
+    }
+}
+
+/// [`pk_parse`] then [`pk_decide`] on the full reading (so a capped wait or a 503 with
+/// `Retry-After` count as the core says). Status 0 is a network error (headers ignored).
+#[no_mangle]
+pub extern "C" fn pk_retry(
+    policy_ptr: usize,
+    state_ptr: usize,
+    status: i32,
+    headers_ptr: usize,
+    headers_len: usize,
+    body_ptr: usize,
+    body_len: usize,
+    now_ms: i64,
+) -> i64 {
+    let outcome = (|| {
+        if status == 0 {
+            return Ok(Outcome::NetworkError);
+        }
+        let h = bytes(headers_ptr, headers_len, "headers")?;
+        let b = bytes(body_ptr, body_len, "body")?;
+        let reading = read_response(status, &h, &b, now_ms, 0)?;
+        Ok(Outcome::Response { reading })
+    })();
+    match outcome {
+        Ok(o) => decide_at(policy_ptr, state_ptr, &o, now_ms),
+        Err(e) => fail(e),
+    }
+}
+
+/// One step of a GCRA bucket (`amount` per `period_ms`, at most `burst`) whose whole state
+/// is `tat` (0 = full). `reserve` 1 books the earliest slot, 0 only takes when it fits now.
+/// Writes [new_tat, until, remaining] at `out_ptr` and returns the wait in ms (0 = go now),
+/// [`PK_NEVER`] (cost above burst) or an error code.
+#[no_mangle]
+pub extern "C" fn pk_bucket_step(
+    tat: i64,
+    amount: i32,
+    period_ms: i64,
+    burst: i32,
+    cost: i32,
+    now_ms: i64,
+    reserve: i32,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let reserve = match reserve {
+            0 => false,
+            1 => true,
+            v => return Err(invalid_number("reserve (0 or 1)", i64::from(v))),
+        };
+        let (code, rec) = bucket_step(tat, amount, period_ms, burst, cost, now_ms, reserve)?;
+        mem::write_i64s(out_ptr, &rec, "out")?;
+        Ok(code)
+    })())
+}
+
+/// Feeds a response (status, raw headers, body) received at `now_ms` to the bucket `tat`.
+/// Writes [new_tat, blocked_until or −1, remaining or −1] at `out_ptr` and returns the
+/// throttle's wait in ms, [`PK_NONE`] when not throttled with a wait, or an error code.
+#[no_mangle]
+pub extern "C" fn pk_bucket_observe(
+    tat: i64,
+    amount: i32,
+    period_ms: i64,
+    burst: i32,
+    status: i32,
+    headers_ptr: usize,
+    headers_len: usize,
+    body_ptr: usize,
+    body_len: usize,
+    now_ms: i64,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let h = bytes(headers_ptr, headers_len, "headers")?;
+        let b = bytes(body_ptr, body_len, "body")?;
+        let reading = read_response(status, &h, &b, now_ms, 0)?;
+        let (code, rec) = bucket_observe(tat, amount, period_ms, burst, &reading, now_ms)?;
+        mem::write_i64s(out_ptr, &rec, "out")?;
+        Ok(code)
+    })())
+}

@@ -1,0 +1,294 @@
+//! The core's [`Pacer`] behind handles: a bounded table of pacers per instance (per thread
+//! natively), and the fixed **action record** every pacer call writes.
+//!
+//! The pacer holds the whole client policy (when to send, wait, retry, probe, give up); a host
+//! only reads the clock, sleeps, sends and hands the response back. Codes and reasons are
+//! indices into the core's vocabularies ([`pacekeeper::vocab`]); the action and never-reason
+//! orders, which the core has no vocabulary for yet, are [`ACTIONS`] and [`NEVER_REASONS`]
+//! here, tested against the core's serde names.
+
+use crate::{non_neg, out, read_response_with};
+use pacekeeper::backoff::Outcome;
+use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, Step};
+use pacekeeper::{Error, ErrorCode, Limit};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// The most pacers live at once in one instance.
+pub const MAX_PACERS: usize = 256;
+/// Number of i64 fields in an action record (`pk_pacer_begin`, `_resume`, `_finish`).
+pub const ACTION_FIELDS: usize = 6;
+/// Number of i64 fields written by `pk_pacer_learnt`.
+pub const LIMIT_FIELDS: usize = 3;
+
+/// The action codes, in this order: the return value of `pk_pacer_begin`/`_resume`/`_finish`
+/// and field 0 of the action record. The names are the core's serde names of [`Step`] and
+/// [`After`] (`"action"`).
+pub const ACTIONS: [&str; 6] = ["go", "wait", "never", "done", "retry", "give_up"];
+/// Send now.
+pub const PK_GO: i64 = 0;
+/// Sleep until field 2, then `pk_pacer_resume`.
+pub const PK_WAIT: i64 = 1;
+/// Never sendable (cost above the burst); no ticket kept.
+pub const PK_NEVER_SEND: i64 = 2;
+/// The call succeeded; the ticket is closed.
+pub const PK_DONE: i64 = 3;
+/// Sleep until field 2, then `pk_pacer_resume` the same ticket.
+pub const PK_RETRY: i64 = 4;
+/// Stop; the ticket is closed.
+pub const PK_GIVE_UP: i64 = 5;
+
+/// The names of [`NeverReason`], in the order field 4 of a `never` record indexes.
+pub const NEVER_REASONS: [&str; 1] = ["cost_above_burst"];
+
+/// The live pacers of this instance.
+struct Table {
+    /// The next handle (handles are never reused while the instance lives).
+    next: i64,
+    live: BTreeMap<i64, Pacer>,
+}
+
+thread_local! {
+    static PACERS: RefCell<Table> = const {
+        RefCell::new(Table { next: 1, live: BTreeMap::new() })
+    };
+}
+
+fn bad_handle(h: i64) -> Error {
+    Error::new(
+        ErrorCode::InvalidArgument,
+        format!("no live pacer with handle {h} (never created, or freed)"),
+    )
+}
+
+/// A pacer from the core's JSON configuration (`PacerConfig`, serde names; empty = the
+/// default). Returns its handle (≥ 1).
+pub fn pacer_new(config_json: &[u8]) -> Result<i64, Error> {
+    let config: PacerConfig = if config_json.is_empty() {
+        PacerConfig::default()
+    } else {
+        let text = std::str::from_utf8(config_json)
+            .map_err(|_| Error::new(ErrorCode::InvalidArgument, "config: not valid UTF-8 JSON"))?;
+        pacekeeper_bindings_common::from_json("config", text)?
+    };
+    let pacer = Pacer::new(config)?;
+    PACERS.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.live.len() >= MAX_PACERS {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                format!("at most {MAX_PACERS} pacers live in one instance: free one first"),
+            ));
+        }
+        let h = t.next;
+        t.next = t.next.saturating_add(1);
+        t.live.insert(h, pacer);
+        Ok(h)
+    })
+}
+
+/// Frees a pacer; its handle is dead from then on.
+pub fn pacer_free(h: i64) -> Result<(), Error> {
+    PACERS
+        .with(|t| t.borrow_mut().live.remove(&h).map(|_| ()))
+        .ok_or_else(|| bad_handle(h))
+}
+
+/// Runs `f` on the pacer `h`.
+pub fn with_pacer<T>(h: i64, f: impl FnOnce(&mut Pacer) -> Result<T, Error>) -> Result<T, Error> {
+    PACERS.with(|t| match t.borrow_mut().live.get_mut(&h) {
+        Some(p) => f(p),
+        None => Err(bad_handle(h)),
+    })
+}
+
+/// A key's bytes: UTF-8 (the core checks its length).
+pub fn key_of(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorCode::InvalidKey, "key must be valid UTF-8"))
+}
+
+/// A ticket number from the host (0..=2^53 − 1; unknown ones are the core's `unknown_ticket`).
+pub fn ticket_of(t: i64) -> Result<u64, Error> {
+    non_neg("ticket", t)
+}
+
+fn u32_out(v: u32) -> i64 {
+    i64::from(v)
+}
+
+/// The action record of a [`Step`]: `[action, ticket, until, -1, never reason, capacity]`.
+pub fn step_record(s: &Step) -> [i64; ACTION_FIELDS] {
+    match *s {
+        Step::Go { ticket } => [PK_GO, out(ticket), -1, -1, -1, -1],
+        Step::Wait { ticket, until } => [PK_WAIT, out(ticket), out(until), -1, -1, -1],
+        Step::Never { reason, capacity } => {
+            let r = match reason {
+                NeverReason::CostAboveBurst => 0,
+            };
+            [PK_NEVER_SEND, -1, -1, -1, r, u32_out(capacity)]
+        }
+    }
+}
+
+/// The action record of an [`After`] for `ticket`:
+/// `[action, ticket, retry at, attempt(s), reason, -1]`.
+pub fn after_record(ticket: u64, a: &After) -> [i64; ACTION_FIELDS] {
+    let t = out(ticket);
+    match *a {
+        After::Done => [PK_DONE, t, -1, -1, -1, -1],
+        After::Retry {
+            at,
+            attempt,
+            reason,
+        } => [
+            PK_RETRY,
+            t,
+            out(at),
+            u32_out(attempt),
+            reason.index() as i64,
+            -1,
+        ],
+        After::GiveUp { reason, attempts } => [
+            PK_GIVE_UP,
+            t,
+            -1,
+            u32_out(attempts),
+            reason.index() as i64,
+            -1,
+        ],
+    }
+}
+
+/// `Pacer::begin` on a handle.
+pub fn pacer_begin(h: i64, key: &[u8], cost: i32, now: i64) -> Result<Step, Error> {
+    let key = key_of(key)?;
+    // A negative cost is invalid_number (as everywhere); the core checks 1..=MAX_COST.
+    let cost = u32::try_from(cost).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidNumber,
+            format!("cost must be a non-negative integer, got {cost}"),
+        )
+    })?;
+    let now = non_neg("now_ms", now)?;
+    with_pacer(h, |p| p.begin(key, cost, now))
+}
+
+/// `Pacer::resume` on a handle.
+pub fn pacer_resume(h: i64, ticket: i64, now: i64) -> Result<Step, Error> {
+    let ticket = ticket_of(ticket)?;
+    let now = non_neg("now_ms", now)?;
+    with_pacer(h, |p| p.resume(ticket, now))
+}
+
+/// Parses the response with the pacer's own parse options (status 0: a network error, headers
+/// and body ignored) and finishes the ticket.
+pub fn pacer_finish(
+    h: i64,
+    ticket: i64,
+    status: i32,
+    headers: &[u8],
+    body: &[u8],
+    now: i64,
+) -> Result<After, Error> {
+    let ticket = ticket_of(ticket)?;
+    let now_u = non_neg("now_ms", now)?;
+    with_pacer(h, |p| {
+        let outcome = if status == 0 {
+            Outcome::NetworkError
+        } else {
+            let reading = read_response_with(status, headers, body, now, &p.config().parse)?;
+            Outcome::Response { reading }
+        };
+        p.finish(ticket, &outcome, now_u)
+    })
+}
+
+/// `Pacer::cancel` on a handle.
+pub fn pacer_cancel(h: i64, ticket: i64) -> Result<(), Error> {
+    let ticket = ticket_of(ticket)?;
+    with_pacer(h, |p| p.cancel(ticket))
+}
+
+/// The learnt limit of a key, if any.
+pub fn pacer_learnt(h: i64, key: &[u8]) -> Result<Option<Limit>, Error> {
+    let key = key_of(key)?;
+    with_pacer(h, |p| Ok(p.learnt(key)))
+}
+
+/// Open tickets of a pacer (waiting or in flight).
+pub fn pacer_open_tickets(h: i64) -> Result<i64, Error> {
+    with_pacer(h, |p| Ok(p.open_tickets() as i64))
+}
+
+/// The names of a vocabulary, comma-joined: the core's (`pacekeeper::vocab::VOCABULARIES`:
+/// `errorCodes`, `retryReasons`, `giveUpReasons`, ...) and this ABI's `pacerActions` and
+/// `neverReasons`.
+pub fn vocabulary(name: &str) -> Result<String, Error> {
+    match name {
+        "pacerActions" => Ok(ACTIONS.join(",")),
+        "neverReasons" => Ok(NEVER_REASONS.join(",")),
+        other => pacekeeper_bindings_common::vocabulary(other).map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("unknown vocabulary {other:?}"),
+            )
+        }),
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+    use pacekeeper::backoff::{GiveUpReason, RetryReason};
+
+    /// The action and never-reason orders name exactly the core's serde tags.
+    #[test]
+    fn actions_are_the_cores_serde_names() {
+        let steps = [
+            Step::Go { ticket: 1 },
+            Step::Wait {
+                ticket: 1,
+                until: 2,
+            },
+            Step::Never {
+                reason: NeverReason::CostAboveBurst,
+                capacity: 3,
+            },
+        ];
+        let afters = [
+            After::Done,
+            After::Retry {
+                at: 1,
+                attempt: 2,
+                reason: RetryReason::Backoff,
+            },
+            After::GiveUp {
+                reason: GiveUpReason::MaxAttempts,
+                attempts: 3,
+            },
+        ];
+        let mut tags = Vec::new();
+        for s in &steps {
+            let v = serde_json::to_value(s).unwrap_or_default();
+            let code = step_record(s)[0] as usize;
+            assert_eq!(v["action"], ACTIONS[code]);
+            tags.push(code);
+            if let Step::Never { .. } = s {
+                assert_eq!(v["reason"], NEVER_REASONS[step_record(s)[4] as usize]);
+            }
+        }
+        for a in &afters {
+            let v = serde_json::to_value(a).unwrap_or_default();
+            let code = after_record(9, a)[0] as usize;
+            assert_eq!(v["action"], ACTIONS[code]);
+            tags.push(code);
+        }
+        tags.sort_unstable();
+        assert_eq!(
+            tags,
+            (0..ACTIONS.len()).collect::<Vec<_>>(),
+            "every code used once"
+        );
+    }
+}

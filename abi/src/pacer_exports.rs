@@ -1,0 +1,150 @@
+//! The exported functions of the pacer (see [`crate::pacer`] and the README). `#[no_mangle]` is
+//! what the `unsafe_code` lint flags here; all memory access goes through [`crate::mem`].
+
+use crate::pacer::*;
+use crate::{fail, finish, mem, Error};
+
+fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
+    mem::read(ptr, len, what)
+}
+
+/// Writes `rec` at `out_ptr` and returns its action code.
+fn put(out_ptr: usize, rec: [i64; ACTION_FIELDS]) -> Result<i64, Error> {
+    mem::write_i64s(out_ptr, &rec, "out")?;
+    Ok(rec[0])
+}
+
+/// Creates a pacer from the core's JSON configuration (`len` 0: the default configuration) and
+/// returns its handle (≥ 1), or an error code (a bad configuration: the core's code; more than
+/// [`MAX_PACERS`] live: `invalid_state`).
+#[no_mangle]
+pub extern "C" fn pk_pacer_new(config_ptr: usize, config_len: usize) -> i64 {
+    finish(bytes(config_ptr, config_len, "config").and_then(|c| pacer_new(&c)))
+}
+
+/// Frees a pacer. Returns 0, or `invalid_argument` for a handle that is not live.
+#[no_mangle]
+pub extern "C" fn pk_pacer_free(handle: i64) -> i64 {
+    finish(pacer_free(handle).map(|()| 0))
+}
+
+/// Starts a request of `cost` for the key (UTF-8 bytes) at `now_ms`. Writes the action record
+/// at `out_ptr` and returns its action: go (0), wait (1) or never (2); or an error code.
+#[no_mangle]
+pub extern "C" fn pk_pacer_begin(
+    handle: i64,
+    key_ptr: usize,
+    key_len: usize,
+    cost: i32,
+    now_ms: i64,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let key = bytes(key_ptr, key_len, "key")?;
+        let s = pacer_begin(handle, &key, cost, now_ms)?;
+        put(out_ptr, step_record(&s))
+    })())
+}
+
+/// Asks again for a waiting ticket (after wait or retry): go (0) or wait (1), or an error code.
+#[no_mangle]
+pub extern "C" fn pk_pacer_resume(handle: i64, ticket: i64, now_ms: i64, out_ptr: usize) -> i64 {
+    finish(pacer_resume(handle, ticket, now_ms).and_then(|s| put(out_ptr, step_record(&s))))
+}
+
+/// Reports how the ticket's request ended at `now_ms`: `status` 0 is a network error (headers
+/// and body ignored); otherwise the raw header block and the body (length 0 = none) are parsed
+/// with the pacer's parse options. Writes the action record and returns done (3), retry (4) or
+/// give up (5), or an error code.
+#[no_mangle]
+pub extern "C" fn pk_pacer_finish(
+    handle: i64,
+    ticket: i64,
+    status: i32,
+    headers_ptr: usize,
+    headers_len: usize,
+    body_ptr: usize,
+    body_len: usize,
+    now_ms: i64,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let (h, b) = if status == 0 {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                bytes(headers_ptr, headers_len, "headers")?,
+                bytes(body_ptr, body_len, "body")?,
+            )
+        };
+        // The output range is checked before the ticket moves, so a bad out_ptr loses nothing.
+        mem::write_i64s(out_ptr, &[0; ACTION_FIELDS], "out")?;
+        let a = pacer_finish(handle, ticket, status, &h, &b, now_ms)?;
+        let t = ticket_of(ticket)?;
+        put(out_ptr, after_record(t, &a))
+    })())
+}
+
+/// Drops a ticket (a waiter leaves the queue; a request in flight stops counting). Returns 0 or
+/// an error code (`unknown_ticket`).
+#[no_mangle]
+pub extern "C" fn pk_pacer_cancel(handle: i64, ticket: i64) -> i64 {
+    finish(pacer_cancel(handle, ticket).map(|()| 0))
+}
+
+/// The limit learnt for a key: writes `[amount, period_ms, burst]` at `out_ptr` and returns 0,
+/// or returns −1 when nothing is learnt (nothing written).
+#[no_mangle]
+pub extern "C" fn pk_pacer_learnt(
+    handle: i64,
+    key_ptr: usize,
+    key_len: usize,
+    out_ptr: usize,
+) -> i64 {
+    finish((|| {
+        let key = bytes(key_ptr, key_len, "key")?;
+        match pacer_learnt(handle, &key)? {
+            Some(l) => {
+                let rec = [
+                    i64::from(l.amount),
+                    crate::out(l.period_ms),
+                    i64::from(l.burst),
+                ];
+                mem::write_i64s(out_ptr, &rec, "out")?;
+                Ok(0)
+            }
+            None => Ok(crate::PK_NONE),
+        }
+    })())
+}
+
+/// The number of open tickets (waiting or in flight) of a pacer, or an error code.
+#[no_mangle]
+pub extern "C" fn pk_pacer_open_tickets(handle: i64) -> i64 {
+    finish(pacer_open_tickets(handle))
+}
+
+/// Copies a vocabulary's names (comma-joined, in order; the name is UTF-8 bytes) into `out_ptr`
+/// (at most `cap` bytes) and returns the full length, or an error code for an unknown name.
+#[no_mangle]
+pub extern "C" fn pk_vocabulary(
+    name_ptr: usize,
+    name_len: usize,
+    out_ptr: usize,
+    cap: usize,
+) -> i64 {
+    let names =
+        bytes(name_ptr, name_len, "name").and_then(|n| vocabulary(&String::from_utf8_lossy(&n)));
+    match names {
+        Ok(s) => {
+            let n = s.len().min(cap);
+            if n > 0 {
+                if let Err(e) = mem::write(out_ptr, &s.as_bytes()[..n], "out") {
+                    return fail(e);
+                }
+            }
+            s.len() as i64
+        }
+        Err(e) => fail(e),
+    }
+}
