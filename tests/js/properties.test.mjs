@@ -167,10 +167,12 @@ function call (label, f, check = (r) => safeNumbers(r, label), limitOf = () => C
 
 const fcOptions = (n = RUNS) => ({ numRuns: n, seed: SEED, endOnFailure: true })
 
-function heap () {
+/** [JS heap + external + array buffers, RSS] after a full collection (RSS also holds the
+ * addon's own allocations and the WASM linear memory). */
+function memory () {
   gc(); gc()
   const m = process.memoryUsage()
-  return m.heapUsed + m.external + m.arrayBuffers
+  return [m.heapUsed + m.external + m.arrayBuffers, m.rss]
 }
 
 // --- properties ---------------------------------------------------------------------------
@@ -345,17 +347,20 @@ test(`${impl}: memory stays bounded over repeated hostile calls`, () => {
     l.prune(NOW + 10_000_000)
   }
   round('warm')
-  const before = heap()
+  const [heap0, rss0] = memory()
   round('second')
   round('third-round')
-  const grew = (heap() - before) / 2 ** 20
-  test.diagnostic?.(`heap + external grew ${grew.toFixed(1)} MB over two rounds of ${RUNS} runs`)
+  const [heap1, rss1] = memory()
+  const grew = (heap1 - heap0) / 2 ** 20
+  const rssGrew = (rss1 - rss0) / 2 ** 20
+  stats.memory = `heap + external ${grew.toFixed(1)} MB, RSS ${rssGrew.toFixed(1)} MB over two more rounds of ${RUNS} runs`
   assert.ok(grew < 16, `heap + external grew ${grew.toFixed(1)} MB`)
+  assert.ok(rssGrew < 48, `RSS grew ${rssGrew.toFixed(1)} MB`)
 })
 
 test(`${impl}: measured`, (t) => {
   t.diagnostic(`${stats.calls} calls (${stats.errors} coded errors), runs per property ${RUNS}, seed ${SEED}; ` +
     `longest call ${stats.maxMs.toFixed(1)} ms of CPU (${stats.slowest}); longest plan/replan ${stats.planMaxMs.toFixed(1)} ms (${stats.planBatches} batches in and out); ` +
-    `longest wall time of a call other than plan/replan ${stats.maxWallMs.toFixed(1)} ms`)
+    `longest wall time of a call other than plan/replan ${stats.maxWallMs.toFixed(1)} ms; memory: ${stats.memory}`)
   assert.ok(stats.calls > 0)
 })
