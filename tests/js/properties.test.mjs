@@ -364,3 +364,12 @@ test(`${impl}: measured`, (t) => {
     `longest wall time of a call other than plan/replan ${stats.maxWallMs.toFixed(1)} ms; memory: ${stats.memory}`)
   assert.ok(stats.calls > 0)
 })
+
+test(`${impl}: a policy's multiplier crosses the boundary exactly`, () => {
+  // Found by tests/js/differential.test.mjs: napi read 104.28117456986473 back from its JSON as
+  // 104.28117456986472 (serde_json without float_roundtrip), so its delays could differ from WASM's.
+  fc.assert(fc.property(fc.double({ min: 1, max: 1000, noNaN: true }), (m) => {
+    assert.equal(new pk.Backoff({ multiplier: m }).policy.multiplier, m)
+  }), fcOptions())
+  assert.equal(new pk.Backoff({ multiplier: 104.28117456986473 }).policy.multiplier, 104.28117456986473)
+})
