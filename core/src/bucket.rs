@@ -120,8 +120,10 @@ impl Limit {
     /// an amount of 1,000,000), and a saturated clock must not admit anything: the bucket keeps
     /// its TAT in a u64, so a request whose new TAT would not fit is never admitted nor booked.
     /// Its earliest time is then `u64::MAX` (past [`crate::MAX_TIME`]).
+    ///
+    /// `pub(crate)`: the pacer keeps its own TATs of the same kind and needs the same rule.
     #[inline]
-    fn earliest(&self, tat: u64, cost: u32, now: u64) -> Option<u64> {
+    pub(crate) fn earliest(&self, tat: u64, cost: u32, now: u64) -> Option<u64> {
         const NEVER: Option<u64> = Some(u64::MAX);
         let amount = u64::from(self.amount);
         let need = u64::from(cost).saturating_mul(self.t());
