@@ -636,7 +636,9 @@ fn bucket_vectors_through_pk_bucket_step() {
             let v = if let Some(e) = error_code_of(code) {
                 serde_json::json!({ "error": e.as_str() })
             } else if code == PK_NEVER {
-                let cap = lim.2;
+                // The ABI returns no capacity: the burst when the cost exceeds it, else 0 (a
+                // slot only after the end of time, pacekeeper::MAX_TIME).
+                let cap = if cost > lim.2 { lim.2 } else { 0 };
                 serde_json::json!({ "decision": "never", "cost": cost, "capacity": cap })
             } else if code == 0 {
                 tats.insert(key, out[0]);

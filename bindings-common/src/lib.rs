@@ -191,14 +191,16 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
 // --- verdicts ------------------------------------------------------------------------------
 
 /// A verdict as one number: `>= 0` allow with that many remaining, `-1` allow with remaining
-/// unknown, `-1.5` never (its capacity goes to `last_capacity`), `<= -2` wait until `-(v) - 2`.
+/// unknown, `-1.5` never (its capacity goes to `last_capacity`), `<= -2` wait until `-(v) - 1`
+/// (a wait's `until` is at least 1, and `-1 - until` stays exact up to `pacekeeper::MAX_TIME`,
+/// where `-2 - until` would round).
 pub fn encode_verdict(v: Verdict, last_capacity: &mut u32) -> f64 {
     match v {
         Verdict::Allow {
             remaining: Some(r), ..
         } => num(r),
         Verdict::Allow { remaining: None } => -1.0,
-        Verdict::Wait { until, .. } => -2.0 - num(until),
+        Verdict::Wait { until, .. } => -1.0 - num(until.max(1)),
         Verdict::Never { capacity, .. } => {
             *last_capacity = capacity;
             -1.5
@@ -327,6 +329,23 @@ mod tests {
             f(r#"{"amount":1,"period_ms":1,"x":0}"#),
             Some(ErrorCode::InvalidArgument)
         );
+    }
+
+    #[test]
+    fn verdicts_encode_exactly_up_to_max_time() {
+        let mut cap = 0;
+        for until in [
+            1,
+            1_700_000_000_000,
+            pacekeeper::MAX_TIME - 1,
+            pacekeeper::MAX_TIME,
+        ] {
+            let v = encode_verdict(Verdict::Wait { until, wait_ms: 0 }, &mut cap);
+            assert!(v <= -2.0);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let back = (-v - 1.0) as u64;
+            assert_eq!(back, until);
+        }
     }
 
     #[test]

@@ -127,6 +127,12 @@ fn run(call: &str, args: &Value) -> R<()> {
             let _ = b.policy().delay_ms(n, prev, seed);
             Ok(())
         }
+        "schedule" => {
+            let seed = codec::uint(number(args, "seed")?, "seed")?;
+            let n = codec::uint32(number(args, "n")?, "n")?;
+            let b = Backoff::new(BackoffPolicy::default())?;
+            b.policy().schedule(seed, n).map(drop)
+        }
         other => Err(codec::err(
             ErrorCode::InvalidArgument,
             format!("unknown call {other}"),

@@ -6,6 +6,8 @@ const { typeError, numberError } = require('./errors')
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 const U64_MAX = (1n << 64n) - 1n
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER)
+const SEED_PATH = /(^|\.)seed$/
 
 function describe (v) {
   if (v === null) return 'null'
@@ -129,7 +131,9 @@ const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
 
 /**
  * A camelCase JS value → the core's snake_case JSON text. Numbers are checked (finite, safe
- * integers when integral); bigints are written exactly (seeds); undefined properties are left out.
+ * integers when integral); bigints are written exactly, within the same 0..=2^53 - 1 (the
+ * codec's rule, as the WASM reader has it) except a `seed` (a u64); undefined properties are
+ * left out.
  */
 function toCoreJson (v, path = 'value') {
   switch (typeof v) {
@@ -139,6 +143,7 @@ function toCoreJson (v, path = 'value') {
       return JSON.stringify(v)
     case 'bigint':
       if (v < 0n || v > U64_MAX) throw numberError(`${path} must be 0..2^64 - 1, got ${v}n`)
+      if (v > MAX_SAFE_BIG && !SEED_PATH.test(path)) throw numberError(`${path} must be at most 2^53 - 1, got ${v}n`)
       return v.toString()
     case 'string': return JSON.stringify(v)
     case 'boolean': return v ? 'true' : 'false'

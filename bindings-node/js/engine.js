@@ -133,7 +133,7 @@ module.exports = function createEngine (native) {
     if (v >= 0) return { decision: 'allow', remaining: v }
     if (v === -1) return { decision: 'allow', remaining: null }
     if (v === -1.5) return { decision: 'never', cost, capacity: lim.lastCapacity() }
-    const until = -v - 2
+    const until = -v - 1
     return { decision: 'wait', until, waitMs: until - now }
   }
 

@@ -410,13 +410,8 @@ impl NativeBackoff {
     #[napi]
     pub fn schedule(&self, seed: String, n: u32) -> Result<Vec<f64>> {
         let seed = codec::seed(&seed).map_err(host)?;
-        Ok(self
-            .inner
-            .policy()
-            .schedule(seed, n)
-            .into_iter()
-            .map(codec::num)
-            .collect())
+        let delays = self.inner.policy().schedule(seed, n).map_err(host)?;
+        Ok(delays.into_iter().map(codec::num).collect())
     }
 }
 

@@ -284,11 +284,20 @@ impl Backoff {
         }
     }
 
-    /// The first ``n`` delays for ``seed`` (the core stops at its attempt limit, 1,000).
-    fn schedule(&self, seed: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+    /// The first ``n`` delays for ``seed`` (``n`` at most the core's attempt limit, 1,000:
+    /// beyond it ``invalid_number``).
+    fn schedule(
+        &self,
+        py: Python<'_>,
+        seed: &Bound<'_, PyAny>,
+        n: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u64>> {
         let seed = to_u64(seed, "seed")?;
         let n = u32::try_from(to_u64(n, "n")?).unwrap_or(u32::MAX);
-        Ok(self.inner.policy().schedule(seed, n))
+        self.inner
+            .policy()
+            .schedule(seed, n)
+            .map_err(|e| core_err(py, e))
     }
 
     fn __repr__(&self) -> String {

@@ -215,12 +215,16 @@ def test_backoff_never_crashes_on_garbage(policy, seed, n) -> None:  # type: ign
 
 
 def test_schedule_stops_at_the_core_attempt_limit() -> None:
-    # The core clamps n to its attempt limit (1,000), as the JS packages return: no error.
+    # The core's attempt limit (1,000) bounds n, in every runtime: beyond it invalid_number
+    # (tests/vectors/errors.json), never a silently shorter list.
     b = Backoff()
     full = b.schedule(7, 1000)
     assert len(full) == 1000
-    assert b.schedule(7, 10001) == full
-    assert b.schedule(7, 2**64 - 1) == full
+    assert b.schedule(7, 999) == full[:999]
+    for n in (1001, 10001, 2**64 - 1):
+        with pytest.raises(pk.PacekeeperError) as e:
+            b.schedule(7, n)
+        assert e.value.code == "invalid_number"
 
 
 def test_reprs_use_python_spelling() -> None:

@@ -46,6 +46,8 @@ def call(name, a):
         return pk.plan(a["request"], now=a["now"])
     if name == "delay":
         return pk.Backoff().delay_ms(a["n"], a["prev_ms"], a["seed"])
+    if name == "schedule":
+        return pk.Backoff().schedule(a["seed"], a["n"])
     raise AssertionError(f"unknown call {name}")
 
 

@@ -201,9 +201,110 @@ def test_lone_surrogates_are_text_as_in_javascript() -> None:
         pk.plan({"records": 1, LONE: 1})  # an unknown field, named with U+FFFD, not a crash
 
 
-def test_schedule_agrees_with_javascript() -> None:
-    # JS returns the core's 1,000 delays for n = 10001; Python did raise invalid_number.
-    assert len(Backoff().schedule(1, 10001)) == 1000
+def test_schedule_limit_is_the_cores() -> None:
+    # One rule in the core (backoff::MAX_ATTEMPTS), the same in every runtime (errors.json):
+    # up to 1,000 delays, beyond it invalid_number (JS used to return 1,000 delays silently).
+    assert len(Backoff().schedule(1, 1000)) == 1000
+    assert Backoff().schedule(1, 0) == []
+    for n in (1001, 10001, 2**32, 2**64 - 1):
+        with pytest.raises(PacekeeperError) as e:
+            Backoff().schedule(1, n)
+        assert e.value.code == "invalid_number"
+        assert not isinstance(e.value, PacekeeperTypeError)
+
+
+MAX_TIME = 2**53 - 1
+
+
+def test_times_end_at_2_pow_53() -> None:
+    # The core's MAX_TIME: no verdict or decision beyond 2^53 - 1, whatever `now` Python passes
+    # (Python ints are exact, so the rule is the core's, not a conversion's).
+    limiter = Limiter([{"amount": 1, "period_ms": 1000}])
+    assert limiter.check("k", now=MAX_TIME - 1500).allowed
+    v = limiter.check("k", now=MAX_TIME - 1500)
+    assert (v.decision, v.until, v.wait_ms) == ("wait", MAX_TIME - 500, 1000)
+    assert limiter.reserve("k", now=MAX_TIME - 1500).decision == "wait"
+    # The next slot would come after the end of time: never, and nothing is booked.
+    for now in (MAX_TIME - 1500, MAX_TIME - 1, MAX_TIME, 2**60, 2**64 - 1):
+        assert limiter.reserve("k", now=now).to_dict() == {"decision": "never", "cost": 1, "capacity": 0}
+    b = Backoff()
+    throttle = pk.parse_headers(429, [("Retry-After", "100")], now=MAX_TIME)
+    for now in (MAX_TIME - 50_000, MAX_TIME, 2**60):
+        d = b.decide(RetryState(now, 1), throttle, now=now)
+        assert (d.decision, d.reason) == ("give_up", "deadline")
+    d = b.decide(RetryState(0, 1), None, now=MAX_TIME - 100_000)
+    assert d.decision == "retry" and d.at <= MAX_TIME and d.at - (MAX_TIME - 100_000) == d.delay_ms
+
+
+def test_a_saturated_clock_grants_nothing_extra() -> None:
+    # 3,000 per second is kept in 1/3,000 ms: past 6.1e15 ms the core's u64 saturated and every
+    # check was admitted. Now: the burst, then nothing.
+    far = 6_000_000_000_000_000
+    for now in (far, MAX_TIME):
+        limiter = Limiter([{"amount": 3000, "period_ms": 1000, "burst": 3}])
+        allowed = sum(limiter.check("k", now=now).allowed for _ in range(100))
+        assert allowed == (3 if now == far else 0), now
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    amount=st.integers(1, 1_000_000),
+    period=st.integers(1, 2**31),
+    now=st.integers(MAX_TIME - 10**8, 2**64 - 1),
+    ops=st.lists(st.sampled_from(["check", "reserve", "peek"]), min_size=1, max_size=30),
+)
+def test_no_result_beyond_2_pow_53(amount: int, period: int, now: int, ops: list[str]) -> None:
+    limiter = Limiter([{"amount": amount, "period_ms": period, "burst": min(amount, 3)}])
+    admitted = 0
+    for op in ops:
+        v = getattr(limiter, op)("k", now=now).to_dict()
+        if v["decision"] == "wait":
+            assert v["until"] <= MAX_TIME and v["until"] - min(now, MAX_TIME) == v["wait_ms"] > 0
+        elif v["decision"] == "allow":
+            admitted += op != "peek"
+        else:
+            assert v == {"decision": "never", "cost": 1, "capacity": 0}
+    assert admitted <= 3
+
+
+def _rss() -> int:
+    """Resident memory now (Linux /proc), which also holds the extension's own allocations."""
+    import gc
+
+    gc.collect()
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="needs /proc (Linux)")
+def test_no_unbounded_native_memory_on_repeated_hostile_calls() -> None:
+    # tracemalloc sees Python's allocations only: RSS also sees the Rust side (keys, states,
+    # readings). Rounds of hostile calls with big inputs, after a warm-up, keep RSS flat.
+    big = "k" * 1_000_000
+    limiter = Limiter(LIMITS)
+
+    def round_(tag: str) -> None:
+        for i in range(40):
+            for call in (
+                lambda: limiter.check(big + tag + str(i), now=0),  # over the key limit
+                lambda: limiter.check("n" * 240 + tag + str(i), 1000, now=0),  # never fits
+                lambda: pk.parse_headers(429, [("RateLimit-Policy", ", ".join(f'"p{j}";q=1;w=1' for j in range(2000)))], big),
+                lambda: Backoff().schedule(1, 10**6),
+                lambda: pk.plan({"records": 10**7, "max_batch_records": 1}),
+                lambda: Limiter(adaptive=[]),
+            ):
+                try:
+                    call()
+                except PacekeeperError:
+                    pass
+        limiter.prune(now=10**12)
+
+    round_("warm")
+    before = _rss()
+    round_("a")
+    round_("b")
+    grew = (_rss() - before) / 2**20
+    assert grew < 32, f"RSS grew {grew:.1f} MB over two rounds of hostile calls"
 
 
 def test_delay_ms_is_fast_for_any_attempt_number() -> None:

@@ -510,12 +510,12 @@ fn reading_of(nums: &[f64], strs: &str) -> JsResult<Reading> {
 
 /// Verdicts as one number, as the napi addon encodes them: `>= 0` allow with that many
 /// remaining, `-1` allow with remaining unknown, `-1.5` never (see `lastCapacity`), `<= -2` wait
-/// until `-(v) - 2`.
+/// until `-(v) - 1` (exact up to `MAX_TIME`: a wait's `until` is at least 1).
 fn encode(v: Verdict, last_capacity: &mut u32) -> f64 {
     match v {
         Verdict::Allow { remaining: Some(r) } => num(r),
         Verdict::Allow { remaining: None } => -1.0,
-        Verdict::Wait { until, .. } => -2.0 - num(until),
+        Verdict::Wait { until, .. } => -1.0 - num(until.max(1)),
         Verdict::Never { capacity, .. } => {
             *last_capacity = capacity;
             -1.5
@@ -868,13 +868,9 @@ impl WasmBackoff {
     }
 
     /// The first `n` delays for `seed`.
-    pub fn schedule(&self, seed: u64, n: u32) -> Vec<f64> {
-        self.inner
-            .policy()
-            .schedule(seed, n)
-            .into_iter()
-            .map(num)
-            .collect()
+    pub fn schedule(&self, seed: u64, n: u32) -> JsResult<Vec<f64>> {
+        let delays = core(self.inner.policy().schedule(seed, n))?;
+        Ok(delays.into_iter().map(num).collect())
     }
 }
 

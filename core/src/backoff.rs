@@ -8,6 +8,8 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Reading;
 use crate::msg::msg;
+use crate::shape::map_only;
+use crate::MAX_TIME;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -37,7 +39,7 @@ pub enum Jitter {
 
 /// A backoff policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct BackoffPolicy {
     /// The first delay, ms (default 500).
     pub base_ms: u64,
@@ -61,6 +63,8 @@ pub struct BackoffPolicy {
     /// Give up when the server asks for a longer wait than this, ms (default 6 hours).
     pub max_wait_ms: u64,
 }
+
+map_only!(BackoffPolicy);
 
 impl Default for BackoffPolicy {
     fn default() -> Self {
@@ -209,14 +213,23 @@ impl BackoffPolicy {
     }
 
     /// The delays of retries 1..=n for `seed`, with no server hints (a preview of the schedule).
-    pub fn schedule(&self, seed: u64, n: u32) -> Vec<u64> {
+    ///
+    /// `n` is at most [`MAX_ATTEMPTS`] (no policy retries more often): a larger `n` is an
+    /// `invalid_number` error, in every runtime, rather than a silently shorter list.
+    pub fn schedule(&self, seed: u64, n: u32) -> Result<Vec<u64>> {
+        if n > MAX_ATTEMPTS {
+            return Err(Error::new(
+                ErrorCode::InvalidNumber,
+                msg!("schedule n must be 0..=", MAX_ATTEMPTS, ", got ", n),
+            ));
+        }
         let mut prev = 0;
-        (1..=n.min(MAX_ATTEMPTS))
+        Ok((1..=n)
             .map(|i| {
                 prev = self.delay_ms(i, prev, seed);
                 prev
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -251,7 +264,7 @@ pub enum Outcome {
 
 /// The progress of one logical call. Plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(remote = "Self", default)]
 pub struct RetryState {
     /// Attempts made so far (0 before the first).
     pub attempts: u32,
@@ -266,6 +279,8 @@ pub struct RetryState {
     /// Consecutive throttles right after honouring a server hint.
     pub short_hints: u32,
 }
+
+map_only!(RetryState);
 
 impl Default for RetryState {
     fn default() -> Self {
@@ -307,7 +322,7 @@ pub enum GiveUpReason {
     NotRetryable,
     /// `max_attempts` were made.
     MaxAttempts,
-    /// The next attempt would fall after the deadline.
+    /// The next attempt would fall after the deadline (or after [`MAX_TIME`], the end of time).
     Deadline,
     /// The shared retry budget is spent.
     RetryBudget,
@@ -358,6 +373,7 @@ pub struct RetryBudget {
     pub success_refund: u32,
 }
 
+
 impl Default for RetryBudget {
     fn default() -> Self {
         RetryBudget {
@@ -407,7 +423,8 @@ impl Backoff {
     }
 
     /// Decides what follows an attempt that ended at `now` with `outcome`, updating `state`
-    /// (and `budget`, when given).
+    /// (and `budget`, when given). Times end at [`MAX_TIME`]: `now` beyond it counts as it,
+    /// and a retry that would fall after it gives up with [`GiveUpReason::Deadline`].
     ///
     /// The server's word is a floor: a retry is never scheduled before the reading's
     /// `wait_ms`. When a throttle follows right after a retry that honoured a hint, the hint
@@ -438,6 +455,7 @@ impl Backoff {
         if let Some(b) = &budget {
             b.validate()?;
         }
+        let now = now.min(MAX_TIME);
         state.attempts = state.attempts.saturating_add(1);
         let attempts = state.attempts;
         let (retryable, hint, network, capped) = match outcome {
@@ -503,10 +521,13 @@ impl Backoff {
             None => (backoff, RetryReason::Backoff),
         };
         let at = now.saturating_add(delay);
-        if let Some(dl) = p.deadline_ms {
-            if at > state.started_at.saturating_add(dl) {
-                return give_up(GiveUpReason::Deadline);
-            }
+        // Times end at MAX_TIME: a retry due later falls after every deadline (retrying at
+        // MAX_TIME instead would be early, before the server's hint).
+        let deadline = p.deadline_ms.map_or(MAX_TIME, |dl| {
+            state.started_at.saturating_add(dl).min(MAX_TIME)
+        });
+        if at > deadline {
+            return give_up(GiveUpReason::Deadline);
         }
         if let Some(b) = budget {
             let cost = if network {
@@ -542,12 +563,54 @@ mod tests {
     #[test]
     fn schedule_is_deterministic_and_bounded() {
         let p = BackoffPolicy::default();
-        let a = p.schedule(7, 10);
-        assert_eq!(a, p.schedule(7, 10));
-        assert_ne!(a, p.schedule(8, 10));
+        let a = p.schedule(7, 10).unwrap_or_default();
+        assert_eq!(a.len(), 10);
+        assert_eq!(p.schedule(7, 10), Ok(a.clone()));
+        assert_ne!(p.schedule(8, 10), Ok(a.clone()));
         for (i, d) in a.iter().enumerate() {
             assert!(*d <= p.exponential_ms(i as u32 + 1));
         }
+        assert_eq!(p.schedule(7, 0), Ok(vec![]));
+        assert_eq!(p.schedule(7, MAX_ATTEMPTS).map(|v| v.len()), Ok(1000));
+        for n in [MAX_ATTEMPTS + 1, 10_001, u32::MAX] {
+            assert_eq!(
+                p.schedule(7, n).map_err(|e| e.code),
+                Err(ErrorCode::InvalidNumber)
+            );
+        }
+    }
+
+    #[test]
+    fn retries_end_at_max_time() {
+        let b = Backoff::new(BackoffPolicy {
+            jitter: Jitter::None,
+            ..Default::default()
+        })
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let r = Outcome::Response {
+            reading: reading(429, &[("retry-after", "100")]),
+        };
+        let deadline = Decision::GiveUp {
+            reason: GiveUpReason::Deadline,
+            attempts: 1,
+        };
+        for now in [MAX_TIME - 400, MAX_TIME - 1, MAX_TIME, u64::MAX] {
+            for outcome in [&r, &Outcome::NetworkError] {
+                let mut s = RetryState::new(now, 1);
+                assert_eq!(b.decide(&mut s, outcome, now, None), Ok(deadline));
+            }
+        }
+        // The last retry that fits: exactly at MAX_TIME.
+        let mut s = RetryState::new(0, 1);
+        assert_eq!(
+            b.decide(&mut s, &Outcome::NetworkError, MAX_TIME - 500, None),
+            Ok(Decision::Retry {
+                at: MAX_TIME,
+                delay_ms: 500,
+                attempt: 2,
+                reason: RetryReason::Backoff
+            })
+        );
     }
 
     #[test]

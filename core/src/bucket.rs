@@ -13,10 +13,21 @@
 //! (a property test checks it). Admission times are whole milliseconds: where the emission
 //! interval `period_ms/amount` is fractional, each wait is rounded up, so the long-run rate may
 //! fall short of the configured one by at most 1 ms per request, and never exceeds it.
+//!
+//! ## The end of time
+//! Times end at [`crate::MAX_TIME`] (2^53 − 1 ms): a `now` beyond it counts as it, and no wait
+//! ends later. A request that could only be admitted after `MAX_TIME` is never admitted:
+//! `Verdict::Never` with `capacity` 0 (time cannot move on to free a slot, and a wait that
+//! ended early would admit it too soon). A TAT is kept in a u64 of scaled units, so a limit of
+//! `amount` records times up to `u64::MAX / amount` ms (past `MAX_TIME` for amounts up to
+//! 2,047; the year 2554 for 1,000,000); a request it cannot record counts as one after
+//! `MAX_TIME`. A saturated clock never grants capacity.
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::{Reading, DEFAULT_MAX_WAIT_MS, MAX_MAX_WAIT_MS};
 use crate::msg::msg;
+use crate::shape::map_only;
+use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -104,23 +115,41 @@ impl Limit {
     }
 
     /// The earliest ms at which `tat` (scaled) admits `cost`, or None if it fits now.
+    ///
+    /// `now × amount` exceeds a u64 once `now` passes `u64::MAX / amount` ms (the year 2554 for
+    /// an amount of 1,000,000), and a saturated clock must not admit anything: the bucket keeps
+    /// its TAT in a u64, so a request whose new TAT would not fit is never admitted nor booked.
+    /// Its earliest time is then `u64::MAX` (past [`crate::MAX_TIME`]).
+    ///
+    /// `pub(crate)`: the pacer keeps its own TATs of the same kind and needs the same rule.
     #[inline]
-    fn earliest(&self, tat: u64, cost: u32, now: u64) -> Option<u64> {
-        let now_s = self.scale(now);
-        let new_tat = tat
-            .max(now_s)
-            .saturating_add(u64::from(cost).saturating_mul(self.t()));
+    pub(crate) fn earliest(&self, tat: u64, cost: u32, now: u64) -> Option<u64> {
+        const NEVER: Option<u64> = Some(u64::MAX);
+        let amount = u64::from(self.amount);
+        let need = u64::from(cost).saturating_mul(self.t());
+        let Some(now_s) = now.checked_mul(amount) else {
+            return NEVER;
+        };
+        let Some(new_tat) = tat.max(now_s).checked_add(need) else {
+            return NEVER;
+        };
         let allow_at_s = new_tat.saturating_sub(self.tau());
         if allow_at_s <= now_s {
-            None
-        } else {
-            Some(allow_at_s.div_ceil(u64::from(self.amount)))
+            return None;
+        }
+        let at = allow_at_s.div_ceil(amount);
+        // Booking at `at` records max(tat, at × amount) + need: it must fit too.
+        match at.checked_mul(amount).map(|s| s.max(tat).checked_add(need)) {
+            Some(Some(_)) => Some(at),
+            _ => NEVER,
         }
     }
 
     /// Tokens available at `now` (whole tokens).
     #[inline]
     fn available(&self, tat: u64, now: u64) -> u64 {
+        // Exact wherever a request can be admitted (`earliest` admits nothing past the time
+        // `now × amount` saturates).
         let used = tat.saturating_sub(self.scale(now));
         if used == 0 {
             // A full bucket: no division on the common path.
@@ -152,7 +181,7 @@ impl Limit {
 /// `decrease_percent`, each success raises it by `increase_percent` (at least 1 milli-request/s),
 /// within `[min_rps, max_rps]`. Rates are kept in milli-requests per second, as integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct AdaptiveConfig {
     /// The starting rate, milli-requests per second (default 10,000 = 10/s).
     pub initial_milli_rps: u32,
@@ -165,6 +194,8 @@ pub struct AdaptiveConfig {
     /// Raise on a success, in percent (default 5).
     pub increase_percent: u32,
 }
+
+map_only!(AdaptiveConfig);
 
 impl Default for AdaptiveConfig {
     fn default() -> Self {
@@ -212,7 +243,7 @@ impl AdaptiveConfig {
 
 /// A limiter's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct LimiterConfig {
     /// Limits enforced on every key, all at once (at most [`MAX_LIMITS`]).
     pub limits: Vec<Limit>,
@@ -223,6 +254,8 @@ pub struct LimiterConfig {
     /// The most requests in flight per key, with [`Limiter::acquire`] / [`Limiter::release`].
     pub max_in_flight: Option<u32>,
 }
+
+map_only!(LimiterConfig);
 
 impl Default for LimiterConfig {
     fn default() -> Self {
@@ -311,11 +344,12 @@ pub enum Verdict {
         /// `until - now`.
         wait_ms: u64,
     },
-    /// The cost exceeds a limit's burst: it can never be admitted.
+    /// The request can never be admitted: its cost exceeds a limit's burst, or it would fit
+    /// only after the end of time ([`crate::MAX_TIME`], see the module docs).
     Never {
         /// The cost asked for.
         cost: u32,
-        /// The smallest burst in force.
+        /// The smallest burst in force; 0 when no slot is left before the end of time.
         capacity: u32,
     },
 }
@@ -553,7 +587,8 @@ impl Limiter {
         }
     }
 
-    /// (earliest admission time or None for now, smallest burst, remaining after)
+    /// (earliest admission time or None for now, smallest burst, remaining after). The time is
+    /// `u64::MAX` when a limit cannot record the request (see the module docs).
     fn evaluate(
         config: &LimiterConfig,
         cap: u64,
@@ -597,6 +632,7 @@ impl Limiter {
     fn decide(&mut self, key: &str, cost: u32, now: u64, book: bool) -> Result<Verdict> {
         check_key(key)?;
         check_cost(cost)?;
+        let now = now.min(MAX_TIME);
         let (config, cap) = (&self.config, self.max_wait_ms);
         // One lookup on the common path, and no key allocated unless the key is new and takes.
         if let Some(s) = self.keys.get_mut(key) {
@@ -634,6 +670,8 @@ impl Limiter {
                 Self::commit(config, cap, s, cost, now);
                 (Verdict::Allow { remaining }, true)
             }
+            // Only after the end of time: never (see the module docs).
+            Some(until) if until > MAX_TIME => (Verdict::Never { cost, capacity: 0 }, false),
             Some(until) => {
                 if book {
                     Self::commit(config, cap, s, cost, until);
@@ -659,27 +697,14 @@ impl Limiter {
     pub fn peek(&self, key: &str, cost: u32, now: u64) -> Result<Verdict> {
         check_key(key)?;
         check_cost(cost)?;
-        let s = self
+        let now = now.min(MAX_TIME);
+        // The check's own verdict, on a copy of the state that is then dropped.
+        let mut s = self
             .keys
             .get(key)
             .copied()
             .unwrap_or_else(|| self.fresh_state());
-        let (earliest, min_burst, remaining) =
-            Self::evaluate(&self.config, self.max_wait_ms, &s, cost, now);
-        Ok(if cost > min_burst {
-            Verdict::Never {
-                cost,
-                capacity: min_burst,
-            }
-        } else {
-            match earliest {
-                None => Verdict::Allow { remaining },
-                Some(until) => Verdict::Wait {
-                    until,
-                    wait_ms: until - now,
-                },
-            }
-        })
+        Ok(Self::decide_in(&self.config, self.max_wait_ms, &mut s, cost, now, false).0)
     }
 
     /// Books the earliest slot for `cost`: `Allow` to go now, or `Wait` with the booked time.
@@ -729,6 +754,7 @@ impl Limiter {
     /// - a success with nothing else known raises the adaptive rate.
     pub fn observe(&mut self, key: &str, reading: &Reading, now: u64) -> Result<()> {
         check_key(key)?;
+        let now = now.min(MAX_TIME);
         let (config, cap, s) = self.slot(key)?;
         if config.learn {
             if let (Some(limit), Some(w)) = (reading.limit, reading.window_ms) {
@@ -849,6 +875,7 @@ impl Limiter {
     /// Drops keys whose state holds nothing at `now` (full buckets, no quota, nothing in flight,
     /// nothing learnt, adaptive rate at its start). Returns how many were dropped.
     pub fn prune(&mut self, now: u64) -> usize {
+        let now = now.min(MAX_TIME);
         let before = self.keys.len();
         let (config, cap) = (&self.config, self.max_wait_ms);
         let initial = config.adaptive.map_or(0, |a| a.initial_milli_rps);
@@ -956,6 +983,123 @@ mod tests {
             })
             .map_err(|e| e.code),
             Err(ErrorCode::InvalidLimit)
+        );
+    }
+
+    /// The burst taken at `now`, then `extra` more checks: how many of those were admitted,
+    /// and the largest `until` seen.
+    fn admits_after_burst(amount: u32, now: u64, extra: usize) -> (usize, u64) {
+        let mut l = lim(vec![Limit::new(amount, 1000)]);
+        let mut burst = 0;
+        while matches!(l.check("k", 1, now), Ok(Verdict::Allow { .. })) && burst <= amount {
+            burst += 1;
+        }
+        let (mut admitted, mut latest) = (0, 0);
+        for _ in 0..extra {
+            match l.check("k", 1, now) {
+                Ok(Verdict::Allow { .. }) => admitted += 1,
+                Ok(Verdict::Wait { until, wait_ms }) => {
+                    assert_eq!(until - now, wait_ms);
+                    assert!(wait_ms > 0);
+                    latest = latest.max(until);
+                }
+                Ok(Verdict::Never {
+                    cost: 1,
+                    capacity: 0,
+                }) => {}
+                other => unreachable!("{other:?}"),
+            }
+        }
+        (admitted, latest)
+    }
+
+    #[test]
+    fn a_saturated_clock_grants_nothing_extra() {
+        // Before the fix: with amount ≥ 2,048, `now × amount` saturated the u64 and every
+        // check at 2^53 − 1 was admitted, burst or not.
+        for amount in [1, 10, 2_047, 2_048, 3_000, MAX_AMOUNT] {
+            for now in [MAX_TIME - 1_000, MAX_TIME - 1, MAX_TIME, u64::MAX] {
+                let (admitted, latest) = admits_after_burst(amount, now.min(MAX_TIME), 50);
+                assert_eq!(admitted, 0, "amount {amount}, now {now}");
+                assert!(
+                    latest <= MAX_TIME,
+                    "amount {amount}, now {now}: until {latest}"
+                );
+            }
+        }
+        // Far from the horizon the same limiter behaves as always.
+        assert_eq!(admits_after_burst(MAX_AMOUNT, 1_700_000_000_000, 5).0, 0);
+        let mut l = lim(vec![Limit::new(MAX_AMOUNT, 1000)]);
+        for _ in 0..MAX_AMOUNT {
+            assert!(matches!(
+                l.check("k", 1, 1_700_000_000_000),
+                Ok(Verdict::Allow { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn beyond_what_a_bucket_records_nothing_is_admitted_or_booked() {
+        // 1,000,000 per second records times up to u64::MAX / 1e6 ms (the year 2554).
+        let horizon = u64::MAX / u64::from(MAX_AMOUNT);
+        let mut l = lim(vec![Limit::new(MAX_AMOUNT, 1000)]);
+        let never = Ok(Verdict::Never {
+            cost: 1,
+            capacity: 0,
+        });
+        assert_eq!(l.check("k", 1, horizon + 1), never);
+        assert_eq!(l.reserve("k", 1, horizon + 1), never);
+        assert_eq!(l.peek("k", 1, horizon + 1), never);
+        assert!(l.is_empty(), "nothing booked");
+        assert!(matches!(
+            l.check("k", 1, horizon - 1_000),
+            Ok(Verdict::Allow { .. })
+        ));
+    }
+
+    #[test]
+    fn waits_and_bookings_end_at_max_time() {
+        let mut l = lim(vec![Limit::new(1, 1000)]);
+        let now = MAX_TIME - 2_500;
+        assert!(matches!(l.reserve("k", 1, now), Ok(Verdict::Allow { .. })));
+        for wait_ms in [1000, 2000] {
+            assert_eq!(
+                l.reserve("k", 1, now),
+                Ok(Verdict::Wait {
+                    until: now + wait_ms,
+                    wait_ms
+                })
+            );
+        }
+        // The next slot would be after MAX_TIME: never, nothing booked, however often asked.
+        let booked = l.key_state("k").copied();
+        for _ in 0..3 {
+            assert_eq!(
+                l.reserve("k", 1, now),
+                Ok(Verdict::Never {
+                    cost: 1,
+                    capacity: 0
+                })
+            );
+        }
+        assert_eq!(l.key_state("k").copied(), booked);
+        // The booked slot at MAX_TIME - 500 is still there for its holder; after it, nothing.
+        assert_eq!(
+            l.check("k", 1, MAX_TIME - 400),
+            Ok(Verdict::Never {
+                cost: 1,
+                capacity: 0
+            })
+        );
+        // A lockout past the end of time: never, too.
+        let mut l = lim(vec![Limit::new(10, 1000)]);
+        l.block_until("k", u64::MAX).unwrap_or_default();
+        assert_eq!(
+            l.check("k", 1, 1_700_000_000_000),
+            Ok(Verdict::Never {
+                cost: 1,
+                capacity: 0
+            })
         );
     }
 

@@ -31,8 +31,10 @@ pub enum ErrorCode {
     /// Bindings: an argument of the wrong type, or a required field missing (JS `TypeError`,
     /// Python `TypeError`).
     InvalidArgument,
-    /// Bindings: a number that is not a finite, non-negative integer within range (NaN,
-    /// Infinity, −1, 2.5, above 2^53 − 1 for times) (JS `RangeError`, Python `ValueError`).
+    /// A number out of its range. Bindings: a number that is not a finite, non-negative
+    /// integer within range (NaN, Infinity, −1, 2.5, above 2^53 − 1 for times); the core: a
+    /// count beyond a documented limit (`schedule`'s `n` above
+    /// [`crate::backoff::MAX_ATTEMPTS`]) (JS `RangeError`, Python `ValueError`).
     InvalidNumber,
     /// Pacer: no open ticket with this id (never issued, or already finished or cancelled).
     UnknownTicket,

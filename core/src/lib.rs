@@ -44,6 +44,7 @@ pub mod msg;
 pub mod pacer;
 pub mod plan;
 mod sf;
+mod shape;
 pub mod shared;
 pub mod vocab;
 
@@ -56,6 +57,15 @@ pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
 pub use pacer::{After, NeverReason, Pacer, PacerConfig, PacerState, Preset, Step};
 pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
+
+/// The latest instant the core computes with, epoch ms: 2^53 − 1, the largest integer every
+/// host (a JavaScript number included) represents exactly, about the year 287,000.
+///
+/// A `now` beyond it counts as `MAX_TIME`, and every time the limiter and the backoff return
+/// (`Verdict::Wait::until`, `Decision::Retry::at`) saturates there instead of growing past it:
+/// no runtime ever sees a rounded time. Saturation never grants capacity: a request that could
+/// only be admitted after `MAX_TIME` waits until `MAX_TIME` and is neither admitted nor booked.
+pub const MAX_TIME: u64 = (1 << 53) - 1;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

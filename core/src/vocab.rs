@@ -159,13 +159,16 @@ pub const DECISIONS: [&str; 3] = ["done", "retry", "give_up"];
 /// [`Limit`] as read: `burst` may be left out and then equals `amount` (the core's default, so
 /// no binding restates it).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct LimitIn {
     amount: u32,
     period_ms: u64,
     #[serde(default)]
     burst: Option<u32>,
 }
+
+// A map, never a positional sequence (crate::shape).
+crate::shape::map_only!(de LimitIn);
 
 impl From<LimitIn> for Limit {
     fn from(l: LimitIn) -> Limit {
@@ -180,7 +183,7 @@ impl From<LimitIn> for Limit {
 /// A [`crate::backoff::RetryBudget`] as read: every field defaults, and `tokens` defaults to
 /// `capacity` (a budget starts full), in the core's own deserialisation.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RetryBudgetIn {
     #[serde(default)]
     capacity: Option<u32>,
@@ -193,6 +196,9 @@ pub(crate) struct RetryBudgetIn {
     #[serde(default)]
     success_refund: Option<u32>,
 }
+
+// A map, never a positional sequence (crate::shape).
+crate::shape::map_only!(de RetryBudgetIn);
 
 impl From<RetryBudgetIn> for crate::backoff::RetryBudget {
     fn from(b: RetryBudgetIn) -> Self {

@@ -142,7 +142,7 @@ proptest! {
         prop_assert!(dec >= base.min(cap) && dec <= cap);
         prop_assert!(dec <= prev.max(base).saturating_mul(3));
         // The same seed gives the same schedule.
-        prop_assert_eq!(p(Jitter::Full).schedule(seed, 20), p(Jitter::Full).schedule(seed, 20));
+        prop_assert_eq!(p(Jitter::Full).schedule(seed, 20).ok(), p(Jitter::Full).schedule(seed, 20).ok());
     }
 
     #[test]

@@ -122,16 +122,45 @@ fn now_near_2_pow_53() {
         lim.check("k", 1_000_000, 0),
         Ok(Verdict::Allow { .. })
     ));
+    // 1,000,000 tokens per period are kept in units of 1/1,000,000 ms: a u64 of them ends in
+    // the year 2554, so at 2^53 - 1 the bucket cannot record a request and admits nothing (it
+    // used to saturate and admit every request, burst or not).
+    let never = Ok(Verdict::Never {
+        cost: 1,
+        capacity: 0,
+    });
+    for _ in 0..3 {
+        assert_eq!(lim.check("k", 1, MAX_SAFE), never);
+    }
+    // Up to 2,047 tokens per period every time to 2^53 - 1 is recorded: exact to the end.
+    let config = LimiterConfig {
+        limits: vec![Limit::new(2_047, 2_592_000_000)],
+        ..LimiterConfig::default()
+    };
+    let Ok(mut lim) = Limiter::new(config) else {
+        panic!("valid config")
+    };
+    assert!(matches!(
+        lim.check("k", 2_047, 0),
+        Ok(Verdict::Allow { .. })
+    ));
     // Refilled long before 2^53 - 1: a whole bucket less one, exactly.
     let v = lim.check("k", 1, MAX_SAFE);
     assert!(
         matches!(
             v,
             Ok(Verdict::Allow {
-                remaining: Some(999_999),
+                remaining: Some(2_046),
                 ..
             })
         ),
         "{v:?}"
     );
+    assert!(matches!(
+        lim.check("k", 2_046, MAX_SAFE),
+        Ok(Verdict::Allow { remaining: Some(0) })
+    ));
+    // The bucket is empty: the next token is due after the end of time, so it never comes.
+    assert_eq!(lim.check("k", 1, MAX_SAFE - 10), never);
+    assert_eq!(lim.check("k", 1, MAX_SAFE), never);
 }

@@ -121,7 +121,10 @@ fn run_backoff(c: &Value) -> Result<Value, String> {
     let mut result = Map::new();
     if let Some(n) = c.get("schedule").and_then(Value::as_u64) {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
-        result.insert("schedule".into(), json!(backoff.policy().schedule(seed, n)));
+        match backoff.policy().schedule(seed, n) {
+            Ok(delays) => result.insert("schedule".into(), json!(delays)),
+            Err(e) => return Ok(err(e)),
+        };
     }
     let mut budget: Option<RetryBudget> = match c.get("budget") {
         Some(b) => Some(from(b)?),

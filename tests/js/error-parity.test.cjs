@@ -38,7 +38,8 @@ const CALLS = {
     return pk.parseHeaders({ status: a.status, headers: a.headers, body: a.body }, opts)
   },
   plan: (a) => pk.plan(a.request, a.now),
-  delay: (a) => new pk.Backoff().delayMs(a.n, a.prevMs, a.seed)
+  delay: (a) => new pk.Backoff().delayMs(a.n, a.prevMs, a.seed),
+  schedule: (a) => new pk.Backoff().schedule(a.seed, a.n)
 }
 
 test('at least 60 error vectors, every call known', () => {

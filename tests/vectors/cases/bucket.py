@@ -1,6 +1,10 @@
 """Rate-limiter cases (bucket.json): configs and acquire/observe steps."""
 from .common import NOW, GENESYS_BODY, err
 
+MAX_SAFE = 2**53 - 1
+# A request that fits only after the end of time (2^53 - 1 ms), see core/src/bucket.rs.
+NEVER_AFTER_END = {"decision": "never", "cost": 1, "capacity": 0}
+
 
 def bucket_cases():
     c = []
@@ -139,7 +143,28 @@ def bucket_cases():
                   a=[allow, {"decision": "wait", "until": NOW + 1000, "wait_ms": 6000}, allow]))
     c.append(case("now at zero and near 2^53", {"limits": [{"amount": 1000000, "period_ms": 2592000000,
                                                               "burst": 1000000}]},
-                  [chk("k", 0, 1000000), chk("k", 0), chk("k", 9007199254740991), chk("k", 9007199254740991)]))
+                  [chk("k", 0, 1000000), chk("k", 0), chk("k", 9007199254740991), chk("k", 9007199254740991)],
+                  # 1,000,000 per period is kept in 1/1,000,000 ms: a u64 of those ends in the year
+                  # 2554, so at 2^53 - 1 nothing can be recorded and nothing is ever admitted.
+                  a=[{"decision": "allow", "remaining": 0}, {"decision": "wait", "until": 2592},
+                     NEVER_AFTER_END, NEVER_AFTER_END]))
+    # 3000 per second is kept in 1/3000 ms: a u64 of those ends at 6.1e15 ms. Before the fix
+    # `now × amount` saturated there and every later check was admitted, burst or not.
+    far = 6_000_000_000_000_000
+    c.append(case("a saturated clock grants nothing extra", {"limits": [{"amount": 3000, "period_ms": 1000,
+                                                                         "burst": 3}]},
+                  [chk("k", far, 3), chk("k", far), chk("k", MAX_SAFE - 2000), chk("k", MAX_SAFE),
+                   chk("k", MAX_SAFE), chk("k", MAX_SAFE, op="reserve"), chk("k", MAX_SAFE, op="peek")],
+                  a=[{"decision": "allow", "remaining": 0}, {"decision": "wait", "until": far + 1, "wait_ms": 1}]
+                  + [NEVER_AFTER_END] * 5))
+    # A slot after 2^53 - 1 is never given (a wait cut to 2^53 - 1 would end too early).
+    c.append(case("no wait ends after 2^53 - 1 and nothing is booked past it",
+                  {"limits": [{"amount": 1, "period_ms": 1000, "burst": 1}]},
+                  [chk("k", MAX_SAFE - 1500, op="reserve"), chk("k", MAX_SAFE - 1500, op="reserve"),
+                   chk("k", MAX_SAFE - 1500, op="reserve"), chk("k", MAX_SAFE - 1500, op="reserve"),
+                   chk("k", MAX_SAFE - 500), chk("k", MAX_SAFE)],
+                  a=[{"decision": "allow"}, {"decision": "wait", "until": MAX_SAFE - 500, "wait_ms": 1000},
+                     NEVER_AFTER_END, NEVER_AFTER_END, NEVER_AFTER_END, NEVER_AFTER_END]))
     c.append(case("fractional emission interval rounds each wait up",
                   {"limits": [{"amount": 3, "period_ms": 1000, "burst": 1}]},
                   [chk("k", NOW, op="reserve") for _ in range(4)] + [chk("k", NOW + 1002), chk("k", NOW + 1335)],
