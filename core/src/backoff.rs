@@ -373,7 +373,6 @@ pub struct RetryBudget {
     pub success_refund: u32,
 }
 
-
 impl Default for RetryBudget {
     fn default() -> Self {
         RetryBudget {
