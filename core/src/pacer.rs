@@ -302,6 +302,9 @@ pub struct Lane {
     /// The most of the limit used in a reading since the key was seen to be a token bucket.
     #[serde(default)]
     bucket_used: u64,
+    /// The learnt limit is still the preset's (the server has not named another amount).
+    #[serde(default)]
+    preset: bool,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -512,6 +515,7 @@ impl Pacer {
         Lane {
             learnt,
             learnt_exact: learnt.is_some(),
+            preset: learnt.is_some(),
             window: 1,
             ..Lane::default()
         }
@@ -1046,6 +1050,20 @@ impl Pacer {
             lane.seen_reset_ms = 0;
             lane.seen_count = 0;
             lane.bucket_used = 0;
+        }
+        if lane.preset && lane.learnt.is_some_and(|(a, _)| a != amount) {
+            // The server names another amount than the preset's: its window is not the preset's
+            // either. Start from this reading's reset (a whole second at least) and learn on.
+            lane.preset = false;
+            let w = reset
+                .div_ceil(1000)
+                .saturating_mul(1000)
+                .clamp(1000, crate::bucket::MAX_PERIOD_MS);
+            Self::set_learnt(lane, amount, w);
+            lane.learnt_exact = false;
+            lane.seen_reset_ms = w;
+            lane.seen_count = 1;
+            return;
         }
         // A token bucket (see `observe`): its reset is the time until full, so `limit` tokens
         // refill in `reset × limit / used`, best read when most of it is used. This replaces a

@@ -277,17 +277,19 @@ session("genesys preset refined from inin-ratelimit", cfg(preset="genesys"), [
     finish(1, 100, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "300"), ("inin-ratelimit-count", "2"), ("inin-ratelimit-reset", "60")]),
     learnt("k", lim(300, 60000, 300), GENESYS),
-    # allowed 180: the amount is refined, the window stays the preset's minute (the reset 59 s is shorter)
+    # allowed 180: another amount than the preset's, so not the preset's window either: the window
+    # is learnt from the resets from here on (59 s, a whole second: 59000), no longer told
     finish(2, 200, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "180"), ("inin-ratelimit-count", "3"), ("inin-ratelimit-reset", "59")]),
-    learnt("k", lim(180, 60000, 180), LEARN),
+    learnt("k", lim(180, 59000, 180), LEARN),
     begin(300, go(3), GENESYS),  # 177 left
-    # count 180 = allowed: exhausted, reset 30 s whole -> quota until 400+29000 = 29400, then the rate
+    # count 180 = allowed: exhausted, reset 30 s whole; an estimated window does not decide inside
+    # (v-1, v]: the quota holds until 400 + 30000 = 30400
     finish(3, 400, DONE, INTERVAL, status=200,
            headers=[("inin-ratelimit-allowed", "180"), ("inin-ratelimit-count", "180"), ("inin-ratelimit-reset", "30")]),
-    # rate: tat >= 400*180 + 180*60000 = 10872000; at 29400: (10872000 + 60000 - 10800000)/180 = 734 < 29400
-    begin(400, wait(4, 29400), INTERVAL),
-    resume(4, 29400, go(4), INTERVAL),
+    # rate: tat >= 400*180 + 180*59000 = 10692000; (10692000 + 59000 - 10620000)/180 = 728 < 30400
+    begin(400, wait(4, 30400), INTERVAL),
+    resume(4, 30400, go(4), INTERVAL),
 ])
 
 # Resets to the millisecond (X-RateLimit-Reset as epoch ms; N is a whole second): a token
@@ -328,16 +330,15 @@ session("a token bucket's reset: the next token, not the full bucket", cfg(limit
 
 # The Genesys preset against a token bucket (15, refilled at 5/s, as the loopback server runs it):
 # inin-ratelimit-reset moves later by more than a second as the count grows, so the key is a
-# bucket; its window becomes the time to refill `allowed` (reset x allowed / count), replacing
-# the preset's minute. Learnt 15/3000 ms: units 1/15 ms, T = 3000, tau = 45000.
+# bucket; its window becomes the time to refill `allowed` (reset x allowed / count). Learnt 15/3000 ms: units 1/15 ms, T = 3000, tau = 45000.
 session("genesys preset on a token bucket: the window is its refill time", cfg(preset="genesys"), [
     begin(0, go(1), GENESYS),
     begin(0, go(2), GENESYS),
     begin(0, go(3), GENESYS),
-    # count 1, reset 1: allowed refines the amount, the window stays the preset's minute
+    # allowed 15, not the preset's 300: the window starts from this reset (1 s) and is learnt on
     finish(1, 10, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "1"), ("inin-ratelimit-reset", "1")]),
-    learnt("k", lim(15, 60000, 15), GENESYS),
+    learnt("k", lim(15, 1000, 15), GENESYS),
     # count 8, reset 2: the reset instant moved from 1010 to 2020 (> 1 s) while more was used
     finish(2, 20, DONE, BUCKET, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "8"), ("inin-ratelimit-reset", "2")]),
