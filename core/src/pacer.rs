@@ -62,6 +62,7 @@ use crate::bucket::{Limit, MAX_AMOUNT, MAX_COST, MAX_KEY_LEN, MAX_LIMITS};
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::{ParseOptions, Reading};
 use crate::msg::msg;
+use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -384,13 +385,11 @@ fn tau(l: &Limit) -> u64 {
     u64::from(l.burst).saturating_mul(l.period_ms)
 }
 
-/// The earliest ms at or after `t` at which `tat` admits `cost`.
+/// The earliest ms at or after `t` at which `tat` admits `cost`: the bucket's own rule
+/// ([`Limit::earliest`]), so a TAT that no longer fits a u64 (near the end of time, for large
+/// amounts) admits nothing (`u64::MAX`) instead of saturating into a free pass.
 fn gcra_earliest(l: &Limit, tat: u64, cost: u32, t: u64) -> u64 {
-    let new_tat = tat
-        .max(scale(l, t))
-        .saturating_add(u64::from(cost).saturating_mul(l.period_ms));
-    let at = new_tat.saturating_sub(tau(l)).div_ceil(u64::from(l.amount));
-    at.max(t)
+    l.earliest(tat, cost, t).map_or(t, |at| at.max(t))
 }
 
 fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
@@ -500,8 +499,9 @@ impl Pacer {
             .map(|(a, p)| Limit::new(a, p))
     }
 
+    /// The latest time seen, `now` included; times end at [`MAX_TIME`].
     fn clock(&mut self, now: u64) -> u64 {
-        self.last_now = self.last_now.max(now);
+        self.last_now = self.last_now.max(now.min(MAX_TIME));
         self.last_now
     }
 
@@ -639,6 +639,13 @@ impl Pacer {
             let booked_ahead = Self::booked_waiters(lane, &self.tickets);
             let until = if room > booked_ahead {
                 let mut at = Self::earliest(config, lane, cost, now, true);
+                if at > MAX_TIME {
+                    // It fits only after the end of time: never (as `Limiter::check` says).
+                    return Ok(Step::Never {
+                        reason: NeverReason::CostAboveBurst,
+                        capacity: 0,
+                    });
+                }
                 at = at.max(Self::last_booked(lane, &self.tickets, now));
                 Self::take(config, lane, cost, at, false);
                 ticket.phase = Phase::Waiting {
@@ -656,7 +663,7 @@ impl Pacer {
             lane.queue.push(id);
             Step::Wait {
                 ticket: id,
-                until: until.min(now.saturating_add(cap)),
+                until: until.min(now.saturating_add(cap)).min(MAX_TIME),
             }
         };
         self.tickets.insert(id, ticket);
@@ -782,19 +789,28 @@ impl Pacer {
         let Some(lane) = self.lanes.get_mut(li) else {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
-        match booked {
-            Some(at) if at > now && !forced => Ok(Step::Wait {
-                ticket,
-                until: at.min(deadline),
-            }),
-            None if !forced => Ok(Step::Wait {
-                ticket,
-                until: now
-                    .saturating_add(config.probe_poll_ms)
+        let wait = match booked {
+            Some(at) if at > now && !forced => Some(at.min(deadline)),
+            None if !forced => Some(
+                now.saturating_add(config.probe_poll_ms)
                     .max(lane.floor)
                     .min(deadline),
-            }),
-            _ => {
+            ),
+            _ => None,
+        };
+        match wait {
+            Some(until) if until > MAX_TIME || (until == MAX_TIME && now == MAX_TIME) => {
+                // Its slot lies past the end of time: it never goes, and leaves the queue.
+                lane.queue.retain(|x| *x != ticket);
+                self.tickets.remove(&ticket);
+                self.rebook(li, now);
+                Ok(Step::Never {
+                    reason: NeverReason::CostAboveBurst,
+                    capacity: 0,
+                })
+            }
+            Some(until) => Ok(Step::Wait { ticket, until }),
+            None => {
                 let Some(t) = self.tickets.get_mut(&ticket) else {
                     return Err(unknown(ticket));
                 };
@@ -952,7 +968,7 @@ impl Pacer {
                 _ => now,
             };
             return Ok(After::Retry {
-                at: at.min(now.saturating_add(self.max_wait_ms())),
+                at: at.min(now.saturating_add(self.max_wait_ms())).min(MAX_TIME),
                 attempt,
                 reason,
             });

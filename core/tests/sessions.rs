@@ -308,3 +308,34 @@ fn random_sessions_hold_the_invariants() {
         );
     }
 }
+
+/// Near the end of time (2^53 - 1 ms) a large amount's TAT no longer fits a u64: the pacer must
+/// admit nothing extra (it used to saturate into a free pass: 20 of 20 went with a burst of 3),
+/// and no wait it returns ends past 2^53 - 1.
+#[test]
+fn a_saturated_clock_grants_the_pacer_nothing() {
+    use pacekeeper::pacer::Step;
+    use pacekeeper::{Limit, MAX_TIME};
+    for amount in [3, 3000, 1_000_000] {
+        let config = PacerConfig {
+            limits: vec![Limit {
+                amount,
+                period_ms: 1000,
+                burst: 3,
+            }],
+            ..PacerConfig::default()
+        };
+        for now in [MAX_TIME - 5000, MAX_TIME, u64::MAX] {
+            let mut p = Pacer::new(config.clone()).unwrap();
+            let mut went = 0;
+            for _ in 0..20 {
+                match p.begin("k", 1, now).unwrap() {
+                    Step::Go { .. } => went += 1,
+                    Step::Wait { until, .. } => assert!(until <= MAX_TIME, "{until}"),
+                    Step::Never { capacity, .. } => assert_eq!(capacity, 0),
+                }
+            }
+            assert!(went <= 3, "amount {amount} at {now}: {went} went at once");
+        }
+    }
+}
