@@ -23,7 +23,7 @@
 
 use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
-use pacekeeper::headers::{ParseOptions, ResetMode};
+use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
 use pacekeeper::Limit;
 
@@ -72,172 +72,179 @@ fn slot_uint(v: f64, what: &str) -> Result<Option<u64>> {
     Ok(Some(v as u64))
 }
 
-fn slot_u32(v: f64, what: &str) -> Result<Option<u32>> {
-    slot_uint(v, what)?
-        .map(|n| u32::try_from(n).map_err(|_| bad_number(what, "at most 4294967295")))
-        .transpose()
+/// A slot's name without its kind.
+fn slot_name(i: usize) -> &'static str {
+    CONFIG_SLOTS
+        .get(i)
+        .and_then(|s| s.split(':').next())
+        .unwrap_or("pacer config")
 }
 
-fn slot_bool(v: f64, what: &str) -> Result<Option<bool>> {
-    match slot_uint(v, what)? {
-        None => Ok(None),
-        Some(0) => Ok(Some(false)),
-        Some(1) => Ok(Some(true)),
-        Some(_) => Err(err(
-            ErrorCode::InvalidArgument,
-            [what, " must be 0 or 1"].concat(),
-        )),
-    }
-}
+/// The scalar slots, checked by one rule each (table-driven: one error site per rule keeps
+/// the WebAssembly module small).
+struct Scalars([Option<u64>; CONFIG_SLOTS.len()]);
 
-fn slot_enum<T>(v: f64, what: &str, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
-    let Some(i) = slot_uint(v, what)? else {
-        return Ok(None);
-    };
-    usize::try_from(i)
-        .ok()
-        .and_then(from)
-        .map(Some)
-        .ok_or_else(|| err(ErrorCode::InvalidOption, [what, ": unknown index"].concat()))
-}
-
-/// Reads a flat list front to back; a missing number is NaN (the default).
-struct Slots<'a> {
-    v: &'a [f64],
-    i: usize,
-}
-
-impl Slots<'_> {
-    fn next(&mut self) -> f64 {
-        let x = self.v.get(self.i).copied().unwrap_or(f64::NAN);
-        self.i += 1;
-        x
+impl Scalars {
+    fn read(flat: &[f64]) -> Result<Self> {
+        let mut v = [None; CONFIG_SLOTS.len()];
+        for (i, slot) in v.iter_mut().enumerate() {
+            let x = flat.get(i).copied().unwrap_or(f64::NAN);
+            if !CONFIG_SLOTS[i].ends_with(":float") {
+                *slot = slot_uint(x, slot_name(i))?;
+            }
+        }
+        Ok(Scalars(v))
     }
-    fn uint(&mut self, what: &str) -> Result<Option<u64>> {
-        let v = self.next();
-        slot_uint(v, what)
+    fn uint(&self, i: usize) -> Option<u64> {
+        self.0[i]
     }
-    fn u32(&mut self, what: &str) -> Result<Option<u32>> {
-        let v = self.next();
-        slot_u32(v, what)
+    fn u32(&self, i: usize) -> Result<Option<u32>> {
+        self.0[i]
+            .map(|n| u32::try_from(n).map_err(|_| bad_number(slot_name(i), "at most 4294967295")))
+            .transpose()
     }
-    fn bool(&mut self, what: &str) -> Result<Option<bool>> {
-        let v = self.next();
-        slot_bool(v, what)
-    }
-    /// A list's count: NaN (or the end) is None.
-    fn count(&mut self, what: &str) -> Result<Option<usize>> {
-        let n = self.uint(what)?;
-        match n {
-            Some(n) if n > 1024 => Err(err(
+    fn bool(&self, i: usize) -> Result<Option<bool>> {
+        match self.0[i] {
+            None => Ok(None),
+            Some(n @ (0 | 1)) => Ok(Some(n == 1)),
+            Some(_) => Err(err(
                 ErrorCode::InvalidArgument,
-                [what, ": too many entries"].concat(),
+                [slot_name(i), " must be 0 or 1"].concat(),
             )),
-            // At most 1024: fits.
-            #[allow(clippy::cast_possible_truncation)]
-            n => Ok(n.map(|n| n as usize)),
         }
     }
+    fn index<T>(&self, i: usize, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
+        let Some(n) = self.0[i] else {
+            return Ok(None);
+        };
+        usize::try_from(n)
+            .ok()
+            .and_then(from)
+            .map(Some)
+            .ok_or_else(|| {
+                err(
+                    ErrorCode::InvalidOption,
+                    [slot_name(i), ": unknown index"].concat(),
+                )
+            })
+    }
+}
+
+/// The numbers after the scalar slots: the retry statuses (a count, NaN for the default) and
+/// the limits (a count, then `amount, periodMs, burst`).
+fn lists(rest: &[f64]) -> Result<(Option<Vec<u16>>, Vec<Limit>)> {
+    let mut it = rest.iter().copied();
+    let mut next = |what: &str| slot_uint(it.next().unwrap_or(f64::NAN), what);
+    let statuses = match next("backoff.retryStatuses")? {
+        None => None,
+        Some(n) => {
+            let mut v = Vec::new();
+            for _ in 0..n.min(1024) {
+                let st = next("backoff.retryStatuses")?.unwrap_or(0);
+                v.push(u16::try_from(st).unwrap_or(0));
+            }
+            Some(v)
+        }
+    };
+    let mut limits = Vec::new();
+    for _ in 0..next("limits")?.unwrap_or(0).min(1024) {
+        let amount = next("limits.amount")?.unwrap_or(0);
+        let period_ms = next("limits.periodMs")?.unwrap_or(0);
+        let burst = next("limits.burst")?.unwrap_or(amount);
+        // Saturated: the core's own range check names the field.
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        limits.push(Limit {
+            amount: small(amount),
+            period_ms,
+            burst: small(burst),
+        });
+    }
+    if it.next().is_some() {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            "pacer config: more numbers than its slots",
+        ));
+    }
+    Ok((statuses, limits))
 }
 
 /// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
 /// (empty: the core's default, 0).
 pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
-    let mut c = PacerConfig::default();
-    let mut s = Slots { v: flat, i: 0 };
-    if let Some(v) = s.bool("learn")? {
+    let n = CONFIG_SLOTS.len();
+    let s = Scalars::read(flat)?;
+    let (statuses, limits) = lists(flat.get(n..).unwrap_or(&[]))?;
+    let mut c = PacerConfig {
+        limits,
+        ..PacerConfig::default()
+    };
+    // Slot indexes: the order of CONFIG_SLOTS.
+    if let Some(v) = s.bool(0)? {
         c.learn = v;
     }
-    let v = s.next();
-    c.preset = slot_enum(v, "preset", Preset::from_index)?;
-    if let Some(v) = s.uint("probePollMs")? {
+    c.preset = s.index(1, Preset::from_index)?;
+    if let Some(v) = s.uint(2) {
         c.probe_poll_ms = v;
     }
-    if let Some(v) = s.u32("maxWindow")? {
+    if let Some(v) = s.u32(3)? {
         c.max_window = v;
     }
-    let mut parse = ParseOptions::default();
-    if let Some(v) = s.uint("parse.maxWaitMs")? {
-        parse.max_wait_ms = v;
+    if let Some(v) = s.uint(4) {
+        c.parse.max_wait_ms = v;
     }
-    let v = s.next();
-    if let Some(m) = slot_enum(v, "parse.resetMode", ResetMode::from_index)? {
-        parse.reset_mode = m;
+    if let Some(m) = s.index(5, ResetMode::from_index)? {
+        c.parse.reset_mode = m;
     }
-    c.parse = parse;
-    let has_budget = s.bool("retryBudget")?.unwrap_or(false);
-    let mut b = RetryBudget::default();
-    let capacity = s.u32("retryBudget.capacity")?;
-    let tokens = s.u32("retryBudget.tokens")?;
-    if let Some(v) = capacity {
-        b.capacity = v;
+    if s.bool(6)? == Some(true) {
+        let mut b = RetryBudget::default();
+        if let Some(v) = s.u32(7)? {
+            b.capacity = v;
+        }
+        // The core's default: a full budget.
+        b.tokens = s.u32(8)?.unwrap_or(b.capacity);
+        if let Some(v) = s.u32(9)? {
+            b.retry_cost = v;
+        }
+        if let Some(v) = s.u32(10)? {
+            b.network_cost = v;
+        }
+        if let Some(v) = s.u32(11)? {
+            b.success_refund = v;
+        }
+        c.retry_budget = Some(b);
     }
-    // The core's default: a full budget.
-    b.tokens = tokens.unwrap_or(b.capacity);
-    if let Some(v) = s.u32("retryBudget.retryCost")? {
-        b.retry_cost = v;
-    }
-    if let Some(v) = s.u32("retryBudget.networkCost")? {
-        b.network_cost = v;
-    }
-    if let Some(v) = s.u32("retryBudget.successRefund")? {
-        b.success_refund = v;
-    }
-    c.retry_budget = has_budget.then_some(b);
     let p = &mut c.backoff;
-    if let Some(v) = s.uint("backoff.baseMs")? {
+    if let Some(v) = s.uint(12) {
         p.base_ms = v;
     }
-    let m = s.next();
+    let m = flat.get(13).copied().unwrap_or(f64::NAN);
     if !m.is_nan() {
         if !m.is_finite() {
             return Err(bad_number("backoff.multiplier", "finite"));
         }
         p.multiplier = m;
     }
-    if let Some(v) = s.uint("backoff.capMs")? {
+    if let Some(v) = s.uint(14) {
         p.cap_ms = v;
     }
-    let v = s.next();
-    if let Some(j) = slot_enum(v, "backoff.jitter", Jitter::from_index)? {
+    if let Some(j) = s.index(15, Jitter::from_index)? {
         p.jitter = j;
     }
-    if let Some(v) = s.u32("backoff.maxAttempts")? {
+    if let Some(v) = s.u32(16)? {
         p.max_attempts = v;
     }
-    p.deadline_ms = s.uint("backoff.deadlineMs")?;
-    if let Some(v) = s.bool("backoff.retryNetworkErrors")? {
+    p.deadline_ms = s.uint(17);
+    if let Some(v) = s.bool(18)? {
         p.retry_network_errors = v;
     }
-    if let Some(v) = s.u32("backoff.hintSpreadPercent")? {
+    if let Some(v) = s.u32(19)? {
         p.hint_spread_percent = v;
     }
-    if let Some(v) = s.uint("backoff.maxWaitMs")? {
+    if let Some(v) = s.uint(20) {
         p.max_wait_ms = v;
     }
-    if let Some(n) = s.count("backoff.retryStatuses")? {
-        let mut statuses = Vec::with_capacity(n);
-        for _ in 0..n {
-            let st = s.uint("backoff.retryStatuses")?.unwrap_or(0);
-            statuses.push(u16::try_from(st).unwrap_or(0));
-        }
-        p.retry_statuses = statuses;
-    }
-    for _ in 0..s.count("limits")?.unwrap_or(0) {
-        let amount = s.u32("limits.amount")?.unwrap_or(0);
-        let period_ms = s.uint("limits.periodMs")?.unwrap_or(0);
-        let burst = s.u32("limits.burst")?.unwrap_or(amount);
-        c.limits.push(Limit {
-            amount,
-            period_ms,
-            burst,
-        });
-    }
-    if s.i < flat.len() {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            "pacer config: more numbers than its slots",
-        ));
+    if let Some(v) = statuses {
+        p.retry_statuses = v;
     }
     if !seed_text.is_empty() {
         c.seed = seed_text.parse::<u64>().map_err(|_| {
@@ -430,87 +437,5 @@ impl HostPacer {
     /// The core pacer.
     pub fn core(&self) -> &Pacer {
         &self.inner
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn all_nan_is_the_cores_default() {
-        let flat = [f64::NAN; 21];
-        assert_eq!(pacer_config(&flat, "").ok(), Some(PacerConfig::default()));
-        assert_eq!(pacer_config(&[], "").ok(), Some(PacerConfig::default()));
-    }
-
-    #[test]
-    fn slots_and_lists() {
-        let mut flat = vec![f64::NAN; 21];
-        flat[0] = 0.0; // learn
-        flat[1] = 0.0; // preset genesys
-        flat[6] = 1.0; // budget
-        flat[7] = 100.0; // capacity
-        flat[15] = 0.0; // jitter none
-        flat.extend([2.0, 429.0, 503.0, 1.0, 5.0, 1000.0, f64::NAN]);
-        let c = pacer_config(&flat, "42").unwrap_or_default();
-        assert!(!c.learn);
-        assert_eq!(c.preset, Some(Preset::Genesys));
-        assert_eq!(
-            c.retry_budget.map(|b| (b.capacity, b.tokens)),
-            Some((100, 100))
-        );
-        assert_eq!(c.backoff.jitter, Jitter::None);
-        assert_eq!(c.backoff.retry_statuses, vec![429, 503]);
-        assert_eq!(c.limits, vec![Limit::new(5, 1000)]);
-        assert_eq!(c.seed, 42);
-        assert_eq!(CONFIG_SLOTS.len(), config_slot_names().split(',').count());
-    }
-
-    #[test]
-    fn bad_slots_are_coded() {
-        let code = |flat: &[f64], seed: &str| pacer_config(flat, seed).err().map(|e| e.code);
-        assert_eq!(code(&[0.5], ""), Some(ErrorCode::InvalidNumber));
-        assert_eq!(code(&[2.0], ""), Some(ErrorCode::InvalidArgument));
-        assert_eq!(code(&[f64::NAN, 9.0], ""), Some(ErrorCode::InvalidOption));
-        assert_eq!(code(&[], "x"), Some(ErrorCode::InvalidNumber));
-        let mut long = vec![f64::NAN; 23];
-        long.push(1.0);
-        assert_eq!(code(&long, ""), Some(ErrorCode::InvalidArgument));
-        assert!(HostPacer::new(&[f64::NAN, f64::NAN, f64::NAN, 0.0], "").is_err());
-    }
-
-    #[test]
-    fn one_crossing_per_step() {
-        let mut flat = vec![f64::NAN; 21];
-        flat.extend([f64::NAN, 1.0, 5.0, 1000.0, 1.0]);
-        let mut p = HostPacer::new(&flat, "").unwrap_or_else(|_| unreachable!());
-        let mut out = [0.0; OUT_SLOTS];
-        assert_eq!(p.begin("k", 1.0, 0.0, &mut out).ok(), Some(0));
-        assert_eq!(out[0], 1.0);
-        assert_eq!(p.begin("k", 1.0, 0.0, &mut out).ok(), Some(1));
-        assert_eq!(out[..2], [2.0, 200.0]);
-        let a = p.finish(1.0, 429, "Retry-After\n2", None, 100.0, &mut out);
-        assert_eq!(a.ok(), Some(1));
-        assert!(out[1] >= 2100.0);
-        // A header the core refuses falls back to the bare status.
-        let mut q = HostPacer::new(&[], "").unwrap_or_else(|_| unreachable!());
-        assert_eq!(q.begin("k", 1.0, 0.0, &mut out).ok(), Some(0));
-        let a = q.finish(1.0, 200, "RateLimit-Policy\n\u{1}", None, 1.0, &mut out);
-        assert_eq!(a.ok(), Some(0));
-        assert_eq!(
-            q.finish(1.0, 200, "", None, 1.0, &mut out)
-                .err()
-                .map(|e| e.code),
-            Some(ErrorCode::UnknownTicket)
-        );
-        assert_eq!(
-            p.begin("k", 0.5, 0.0, &mut out).err().map(|e| e.code),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            p.begin("k", 1.0, 0.0, &mut [0.0; 2]).err().map(|e| e.code),
-            Some(ErrorCode::InvalidArgument)
-        );
     }
 }
