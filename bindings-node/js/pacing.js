@@ -94,6 +94,7 @@ module.exports = function createPacing (engine, response) {
   // --- shared cores --------------------------------------------------------------------------
 
   const shared = new WeakMap() // Limiter | RetryBudget → Map(config key → PacerCore)
+  const limiterConfigs = new WeakMap() // Limiter → its configuration (plain data)
 
   function policyOf (b) {
     if (b instanceof Backoff) return b.policy
@@ -115,7 +116,8 @@ module.exports = function createPacing (engine, response) {
     const c = { backoff: policyOf(backoff) }
     if (limiter !== undefined) {
       if (!(limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
-      const lc = limiter.toJSON().config
+      let lc = limiterConfigs.get(limiter)
+      if (!lc) { lc = limiter.toJSON().config; limiterConfigs.set(limiter, lc) } // a limiter's config never changes
       c.limits = lc.limits
       c.learn = lc.learn
     } else {
