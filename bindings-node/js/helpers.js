@@ -134,7 +134,9 @@ module.exports = function createHelpers (engine) {
       }
       if (!threw) discardBody(result)
       if (typeof o.onRetry === 'function') {
-        o.onRetry({ attempt, decision, response: R.redactResponse(res), reading: readingOf(res, parseOptions, now), error: threw ? R.redactValue(error) : undefined })
+        try {
+          o.onRetry({ attempt, decision, response: R.redactResponse(res), reading: readingOf(res, parseOptions, now), error: threw ? R.redactValue(error) : undefined })
+        } catch (e) { core.cancel(ticket); throw e } // a waiting ticket left behind would hold the key's queue
       }
       since = now
       step = { action: 'wait', ticket, until: after.at }
