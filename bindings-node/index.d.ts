@@ -110,6 +110,44 @@ export type BatchOutcome =
 export declare function plan(request: PlanRequest, now?: number): Plan
 export declare function replan(request: PlanRequest, previous: Plan, outcomes: Array<BatchOutcome>, now?: number): Plan
 
+// --- the core pacer --------------------------------------------------------------------------
+
+export interface PacerConfig {
+  limits?: Array<Limit>
+  preset?: 'genesys' | null
+  learn?: boolean
+  backoff?: BackoffPolicy
+  retryBudget?: Partial<RetryBudget> | null
+  seed?: Seed
+  probePollMs?: number
+  maxWindow?: number
+  parse?: { maxWaitMs?: number; resetMode?: ParseOptions['resetMode'] }
+}
+export type Step =
+  | { action: 'go'; ticket: number }
+  | { action: 'wait'; ticket: number; until: number }
+  | { action: 'never'; reason: 'cost_above_burst'; capacity: number }
+export type After =
+  | { action: 'done' }
+  | { action: 'retry'; at: number; attempt: number; reason: 'backoff' | 'server_hint' | 'escalated' }
+  | { action: 'give_up'; reason: 'not_retryable' | 'max_attempts' | 'deadline' | 'retry_budget' | 'wait_too_long'; attempts: number }
+
+/** The core's sans-IO client policy (core/src/pacer.rs): when to send, wait, retry or give up. */
+export declare class PacerCore {
+  constructor(config?: PacerConfig)
+  static genesys(config?: PacerConfig): PacerCore
+  readonly config: PacerConfig
+  begin(key: string, cost?: number, now?: number): Step
+  resume(ticket: number, now?: number): Step
+  /** `response` null: a network error. */
+  finish(ticket: number, response: { status: number; headers: HeadersInput; body?: string | null } | null, now?: number): After
+  cancel(ticket: number): void
+  learnt(key: string): Limit | null
+  inFlight(key: string): number
+  readonly openTickets: number
+  readonly budgetTokens: number | null
+}
+
 // --- helpers -------------------------------------------------------------------------------
 
 export interface Clock { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> }
@@ -117,6 +155,8 @@ export interface ReadResponse { status: number; headers: HeadersInput; body: str
 
 export interface RetryOptions {
   backoff?: BackoffPolicy | Backoff
+  /** A shared Pacer: its core paces and retries the call (its backoff and cap apply). */
+  pacer?: Pacer
   limiter?: Limiter
   key?: string
   cost?: number
@@ -153,14 +193,20 @@ export interface FetchOptions extends Omit<RetryOptions, 'key'> {
   limits?: Array<Limit>
   learn?: boolean
 }
-export declare function wrapFetch<F extends (input: any, init?: any) => Promise<any>>(fetchImpl?: F, options?: FetchOptions): F & { limiter: Limiter }
+export declare function wrapFetch<F extends (input: any, init?: any) => Promise<any>>(fetchImpl?: F, options?: FetchOptions): F & { limiter: Limiter; pacer: Pacer }
 
-export interface PacerOptions { limiter?: Limiter; limits?: Array<Limit>; learn?: boolean; clock?: Clock; signal?: AbortSignal; /** Longest wait for a slot (default 6 h); longer rejects with a RetryError `wait_too_long`. */ maxWaitMs?: number }
+export interface PacerOptions {
+  limiter?: Limiter; limits?: Array<Limit>; learn?: boolean; preset?: 'genesys' | null
+  backoff?: BackoffPolicy | Backoff; budget?: RetryBudget; seed?: Seed; parseOptions?: Omit<ParseOptions, 'now'>
+  clock?: Clock; signal?: AbortSignal
+  /** Longest wait for a slot (default: the policy's, 6 h); longer rejects with a RetryError `wait_too_long`. */ maxWaitMs?: number
+}
 export declare class Pacer {
   constructor(options?: PacerOptions)
   readonly limiter: Limiter
+  readonly core: PacerCore
+  readonly maxWaitMs: number
   acquire(key?: string, cost?: number, options?: { signal?: AbortSignal }): Promise<number>
-  observe(key: string, response: unknown): Promise<Reading | null>
   run<T>(key: string, fn: () => Promise<T> | T, options?: { signal?: AbortSignal }): Promise<T>
 }
 
@@ -169,6 +215,9 @@ export declare function isNetworkError(e: unknown): boolean
 export declare function flattenHeaders(headers: HeadersInput | null | undefined): Array<string>
 
 export interface GenesysOptions {
+  pacer?: Pacer
+  /** Default 'genesys': every token starts from 300 requests/min; null: from nothing. */
+  preset?: 'genesys' | null
   limiter?: Limiter
   limits?: Array<Limit>
   learn?: boolean
@@ -183,13 +232,13 @@ export interface GenesysOptions {
 }
 /** Installs pacing and retries into a `purecloud-platform-client-v2` client (the module or an ApiClient). */
 export declare function installGenesys(platformClientOrApiClient: unknown, options?: GenesysOptions): {
-  mode: 'http-client' | 'call-api'; limiter: Limiter; backoff: Backoff; uninstall(): void
+  mode: 'http-client' | 'call-api'; pacer: Pacer; limiter: Limiter; backoff: Backoff; uninstall(): void
 }
 
 declare const pacekeeper: {
   version: typeof version; errorCodes: typeof errorCodes; parseHeaders: typeof parseHeaders; Limiter: typeof Limiter
   Backoff: typeof Backoff; newRetryState: typeof newRetryState; newRetryBudget: typeof newRetryBudget; plan: typeof plan
-  replan: typeof replan; withRetry: typeof withRetry; wrapFetch: typeof wrapFetch; Pacer: typeof Pacer
+  replan: typeof replan; PacerCore: typeof PacerCore; withRetry: typeof withRetry; wrapFetch: typeof wrapFetch; Pacer: typeof Pacer
   readResponse: typeof readResponse; isNetworkError: typeof isNetworkError; installGenesys: typeof installGenesys
   flattenHeaders: typeof flattenHeaders; RetryError: typeof RetryError; TimeoutError: typeof TimeoutError
 }

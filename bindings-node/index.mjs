@@ -1,7 +1,7 @@
 // ES-module entry point over the CommonJS package.
 import api from './index.js'
 export const {
-  version, errorCodes, parseHeaders, Limiter, Backoff, newRetryState, newRetryBudget, plan, replan,
+  version, errorCodes, parseHeaders, Limiter, Backoff, newRetryState, newRetryBudget, plan, replan, PacerCore,
   withRetry, wrapFetch, Pacer, readResponse, isNetworkError, installGenesys, flattenHeaders,
   RetryError, TimeoutError
 } = api

@@ -58,6 +58,34 @@ export declare class NativeLimiter {
 }
 
 /**
+ * The core's sans-IO pacer. `config` is the flat form named by `vocabulary("pacerConfig")`
+ * (NaN: the core's default), `seed` a decimal u64 (empty: 0). Steps return their action's
+ * index (`vocabulary("steps")` / `vocabulary("afters")`) and write `ticket, until|at,
+ * attempt|attempts|capacity, reason` into `out`.
+ */
+export declare class NativePacer {
+  constructor(config: Float64Array, seed: string)
+  /** `Pacer::begin`. */
+  begin(key: string, cost: number, now: number, out: Float64Array): number
+  /** `Pacer::resume`. */
+  resume(ticket: number, now: number, out: Float64Array): number
+  /** `Pacer::cancel`. */
+  cancel(ticket: number): void
+  /** Parses the response (`headers` as `name LF value ...`) and finishes `ticket` with it. */
+  finish(ticket: number, status: number, headers: string, body: string | undefined | null, now: number, out: Float64Array): number
+  /** Finishes `ticket` after a network error. */
+  finishNetworkError(ticket: number, now: number, out: Float64Array): number
+  /** The learnt limit of `key` into `out` (`amount, periodMs, burst`); false when none. */
+  learnt(key: string, out: Float64Array): boolean
+  /** Requests of `key` in flight. */
+  inFlight(key: string): number
+  /** Open tickets (waiting or in flight). */
+  get openTickets(): number
+  /** Tokens left in the shared retry budget (NaN: none). */
+  get budgetTokens(): number
+}
+
+/**
  * Binds a `Float64Array` (at least 4 numbers) as the argument buffer of `limiterCheckIo`,
  * `limiterPeekIo` and `limiterReserveIo`: slots 0..4 are limiter id, key id, cost and now.
  */

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeBackoff = nativeBinding.NativeBackoff
 module.exports.NativeLimiter = nativeBinding.NativeLimiter
+module.exports.NativePacer = nativeBinding.NativePacer
 module.exports.bindIo = nativeBinding.bindIo
 module.exports.limiterCheckIo = nativeBinding.limiterCheckIo
 module.exports.limiterPeekIo = nativeBinding.limiterPeekIo

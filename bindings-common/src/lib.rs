@@ -11,6 +11,8 @@
 //! - enum values cross as their index in the core's `ALL` (`pacekeeper::vocab`).
 #![forbid(unsafe_code)]
 
+pub mod pacer;
+
 use pacekeeper::headers::{ParseOptions, Reading, ResetMode, Source, WaitSource};
 pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 
@@ -92,9 +94,13 @@ pub fn opt(v: Option<u64>) -> f64 {
 
 /// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`: `errorCodes`, `resetModes`,
 /// `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`, `giveUpReasons`,
-/// `batchOutcomes`, `decisions`) as its names joined by commas, in the core's order: what the
-/// bindings export instead of restating it.
+/// `batchOutcomes`, `decisions`, `neverReasons`, `presets`, `steps`, `afters`) as its names joined by commas, in the core's order: what the
+/// bindings export instead of restating it. Also the codec's own layouts: `pacerConfig`
+/// ([`pacer::CONFIG_SLOTS`]).
 pub fn vocabulary(name: &str) -> Result<String> {
+    if name == "pacerConfig" {
+        return Ok(pacer::config_slot_names());
+    }
     pacekeeper::vocab::VOCABULARIES
         .iter()
         .find(|(n, _)| *n == name)

@@ -28,6 +28,11 @@ const headerObj = Object.fromEntries(headers)
 const response = { status: 429, headers, body: null }
 const responseObj = { status: 429, headers: headerObj, body: null }
 const jsNoop = () => 0
+// One step of the client policy: the core pacer's begin + finish (a 200 with headers, parsed
+// inside finish) beside what the helpers did before it: Limiter.check + parseHeaders + Backoff.decide.
+const core = new pk.PacerCore({ limits: [{ amount: 1_000_000, periodMs: 1, burst: 1_000_000 }] })
+const ok = { status: 200, headers: [['X-RateLimit-Remaining', '100']], body: null }
+const backoff = new pk.Backoff()
 let sink = 0
 
 bench
@@ -41,6 +46,11 @@ bench
   .add('limiter RateLimiter.removeTokens(1) (async)', async () => { sink += await rl.removeTokens(1) })
   .add('bottleneck check() (async)', async () => { sink += (await bn.check()) ? 1 : 0 })
   .add('bottleneck schedule(job) (async)', async () => { sink += await bn.schedule(jsNoop) })
+  .add('pacekeeper PacerCore begin + finish(200)', () => { const st = core.begin(keys[i++ & 15], 1, t); sink += core.finish(st.ticket, ok, t++).action.length })
+  .add('pacekeeper check + parseHeaders + Backoff.decide', () => {
+    sink += pkLimiter.check(keys[i++ & 15], 1, t).remaining
+    sink += backoff.decide(pk.newRetryState(t, 1), pk.parseHeaders(ok, { now: t }), t++).decision.length
+  })
   .add('pacekeeper parseHeaders (4 pairs)', () => { sink += pk.parseHeaders(response, { now: t }).waitMs })
   .add('pacekeeper parseHeaders (object headers)', () => { sink += pk.parseHeaders(responseObj, { now: t }).waitMs })
 

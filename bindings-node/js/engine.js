@@ -4,9 +4,9 @@
 
 const { codedError, typeError, fromEngine, setCodes } = require('./errors')
 const C = require('./convert')
+const createPacerCore = require('./pacer-core')
 
 const RESTORE = Symbol('restore')
-const HOLD = Symbol.for('pacekeeper.hold')
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
 
 module.exports = function createEngine (native) {
@@ -142,7 +142,6 @@ module.exports = function createEngine (native) {
     #id
     #keys = new Map()
     #config
-    #holds = new Map()
 
     constructor (options, saved) {
       if (options === RESTORE) { this.#init(saved); return }
@@ -212,17 +211,6 @@ module.exports = function createEngine (native) {
       const json = readingJson(reading)
       const t = nowOf(now)
       call(() => this.#n.observe(key, json, t))
-      // Remember a throttle's deadline, so that slots booked before it came are held too.
-      if (reading.throttled && typeof reading.waitMs === 'number') {
-        const until = t + reading.waitMs
-        if (!(this.#holds.get(key) >= until)) this.#holds.set(key, until)
-      }
-    }
-
-    /** @internal The latest deadline a throttled reading set for `key` (0: none). */
-    [HOLD] (key) {
-      const h = this.#holds.get(key)
-      return h === undefined ? 0 : h
     }
 
     blockUntil (key, until) {
@@ -424,6 +412,8 @@ module.exports = function createEngine (native) {
     return C.toCamel(JSON.parse(call(() => native.replan(rj, pj, oj, t))))
   }
 
+  const { PacerCore } = createPacerCore(native)
+
   function version () { return native.version() }
   function errorCodes () { return ERROR_CODES.slice() }
 
@@ -437,7 +427,8 @@ module.exports = function createEngine (native) {
     newRetryBudget,
     plan,
     replan,
-    HOLD,
+    PacerCore,
+    randomSeed,
     DEFAULT_MAX_WAIT_MS
   }
 }

@@ -16,7 +16,7 @@ const R = require('./redact')
 
 module.exports = function createGenesys (engine, helpers) {
   const { Limiter, Backoff } = engine
-  const { withRetry } = helpers
+  const { withRetry, Pacer } = helpers
 
   function fnv (s) {
     let h = 0x811c9dc5
@@ -84,11 +84,12 @@ module.exports = function createGenesys (engine, helpers) {
     return n
   }
 
-  const OPTIONS = new Set(['limiter', 'limits', 'learn', 'backoff', 'budget', 'key', 'timeoutMs', 'clock', 'onRetry', 'seed', 'mode'])
+  const OPTIONS = new Set(['pacer', 'preset', 'limiter', 'limits', 'learn', 'backoff', 'budget', 'key', 'timeoutMs', 'clock', 'onRetry', 'seed', 'mode'])
 
   /**
    * Installs pacing and retries into a Genesys Cloud SDK client. Returns
-   * `{ mode, limiter, uninstall() }`. Options: `limits` (or a shared `limiter`), `learn`,
+   * `{ mode, pacer, limiter, backoff, uninstall() }`. Options: `limits` (or a shared `pacer` or
+   * `limiter`), `learn`, `preset` (default `'genesys'`: 300 requests/min per token to start),
    * `backoff` (policy), `budget`, `key` (a string or `(client) => string`; by default a hash of the
    * access token, so each tenant has its own budget), `timeoutMs` (default: the client's timeout
    * + 5 s on the callApi path), `clock`, `onRetry`.
@@ -98,9 +99,21 @@ module.exports = function createGenesys (engine, helpers) {
     const o = C.optObj(options, 'options')
     for (const k of Object.keys(o)) if (!OPTIONS.has(k)) throw typeError(`unknown installGenesys option ${JSON.stringify(k)}`)
     if (client.__pacekeeper) client.__pacekeeper.uninstall()
-    const limiter = o.limiter || new Limiter({ limits: o.limits, learn: o.learn })
+    if (o.pacer !== undefined && !(o.pacer instanceof Pacer)) throw typeError('pacer must be a Pacer')
     const backoff = o.backoff instanceof Backoff ? o.backoff : new Backoff({ maxAttempts: 10, ...(o.backoff || {}) })
-    const base = { backoff, limiter, budget: o.budget, clock: o.clock, onRetry: o.onRetry, seed: o.seed }
+    // One core pacer for every call through this client (or the one given): every token starts
+    // from the documented Genesys limit (300/min) unless limits are configured, and learns from
+    // `inin-ratelimit-*`; `preset: null` starts from nothing (probing) instead.
+    const pacer = o.pacer || new Pacer({
+      limiter: o.limiter || new Limiter({ limits: o.limits, learn: o.learn }),
+      backoff,
+      budget: o.budget,
+      clock: o.clock,
+      seed: o.seed,
+      preset: o.preset === undefined ? 'genesys' : o.preset
+    })
+    const limiter = pacer.limiter
+    const base = { pacer, budget: o.budget, clock: o.clock, onRetry: o.onRetry }
     const keyOf = (fallbackToken) => {
       if (typeof o.key === 'string') return o.key
       if (typeof o.key === 'function') return o.key(client)
@@ -168,7 +181,7 @@ module.exports = function createGenesys (engine, helpers) {
     } else {
       throw typeError(`mode must be 'http-client' or 'call-api', got ${JSON.stringify(mode)}`)
     }
-    const handle = { mode, limiter, backoff, uninstall }
+    const handle = { mode, pacer, limiter, backoff, uninstall }
     Object.defineProperty(client, '__pacekeeper', { value: handle, configurable: true, enumerable: false })
     return handle
   }

@@ -23,6 +23,7 @@ module.exports = function createApi (native) {
     newRetryBudget: engine.newRetryBudget,
     plan: engine.plan,
     replan: engine.replan,
+    PacerCore: engine.PacerCore,
     withRetry: helpers.withRetry,
     wrapFetch: helpers.wrapFetch,
     Pacer: helpers.Pacer,

@@ -19,6 +19,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::mem::ManuallyDrop;
 
+mod pacer;
+pub use pacer::NativePacer;
+
 /// The status of a thrown error: a core error code (JS `.code`).
 #[derive(Debug)]
 pub struct Code(ErrorCode);
@@ -29,12 +32,12 @@ impl AsRef<str> for Code {
     }
 }
 
-type Result<T> = napi::Result<T, Code>;
+pub(crate) type Result<T> = napi::Result<T, Code>;
 
 /// A caller's `Float64Array`, written in place (an alias so that napi reads it as a value).
-type OutSlots<'a> = &'a mut [f64];
+pub(crate) type OutSlots<'a> = &'a mut [f64];
 
-fn host(e: pacekeeper::Error) -> napi::Error<Code> {
+pub(crate) fn host(e: pacekeeper::Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.code), e.message)
 }
 

@@ -527,6 +527,7 @@ module.exports = function createNative (wasm) {
     limiterReserve: fast(2),
     NativeLimiter,
     NativeBackoff,
+    NativePacer: wasm.NativePacer,
     plan (request, now) { return planJsonOf(wasm.plan(requestFlat(request), now)) },
     replan (request, previous, outcomes, now) {
       return planJsonOf(wasm.replan(requestFlat(request), planFlat(previous), outcomesFlat(outcomes), now))

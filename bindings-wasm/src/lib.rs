@@ -27,6 +27,8 @@ use pacekeeper::{
 };
 use wasm_bindgen::prelude::*;
 
+mod pacer;
+
 // A small, fast allocator (dlmalloc, the default, is ~7 KB larger).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]

@@ -8,6 +8,7 @@ use crate::backoff::{GiveUpReason, Jitter, RetryReason};
 use crate::bucket::Limit;
 use crate::error::{Error, ErrorCode};
 use crate::headers::{RejectReason, ResetMode, Source, WaitSource};
+use crate::pacer::{After, NeverReason, Preset, Step};
 use core::str::FromStr;
 use serde::Deserialize;
 
@@ -106,6 +107,50 @@ vocabulary! {
         RetryBudget => "retry_budget",
         WaitTooLong => "wait_too_long",
     }
+    NeverReason {
+        CostAboveBurst => "cost_above_burst",
+    }
+    Preset {
+        Genesys => "genesys",
+    }
+}
+
+/// The `action` names of [`Step`], in its order (the index a binding sends).
+pub const STEPS: [&str; 3] = ["go", "wait", "never"];
+
+/// The `action` names of [`After`], in its order (the index a binding sends).
+pub const AFTERS: [&str; 3] = ["done", "retry", "give_up"];
+
+impl Step {
+    /// The position of this step's action in [`STEPS`].
+    pub const fn index(&self) -> usize {
+        match self {
+            Step::Go { .. } => 0,
+            Step::Wait { .. } => 1,
+            Step::Never { .. } => 2,
+        }
+    }
+
+    /// The action's name (the serde tag).
+    pub const fn action(&self) -> &'static str {
+        STEPS[self.index()]
+    }
+}
+
+impl After {
+    /// The position of this answer's action in [`AFTERS`].
+    pub const fn index(&self) -> usize {
+        match self {
+            After::Done => 0,
+            After::Retry { .. } => 1,
+            After::GiveUp { .. } => 2,
+        }
+    }
+
+    /// The action's name (the serde tag).
+    pub const fn action(&self) -> &'static str {
+        AFTERS[self.index()]
+    }
 }
 
 impl FromStr for ErrorCode {
@@ -137,7 +182,7 @@ pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
 };
 
 /// Every vocabulary a binding exports, by the name it exports it under.
-pub const VOCABULARIES: [(&str, &[&str]); 10] = [
+pub const VOCABULARIES: [(&str, &[&str]); 14] = [
     ("errorCodes", &ERROR_CODES),
     ("resetModes", ResetMode::NAMES),
     ("sources", Source::NAMES),
@@ -148,6 +193,10 @@ pub const VOCABULARIES: [(&str, &[&str]); 10] = [
     ("giveUpReasons", GiveUpReason::NAMES),
     ("batchOutcomes", &BATCH_OUTCOMES),
     ("decisions", &DECISIONS),
+    ("neverReasons", NeverReason::NAMES),
+    ("presets", Preset::NAMES),
+    ("steps", &STEPS),
+    ("afters", &AFTERS),
 ];
 
 /// The `status` names of [`crate::BatchOutcome`], in its order.
@@ -250,10 +299,50 @@ mod tests {
         check(RetryReason::ALL, RetryReason::as_str);
         check(GiveUpReason::ALL, GiveUpReason::as_str);
         check(&ErrorCode::ALL, ErrorCode::as_str);
+        check(NeverReason::ALL, NeverReason::as_str);
+        check(Preset::ALL, Preset::as_str);
         assert_eq!(
             Source::from_index(Source::Genesys.index()),
             Some(Source::Genesys)
         );
+    }
+
+    #[test]
+    fn step_and_after_actions_are_their_serde_tags() {
+        use crate::backoff::GiveUpReason;
+        let steps = [
+            Step::Go { ticket: 1 },
+            Step::Wait {
+                ticket: 1,
+                until: 2,
+            },
+            Step::Never {
+                reason: NeverReason::CostAboveBurst,
+                capacity: 1,
+            },
+        ];
+        for (i, s) in steps.iter().enumerate() {
+            let v = serde_json::to_value(s).unwrap_or_default();
+            assert_eq!(v["action"], s.action());
+            assert_eq!(s.index(), i);
+        }
+        let afters = [
+            After::Done,
+            After::Retry {
+                at: 1,
+                attempt: 2,
+                reason: RetryReason::Backoff,
+            },
+            After::GiveUp {
+                reason: GiveUpReason::MaxAttempts,
+                attempts: 3,
+            },
+        ];
+        for (i, a) in afters.iter().enumerate() {
+            let v = serde_json::to_value(a).unwrap_or_default();
+            assert_eq!(v["action"], a.action());
+            assert_eq!(a.index(), i);
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ const NOW = 1_700_000_000_000
 
 test('every name of API.md is exported', () => {
   for (const name of ['version', 'errorCodes', 'parseHeaders', 'Limiter', 'Backoff', 'newRetryState', 'newRetryBudget',
-    'plan', 'replan', 'withRetry', 'wrapFetch', 'Pacer', 'RetryError']) {
+    'plan', 'replan', 'PacerCore', 'withRetry', 'wrapFetch', 'Pacer', 'RetryError']) {
     assert.equal(typeof pk[name], 'function', name)
   }
   assert.match(pk.version(), /^\d+\.\d+\.\d+/)

@@ -293,3 +293,15 @@ test('withRetry with timeoutMs and a long-lived caller signal leaves no listener
   for (let i = 0; i < 50; i++) assert.equal(await pk.withRetry(async () => 'ok', { signal: ac.signal, timeoutMs: 1000 }), 'ok')
   assert.equal(added - removed, 0)
 })
+
+test('a call that ends outside the loop (onRetry throws, an abort, a bug) leaves no ticket holding the shared pacer', async () => {
+  const c = fakeClock()
+  const pacer = new pk.Pacer({ clock: c.clock })
+  const r429 = { status: 429, headers: { 'retry-after': '1' }, body: null }
+  await assert.rejects(pk.withRetry(async () => r429, { pacer, key: 'k', onRetry () { throw new Error('boom') } }), /boom/)
+  await assert.rejects(pk.withRetry(async () => { throw new SyntaxError('bug') }, { pacer, key: 'k' }), SyntaxError)
+  await assert.rejects(pk.withRetry(async () => 1, { pacer, key: 'k', signal: AbortSignal.abort() }), (e) => e.name === 'AbortError')
+  assert.equal(pacer.core.openTickets, 0)
+  assert.equal(pacer.core.inFlight('k'), 0)
+  assert.equal(await pk.withRetry(async () => ({ status: 200, headers: {}, body: 'ok' }), { pacer, key: 'k' }).then((r) => r.body), 'ok')
+})

@@ -159,15 +159,37 @@ test('withRetry retries network errors (connection refused) and gives up with th
 })
 
 test('Pacer: a slot booked before a 429 arrived waits for the server\'s time (no early send)', async () => {
+  // A clock whose sleeps end only when the test moves time on.
   let now = 1_700_000_000_000
-  const clock = { now: () => now, sleep: async (ms) => { now += ms } }
+  let timers = []
+  const clock = { now: () => now, sleep: (ms) => new Promise((resolve) => { timers.push({ at: now + ms, resolve }) }) }
+  const tick = () => new Promise((resolve) => setImmediate(resolve))
+  async function advance (to) {
+    for (;;) {
+      await tick()
+      const due = timers.filter((x) => x.at <= to).sort((a, b) => a.at - b.at)[0]
+      if (!due) break
+      timers = timers.filter((x) => x !== due)
+      now = Math.max(now, due.at)
+      due.resolve()
+    }
+    now = Math.max(now, to)
+  }
   const pacer = new pk.Pacer({ limits: [{ amount: 1, periodMs: 1000, burst: 1 }], clock })
-  assert.equal(await pacer.acquire('t'), now) // the burst: now
-  const pending = pacer.acquire('t') // books the slot at +1 s and sleeps
-  // Meanwhile a response says 429, Retry-After 10.
-  pacer.limiter.observe('t', pk.parseHeaders({ status: 429, headers: { 'Retry-After': '10' } }, { now }), now)
   const t0 = now
+  // The first request is in flight when a second caller books the next slot (+1 s)...
+  let answer
+  const first = pacer.run('t', () => new Promise((resolve) => { answer = resolve }))
+  await tick()
+  let sentAt = null
+  const pending = pacer.acquire('t').then((at) => { sentAt = now; return at })
+  await tick()
+  // ...then the first one's answer says 429, Retry-After 10.
+  answer({ status: 429, headers: { 'Retry-After': '10' }, body: null })
+  assert.equal((await first).status, 429)
+  await advance(t0 + 9_999)
+  assert.equal(sentAt, null, `the booked slot went at +${sentAt - t0} ms, before the server's 10 s`)
+  await advance(t0 + 20_000)
   const at = await pending
-  assert.ok(now >= t0 + 10_000, `sent at +${now - t0} ms, before the server's 10 s`)
-  assert.ok(at >= t0 + 10_000)
+  assert.ok(sentAt >= t0 + 10_000 && at >= t0 + 10_000, `sent at +${sentAt - t0} ms`)
 })

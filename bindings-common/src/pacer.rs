@@ -1,0 +1,441 @@
+//! The core pacer (`pacekeeper::pacer`) across a boundary, once per step: how its configuration
+//! comes in as numbers and how its answers go out as numbers. napi and wasm-bindgen export the
+//! same class (`NativePacer`) over [`HostPacer`]; only the error mapping differs.
+//!
+//! - **Configuration**: a flat `f64` list whose slots are named by [`CONFIG_SLOTS`] (exported as
+//!   the vocabulary `pacerConfig`, so no host restates the order). Every slot may be NaN: the
+//!   core's default. A slot's name carries its kind after a colon: none a safe integer ≥ 0,
+//!   `float` any finite number, `bool` 0 or 1, otherwise the vocabulary whose index it holds.
+//!   Then two lists: the retry statuses (a count, NaN for the core's default list, then the
+//!   statuses) and the limits (a count, then `amount, periodMs, burst` each; a NaN burst is the
+//!   core's default, `amount`). The seed crosses as decimal text (a u64 does not fit an `f64`).
+//! - **Answers**: a step's action is returned as its index in `vocabulary("steps")` (`go`,
+//!   `wait`, `never`), a finish's in `vocabulary("afters")` (`done`, `retry`, `give_up`); the
+//!   rest goes into the caller's `out` ([`OUT_SLOTS`] numbers): `ticket, until|at, attempt|
+//!   attempts|capacity, reason` (NaN where the action has none; a reason is its index in
+//!   `retryReasons`, `giveUpReasons` or `neverReasons`).
+//! - **Responses**: `finish` parses the response (`name LF value ...` headers, the body) with
+//!   the configured parse options and finishes in the same call. A header the core refuses
+//!   came from the server, not from the caller: the reading falls back to the bare status, so a
+//!   hostile server never turns into a thrown error (a bad status still is `invalid_status`).
+//!
+//! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
+
+use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
+use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
+use pacekeeper::headers::ResetMode;
+use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
+use pacekeeper::Limit;
+
+/// The named scalar slots of a flat pacer configuration, in order (see the module docs).
+pub const CONFIG_SLOTS: [&str; 21] = [
+    "learn:bool",
+    "preset:presets",
+    "probePollMs",
+    "maxWindow",
+    "parse.maxWaitMs",
+    "parse.resetMode:resetModes",
+    "retryBudget:bool",
+    "retryBudget.capacity",
+    "retryBudget.tokens",
+    "retryBudget.retryCost",
+    "retryBudget.networkCost",
+    "retryBudget.successRefund",
+    "backoff.baseMs",
+    "backoff.multiplier:float",
+    "backoff.capMs",
+    "backoff.jitter:jitters",
+    "backoff.maxAttempts",
+    "backoff.deadlineMs",
+    "backoff.retryNetworkErrors:bool",
+    "backoff.hintSpreadPercent",
+    "backoff.maxWaitMs",
+];
+
+/// How many numbers an answer writes into `out`.
+pub const OUT_SLOTS: usize = 4;
+
+fn bad_number(what: &str, rule: &str) -> Error {
+    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
+}
+
+/// A slot: None for NaN (the default), else a safe integer ≥ 0.
+fn slot_uint(v: f64, what: &str) -> Result<Option<u64>> {
+    if v.is_nan() {
+        return Ok(None);
+    }
+    if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
+        return Err(bad_number(what, "a safe integer >= 0"));
+    }
+    // Whole and within 2^53: exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(Some(v as u64))
+}
+
+/// A slot's name without its kind.
+fn slot_name(i: usize) -> &'static str {
+    CONFIG_SLOTS
+        .get(i)
+        .and_then(|s| s.split(':').next())
+        .unwrap_or("pacer config")
+}
+
+/// The scalar slots, checked by one rule each (table-driven: one error site per rule keeps
+/// the WebAssembly module small).
+struct Scalars([Option<u64>; CONFIG_SLOTS.len()]);
+
+impl Scalars {
+    fn read(flat: &[f64]) -> Result<Self> {
+        let mut v = [None; CONFIG_SLOTS.len()];
+        for (i, slot) in v.iter_mut().enumerate() {
+            let x = flat.get(i).copied().unwrap_or(f64::NAN);
+            if !CONFIG_SLOTS[i].ends_with(":float") {
+                *slot = slot_uint(x, slot_name(i))?;
+            }
+        }
+        Ok(Scalars(v))
+    }
+    fn uint(&self, i: usize) -> Option<u64> {
+        self.0[i]
+    }
+    fn u32(&self, i: usize) -> Result<Option<u32>> {
+        self.0[i]
+            .map(|n| u32::try_from(n).map_err(|_| bad_number(slot_name(i), "at most 4294967295")))
+            .transpose()
+    }
+    fn bool(&self, i: usize) -> Result<Option<bool>> {
+        match self.0[i] {
+            None => Ok(None),
+            Some(n @ (0 | 1)) => Ok(Some(n == 1)),
+            Some(_) => Err(err(
+                ErrorCode::InvalidArgument,
+                [slot_name(i), " must be 0 or 1"].concat(),
+            )),
+        }
+    }
+    fn index<T>(&self, i: usize, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
+        let Some(n) = self.0[i] else {
+            return Ok(None);
+        };
+        usize::try_from(n)
+            .ok()
+            .and_then(from)
+            .map(Some)
+            .ok_or_else(|| {
+                err(
+                    ErrorCode::InvalidOption,
+                    [slot_name(i), ": unknown index"].concat(),
+                )
+            })
+    }
+}
+
+/// The numbers after the scalar slots: the retry statuses (a count, NaN for the default) and
+/// the limits (a count, then `amount, periodMs, burst`).
+fn lists(rest: &[f64]) -> Result<(Option<Vec<u16>>, Vec<Limit>)> {
+    let mut it = rest.iter().copied();
+    let mut next = |what: &str| slot_uint(it.next().unwrap_or(f64::NAN), what);
+    let statuses = match next("backoff.retryStatuses")? {
+        None => None,
+        Some(n) => {
+            let mut v = Vec::new();
+            for _ in 0..n.min(1024) {
+                let st = next("backoff.retryStatuses")?.unwrap_or(0);
+                v.push(u16::try_from(st).unwrap_or(0));
+            }
+            Some(v)
+        }
+    };
+    let mut limits = Vec::new();
+    for _ in 0..next("limits")?.unwrap_or(0).min(1024) {
+        let amount = next("limits.amount")?.unwrap_or(0);
+        let period_ms = next("limits.periodMs")?.unwrap_or(0);
+        let burst = next("limits.burst")?.unwrap_or(amount);
+        // Saturated: the core's own range check names the field.
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        limits.push(Limit {
+            amount: small(amount),
+            period_ms,
+            burst: small(burst),
+        });
+    }
+    if it.next().is_some() {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            "pacer config: more numbers than its slots",
+        ));
+    }
+    Ok((statuses, limits))
+}
+
+/// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
+/// (empty: the core's default, 0).
+pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
+    let n = CONFIG_SLOTS.len();
+    let s = Scalars::read(flat)?;
+    let (statuses, limits) = lists(flat.get(n..).unwrap_or(&[]))?;
+    let mut c = PacerConfig {
+        limits,
+        ..PacerConfig::default()
+    };
+    // Slot indexes: the order of CONFIG_SLOTS.
+    if let Some(v) = s.bool(0)? {
+        c.learn = v;
+    }
+    c.preset = s.index(1, Preset::from_index)?;
+    if let Some(v) = s.uint(2) {
+        c.probe_poll_ms = v;
+    }
+    if let Some(v) = s.u32(3)? {
+        c.max_window = v;
+    }
+    if let Some(v) = s.uint(4) {
+        c.parse.max_wait_ms = v;
+    }
+    if let Some(m) = s.index(5, ResetMode::from_index)? {
+        c.parse.reset_mode = m;
+    }
+    if s.bool(6)? == Some(true) {
+        let mut b = RetryBudget::default();
+        if let Some(v) = s.u32(7)? {
+            b.capacity = v;
+        }
+        // The core's default: a full budget.
+        b.tokens = s.u32(8)?.unwrap_or(b.capacity);
+        if let Some(v) = s.u32(9)? {
+            b.retry_cost = v;
+        }
+        if let Some(v) = s.u32(10)? {
+            b.network_cost = v;
+        }
+        if let Some(v) = s.u32(11)? {
+            b.success_refund = v;
+        }
+        c.retry_budget = Some(b);
+    }
+    let p = &mut c.backoff;
+    if let Some(v) = s.uint(12) {
+        p.base_ms = v;
+    }
+    let m = flat.get(13).copied().unwrap_or(f64::NAN);
+    if !m.is_nan() {
+        if !m.is_finite() {
+            return Err(bad_number("backoff.multiplier", "finite"));
+        }
+        p.multiplier = m;
+    }
+    if let Some(v) = s.uint(14) {
+        p.cap_ms = v;
+    }
+    if let Some(j) = s.index(15, Jitter::from_index)? {
+        p.jitter = j;
+    }
+    if let Some(v) = s.u32(16)? {
+        p.max_attempts = v;
+    }
+    p.deadline_ms = s.uint(17);
+    if let Some(v) = s.bool(18)? {
+        p.retry_network_errors = v;
+    }
+    if let Some(v) = s.u32(19)? {
+        p.hint_spread_percent = v;
+    }
+    if let Some(v) = s.uint(20) {
+        p.max_wait_ms = v;
+    }
+    if let Some(v) = statuses {
+        p.retry_statuses = v;
+    }
+    if !seed_text.is_empty() {
+        c.seed = seed_text.parse::<u64>().map_err(|_| {
+            err(
+                ErrorCode::InvalidNumber,
+                "seed must be an unsigned 64-bit integer",
+            )
+        })?;
+    }
+    Ok(c)
+}
+
+/// The names of the configuration's scalar slots, joined by commas (the vocabulary
+/// `pacerConfig`).
+pub fn config_slot_names() -> String {
+    let mut s = String::new();
+    for (i, n) in CONFIG_SLOTS.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(n);
+    }
+    s
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn n(v: u64) -> f64 {
+    v as f64
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn idx(i: usize) -> f64 {
+    i as f64
+}
+
+/// `out`'s first [`OUT_SLOTS`] numbers, or `invalid_argument` (checked before the core runs,
+/// so a short buffer never leaves a ticket behind).
+pub fn out_slots(out: &mut [f64]) -> Result<&mut [f64]> {
+    let len = out.len();
+    out.get_mut(..OUT_SLOTS).ok_or_else(|| {
+        let mut m = String::from("out must hold at least 4 numbers, got ");
+        pacekeeper::msg::push_u64(&mut m, len as u64);
+        err(ErrorCode::InvalidArgument, m)
+    })
+}
+
+/// A step into `out` (checked by [`out_slots`]); its action's index in `steps`.
+pub fn write_step(step: Step, o: &mut [f64]) -> u32 {
+    let nan = f64::NAN;
+    let slots = match step {
+        Step::Go { ticket } => [n(ticket), nan, nan, nan],
+        Step::Wait { ticket, until } => [n(ticket), n(until), nan, nan],
+        Step::Never { reason, capacity } => [nan, nan, f64::from(capacity), idx(reason.index())],
+    };
+    o[..OUT_SLOTS].copy_from_slice(&slots);
+    u32::try_from(step.index()).unwrap_or(0)
+}
+
+/// A finish's answer into `out` (checked by [`out_slots`]; `ticket` is the one finished);
+/// its action's index in `afters`.
+pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
+    let nan = f64::NAN;
+    let slots = match after {
+        After::Done => [n(ticket), nan, nan, nan],
+        After::Retry {
+            at,
+            attempt,
+            reason,
+        } => [n(ticket), n(at), f64::from(attempt), idx(reason.index())],
+        After::GiveUp { reason, attempts } => {
+            [n(ticket), nan, f64::from(attempts), idx(reason.index())]
+        }
+    };
+    o[..OUT_SLOTS].copy_from_slice(&slots);
+    u32::try_from(after.index()).unwrap_or(0)
+}
+
+fn host_uint(v: f64, what: &str) -> Result<u64> {
+    slot_uint(v, what)?.ok_or_else(|| bad_number(what, "a safe integer >= 0"))
+}
+
+/// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
+#[derive(Debug)]
+pub struct HostPacer {
+    inner: Pacer,
+}
+
+impl HostPacer {
+    /// A pacer from the flat configuration and the seed's decimal text.
+    pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
+        Ok(HostPacer {
+            inner: Pacer::new(pacer_config(flat, seed)?)?,
+        })
+    }
+
+    /// `Pacer::begin`; the step's action index, the rest in `out`.
+    pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
+        let o = out_slots(out)?;
+        let cost = u32::try_from(host_uint(cost, "cost")?).unwrap_or(u32::MAX);
+        let now = host_uint(now, "now")?;
+        let step = self.inner.begin(key, cost, now)?;
+        Ok(write_step(step, o))
+    }
+
+    /// `Pacer::resume`.
+    pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
+        let o = out_slots(out)?;
+        let ticket = host_uint(ticket, "ticket")?;
+        let now = host_uint(now, "now")?;
+        let step = self.inner.resume(ticket, now)?;
+        Ok(write_step(step, o))
+    }
+
+    /// `Pacer::cancel`.
+    pub fn cancel(&mut self, ticket: f64) -> Result<()> {
+        self.inner.cancel(host_uint(ticket, "ticket")?)
+    }
+
+    /// Parses a response (`headers` joined `name LF value ...`) and finishes `ticket` with it.
+    pub fn finish(
+        &mut self,
+        ticket: f64,
+        status: u32,
+        headers: &str,
+        body: Option<&str>,
+        now: f64,
+        out: &mut [f64],
+    ) -> Result<u32> {
+        let o = out_slots(out)?;
+        let t = host_uint(ticket, "ticket")?;
+        let now = host_uint(now, "now")?;
+        let status = u16::try_from(status)
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
+        let opts = &self.inner.config().parse;
+        let pairs = split_joined(headers);
+        let reading = match pacekeeper::parse(status, &pairs, body, now, opts) {
+            Ok(r) => r,
+            // The server's values, not the caller's: the bare status.
+            Err(_) => pacekeeper::parse::<&str, &str>(status, &[], None, now, opts)?,
+        };
+        let after = self.inner.finish(t, &Outcome::Response { reading }, now)?;
+        Ok(write_after(t, after, o))
+    }
+
+    /// Finishes `ticket` after a network error (no response).
+    pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
+        let o = out_slots(out)?;
+        let t = host_uint(ticket, "ticket")?;
+        let now = host_uint(now, "now")?;
+        let after = self.inner.finish(t, &Outcome::NetworkError, now)?;
+        Ok(write_after(t, after, o))
+    }
+
+    /// The learnt limit of `key` into `out` (`amount, periodMs, burst`); false when none.
+    pub fn learnt(&self, key: &str, out: &mut [f64]) -> Result<bool> {
+        let o = out_slots(out)?;
+        match self.inner.learnt(key) {
+            Some(l) => {
+                o.copy_from_slice(&[
+                    f64::from(l.amount),
+                    n(l.period_ms),
+                    f64::from(l.burst),
+                    f64::NAN,
+                ]);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Requests of `key` in flight (0 for a key never seen).
+    pub fn in_flight(&self, key: &str) -> u32 {
+        self.inner.lane(key).map_or(0, |l| l.in_flight)
+    }
+
+    /// Open tickets (waiting or in flight).
+    pub fn open_tickets(&self) -> u32 {
+        u32::try_from(self.inner.open_tickets()).unwrap_or(u32::MAX)
+    }
+
+    /// The tokens left in the shared retry budget (NaN: none configured).
+    pub fn budget_tokens(&self) -> f64 {
+        self.inner
+            .retry_budget()
+            .map_or(f64::NAN, |b| f64::from(b.tokens))
+    }
+
+    /// The core pacer.
+    pub fn core(&self) -> &Pacer {
+        &self.inner
+    }
+}

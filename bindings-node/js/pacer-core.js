@@ -1,0 +1,185 @@
+'use strict'
+// `PacerCore`: the core's sans-IO pacer (core/src/pacer.rs) over the engine's `NativePacer`
+// (napi and WASM export the same class; bindings-common/src/pacer.rs is the codec). One
+// crossing per step. Nothing here knows the configuration's layout or an enum's order: the
+// slots come from `vocabulary('pacerConfig')`, actions and reasons from the core's vocabularies.
+
+const { codedError, typeError, fromEngine } = require('./errors')
+const C = require('./convert')
+
+module.exports = function createPacerCore (native) {
+  const vocab = (name) => native.vocabulary(name).split(',')
+  const STEPS = vocab('steps')
+  const AFTERS = vocab('afters')
+  const NEVER_REASONS = vocab('neverReasons')
+  const RETRY_REASONS = vocab('retryReasons')
+  const GIVE_UP_REASONS = vocab('giveUpReasons')
+  const LISTS = {}
+  // `path[:kind]` per scalar slot; kind: none a safe integer, `float`, `bool`, else a vocabulary.
+  const SLOTS = vocab('pacerConfig').map((s) => {
+    const [name, kind = ''] = s.split(':')
+    const path = name.split('.')
+    if (kind && kind !== 'bool' && kind !== 'float' && !LISTS[kind]) LISTS[kind] = vocab(kind)
+    return { name, path, kind }
+  })
+  // The option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
+  const KEYS = { '': new Set(['limits', 'seed']), backoff: new Set(['retryStatuses']) }
+  for (const { path } of SLOTS) {
+    KEYS[''].add(path[0])
+    if (path.length > 1) (KEYS[path[0]] = KEYS[path[0]] || new Set()).add(path[1])
+  }
+  const out = new Float64Array(4)
+  const nn = (x) => (x !== x ? null : x) // eslint-disable-line no-self-compare
+
+  function call (f) {
+    try { return f() } catch (e) { throw fromEngine(e) }
+  }
+
+  function checkKeys (o, level, name) {
+    for (const k of Object.keys(o)) {
+      if (o[k] !== undefined && !KEYS[level].has(k)) throw typeError(`unknown ${name} option ${JSON.stringify(k)}`)
+    }
+  }
+
+  function slotValue (v, { name, kind }) {
+    if (v === undefined || v === null) return NaN
+    if (kind === 'bool') {
+      if (typeof v === 'object') return 1 // a group given (retryBudget: {...})
+      return C.bool(v, name) ? 1 : 0
+    }
+    if (kind === 'float') {
+      if (typeof v !== 'number') throw typeError(`${name} must be a number, got ${C.describe(v)}`)
+      if (!Number.isFinite(v)) throw codedError('invalid_number', `${name} must be finite, got ${v}`)
+      return v
+    }
+    if (kind) {
+      const i = LISTS[kind].indexOf(C.str(v, name))
+      if (i < 0) throw codedError('invalid_option', `${name} must be one of ${LISTS[kind].join(', ')}, got ${JSON.stringify(v)}`)
+      return i
+    }
+    return C.int(v, name)
+  }
+
+  /** A PacerConfig (camelCase; anything left out is the core's default) → the flat slots. */
+  function flatConfig (config) {
+    const c = C.optObj(config, 'config')
+    checkKeys(c, '', 'PacerCore')
+    for (const level of Object.keys(KEYS)) {
+      if (level && c[level] !== undefined && c[level] !== null && typeof c[level] === 'object') {
+        checkKeys(C.obj(c[level], level), level, level)
+      }
+    }
+    const flat = []
+    for (const s of SLOTS) {
+      let v = c
+      for (const p of s.path) v = v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]
+      flat.push(slotValue(v, s))
+    }
+    const statuses = c.backoff && c.backoff.retryStatuses
+    if (statuses === undefined || statuses === null) flat.push(NaN)
+    else {
+      if (!Array.isArray(statuses)) throw typeError('backoff.retryStatuses must be an array of numbers')
+      flat.push(statuses.length, ...statuses.map((s, i) => C.int(s, `backoff.retryStatuses[${i}]`)))
+    }
+    const limits = c.limits === undefined || c.limits === null ? [] : c.limits
+    if (!Array.isArray(limits)) throw typeError(`limits must be an array of {amount, periodMs, burst?}, got ${C.describe(limits)}`)
+    flat.push(limits.length)
+    limits.forEach((l, i) => {
+      C.obj(l, `limits[${i}]`)
+      for (const k of Object.keys(l)) if (k !== 'amount' && k !== 'periodMs' && k !== 'burst') throw typeError(`limits[${i}]: unknown field ${JSON.stringify(k)}`)
+      if (l.amount === undefined) throw typeError(`limits[${i}].amount is missing`)
+      if (l.periodMs === undefined) throw typeError(`limits[${i}].periodMs is missing`)
+      flat.push(C.u32(l.amount, `limits[${i}].amount`), C.int(l.periodMs, `limits[${i}].periodMs`),
+        l.burst === undefined || l.burst === null ? NaN : C.u32(l.burst, `limits[${i}].burst`))
+    })
+    return Float64Array.from(flat)
+  }
+
+  function step (action) {
+    const a = STEPS[action]
+    if (a === 'go') return { action: a, ticket: out[0] }
+    if (a === 'wait') return { action: a, ticket: out[0], until: out[1] }
+    return { action: a, reason: NEVER_REASONS[out[3]], capacity: out[2] }
+  }
+
+  function after (action) {
+    const a = AFTERS[action]
+    if (a === 'retry') return { action: a, at: out[1], attempt: out[2], reason: RETRY_REASONS[out[3]] }
+    if (a === 'give_up') return { action: a, reason: GIVE_UP_REASONS[out[3]], attempts: out[2] }
+    return { action: a }
+  }
+
+  const nowOf = (now) => (now === undefined ? Date.now() : C.int(now, 'now'))
+  const ticketOf = (t) => C.int(t, 'ticket')
+
+  /**
+   * The core's pacer: `begin(key, cost?, now?)` → `{action: 'go', ticket}` | `{action: 'wait',
+   * ticket, until}` | `{action: 'never', reason, capacity}`; `resume(ticket, now?)` the same;
+   * `finish(ticket, response | null, now?)` (`{status, headers, body?}`, null for a network
+   * error) → `{action: 'done'}` | `{action: 'retry', at, attempt, reason}` | `{action:
+   * 'give_up', reason, attempts}`; `cancel(ticket)`.
+   */
+  class PacerCore {
+    #n
+    #config
+    constructor (config) {
+      const flat = flatConfig(config)
+      const seed = config && config.seed !== undefined && config.seed !== null ? C.seed(config.seed) : ''
+      this.#config = config === undefined || config === null ? {} : { ...config }
+      this.#n = call(() => new native.NativePacer(flat, seed))
+    }
+
+    /** A pacer starting every key from the documented Genesys Cloud limit (300/min per token). */
+    static genesys (config) { return new PacerCore({ ...C.optObj(config, 'config'), preset: 'genesys' }) }
+
+    /** The configuration as given (the core's defaults for the rest). */
+    get config () { return { ...this.#config } }
+
+    begin (key, cost = 1, now) {
+      C.str(key, 'key')
+      const c = C.int(cost, 'cost')
+      const t = nowOf(now)
+      return step(call(() => this.#n.begin(key, c, t, out)))
+    }
+
+    resume (ticket, now) {
+      const id = ticketOf(ticket)
+      const t = nowOf(now)
+      return step(call(() => this.#n.resume(id, t, out)))
+    }
+
+    finish (ticket, response, now) {
+      const id = ticketOf(ticket)
+      const t = nowOf(now)
+      if (response === null || response === undefined) return after(call(() => this.#n.finishNetworkError(id, t, out)))
+      C.obj(response, 'response')
+      const st = C.u32(response.status, 'response.status')
+      const joined = C.joinHeaders(C.flattenHeaders(response.headers))
+      const b = response.body
+      if (b !== undefined && b !== null && typeof b !== 'string') throw typeError(`response.body must be a string or null, got ${C.describe(b)}`)
+      return after(call(() => this.#n.finish(id, st, joined, b === undefined ? null : b, t, out)))
+    }
+
+    cancel (ticket) {
+      const id = ticketOf(ticket)
+      call(() => this.#n.cancel(id))
+    }
+
+    /** The learnt limit of `key` (`{amount, periodMs, burst}`), or null. */
+    learnt (key) {
+      C.str(key, 'key')
+      return call(() => this.#n.learnt(key, out)) ? { amount: out[0], periodMs: out[1], burst: out[2] } : null
+    }
+
+    /** Requests of `key` in flight. */
+    inFlight (key) { C.str(key, 'key'); return this.#n.inFlight(key) }
+
+    /** Open tickets (waiting or in flight). */
+    get openTickets () { return this.#n.openTickets }
+
+    /** Tokens left in the shared retry budget (null: none configured). */
+    get budgetTokens () { return nn(this.#n.budgetTokens) }
+  }
+
+  return { PacerCore, flatConfig }
+}

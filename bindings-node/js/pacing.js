@@ -1,0 +1,238 @@
+'use strict'
+// The I/O shell over the core pacer (`PacerCore`, core/src/pacer.rs): it reads the clock,
+// sleeps (chunked, AbortSignal-aware) and reports responses. Every rule (slots, FIFO order,
+// requests in flight, probing, learning, retries, the retry budget) is the core's.
+//
+// Shared pacing: one `PacerCore` per `Pacer`. A `Limiter` passed to `Pacer`, `withRetry`,
+// `wrapFetch` or `installGenesys` names a shared core: its configured `limits` and `learn` are
+// used, and every caller passing the same limiter with the same policy shares one core.
+
+const { typeError, codedError, RetryError } = require('./errors')
+const C = require('./convert')
+const { realSleep, abortReason } = require('./sleep')
+const R = require('./redact')
+
+const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
+
+module.exports = function createPacing (engine, response) {
+  const { PacerCore, Limiter, Backoff, parseHeaders } = engine
+  const { readResponse, isNetworkError } = response
+  const realClock = Object.freeze({ now: () => Date.now(), sleep: realSleep })
+
+  function clockOf (clock) {
+    if (clock === undefined || clock === null) return realClock
+    if (typeof clock !== 'object' || typeof clock.now !== 'function') throw typeError('clock must be { now(): number, sleep(ms, signal): Promise }')
+    return { now: () => clock.now(), sleep: typeof clock.sleep === 'function' ? (ms, s) => clock.sleep(ms, s) : realSleep }
+  }
+
+  /** Sleeps until `at` by `clock`, never returning early (timers may fire a little early). */
+  async function sleepUntil (clock, at, signal) {
+    for (let i = 0; i < 1000; i++) {
+      if (signal && signal.aborted) throw abortReason(signal)
+      const left = at - clock.now()
+      if (!(left > 0)) return
+      await clock.sleep(left, signal)
+    }
+  }
+
+  class WaitTooLong extends Error {
+    constructor (waitMs, capMs) { super(`the next slot is ${waitMs} ms away, over the cap of ${capMs} ms`); this.waitMs = waitMs; this.capMs = capMs }
+  }
+
+  function giveUpTooLong (e, attempts, lastResponse) {
+    const decision = { decision: 'give_up', reason: 'wait_too_long', attempts }
+    return new RetryError(`gave up after ${attempts} attempt(s): wait_too_long (${e.message})`, {
+      attempts, reason: 'wait_too_long', decision, lastResponse: R.redactResponse(lastResponse) || null, lastReading: null
+    })
+  }
+
+  /**
+   * Drives `step` (from `begin`) to `go`: sleeps until each `until` and resumes. Returns the
+   * ticket. A ticket it does not return is cancelled (abort, a wait past `cap` counted from
+   * `since`, a cost that never fits), so nothing stays booked.
+   */
+  async function untilGo (core, step, clock, signal, cap, since) {
+    for (;;) {
+      if (step.action === 'go') return step.ticket
+      if (step.action === 'never') throw codedError('invalid_cost', `a cost above the capacity ${step.capacity} can never be sent`)
+      const ticket = step.ticket
+      try {
+        await null // a caller aborting right after the call is seen before any sleep
+        if (step.until - since > cap) throw new WaitTooLong(step.until - clock.now(), cap)
+        await sleepUntil(clock, step.until, signal)
+        if (signal && signal.aborted) throw abortReason(signal)
+      } catch (e) {
+        core.cancel(ticket)
+        throw e
+      }
+      step = core.resume(ticket, clock.now())
+    }
+  }
+
+  /**
+   * Reports one attempt to the core: the response `r` (`{status, headers, body}`), or null for
+   * a network error. Headers that cannot be read and a body that is not text came from the
+   * server: left out (the codec likewise reads a value it refuses as the bare status), never a
+   * thrown error; a response without a valid status counts as no response.
+   */
+  function finish (core, ticket, r, now) {
+    const st = r && r.status
+    if (!(typeof st === 'number' && Number.isInteger(st) && st >= 100 && st <= 599)) return core.finish(ticket, null, now)
+    let headers
+    try { headers = C.flattenHeaders(r.headers) } catch { headers = [] }
+    return core.finish(ticket, { status: st, headers, body: typeof r.body === 'string' ? r.body : null }, now)
+  }
+
+  /** The Reading of a response for the caller's eyes (errors, onRetry), or null. */
+  function readingOf (r, parseOptions, now) {
+    if (!r) return null
+    try { return parseHeaders(r, { ...parseOptions, now }) } catch {
+      try { return parseHeaders({ status: r.status, headers: {}, body: null }, { now }) } catch { return null }
+    }
+  }
+
+  // --- shared cores --------------------------------------------------------------------------
+
+  const shared = new WeakMap() // Limiter | RetryBudget → Map(config key → PacerCore)
+  const limiterConfigs = new WeakMap() // Limiter → its configuration (plain data)
+
+  function policyOf (b) {
+    if (b instanceof Backoff) return b.policy
+    return new Backoff(b === undefined ? undefined : b).policy
+  }
+
+  function budgetOf (b) {
+    if (b === undefined || b === null) return undefined
+    C.obj(b, 'budget')
+    const { capacity, tokens, retryCost, networkCost, successRefund } = b
+    return { capacity, tokens, retryCost, networkCost, successRefund }
+  }
+
+  /**
+   * The core pacer's configuration for a shell: `limits`/`learn` (or a `limiter`'s), `preset`,
+   * the backoff policy, the retry budget, parse options and the seed.
+   */
+  function coreConfig ({ limiter, limits, learn, preset, backoff, budget, parseOptions, seed }) {
+    const c = { backoff: policyOf(backoff) }
+    if (limiter !== undefined) {
+      if (!(limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
+      let lc = limiterConfigs.get(limiter)
+      if (!lc) { lc = limiter.toJSON().config; limiterConfigs.set(limiter, lc) } // a limiter's config never changes
+      c.limits = lc.limits
+      c.learn = lc.learn
+    } else {
+      if (limits !== undefined) c.limits = limits
+      if (learn !== undefined) c.learn = learn
+    }
+    if (preset !== undefined) c.preset = preset
+    const b = budgetOf(budget)
+    if (b !== undefined) c.retryBudget = b
+    const p = parseOptions ? C.optObj(parseOptions, 'parseOptions') : {}
+    c.parse = { maxWaitMs: p.maxWaitMs, resetMode: p.resetMode }
+    c.seed = seed === undefined ? engine.randomSeed() : seed
+    return c
+  }
+
+  /**
+   * The core shared by `owner` (a Limiter or a RetryBudget) for `config`, made on first use.
+   * `join`: the caller has no policy of its own (no backoff, budget, preset or parse options),
+   * so it joins the owner's first core, whatever its policy.
+   */
+  function sharedCore (owner, config, join) {
+    const { seed, ...rest } = config
+    const key = JSON.stringify(rest)
+    let m = shared.get(owner)
+    if (!m) { m = new Map(); shared.set(owner, m) }
+    if (join && m.size > 0) return m.values().next().value
+    let core = m.get(key)
+    if (!core) { core = new PacerCore(config); m.set(key, core) }
+    return core
+  }
+
+  /** True when options carry no policy of their own (see `sharedCore`). */
+  function noPolicy (o) {
+    return o.backoff === undefined && o.budget === undefined && o.preset === undefined && o.parseOptions === undefined
+  }
+
+  // --- Pacer -----------------------------------------------------------------------------------
+
+  const PACER_OPTIONS = new Set(['limiter', 'limits', 'learn', 'preset', 'backoff', 'budget', 'seed', 'clock', 'signal', 'maxWaitMs', 'parseOptions'])
+
+  /**
+   * One core pacer and the I/O around it. `acquire(key)` waits for the next slot for `key`
+   * (first come, first served) and takes it; `run(key, fn)` sends through it and reports the
+   * outcome (no retry: `withRetry({pacer})` retries); every `withRetry`/`wrapFetch` given this
+   * pacer shares its slots, its requests in flight and what it learnt. A wait longer than
+   * `maxWaitMs` (default: the policy's, 6 h) rejects with a RetryError (`wait_too_long`).
+   */
+  class Pacer {
+    constructor (options) {
+      const o = C.optObj(options, 'options')
+      for (const k of Object.keys(o)) if (!PACER_OPTIONS.has(k)) throw typeError(`unknown Pacer option ${JSON.stringify(k)}`)
+      if (o.limiter !== undefined && !(o.limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
+      this.limiter = o.limiter || new Limiter({ limits: o.limits, learn: o.learn })
+      const config = coreConfig({ ...o, limiter: this.limiter })
+      this.core = sharedCore(this.limiter, config, noPolicy(o))
+      this.policy = config.backoff
+      this.parseOptions = o.parseOptions || {}
+      this.clock = clockOf(o.clock)
+      this.signal = o.signal
+      this.maxWaitMs = o.maxWaitMs === undefined ? this.policy.maxWaitMs : C.int(o.maxWaitMs, 'maxWaitMs')
+    }
+
+    /** Resolves at the time (epoch ms) the slot for `key` was taken. */
+    async acquire (key = 'default', cost = 1, options) {
+      const o = C.optObj(options, 'options')
+      C.str(key, 'key')
+      const clock = this.clock
+      const since = clock.now()
+      const step = this.core.begin(key, C.int(cost, 'cost'), since)
+      let ticket
+      try {
+        ticket = await untilGo(this.core, step, clock, o.signal || this.signal, this.maxWaitMs, since)
+      } catch (e) {
+        if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
+        throw e
+      }
+      this.core.cancel(ticket) // the slot is taken; nothing will be reported
+      return clock.now()
+    }
+
+    /**
+     * Takes a slot for `key`, calls `fn()` and reports what it returned or threw to the core
+     * (a 429 sets the key's floor, a 2xx teaches its rate); returns or rethrows it as it came.
+     */
+    async run (key, fn, options) {
+      const o = C.optObj(options, 'options')
+      C.str(key, 'key')
+      const clock = this.clock
+      const since = clock.now()
+      let ticket
+      try {
+        ticket = await untilGo(this.core, this.core.begin(key, 1, since), clock, o.signal || this.signal, this.maxWaitMs, since)
+      } catch (e) {
+        if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
+        throw e
+      }
+      let value; let error; let threw = false
+      try { value = await fn() } catch (e) { error = e; threw = true }
+      let r = null
+      try { r = await readResponse(threw ? error : value) } catch { r = null }
+      if (r === null && !(threw && isNetworkError(error))) {
+        // No response: a value is a success, anything else is not ours to judge.
+        if (threw) this.core.cancel(ticket)
+        else this.core.finish(ticket, { status: 200, headers: [] }, clock.now())
+      } else {
+        const after = finish(this.core, ticket, r, clock.now())
+        if (after.action === 'retry') this.core.cancel(ticket)
+      }
+      if (threw) throw error
+      return value
+    }
+  }
+
+  return {
+    Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong,
+    coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS
+  }
+}

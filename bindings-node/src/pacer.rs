@@ -1,0 +1,113 @@
+//! `NativePacer`: the core pacer, one crossing per step (a shell over
+//! `pacekeeper_bindings_common::pacer::HostPacer`; the WebAssembly module exports the same class).
+
+use crate::{host, OutSlots, Result};
+use napi::bindgen_prelude::Float64Array;
+use napi_derive::napi;
+use pacekeeper_bindings_common::pacer::HostPacer;
+
+/// The core's sans-IO pacer. `config` is the flat form named by `vocabulary("pacerConfig")`
+/// (NaN: the core's default), `seed` a decimal u64 (empty: 0). Steps return their action's
+/// index (`vocabulary("steps")` / `vocabulary("afters")`) and write `ticket, until|at,
+/// attempt|attempts|capacity, reason` into `out`.
+#[napi]
+#[derive(Debug)]
+pub struct NativePacer {
+    inner: HostPacer,
+}
+
+#[napi]
+impl NativePacer {
+    #[napi(constructor)]
+    pub fn new(config: Float64Array, seed: String) -> Result<Self> {
+        Ok(NativePacer {
+            inner: HostPacer::new(&config, &seed).map_err(host)?,
+        })
+    }
+
+    /// `Pacer::begin`.
+    #[napi]
+    pub fn begin(
+        &mut self,
+        key: String,
+        cost: f64,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        self.inner.begin(&key, cost, now, out).map_err(host)
+    }
+
+    /// `Pacer::resume`.
+    #[napi]
+    pub fn resume(
+        &mut self,
+        ticket: f64,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        self.inner.resume(ticket, now, out).map_err(host)
+    }
+
+    /// `Pacer::cancel`.
+    #[napi]
+    pub fn cancel(&mut self, ticket: f64) -> Result<()> {
+        self.inner.cancel(ticket).map_err(host)
+    }
+
+    /// Parses the response (`headers` as `name LF value ...`) and finishes `ticket` with it.
+    #[napi]
+    pub fn finish(
+        &mut self,
+        ticket: f64,
+        status: u32,
+        headers: String,
+        body: Option<String>,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        self.inner
+            .finish(ticket, status, &headers, body.as_deref(), now, out)
+            .map_err(host)
+    }
+
+    /// Finishes `ticket` after a network error.
+    #[napi]
+    pub fn finish_network_error(
+        &mut self,
+        ticket: f64,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        self.inner
+            .finish_network_error(ticket, now, out)
+            .map_err(host)
+    }
+
+    /// The learnt limit of `key` into `out` (`amount, periodMs, burst`); false when none.
+    #[napi]
+    pub fn learnt(
+        &self,
+        key: String,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<bool> {
+        self.inner.learnt(&key, out).map_err(host)
+    }
+
+    /// Requests of `key` in flight.
+    #[napi]
+    pub fn in_flight(&self, key: String) -> u32 {
+        self.inner.in_flight(&key)
+    }
+
+    /// Open tickets (waiting or in flight).
+    #[napi(getter)]
+    pub fn open_tickets(&self) -> u32 {
+        self.inner.open_tickets()
+    }
+
+    /// Tokens left in the shared retry budget (NaN: none).
+    #[napi(getter)]
+    pub fn budget_tokens(&self) -> f64 {
+        self.inner.budget_tokens()
+    }
+}
