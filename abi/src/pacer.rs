@@ -3,13 +3,13 @@
 //!
 //! The pacer holds the whole client policy (when to send, wait, retry, probe, give up); a host
 //! only reads the clock, sleeps, sends and hands the response back. Codes and reasons are
-//! indices into the core's vocabularies ([`pacekeeper::vocab`]); the action and never-reason
-//! orders, which the core has no vocabulary for yet, are [`ACTIONS`] and [`NEVER_REASONS`]
-//! here, tested against the core's serde names.
+//! indices into the core's vocabularies ([`pacekeeper::vocab`]): the action codes are the
+//! core's `steps` then its `afters` ([`ACTIONS`]), the never reasons its `neverReasons`.
 
 use crate::{non_neg, out, read_response_with};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, Step};
+use pacekeeper::vocab::{AFTERS, STEPS};
 use pacekeeper::{Error, ErrorCode, Limit};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -24,7 +24,9 @@ pub const LIMIT_FIELDS: usize = 3;
 /// The action codes, in this order: the return value of `pk_pacer_begin`/`_resume`/`_finish`
 /// and field 0 of the action record. The names are the core's serde names of [`Step`] and
 /// [`After`] (`"action"`).
-pub const ACTIONS: [&str; 6] = ["go", "wait", "never", "done", "retry", "give_up"];
+pub const ACTIONS: [&str; 6] = [
+    STEPS[0], STEPS[1], STEPS[2], AFTERS[0], AFTERS[1], AFTERS[2],
+];
 /// Send now.
 pub const PK_GO: i64 = 0;
 /// Sleep until field 2, then `pk_pacer_resume`.
@@ -39,7 +41,7 @@ pub const PK_RETRY: i64 = 4;
 pub const PK_GIVE_UP: i64 = 5;
 
 /// The names of [`NeverReason`], in the order field 4 of a `never` record indexes.
-pub const NEVER_REASONS: [&str; 1] = ["cost_above_burst"];
+pub const NEVER_REASONS: &[&str] = NeverReason::NAMES;
 
 /// The live pacers of this instance.
 struct Table {
@@ -222,12 +224,11 @@ pub fn pacer_open_tickets(h: i64) -> Result<i64, Error> {
 }
 
 /// The names of a vocabulary, comma-joined: the core's (`pacekeeper::vocab::VOCABULARIES`:
-/// `errorCodes`, `retryReasons`, `giveUpReasons`, ...) and this ABI's `pacerActions` and
-/// `neverReasons`.
+/// `errorCodes`, `retryReasons`, `giveUpReasons`, `neverReasons`, ...) and this ABI's
+/// `pacerActions` (the core's `steps` then `afters`).
 pub fn vocabulary(name: &str) -> Result<String, Error> {
     match name {
         "pacerActions" => Ok(ACTIONS.join(",")),
-        "neverReasons" => Ok(NEVER_REASONS.join(",")),
         other => pacekeeper_bindings_common::vocabulary(other).map_err(|_| {
             Error::new(
                 ErrorCode::InvalidArgument,
