@@ -593,7 +593,7 @@ impl Pacer {
             ));
         }
         let now = self.clock(now);
-        let cap = self.max_wait_ms();
+        let cap = self.wait_cap();
         let li = match self.keys.get(key) {
             Some(i) => *i,
             None => {
@@ -763,7 +763,7 @@ impl Pacer {
     /// Asks again for a waiting ticket (after [`Step::Wait`] or [`After::Retry`]).
     pub fn resume(&mut self, ticket: u64, now: u64) -> Result<Step> {
         let now = self.clock(now);
-        let cap = self.max_wait_ms();
+        let cap = self.wait_cap();
         let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
         // Held as long as the cap allows: it goes now, whatever holds the key.
         let deadline = t.since.saturating_add(cap);
@@ -837,14 +837,27 @@ impl Pacer {
         }
     }
 
-    /// The longest a request waits, whatever holds it (a limit, a lockout, a probe window, a
-    /// retry's backoff): the smaller of `parse.max_wait_ms` and `backoff.max_wait_ms`. A request
-    /// held that long is sent as it is (the server decides), so no key stays blocked for longer.
+    /// The longest a request waits on what the server said or what was learnt from it (a
+    /// lockout, a quota, a learnt window, a probe window, a retry's backoff): the smaller of
+    /// `parse.max_wait_ms` and `backoff.max_wait_ms`. A request held that long is sent as it is
+    /// (the server decides), so no key stays blocked for longer. Configured limits are the
+    /// caller's own word and are not cut, as in [`crate::bucket::Limiter::with_max_wait_ms`]:
+    /// with limits configured, their slots are waited in full.
     pub fn max_wait_ms(&self) -> u64 {
         self.config
             .parse
             .max_wait_ms
             .min(self.config.backoff.max_wait_ms)
+    }
+
+    /// [`Pacer::max_wait_ms`] where it applies: no limit configured (learnt or probed rates);
+    /// no cap (`u64::MAX`) under configured limits.
+    fn wait_cap(&self) -> u64 {
+        if self.config.limits.is_empty() {
+            self.max_wait_ms()
+        } else {
+            u64::MAX
+        }
     }
 
     /// Drops a ticket: a waiter leaves the queue (its slot goes to the next), a request in flight
@@ -968,7 +981,7 @@ impl Pacer {
                 _ => now,
             };
             return Ok(After::Retry {
-                at: at.min(now.saturating_add(self.max_wait_ms())).min(MAX_TIME),
+                at: at.min(now.saturating_add(self.wait_cap())).min(MAX_TIME),
                 attempt,
                 reason,
             });

@@ -414,22 +414,29 @@ session("the retry budget is shared by every key", cfg(retry_budget={"capacity":
 ])
 
 # --- every wait is capped ----------------------------------------------------------------------
-CAP = "every wait is at most max_wait_ms, whatever holds the request; held that long, it goes as is"
-# 1 per 10 s, burst 1 (A = 1: units are ms, T = tau = 10000); max_wait_ms 1500.
-session("every wait is capped by max_wait_ms; a request held that long goes", cfg(limits=[lim(1, 10000, 1)], parse={"max_wait_ms": 1500}), [
-    begin(0, go(1), "configured: go"),  # sent tat 10000
-    begin(0, wait(2, 1500), CAP),  # its slot is 10000; capped at 0 + 1500
-    resume(2, 1000, wait(2, 1500), CAP),  # still before its deadline 1500
-    resume(2, 1500, go(2), CAP),  # held 1500 ms: goes; sent tat max(10000, 1500) + 10000 = 20000
-    begin(1500, wait(3, 3000), CAP),  # slot 20000, capped at 1500 + 1500
+CAP = "with no limit configured, every wait is at most max_wait_ms; held that long, a request goes as is"
+OWN = "configured limits are the caller's own word: their slots are not cut by max_wait_ms"
+# Learnt (IETF w, exact): 1 per 10 s, burst 1 (A = 1: units are ms, T = tau = 10000); cap 1500.
+session("every wait is capped by max_wait_ms; a request held that long goes", cfg(parse={"max_wait_ms": 1500}), [
+    begin(0, go(1), PROBE),
+    # learnt 1/10 s; 0 left, reset 10 s (told window: (v-1, v], quota until 9010); floor tat 10+10000
+    finish(1, 10, DONE, LEARN, status=200,
+           headers=[("RateLimit-Policy", '"p";q=1;w=10'), ("RateLimit", '"p";r=0;t=10')]),
+    learnt("k", lim(1, 10000, 1), LEARN),
+    begin(10, wait(2, 1510), CAP),  # its slot is 10010; capped at 10 + 1500
+    resume(2, 1000, wait(2, 1510), CAP),  # still before its deadline
+    resume(2, 1510, go(2), CAP),  # held 1500 ms: goes; sent tat max(10010, 1510) + 10000 = 20010
+    begin(1510, wait(3, 3010), CAP),  # slot 20010, capped at 1510 + 1500
     # Retry-After 5 s read with a 1500 ms cap: the reading is capped, the call gives up
-    finish(1, 1600, give_up("wait_too_long", 1), CAP, status=429, headers=[("Retry-After", "5")]),
-    # 503 without a hint: backoff 100 -> 1800, the key's floor is 1600 + 1500 = 3100; t2 re-queued
-    # ahead of t3 (ticket order) at slot 20000; returned at most 1700 + 1500 = 3200
-    finish(2, 1700, retry(3200, 2, "backoff"), CAP, status=503),
-    resume(3, 3000, go(3), CAP),  # t3 began at 1500: held 1500 ms
-    resume(2, 3199, wait(2, 3200), CAP),
-    resume(2, 3200, go(2), CAP),  # re-queued at 1700: held 1500 ms
+    finish(2, 1600, give_up("wait_too_long", 1), CAP, status=429, headers=[("Retry-After", "5")]),
+    resume(3, 3010, go(3), CAP),  # t3 began at 1510: held 1500 ms
+])
+
+session("configured limits are not cut by max_wait_ms", cfg(limits=[lim(1, 10000, 1)], parse={"max_wait_ms": 1500}), [
+    begin(0, go(1), "configured: go"),
+    begin(0, wait(2, 10000), OWN),  # the configured slot, past the cap: waited in full
+    resume(2, 1500, wait(2, 10000), OWN),
+    resume(2, 10000, go(2), OWN),
 ])
 
 # --- bad input --------------------------------------------------------------------------------
