@@ -112,7 +112,7 @@ module.exports = function createPacing (engine, response) {
    * The core pacer's configuration for a shell: `limits`/`learn` (or a `limiter`'s), `preset`,
    * the backoff policy, the retry budget, parse options and the seed.
    */
-  function coreConfig ({ limiter, limits, learn, preset, backoff, budget, parseOptions, seed }) {
+  function coreConfig ({ limiter, limits, learn, preset, backoff, budget, parseOptions, seed, maxWaitMs }) {
     const c = { backoff: policyOf(backoff) }
     if (limiter !== undefined) {
       if (!(limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
@@ -128,7 +128,8 @@ module.exports = function createPacing (engine, response) {
     const b = budgetOf(budget)
     if (b !== undefined) c.retryBudget = b
     const p = parseOptions ? C.optObj(parseOptions, 'parseOptions') : {}
-    c.parse = { maxWaitMs: p.maxWaitMs, resetMode: p.resetMode }
+    // The Pacer's `maxWaitMs` is the core's cap too (on waits it learnt: see Pacer).
+    c.parse = { maxWaitMs: maxWaitMs !== undefined ? maxWaitMs : p.maxWaitMs, resetMode: p.resetMode }
     c.seed = seed === undefined ? engine.randomSeed() : seed
     return c
   }
@@ -151,7 +152,7 @@ module.exports = function createPacing (engine, response) {
 
   /** True when options carry no policy of their own (see `sharedCore`). */
   function noPolicy (o) {
-    return o.backoff === undefined && o.budget === undefined && o.preset === undefined && o.parseOptions === undefined
+    return o.backoff === undefined && o.budget === undefined && o.preset === undefined && o.parseOptions === undefined && o.maxWaitMs === undefined
   }
 
   // --- Pacer -----------------------------------------------------------------------------------
@@ -162,8 +163,10 @@ module.exports = function createPacing (engine, response) {
    * One core pacer and the I/O around it. `acquire(key)` waits for the next slot for `key`
    * (first come, first served) and takes it; `run(key, fn)` sends through it and reports the
    * outcome (no retry: `withRetry({pacer})` retries); every `withRetry`/`wrapFetch` given this
-   * pacer shares its slots, its requests in flight and what it learnt. A wait longer than
-   * `maxWaitMs` (default: the policy's, 6 h) rejects with a RetryError (`wait_too_long`).
+   * pacer shares its slots, its requests in flight and what it learnt. `maxWaitMs` (default: the
+   * policy's, 6 h) bounds every wait: on what the server said or what was learnt, the core holds
+   * a request at most that long and then lets it go as is; a configured limit's slot further
+   * away than that rejects with a RetryError (`wait_too_long`), the caller's own bound.
    */
   class Pacer {
     constructor (options) {
