@@ -397,6 +397,23 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
         .saturating_add(u64::from(cost).saturating_mul(l.period_ms))
 }
 
+/// True when a reset of `reset` ms read at `now` came in whole seconds (a delta in seconds, an
+/// epoch second, an HTTP-date): it says little below a second.
+fn whole_seconds(reset: u64, now: u64) -> bool {
+    reset % 1000 == 0 || now.saturating_add(reset) % 1000 == 0
+}
+
+/// A window of at least `reset`, rounded up to a whole second (one second at least).
+fn whole_second_window(reset: u64) -> u64 {
+    reset.div_ceil(1000).saturating_mul(1000).max(1000)
+}
+
+/// The time a token bucket takes to refill `limit` tokens when `used` of them refill in
+/// `reset` ms (its time until full).
+fn refill_ms(reset: u64, limit: u64, used: u64) -> u64 {
+    reset.saturating_mul(limit).div_ceil(used)
+}
+
 /// The smallest TAT leaving at most `tokens` in the bucket at `at`.
 fn gcra_floor(l: &Limit, at: u64, tokens: u64) -> u64 {
     scale(l, at)
@@ -1025,7 +1042,7 @@ impl Pacer {
         }
         if let Some(reset) = r.reset_ms {
             let reset_at = now.saturating_add(reset);
-            let whole = reset % 1000 == 0 || reset_at % 1000 == 0;
+            let whole = whole_seconds(reset, now);
             let used = r.limit.map(|l| l.saturating_sub(rem));
             if let Some(used) = used {
                 // A window's reset stays put as requests are used (a whole-second delta wobbles
@@ -1084,10 +1101,7 @@ impl Pacer {
             // The server names another amount than the preset's: its window is not the preset's
             // either. Start from this reading's reset (a whole second at least) and learn on.
             lane.preset = false;
-            let w = reset
-                .div_ceil(1000)
-                .saturating_mul(1000)
-                .clamp(1000, crate::bucket::MAX_PERIOD_MS);
+            let w = whole_second_window(reset).min(crate::bucket::MAX_PERIOD_MS);
             Self::set_learnt(lane, amount, w);
             lane.learnt_exact = false;
             lane.seen_reset_ms = w;
@@ -1101,10 +1115,7 @@ impl Pacer {
             let used = limit.saturating_sub(rem);
             if used > 0 && used >= lane.bucket_used {
                 lane.bucket_used = used;
-                let w = reset
-                    .saturating_mul(limit)
-                    .div_ceil(used)
-                    .clamp(1, crate::bucket::MAX_PERIOD_MS);
+                let w = refill_ms(reset, limit, used).clamp(1, crate::bucket::MAX_PERIOD_MS);
                 Self::set_learnt(lane, amount, w);
                 lane.learnt_exact = false;
             }
@@ -1117,15 +1128,14 @@ impl Pacer {
         // left: `limit` tokens refill in `reset × limit / used` — exact for a bucket, never
         // shorter than a fixed window's time left, and the quota (`remaining` until the reset)
         // still bounds a fixed window.
-        let whole = reset % 1000 == 0 || now.saturating_add(reset) % 1000 == 0;
-        let estimate = if whole {
-            reset.div_ceil(1000).saturating_mul(1000).max(1000)
+        let estimate = if whole_seconds(reset, now) {
+            whole_second_window(reset)
         } else {
             let used = r
                 .remaining
                 .map_or(limit, |rem| limit.saturating_sub(rem))
                 .max(1);
-            reset.saturating_mul(limit).div_ceil(used).max(1)
+            refill_ms(reset, limit, used).max(1)
         };
         lane.seen_reset_ms = lane.seen_reset_ms.max(estimate);
         lane.seen_count = lane.seen_count.saturating_add(1);
