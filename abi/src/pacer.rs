@@ -124,12 +124,14 @@ pub fn step_record(s: &Step) -> [i64; ACTION_FIELDS] {
     match *s {
         Step::Go { ticket } => [PK_GO, out(ticket), -1, -1, -1, -1],
         Step::Wait { ticket, until } => [PK_WAIT, out(ticket), out(until), -1, -1, -1],
-        Step::Never { reason, capacity } => {
-            let r = match reason {
-                NeverReason::CostAboveBurst => 0,
-            };
-            [PK_NEVER_SEND, -1, -1, -1, r, u32_out(capacity)]
-        }
+        Step::Never { reason, capacity } => [
+            PK_NEVER_SEND,
+            -1,
+            -1,
+            -1,
+            reason.index() as i64,
+            u32_out(capacity),
+        ],
     }
 }
 
