@@ -122,11 +122,31 @@ export interface PacerConfig {
   probePollMs?: number
   maxWindow?: number
   parse?: { maxWaitMs?: number; resetMode?: ParseOptions['resetMode'] }
+  /** Pace through a store shared by many processes (native engine only; see API.md). */
+  shared?: SharedPacing | boolean
+}
+/** The store option (`pacer::SharedPacing`); anything left out is the core's default. */
+export interface SharedPacing {
+  leaseTtlMs?: number
+  idleTtlMs?: number
+  maxReserveMs?: number
+  callerClock?: boolean
+  policy?: 'degrade' | 'deny' | 'allow'
+  probeIntervalMs?: number
+  peers?: number
+  heartbeatMs?: number
 }
 export type Step =
   | { action: 'go'; ticket: number }
   | { action: 'wait'; ticket: number; until: number }
-  | { action: 'never'; reason: 'cost_above_burst'; capacity: number }
+  | { action: 'never'; reason: 'cost_above_burst' | 'store_denied'; capacity: number }
+  /** Shared mode: send `EVALSHA sharedScriptSha1 2 ...keys ...args`, then `consulted`. */
+  | { action: 'consult'; ticket: number; keys: [string, string]; args: Array<string> }
+/** A store's answer: the script's raw reply (6 integers) or why the call failed. */
+export type StoreAnswer = Array<number> | 'store_unavailable' | 'store_timeout' | 'store_server' | 'store_bad_reply'
+export type StoreEvent =
+  | { event: 'store_down'; policy: 'degrade' | 'deny' | 'allow'; peers: number }
+  | { event: 'store_up'; downForUs: number }
 export type After =
   | { action: 'done' }
   | { action: 'retry'; at: number; attempt: number; reason: 'backoff' | 'server_hint' | 'escalated' }
@@ -146,6 +166,14 @@ export declare class PacerCore {
   inFlight(key: string): number
   readonly openTickets: number
   readonly budgetTokens: number | null
+  /** Shared mode: the store's answer to a `consult` step. */
+  consulted(ticket: number, reply: StoreAnswer, now?: number): Step
+  /** Shared mode: the next call to send without waiting (a release, a lockout, a learnt limit, a heartbeat). */
+  pollStore(): { keys: [string, string]; args: Array<string> } | null
+  /** Shared mode: the outcome of a polled call. */
+  storeDone(reply: StoreAnswer, now?: number): void
+  /** Shared mode: the next `store_down` / `store_up` event. */
+  pollEvent(): StoreEvent | null
 }
 
 // --- helpers -------------------------------------------------------------------------------
