@@ -1,6 +1,5 @@
 //! `NativePacer`: the core pacer, one crossing per step (a shell over
-//! `pacekeeper_bindings_common::pacer::HostPacer`; the napi addon exports the same class, so
-//! `js/native.js` forwards it as it is).
+//! `pacekeeper_bindings_common::pacer::HostPacer`; the napi addon exports the same class).
 
 use crate::{core, JsResult};
 use pacekeeper_bindings_common::pacer::HostPacer;
