@@ -6,6 +6,7 @@ use crate::{err, Error, ErrorCode, Result, MAX_SAFE};
 use std::borrow::Cow;
 
 /// `what must be rule`, as `invalid_number`.
+#[inline(never)]
 pub fn bad_number(what: &str, rule: &str) -> Error {
     err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
 }
@@ -119,6 +120,7 @@ impl<'a> Rd<'a> {
     }
 }
 
+#[inline(never)]
 fn unknown_index(what: &str) -> Error {
     err(ErrorCode::InvalidOption, [what, ": unknown index"].concat())
 }

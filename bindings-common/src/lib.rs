@@ -24,7 +24,9 @@ pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 /// 2^53 − 1, the largest integer every host represents exactly.
 pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
-/// An error with `code`.
+/// An error with `code` (never inlined: one copy, not one per error site; the WebAssembly
+/// module's size budget).
+#[inline(never)]
 pub fn err(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::new(code, message)
 }

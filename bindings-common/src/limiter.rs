@@ -180,6 +180,11 @@ pub fn drop_limiter(id: u32) {
     });
 }
 
+#[inline(never)]
+fn no_limiter() -> crate::Error {
+    err(ErrorCode::InvalidState, "no such limiter")
+}
+
 /// Runs `f` on limiter `id`.
 pub fn with<T>(id: u32, f: impl FnOnce(&mut HostLimiter) -> Result<T>) -> Result<T> {
     SLOTS.with(|slots| {
@@ -187,7 +192,7 @@ pub fn with<T>(id: u32, f: impl FnOnce(&mut HostLimiter) -> Result<T>) -> Result
         let slot = slots
             .get_mut(id as usize)
             .and_then(Option::as_mut)
-            .ok_or_else(|| err(ErrorCode::InvalidState, "no such limiter"))?;
+            .ok_or_else(no_limiter)?;
         f(slot)
     })
 }

@@ -36,7 +36,13 @@ type JsResult<T> = Result<T, JsValue>;
 
 /// The core's result with its error as an `Error` with `.code` (as the napi addon throws it).
 fn core<T>(r: pacekeeper::Result<T>) -> JsResult<T> {
-    r.map_err(|e| pk_err(e.code.as_str(), &e.message))
+    r.map_err(to_js)
+}
+
+/// Not inlined: one copy of the conversion, not one per export (the size budget).
+#[inline(never)]
+fn to_js(e: pacekeeper::Error) -> JsValue {
+    pk_err(e.code.as_str(), &e.message)
 }
 
 /// The version of the WebAssembly module (the crate version, shared by every package).
