@@ -192,10 +192,16 @@ pub fn names(slots: &[&str]) -> String {
     slots.join(",")
 }
 
-/// Limits from `count, (amount, periodMs, burst)...` (a NaN burst: the core's default, `amount`;
+/// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the core's default, `amount`;
 /// beyond u32 `invalid_number`, as serde has it).
 pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
-    let count = n.len(what, 1024)?;
+    // A NaN count: none (the core's default).
+    let count = if n.v.get(n.i).is_none_or(|v| v.is_nan()) {
+        n.i += 1;
+        0
+    } else {
+        n.len(what, 1024)?
+    };
     let mut v = Vec::with_capacity(count);
     for _ in 0..count {
         let amount = n.u32("limits.amount")?.unwrap_or(0);

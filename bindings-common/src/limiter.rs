@@ -306,3 +306,51 @@ impl HostLimiter {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_and_state_round_trip() {
+        let flat = [
+            0.0,
+            1.0,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            40.0,
+            f64::NAN,
+            3.0,
+            2.0,
+            5.0,
+            1000.0,
+            f64::NAN,
+            300.0,
+            60_000.0,
+            10.0,
+        ];
+        let c = config_of(&flat).unwrap_or_default();
+        assert!(!c.learn);
+        assert_eq!(c.adaptive.map(|a| a.decrease_percent), Some(40));
+        assert_eq!(c.max_in_flight, Some(3));
+        assert_eq!(c.limits[0].burst, 5, "a left-out burst is the amount");
+        assert_eq!(config_of(&config_flat(&c)).ok(), Some(c.clone()));
+        assert_eq!(
+            config_of(&[]).ok(),
+            Some(LimiterConfig::default()),
+            "NaN everywhere: the core's defaults"
+        );
+
+        let id = create(&config_flat(&c), None).unwrap_or(u32::MAX);
+        let key = with(id, |s| s.key("a\0b")).unwrap_or(u32::MAX);
+        assert!(decide(0, id, key, 1.0, 10.0).unwrap_or(f64::NAN) >= -1.0);
+        let (keys, nums) = peek(id, |s| (s.state_keys(), s.state_nums()));
+        let back = create(&config_flat(&c), Some((&keys, &nums))).unwrap_or(u32::MAX);
+        assert_eq!(peek(back, |s| s.state_nums()), nums);
+        assert_eq!(peek(back, |s| s.state_keys()), keys);
+        assert!(state_of(&keys, &nums[1..]).is_err());
+        drop_limiter(id);
+        assert!(with(id, |s| Ok(s.size())).is_err());
+    }
+}
