@@ -54,43 +54,44 @@ pub const OUT_SLOTS: usize = 4;
 pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
     let mut n = Rd::new(flat);
     let mut p = BackoffPolicy::default();
-    if let Some(v) = n.opt("baseMs")? {
+    if let Some(v) = n.opt("baseMs") {
         p.base_ms = v;
     }
     let m = n.raw();
     if !m.is_nan() {
         if !m.is_finite() {
-            return Err(crate::flat::bad_number("multiplier", "finite"));
+            n.fail(crate::flat::bad_number("multiplier", "finite"));
         }
         p.multiplier = m;
     }
-    if let Some(v) = n.opt("capMs")? {
+    if let Some(v) = n.opt("capMs") {
         p.cap_ms = v;
     }
-    if let Some(j) = n.index("jitter", Jitter::from_index)? {
+    if let Some(j) = n.index("jitter", Jitter::from_index) {
         p.jitter = j;
     }
-    if let Some(v) = n.u32("maxAttempts")? {
+    if let Some(v) = n.u32("maxAttempts") {
         p.max_attempts = v;
     }
-    p.deadline_ms = n.opt("deadlineMs")?;
-    if let Some(v) = n.flag("retryNetworkErrors")? {
+    p.deadline_ms = n.opt("deadlineMs");
+    if let Some(v) = n.flag("retryNetworkErrors") {
         p.retry_network_errors = v;
     }
-    if let Some(v) = n.u32("hintSpreadPercent")? {
+    if let Some(v) = n.u32("hintSpreadPercent") {
         p.hint_spread_percent = v;
     }
-    if let Some(v) = n.opt("maxWaitMs")? {
+    if let Some(v) = n.opt("maxWaitMs") {
         p.max_wait_ms = v;
     }
-    if let Some(count) = n.opt("retryStatuses")? {
+    if let Some(count) = n.opt("retryStatuses") {
         let mut v = Vec::new();
         for _ in 0..count.min(1024) {
-            let s = n.uint("retryStatuses")?;
-            v.push(
-                u16::try_from(s)
-                    .map_err(|_| crate::flat::bad_number("retryStatuses", "at most 65535"))?,
-            );
+            let s = n.uint("retryStatuses");
+            let s = u16::try_from(s).unwrap_or_else(|_| {
+                n.fail(crate::flat::bad_number("retryStatuses", "at most 65535"));
+                0
+            });
+            v.push(s);
         }
         p.retry_statuses = v;
     }
@@ -118,17 +119,17 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
 
 fn budget_of(n: &mut Rd<'_>) -> Result<RetryBudget> {
     let mut b = RetryBudget::default();
-    if let Some(v) = n.u32("capacity")? {
+    if let Some(v) = n.u32("capacity") {
         b.capacity = v;
     }
     // The core's default: a full budget.
-    b.tokens = n.u32("tokens")?.unwrap_or(b.capacity);
+    b.tokens = n.u32("tokens").unwrap_or(b.capacity);
     for (slot, what) in [
         (&mut b.retry_cost, "retryCost"),
         (&mut b.network_cost, "networkCost"),
         (&mut b.success_refund, "successRefund"),
     ] {
-        if let Some(v) = n.u32(what)? {
+        if let Some(v) = n.u32(what) {
             *slot = v;
         }
     }
@@ -196,19 +197,23 @@ impl HostBackoff {
             ));
         }
         let mut n = Rd::new(io);
+        let attempts = n.u32("state.attempts").unwrap_or(0);
+        let started_at = n.opt("state.startedAt").unwrap_or(0);
+        n.check()?;
         let mut state = RetryState {
-            attempts: n.u32("state.attempts")?.unwrap_or(0),
-            started_at: n.opt("state.startedAt")?.unwrap_or(0),
+            attempts,
+            started_at,
             seed: seed(seed_text)?,
-            prev_delay_ms: n.opt("state.prevDelayMs")?.unwrap_or(0),
-            last_hint_ms: n.opt("state.lastHintMs")?,
-            short_hints: n.u32("state.shortHints")?.unwrap_or(0),
+            prev_delay_ms: n.opt("state.prevDelayMs").unwrap_or(0),
+            last_hint_ms: n.opt("state.lastHintMs"),
+            short_hints: n.u32("state.shortHints").unwrap_or(0),
         };
         let mut b = if budget {
             Some(budget_of(&mut n)?)
         } else {
             None
         };
+        n.check()?;
         let outcome = match reading {
             Some((nums, strs)) => Outcome::Response {
                 reading: crate::reading::reading_of(nums, strs)?,

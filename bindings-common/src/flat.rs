@@ -11,17 +11,21 @@ pub fn bad_number(what: &str, rule: &str) -> Error {
     err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
 }
 
-/// Reads a flat `&[f64]` front to back; past the end every slot is NaN.
+/// Reads a flat `&[f64]` front to back; past the end every slot is NaN. A bad number does not
+/// return at once: the reader keeps the first error and hands out `None`/0 from then on, and
+/// [`Rd::check`] or [`Rd::end`] returns it (one error exit per value instead of one per slot:
+/// the WebAssembly module's size budget).
 #[derive(Debug)]
 pub struct Rd<'a> {
     v: &'a [f64],
     i: usize,
+    bad: Option<Error>,
 }
 
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        Rd { v, i: 0 }
+        Rd { v, i: 0, bad: None }
     }
 
     /// The next number as it is (NaN past the end).
@@ -36,8 +40,22 @@ impl<'a> Rd<'a> {
         self.i < self.v.len()
     }
 
-    /// `invalid_argument` when numbers are left over.
-    pub fn end(&self, what: &str) -> Result<()> {
+    /// Keeps `e` unless an earlier error is kept.
+    #[inline(never)]
+    pub fn fail(&mut self, e: Error) {
+        if self.bad.is_none() {
+            self.bad = Some(e);
+        }
+    }
+
+    /// The first error kept, if any.
+    pub fn check(&mut self) -> Result<()> {
+        self.bad.take().map_or(Ok(()), Err)
+    }
+
+    /// [`Rd::check`], then `invalid_argument` when numbers are left over.
+    pub fn end(&mut self, what: &str) -> Result<()> {
+        self.check()?;
         if self.more() {
             return Err(err(
                 ErrorCode::InvalidArgument,
@@ -48,75 +66,81 @@ impl<'a> Rd<'a> {
     }
 
     /// None for NaN, else a safe integer ≥ 0.
-    pub fn opt(&mut self, what: &str) -> Result<Option<u64>> {
+    pub fn opt(&mut self, what: &str) -> Option<u64> {
         let v = self.raw();
         if v.is_nan() {
-            return Ok(None);
+            return None;
         }
         if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-            return Err(bad_number(what, "a safe integer >= 0"));
+            self.fail(bad_number(what, "a safe integer >= 0"));
+            return None;
         }
         // Whole and within 2^53: exact.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(Some(v as u64))
+        Some(v as u64)
     }
 
-    /// A safe integer ≥ 0 that must be there.
-    pub fn uint(&mut self, what: &str) -> Result<u64> {
-        self.opt(what)?
-            .ok_or_else(|| bad_number(what, "a safe integer >= 0"))
+    /// A safe integer ≥ 0 that must be there (0 after an error).
+    pub fn uint(&mut self, what: &str) -> u64 {
+        let v = self.opt(what);
+        if v.is_none() {
+            self.fail(bad_number(what, "a safe integer >= 0"));
+        }
+        v.unwrap_or(0)
     }
 
     /// [`Rd::opt`] within `u32` (beyond it `invalid_number`, as serde has it).
-    pub fn u32(&mut self, what: &str) -> Result<Option<u32>> {
-        self.opt(what)?
-            .map(|n| u32::try_from(n).map_err(|_| bad_number(what, "at most 4294967295")))
-            .transpose()
+    pub fn u32(&mut self, what: &str) -> Option<u32> {
+        let v = self.opt(what)?;
+        let n = u32::try_from(v).ok();
+        if n.is_none() {
+            self.fail(bad_number(what, "at most 4294967295"));
+        }
+        n
     }
 
     /// [`Rd::opt`] saturated to `u32::MAX` (the core's own range check then names the field).
-    pub fn u32_sat(&mut self, what: &str) -> Result<Option<u32>> {
-        Ok(self
-            .opt(what)?
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    pub fn u32_sat(&mut self, what: &str) -> Option<u32> {
+        self.opt(what).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// None for NaN, else 0 or 1.
-    pub fn flag(&mut self, what: &str) -> Result<Option<bool>> {
+    pub fn flag(&mut self, what: &str) -> Option<bool> {
         match self.opt(what)? {
-            None => Ok(None),
-            Some(n @ (0 | 1)) => Ok(Some(n == 1)),
-            Some(_) => Err(err(
-                ErrorCode::InvalidArgument,
-                [what, " must be 0 or 1"].concat(),
-            )),
+            n @ (0 | 1) => Some(n == 1),
+            _ => {
+                self.fail(err(
+                    ErrorCode::InvalidArgument,
+                    [what, " must be 0 or 1"].concat(),
+                ));
+                None
+            }
         }
     }
 
     /// None for NaN, else an index into one of the core's `ALL` lists (`from`).
-    pub fn index<T>(&mut self, what: &str, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
-        match self.index_below(what)? {
-            None => Ok(None),
-            Some(i) => from(i).map(Some).ok_or_else(|| unknown_index(what)),
+    pub fn index<T>(&mut self, what: &str, from: fn(usize) -> Option<T>) -> Option<T> {
+        let i = self.opt(what)?;
+        let v = usize::try_from(i).ok().and_then(from);
+        if v.is_none() {
+            self.fail(unknown_index(what));
         }
+        v
     }
 
-    fn index_below(&mut self, what: &str) -> Result<Option<usize>> {
-        match self.opt(what)? {
-            None => Ok(None),
-            Some(n) => usize::try_from(n)
-                .map(Some)
-                .map_err(|_| unknown_index(what)),
+    /// A list length (at most `max`; 0 after an error).
+    pub fn len(&mut self, what: &str, max: usize) -> usize {
+        let n = self.uint(what);
+        match usize::try_from(n).ok().filter(|&n| n <= max) {
+            Some(n) => n,
+            None => {
+                self.fail(err(
+                    ErrorCode::InvalidArgument,
+                    [what, ": too long"].concat(),
+                ));
+                0
+            }
         }
-    }
-
-    /// A list length (at most `max`).
-    pub fn len(&mut self, what: &str, max: usize) -> Result<usize> {
-        let n = self.uint(what)?;
-        usize::try_from(n)
-            .ok()
-            .filter(|&n| n <= max)
-            .ok_or_else(|| err(ErrorCode::InvalidArgument, [what, ": too long"].concat()))
     }
 }
 
@@ -200,13 +224,13 @@ pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
         n.i += 1;
         0
     } else {
-        n.len(what, 1024)?
+        n.len(what, 1024)
     };
     let mut v = Vec::with_capacity(count);
     for _ in 0..count {
-        let amount = n.u32("limits.amount")?.unwrap_or(0);
-        let period_ms = n.uint("limits.periodMs")?;
-        let burst = n.u32("limits.burst")?.unwrap_or(amount);
+        let amount = n.u32("limits.amount").unwrap_or(0);
+        let period_ms = n.uint("limits.periodMs");
+        let burst = n.u32("limits.burst").unwrap_or(amount);
         v.push(pacekeeper::Limit {
             amount,
             period_ms,

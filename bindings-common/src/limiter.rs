@@ -49,10 +49,10 @@ pub const STATE_SLOTS: [&str; MAX_LIMITS + 7] = [
 pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
     let mut n = Rd::new(flat);
     let mut c = LimiterConfig::default();
-    if let Some(v) = n.flag("learn")? {
+    if let Some(v) = n.flag("learn") {
         c.learn = v;
     }
-    let adaptive = n.flag("adaptive")?.unwrap_or(false);
+    let adaptive = n.flag("adaptive").unwrap_or(false);
     let mut a = AdaptiveConfig::default();
     for (slot, what) in [
         (&mut a.initial_milli_rps, "adaptive.initialMilliRps"),
@@ -61,12 +61,12 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
         (&mut a.decrease_percent, "adaptive.decreasePercent"),
         (&mut a.increase_percent, "adaptive.increasePercent"),
     ] {
-        if let Some(v) = n.u32(what)? {
+        if let Some(v) = n.u32(what) {
             *slot = v;
         }
     }
     c.adaptive = adaptive.then_some(a);
-    c.max_in_flight = n.u32_sat("maxInFlight")?;
+    c.max_in_flight = n.u32_sat("maxInFlight");
     c.limits = crate::flat::limits(&mut n, "limits")?;
     n.end("limiter config")?;
     Ok(c)

@@ -26,20 +26,21 @@ pub const BATCH_SLOTS: [&str; 5] = ["index", "start", "end", "bytes", "sendAt"];
 /// A [`PlanRequest`] from its flat form.
 pub fn request_of(flat: &[f64]) -> Result<PlanRequest> {
     let mut n = Rd::new(flat);
-    let records = n.opt("records")?.unwrap_or(0);
-    let max_batch_records = n
-        .u32_sat("maxBatchRecords")?
+    let records = n.opt("records").unwrap_or(0);
+    let max_batch_records = n.u32_sat("maxBatchRecords");
+    n.check()?;
+    let max_batch_records = max_batch_records
         .ok_or_else(|| err(ErrorCode::InvalidArgument, "maxBatchRecords is missing"))?;
-    let max_batch_bytes = n.opt("maxBatchBytes")?;
-    let overhead_bytes = n.opt("overheadBytes")?.unwrap_or(0);
-    let cost_per_batch = n.u32_sat("costPerBatch")?.unwrap_or(1);
-    let sizes = match n.opt("sizes")? {
+    let max_batch_bytes = n.opt("maxBatchBytes");
+    let overhead_bytes = n.opt("overheadBytes").unwrap_or(0);
+    let cost_per_batch = n.u32_sat("costPerBatch").unwrap_or(1);
+    let sizes = match n.opt("sizes") {
         None => None,
         Some(count) => {
             let count = usize::try_from(count).unwrap_or(usize::MAX).min(MAX_ITEMS);
             let mut v = Vec::with_capacity(count.min(flat.len()));
             for _ in 0..count {
-                v.push(n.uint("sizes")?);
+                v.push(n.uint("sizes"));
             }
             Some(v)
         }
@@ -81,16 +82,16 @@ pub fn plan_flat(p: &Plan) -> Vec<f64> {
 fn plan_of(flat: &[f64]) -> Result<Plan> {
     let mut n = Rd::new(flat);
     let (start, finish_at, duration_ms) =
-        (n.uint("start")?, n.uint("finishAt")?, n.uint("durationMs")?);
-    let count = n.len("batches", MAX_ITEMS)?;
+        (n.uint("start"), n.uint("finishAt"), n.uint("durationMs"));
+    let count = n.len("batches", MAX_ITEMS);
     let mut batches = Vec::with_capacity(count.min(flat.len()));
     for _ in 0..count {
         batches.push(Batch {
-            index: n.uint("index")?,
-            start: n.uint("start")?,
-            end: n.uint("end")?,
-            bytes: n.uint("bytes")?,
-            send_at: n.uint("sendAt")?,
+            index: n.uint("index"),
+            start: n.uint("start"),
+            end: n.uint("end"),
+            bytes: n.uint("bytes"),
+            send_at: n.uint("sendAt"),
         });
     }
     n.end("previous plan")?;
@@ -106,9 +107,10 @@ fn outcomes_of(flat: &[f64]) -> Result<Vec<BatchOutcome>> {
     let mut n = Rd::new(flat);
     let mut list = Vec::new();
     while n.more() {
-        let kind = n.uint("status")?;
-        let index = n.uint("index")?;
-        let retry_at = n.opt("retryAt")?;
+        let kind = n.uint("status");
+        let index = n.uint("index");
+        let retry_at = n.opt("retryAt");
+        n.check()?;
         // The order of `vocabulary("batchOutcomes")` (pacekeeper::vocab::BATCH_OUTCOMES).
         list.push(match kind {
             0 => BatchOutcome::Done { index },

@@ -22,21 +22,22 @@ fn flag(n: &mut Rd<'_>, _what: &str) -> Result<bool> {
 pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     let mut n = Rd::new(nums);
     let mut s = split(strs);
-    let status = n
-        .opt("status")?
+    let status = n.opt("status");
+    n.check()?;
+    let status = status
         .and_then(|v| u16::try_from(v).ok())
         .ok_or_else(|| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
     let mut r = Reading::empty(status);
     r.throttled = flag(&mut n, "throttled")?;
-    r.retry_after_ms = n.opt("retryAfterMs")?;
+    r.retry_after_ms = n.opt("retryAfterMs");
     r.retry_after_lenient = flag(&mut n, "retryAfterLenient")?;
-    r.limit = n.opt("limit")?;
-    r.remaining = n.opt("remaining")?;
-    r.reset_ms = n.opt("resetMs")?;
-    r.window_ms = n.opt("windowMs")?;
-    r.source = n.index("source", Source::from_index)?;
-    r.wait_ms = n.opt("waitMs")?;
-    r.wait_source = n.index("waitSource", WaitSource::from_index)?;
+    r.limit = n.opt("limit");
+    r.remaining = n.opt("remaining");
+    r.reset_ms = n.opt("resetMs");
+    r.window_ms = n.opt("windowMs");
+    r.source = n.index("source", Source::from_index);
+    r.wait_ms = n.opt("waitMs");
+    r.wait_source = n.index("waitSource", WaitSource::from_index);
     let skew = n.raw();
     r.date_skew_ms = if skew.is_nan() {
         None
@@ -45,15 +46,16 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         #[allow(clippy::cast_possible_truncation)]
         Some(skew as i64)
     } else {
-        return Err(crate::flat::bad_number("dateSkewMs", "a safe integer"));
+        n.fail(crate::flat::bad_number("dateSkewMs", "a safe integer"));
+        None
     };
     r.capped = flag(&mut n, "capped")?;
-    let np = n.len("policies", MAX_ITEMS)?;
-    let ns = n.len("states", MAX_ITEMS)?;
-    let nr = n.len("rejected", MAX_ITEMS)?;
+    let np = n.len("policies", MAX_ITEMS);
+    let ns = n.len("states", MAX_ITEMS);
+    let nr = n.len("rejected", MAX_ITEMS);
     for _ in 0..np {
-        let quota = n.uint("quota")?;
-        let window_s = n.opt("windowS")?;
+        let quota = n.uint("quota");
+        let window_s = n.opt("windowS");
         let has_pk = flag(&mut n, "partitionKey")?;
         let name = next_str(&mut s, "name")?;
         let quota_unit = next_str(&mut s, "quotaUnit")?;
@@ -71,8 +73,8 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         });
     }
     for _ in 0..ns {
-        let remaining = n.uint("remaining")?;
-        let reset_s = n.opt("resetS")?;
+        let remaining = n.uint("remaining");
+        let reset_s = n.opt("resetS");
         let has_pk = flag(&mut n, "partitionKey")?;
         let name = next_str(&mut s, "name")?;
         let partition_key = if has_pk {
@@ -88,9 +90,10 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         });
     }
     for _ in 0..nr {
-        let reason = n
-            .index("reason", RejectReason::from_index)?
-            .ok_or_else(|| err(ErrorCode::InvalidArgument, "reason is missing"))?;
+        let Some(reason) = n.index("reason", RejectReason::from_index) else {
+            n.check()?;
+            return Err(err(ErrorCode::InvalidArgument, "reason is missing"));
+        };
         let header = next_str(&mut s, "header")?;
         let value = next_str(&mut s, "value")?;
         r.rejected.push(Rejection {
