@@ -204,11 +204,22 @@ pub fn escape_into(out: &mut String, item: &str) {
     }
 }
 
-/// The next string of a [`split`] list (`invalid_argument` when none is left).
-pub fn next_str<'a>(it: &mut impl Iterator<Item = Cow<'a, str>>, what: &str) -> Result<String> {
-    it.next()
-        .map(Cow::into_owned)
-        .ok_or_else(|| err(ErrorCode::InvalidArgument, [what, " is missing"].concat()))
+/// The next string of a [`split`] list (when none is left, `n` keeps `invalid_argument`).
+pub fn next_str<'a>(
+    n: &mut Rd<'_>,
+    it: &mut impl Iterator<Item = Cow<'a, str>>,
+    what: &str,
+) -> String {
+    match it.next() {
+        Some(s) => s.into_owned(),
+        None => {
+            n.fail(err(
+                ErrorCode::InvalidArgument,
+                [what, " is missing"].concat(),
+            ));
+            String::new()
+        }
+    }
 }
 
 /// A layout's slot names joined by commas (a vocabulary of the codec).

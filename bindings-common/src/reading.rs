@@ -57,10 +57,10 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let quota = n.uint("quota");
         let window_s = n.opt("windowS");
         let has_pk = flag(&mut n, "partitionKey")?;
-        let name = next_str(&mut s, "name")?;
-        let quota_unit = next_str(&mut s, "quotaUnit")?;
+        let name = next_str(&mut n, &mut s, "name");
+        let quota_unit = next_str(&mut n, &mut s, "quotaUnit");
         let partition_key = if has_pk {
-            Some(next_str(&mut s, "partitionKey")?)
+            Some(next_str(&mut n, &mut s, "partitionKey"))
         } else {
             None
         };
@@ -76,9 +76,9 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let remaining = n.uint("remaining");
         let reset_s = n.opt("resetS");
         let has_pk = flag(&mut n, "partitionKey")?;
-        let name = next_str(&mut s, "name")?;
+        let name = next_str(&mut n, &mut s, "name");
         let partition_key = if has_pk {
-            Some(next_str(&mut s, "partitionKey")?)
+            Some(next_str(&mut n, &mut s, "partitionKey"))
         } else {
             None
         };
@@ -94,8 +94,8 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
             n.check()?;
             return Err(err(ErrorCode::InvalidArgument, "reason is missing"));
         };
-        let header = next_str(&mut s, "header")?;
-        let value = next_str(&mut s, "value")?;
+        let header = next_str(&mut n, &mut s, "header");
+        let value = next_str(&mut n, &mut s, "value");
         r.rejected.push(Rejection {
             header,
             value,
