@@ -16,7 +16,7 @@
 use crate::flat::{escape_into, push_limits, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
-use pacekeeper::{Limiter, LimiterConfig, Verdict};
+use pacekeeper::{Limiter, LimiterConfig};
 use std::cell::RefCell;
 
 /// The named scalar slots of a flat limiter configuration, in order.
@@ -210,16 +210,6 @@ pub fn peek<T: Default>(id: u32, f: impl FnOnce(&HostLimiter) -> T) -> T {
     })
 }
 
-/// One decision of the core limiter.
-pub type Op = fn(&mut Limiter, &str, u32, u64) -> pacekeeper::Result<Verdict>;
-
-/// The decisions of the hot path, by their index here.
-pub const OPS: [Op; 3] = [
-    Limiter::check,
-    |l, k, c, n| l.peek(k, c, n),
-    Limiter::reserve,
-];
-
 /// The hot path: decision `op` (0 check, 1 peek, 2 reserve) for interned key `key` of limiter
 /// `id`; the verdict number. `cost` is saturated to u32 (the core names a bad cost).
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -232,8 +222,13 @@ pub fn decide(op: usize, id: u32, key: u32, cost: f64, now: f64) -> Result<f64> 
             .keys
             .get(key as usize)
             .ok_or_else(|| err(ErrorCode::InvalidState, "unknown key id"))?;
-        let f = OPS.get(op).copied().unwrap_or(Limiter::reserve);
-        let v = f(&mut s.limiter, k, cost, now)?;
+        // A direct call per op (the table's indirect call kept napi's hot path from inlining).
+        let l = &mut s.limiter;
+        let v = match op {
+            0 => l.check(k, cost, now),
+            1 => l.peek(k, cost, now),
+            _ => l.reserve(k, cost, now),
+        }?;
         Ok(encode_verdict(v, &mut s.last_capacity))
     })
 }
