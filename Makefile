@@ -46,7 +46,8 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 
 # Inputs of each build (evaluated at parse time; new files are newer than the stamps).
 files_under = $(shell find $(1) -type f -not -path '*/__pycache__/*' 2>/dev/null)
-CORE_INPUTS := Cargo.toml Cargo.lock core/Cargo.toml $(wildcard core/build.rs) $(call files_under,core/src)
+CORE_INPUTS := Cargo.toml Cargo.lock core/Cargo.toml $(wildcard core/build.rs) $(call files_under,core/src) \
+	bindings-common/Cargo.toml $(call files_under,bindings-common/src)
 NODE_INPUTS := $(CORE_INPUTS) bindings-node/Cargo.toml bindings-node/build.rs bindings-node/package.json \
 	$(call files_under,bindings-node/src)
 PYTHON_INPUTS := $(CORE_INPUTS) bindings-python/Cargo.toml bindings-python/pyproject.toml \

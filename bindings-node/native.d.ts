@@ -9,52 +9,54 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A validated backoff policy. */
+/** A validated backoff policy: `policy` flat (`vocabulary("backoffPolicy")`, NaN: default). */
 export declare class NativeBackoff {
-  /** `policy` is the core's `BackoffPolicy` JSON. */
-  constructor(policy: string)
-  /** The policy with its defaults filled in, as the core's JSON. */
-  policyJson(): string
+  constructor(policy: Float64Array)
+  /** The policy with every default filled in, flat. */
+  policy(): Array<number>
   /**
-   * One decision: `state`, `reading` (null: a network error) and `budget` are the core's
-   * JSON; returns `{"decision", "state" (seed as a string), "budget"}` as JSON.
+   * One decision (`codec::backoff`): `io` the retry state (then the budget when `budget`),
+   * updated in place; `reading` flat (null: a network error); `out` gets `at, delayMs,
+   * attempt|attempts, reason`; returns the index in `vocabulary("decisions")`.
    */
-  decide(state: string, reading: string | undefined | null, now: number, budget?: string | undefined | null): string
+  decide(io: Float64Array, seed: string, reading: Float64Array | undefined | null, readingStrs: string, now: number, budget: boolean, out: Float64Array): number
   /** The jittered delay before retry `n` (1-based) after `prevMs`; `seed` a decimal u64. */
   delayMs(n: number, prevMs: number, seed: string): number
   /** The first `n` delays for `seed` (a decimal u64). */
   schedule(seed: string, n: number): Array<number>
 }
 
-/** Keyed GCRA buckets. Decisions go through `limiterCheckIo` & co. with `keyId = key(name)`. */
+/**
+ * Keyed GCRA buckets: `config` flat (`vocabulary("limiterConfig")`), to restore also the saved
+ * state (keys NUL-joined, `vocabulary("limiterState")` numbers per key). Decisions go through
+ * `limiterDecide` with `keyId = key(name)`.
+ */
 export declare class NativeLimiter {
-  /** `config` is the core's `LimiterConfig` JSON; `state`, when given, a saved state. */
-  constructor(config: string, state?: string | undefined | null)
-  /** The id to write into the io buffer. */
+  constructor(config: Float64Array, stateKeys?: string | undefined | null, stateNums?: BigUint64Array | undefined | null)
+  /** The id for `limiterCheck` & co. */
   get id(): number
-  /** The interned id of `key` (stable until `prune` returns more than 0). */
+  /** Interns `key`: its id (stable until `prune` returns more than 0). */
   key(key: string): number
   /** The capacity of the last `never` verdict. */
   lastCapacity(): number
-  /** Re-syncs `key` from a reading (the core's `Reading` JSON). */
-  observe(key: string, reading: string, now: number): void
+  /** Re-syncs `key` from a flat reading (`codec::reading::reading_of`). */
+  observe(key: string, nums: Float64Array, strs: string, now: number): void
   /** Nothing for `key` before `until`. */
   blockUntil(key: string, until: number): void
   /** Takes an in-flight slot; false when the cap is reached. */
   acquire(key: string): boolean
   /** Gives an in-flight slot back; the number still in flight. */
   release(key: string): number
-  /**
-   * Drops keys back to full at `now`; how many. Every key id is forgotten, so interned keys
-   * without core state (refused with `never`) are reclaimed too.
-   */
+  /** Drops keys back to full at `now`; how many. Every key id is forgotten. */
   prune(now: number): number
   /** The number of keys held. */
   get size(): number
-  /** The configuration, as the core's JSON (persistence). */
-  configJson(): string
-  /** The per-key state, as the core's JSON (persistence). */
-  stateJson(): string
+  /** The configuration, flat (every slot filled in). */
+  config(): Array<number>
+  /** The keys of the state, NUL-joined, in key order. */
+  stateKeys(): string
+  /** The numbers of the state (`vocabulary("limiterState")` per key). */
+  stateNums(): BigUint64Array
 }
 
 /**
@@ -102,36 +104,42 @@ export declare class NativePacer {
 }
 
 /**
- * Binds a `Float64Array` (at least 4 numbers) as the argument buffer of `limiterCheckIo`,
- * `limiterPeekIo` and `limiterReserveIo`: slots 0..4 are limiter id, key id, cost and now.
+ * napi only (an argument-free call costs napi about half of one with five arguments): binds a
+ * `Float64Array` of 5 numbers, `op, id, keyId, cost, now`, read by `limiterDecideIo`.
  */
 export declare function bindIo(buf: Float64Array): void
 
-/** Takes `cost` tokens if they fit (arguments in the io buffer); the encoded verdict. */
-export declare function limiterCheckIo(): number
+/** The core's defaults of one layout, flat (`codec::defaults`). */
+export declare function defaults(name: string): Array<number>
 
-/** Like `limiterCheckIo`, taking nothing. */
-export declare function limiterPeekIo(): number
+/**
+ * Decision `op` (0 check, 1 peek, 2 reserve) of `cost` tokens for interned key `keyId` of
+ * limiter `id`: the verdict number (`codec::encode_verdict`).
+ */
+export declare function limiterDecide(op: number, id: number, keyId: number, cost: number, now: number): number
 
-/** Books the earliest slot (arguments in the io buffer); the encoded verdict. */
-export declare function limiterReserveIo(): number
+/** `limiterDecide` with its arguments in the bound buffer. */
+export declare function limiterDecideIo(): number
 
 /** A call that does nothing: measures the cost of crossing the boundary. */
 export declare function noop(): void
 
 /**
- * Parses a response: `headers` is `name LF value LF ...` (empty for none), `resetMode` an index
- * into `vocabulary("resetModes")`. Writes the reading's scalars into `out` (see
- * `codec::write_reading`) and returns the JSON of `{policies, states, rejected}` when one of
- * them is not empty, else null.
+ * Parses a response: `headers` is `name LF value LF ...` (empty for none), `maxWaitMs` NaN for
+ * the core's default, `resetMode` an index into `vocabulary("resetModes")`. Writes the
+ * reading's scalars into `out` (`codec::write_reading`); returns the JSON of `{policies,
+ * states, rejected}` when one of them is not empty, else null.
  */
-export declare function parseHeadersJoined(status: number, headers: string, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
+export declare function parseHeaders(status: number, headers: string, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
 
-/** A batching plan for `request` (the core's `PlanRequest` JSON), as the core's `Plan` JSON. */
-export declare function plan(request: string, now: number): string
+/** A batching plan for the flat `request` (`codec::plan`), flat. */
+export declare function plan(request: Float64Array, now: number): Array<number>
 
-/** Plans again after `outcomes` (the core's `BatchOutcome` JSON list) of `previous`. */
-export declare function replan(request: string, previous: string, outcomes: string, now: number): string
+/** Plans again after `outcomes` of `previous` (all flat, `codec::plan`). */
+export declare function replan(request: Float64Array, previous: Float64Array, outcomes: Float64Array, now: number): Array<number>
+
+/** A retry budget with the core's defaults filled in (`vocabulary("retryBudget")`; NaN: default). */
+export declare function retryBudget(flat: Float64Array): Array<number>
 
 /** The shared-budget Lua script (`pacekeeper::shared::SCRIPT`), for `EVAL` after `NOSCRIPT`. */
 export declare function sharedScript(): string
@@ -143,8 +151,7 @@ export declare function sharedScriptSha1(): string
 export declare function version(): string
 
 /**
- * One vocabulary of the core, its names joined by commas in the core's order (`errorCodes`,
- * `resetModes`, `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`,
- * `giveUpReasons`, `batchOutcomes`, `decisions`): enums cross as indexes into these lists.
+ * One vocabulary of the core or layout of the codec, its names joined by commas in order
+ * (`codec::vocabulary`): enums cross as indexes into these lists, flat values in these layouts.
  */
 export declare function vocabulary(name: string): string

@@ -82,7 +82,8 @@ done
 rm -rf "$stage"
 
 # The public API is the Node package's own JavaScript (bindings-node/js/), copied verbatim, over
-# js/native.js; CommonJS entry index.js, ES-module entries generated for pkg-web and pkg-bundler.
+# the wasm-bindgen module (the napi addon's interface); CommonJS entry index.js, ES-module entries
+# generated for pkg-web and pkg-bundler.
 rm -rf bindings-wasm/api
 mkdir -p bindings-wasm/api
 cp bindings-node/js/*.js bindings-wasm/api/

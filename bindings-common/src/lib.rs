@@ -11,7 +11,12 @@
 //! - enum values cross as their index in the core's `ALL` (`pacekeeper::vocab`).
 #![forbid(unsafe_code)]
 
+pub mod backoff;
+pub mod flat;
+pub mod limiter;
 pub mod pacer;
+pub mod plan;
+pub mod reading;
 
 use pacekeeper::headers::{ParseOptions, Reading, ResetMode, Source, WaitSource};
 pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
@@ -19,12 +24,15 @@ pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 /// 2^53 − 1, the largest integer every host represents exactly.
 pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
-/// An error with `code`.
+/// An error with `code` (never inlined: one copy, not one per error site; the WebAssembly
+/// module's size budget).
+#[inline(never)]
 pub fn err(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::new(code, message)
 }
 
-/// A host number that must be a safe integer ≥ 0 (times, durations, counts).
+/// A host number that must be a safe integer ≥ 0 (times, durations, counts). The message names
+/// the rule without the value (no float formatting: the WebAssembly module's size budget).
 pub fn uint(v: f64, what: &str) -> Result<u64> {
     let problem = if !v.is_finite() {
         "be finite"
@@ -41,7 +49,7 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
     };
     Err(err(
         ErrorCode::InvalidNumber,
-        format!("{what} must {problem}, got {v}"),
+        [what, " must ", problem].concat(),
     ))
 }
 
@@ -76,30 +84,33 @@ pub fn seed(text: &str) -> Result<u64> {
     text.parse::<u64>().map_err(|_| {
         err(
             ErrorCode::InvalidNumber,
-            format!("seed must be an unsigned 64-bit integer, got {text:?}"),
+            "seed must be an unsigned 64-bit integer",
         )
     })
 }
 
-/// A u64 the core keeps within 2^53, as a host number.
-#[allow(clippy::cast_precision_loss)]
-pub fn num(v: u64) -> f64 {
-    v as f64
-}
-
-/// An optional u64 as a host number, NaN for none.
-pub fn opt(v: Option<u64>) -> f64 {
-    v.map_or(f64::NAN, num)
-}
+pub use flat::{num, opt};
 
 /// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`: `errorCodes`, `resetModes`,
 /// `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`, `giveUpReasons`,
 /// `batchOutcomes`, `decisions`, `neverReasons`, `presets`, `steps`, `afters`) as its names joined by commas, in the core's order: what the
 /// bindings export instead of restating it. Also the codec's own layouts: `pacerConfig`
-/// ([`pacer::CONFIG_SLOTS`]).
+/// ([`pacer::CONFIG_SLOTS`]), `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
+/// `retryState`, `planRequest` and `batch`.
 pub fn vocabulary(name: &str) -> Result<String> {
-    if name == "pacerConfig" {
-        return Ok(pacer::config_slot_names());
+    let layout: &[&str] = match name {
+        "pacerConfig" => &pacer::CONFIG_SLOTS,
+        "limiterConfig" => &limiter::CONFIG_SLOTS,
+        "limiterState" => &limiter::STATE_SLOTS,
+        "backoffPolicy" => &backoff::POLICY_SLOTS,
+        "retryBudget" => &backoff::BUDGET_SLOTS,
+        "retryState" => &backoff::STATE_SLOTS,
+        "planRequest" => &plan::REQUEST_SLOTS,
+        "batch" => &plan::BATCH_SLOTS,
+        _ => &[],
+    };
+    if !layout.is_empty() {
+        return Ok(flat::names(layout));
     }
     pacekeeper::vocab::VOCABULARIES
         .iter()
@@ -108,14 +119,26 @@ pub fn vocabulary(name: &str) -> Result<String> {
         .ok_or_else(|| err(ErrorCode::InvalidArgument, "unknown vocabulary"))
 }
 
+/// The core's defaults of one layout, flat (what the hosts use instead of restating them):
+/// `parseOptions` (`maxWaitMs, resetMode index`), `retryBudget`, `backoffPolicy`,
+/// `limiterConfig` (each in its vocabulary's layout).
+pub fn defaults(name: &str) -> Result<Vec<f64>> {
+    Ok(match name {
+        "parseOptions" => {
+            let o = ParseOptions::default();
+            vec![num(o.max_wait_ms), flat::idx(o.reset_mode.index())]
+        }
+        "retryBudget" => backoff::budget_flat(&[])?,
+        "backoffPolicy" => backoff::policy_flat(&pacekeeper::BackoffPolicy::default()),
+        "limiterConfig" => limiter::config_flat(&pacekeeper::LimiterConfig::default()),
+        _ => return Err(err(ErrorCode::InvalidArgument, "unknown defaults")),
+    })
+}
+
 /// A reset mode by its index in `ResetMode::ALL`.
 pub fn reset_mode(index: u32) -> Result<ResetMode> {
-    ResetMode::from_index(index as usize).ok_or_else(|| {
-        err(
-            ErrorCode::InvalidOption,
-            format!("unknown reset mode {index}"),
-        )
-    })
+    ResetMode::from_index(index as usize)
+        .ok_or_else(|| err(ErrorCode::InvalidOption, "unknown reset mode"))
 }
 
 // --- headers -------------------------------------------------------------------------------
@@ -133,7 +156,8 @@ pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
     pairs
 }
 
-/// Parses a response with host numbers (`mode`: index in `ResetMode::ALL`).
+/// Parses a response with host numbers (`mode`: index in `ResetMode::ALL`; `max_wait_ms` NaN:
+/// the core's default).
 pub fn parse(
     status: u32,
     pairs: &[(&str, &str)],
@@ -142,14 +166,14 @@ pub fn parse(
     max_wait_ms: f64,
     mode: u32,
 ) -> Result<Reading> {
-    let status = u16::try_from(status).map_err(|_| {
-        err(
-            ErrorCode::InvalidStatus,
-            format!("status must be 100..=599, got {status}"),
-        )
-    })?;
+    let status = u16::try_from(status)
+        .map_err(|_| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
     let opts = ParseOptions {
-        max_wait_ms: uint(max_wait_ms, "maxWaitMs")?,
+        max_wait_ms: if max_wait_ms.is_nan() {
+            ParseOptions::default().max_wait_ms
+        } else {
+            uint(max_wait_ms, "maxWaitMs")?
+        },
         reset_mode: reset_mode(mode)?,
     };
     pacekeeper::parse(status, pairs, body, uint(now, "now")?, &opts)
@@ -166,7 +190,7 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
     let Some(out) = out.get_mut(..READING_SLOTS) else {
         return Err(err(
             ErrorCode::InvalidArgument,
-            format!("out must hold at least {READING_SLOTS} numbers"),
+            "out must hold at least 14 numbers",
         ));
     };
     let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());

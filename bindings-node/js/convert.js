@@ -1,13 +1,11 @@
 'use strict'
-// Argument checks, header normalisation and camelCase <-> core JSON conversion.
+// Argument checks, header normalisation and the core's snake_case names → camelCase.
 // Engine-agnostic: shared by the napi package and the WASM package.
 
 const { typeError, numberError } = require('./errors')
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 const U64_MAX = (1n << 64n) - 1n
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER)
-const SEED_PATH = /(^|\.)seed$/
 
 function describe (v) {
   if (v === null) return 'null'
@@ -124,44 +122,9 @@ function joinHeaders (flat) {
   return flat.join('\n')
 }
 
-// --- core JSON -----------------------------------------------------------------------------
+// --- the core's snake_case names -----------------------------------------------------------------------------
 
-const snake = (k) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
-
-/**
- * A camelCase JS value → the core's snake_case JSON text. Numbers are checked (finite, safe
- * integers when integral); bigints are written exactly, within the same 0..=2^53 - 1 (the
- * codec's rule, as the WASM reader has it) except a `seed` (a u64); undefined properties are
- * left out.
- */
-function toCoreJson (v, path = 'value') {
-  switch (typeof v) {
-    case 'number':
-      if (!Number.isFinite(v)) throw numberError(`${path} must be finite, got ${v}`)
-      if (Number.isInteger(v) && Math.abs(v) > MAX_SAFE) throw numberError(`${path} must be a safe integer, got ${v}`)
-      return JSON.stringify(v)
-    case 'bigint':
-      if (v < 0n || v > U64_MAX) throw numberError(`${path} must be 0..2^64 - 1, got ${v}n`)
-      if (v > MAX_SAFE_BIG && !SEED_PATH.test(path)) throw numberError(`${path} must be at most 2^53 - 1, got ${v}n`)
-      return v.toString()
-    case 'string': return JSON.stringify(v)
-    case 'boolean': return v ? 'true' : 'false'
-    case 'undefined': return 'null'
-    case 'object': {
-      if (v === null) return 'null'
-      if (Array.isArray(v)) return '[' + v.map((x, i) => toCoreJson(x, `${path}[${i}]`)).join(',') + ']'
-      const parts = []
-      for (const k of Object.keys(v)) {
-        if (v[k] === undefined) continue
-        parts.push(JSON.stringify(snake(k)) + ':' + toCoreJson(v[k], `${path}.${k}`))
-      }
-      return '{' + parts.join(',') + '}'
-    }
-    default:
-      throw typeError(`${path} must be plain data, got ${typeof v}`)
-  }
-}
 
 /** The core's snake_case JSON value → camelCase (keys only; values unchanged). */
 function toCamel (v) {
@@ -174,18 +137,7 @@ function toCamel (v) {
   return v
 }
 
-/** camelCase → snake_case keys (for comparing with the core's JSON). */
-function toSnake (v) {
-  if (Array.isArray(v)) return v.map(toSnake)
-  if (v !== null && typeof v === 'object') {
-    const out = {}
-    for (const k of Object.keys(v)) out[snake(k)] = toSnake(v[k])
-    return out
-  }
-  return v
-}
-
 module.exports = {
   int, optInt, u32, seed, str, bool, obj, optObj, describe,
-  flattenHeaders, joinHeaders, toCoreJson, toCamel, toSnake, snake, camel
+  flattenHeaders, joinHeaders, toCamel, camel
 }

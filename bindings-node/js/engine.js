@@ -1,13 +1,15 @@
 'use strict'
 // The engine's API in idiomatic JavaScript (API.md), over a native module that exports the
-// low-level functions documented in NATIVE.md (the napi addon or the WASM module).
+// low-level functions documented in NATIVE.md (the napi addon or the WASM module: the same
+// names and shapes). Values cross flat, in layouts and vocabularies the engine names (flat.js);
+// the core's defaults come from the engine too.
 
 const { codedError, typeError, fromEngine, setCodes } = require('./errors')
 const C = require('./convert')
+const createFlat = require('./flat')
 const createPacerCore = require('./pacer-core')
 
 const RESTORE = Symbol('restore')
-const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
 
 module.exports = function createEngine (native) {
   // The core's vocabulary (its enums' `ALL` orders): enums cross as indexes into these lists.
@@ -16,14 +18,15 @@ module.exports = function createEngine (native) {
   const WAIT_SOURCES = native.vocabulary('waitSources').split(',')
   const RESET_MODES = native.vocabulary('resetModes').split(',')
   setCodes(ERROR_CODES)
+  const F = createFlat(native)
+  const [DEFAULT_MAX_WAIT_MS] = native.defaults('parseOptions')
   const slots = new Float64Array(16)
-  // The hot path passes its numbers through a bound buffer when the engine supports it.
-  const io = new Float64Array(4)
-  const hasIo = typeof native.bindIo === 'function' && typeof native.limiterCheckIo === 'function'
+  const out = new Float64Array(4)
+  // napi's hot path passes `op, id, keyId, cost, now` through a bound buffer (an argument-free
+  // call costs napi about half of one with five arguments); the WASM engine takes arguments.
+  const io = new Float64Array(5)
+  const hasIo = typeof native.bindIo === 'function'
   if (hasIo) native.bindIo(io)
-  const CHECK_IO = hasIo ? native.limiterCheckIo : null
-  const PEEK_IO = hasIo ? native.limiterPeekIo : null
-  const RESERVE_IO = hasIo ? native.limiterReserveIo : null
   const nn = (x) => (x !== x ? null : x) // eslint-disable-line no-self-compare
 
   function call (f) {
@@ -62,12 +65,12 @@ module.exports = function createEngine (native) {
     const flat = C.flattenHeaders(response.headers)
     const body = bodyOf(response.body)
     const now = nowOf(opts.now)
-    const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', DEFAULT_MAX_WAIT_MS)
+    const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', NaN) // NaN: the core's default
     const mode = resetModeOf(opts.resetMode)
     const s = slots
     let lists
     try {
-      lists = native.parseHeadersJoined(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
+      lists = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
     } catch (e) { throw fromEngine(e) }
     const l = lists == null ? null : JSON.parse(lists)
     return {
@@ -92,41 +95,18 @@ module.exports = function createEngine (native) {
 
   function toCamelList (list) { return list.map(C.toCamel) }
 
-  /** A Reading (camelCase) → the core's Reading JSON. */
-  function readingJson (r, name = 'reading') {
-    C.obj(r, name)
-    if (typeof r.status !== 'number') throw typeError(`${name}.status must be a number, got ${C.describe(r.status)}`)
-    return C.toCoreJson(r, name)
-  }
 
   // --- limiter -----------------------------------------------------------------------------
 
-  function limitsOf (limits, name) {
-    if (limits === undefined) return undefined
-    if (!Array.isArray(limits)) throw typeError(`${name} must be an array of {amount, periodMs, burst?}, got ${C.describe(limits)}`)
-    return limits.map((l, i) => {
-      C.obj(l, `${name}[${i}]`)
-      const out = {}
-      for (const k of Object.keys(l)) out[k] = l[k]
-      if (!('amount' in l)) throw typeError(`${name}[${i}].amount is missing`)
-      if (!('periodMs' in l)) throw typeError(`${name}[${i}].periodMs is missing`)
-      C.u32(l.amount, `${name}[${i}].amount`)
-      C.int(l.periodMs, `${name}[${i}].periodMs`)
-      if (l.burst !== undefined) C.u32(l.burst, `${name}[${i}].burst`) // left out: the core's default
-      return out
-    })
-  }
+  const LIMITER = F.layout('limiterConfig')
+  const LIMITER_KEYS = F.keysOf(LIMITER, ['limits'])
 
-  function limiterConfig (opts) {
-    const o = C.optObj(opts, 'options')
-    const cfg = {}
-    for (const k of Object.keys(o)) cfg[k] = o[k]
-    if (o.limits !== undefined) cfg.limits = limitsOf(o.limits, 'limits')
-    if (o.learn !== undefined) C.bool(o.learn, 'learn')
-    if (o.maxInFlight !== undefined && o.maxInFlight !== null) C.u32(o.maxInFlight, 'maxInFlight')
-    if (o.adaptive === true) cfg.adaptive = {}
-    if (o.adaptive === false) cfg.adaptive = null
-    return cfg
+  /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults) → flat. */
+  function limiterConfig (opts, name = 'options') {
+    const o = { ...C.optObj(opts, name) }
+    F.checkKeys(o, LIMITER_KEYS, 'Limiter')
+    if (o.adaptive === false) o.adaptive = null
+    return Float64Array.from(F.limits(o.limits, 'limits', F.scalars(o, LIMITER, [])))
   }
 
   function decode (v, now, cost, lim) {
@@ -141,13 +121,11 @@ module.exports = function createEngine (native) {
     #n
     #id
     #keys = new Map()
-    #config
 
     constructor (options, saved) {
       if (options === RESTORE) { this.#init(saved); return }
       const cfg = limiterConfig(options)
-      this.#config = cfg
-      this.#n = call(() => new native.NativeLimiter(C.toCoreJson(cfg, 'options')))
+      this.#n = call(() => new native.NativeLimiter(cfg))
       this.#id = this.#n.id
     }
 
@@ -158,10 +136,10 @@ module.exports = function createEngine (native) {
     }
 
     #init (saved) {
-      const cfg = limiterConfig(saved.config)
-      this.#config = cfg
+      const cfg = limiterConfig(saved.config, 'config')
+      const [keys, nums] = F.stateFlat(saved.state)
       this.#keys = new Map()
-      this.#n = call(() => new native.NativeLimiter(C.toCoreJson(cfg, 'config'), saved.state))
+      this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
       this.#id = this.#n.id
     }
 
@@ -176,7 +154,7 @@ module.exports = function createEngine (native) {
     }
 
     // The hot path: checked arguments into the io buffer (or the argument list), one call.
-    #fast (op, f, key, cost, now) {
+    #fast (op, key, cost, now) {
       let k = this.#keys.get(key)
       if (k === undefined) k = this.#key(key)
       const c = typeof cost === 'number' && cost >= 1 && cost <= 0xffffffff && Math.floor(cost) === cost
@@ -187,11 +165,11 @@ module.exports = function createEngine (native) {
         : (now === undefined ? Date.now() : C.int(now, 'now'))
       let v
       try {
-        if (op !== null) {
-          io[0] = this.#id; io[1] = k; io[2] = c; io[3] = t
-          v = op()
+        if (hasIo) {
+          io[0] = op; io[1] = this.#id; io[2] = k; io[3] = c; io[4] = t
+          v = native.limiterDecideIo()
         } else {
-          v = f(this.#id, k, c, t)
+          v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
       if (v >= 0) return { decision: 'allow', remaining: v }
@@ -199,18 +177,18 @@ module.exports = function createEngine (native) {
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */
-    check (key, cost, now) { return this.#fast(CHECK_IO, native.limiterCheck, key, cost, now) }
+    check (key, cost, now) { return this.#fast(0, key, cost, now) }
     /** Like `check`, taking nothing. */
-    peek (key, cost, now) { return this.#fast(PEEK_IO, native.limiterPeek, key, cost, now) }
+    peek (key, cost, now) { return this.#fast(1, key, cost, now) }
     /** Books the earliest slot: `allow` now, or `wait` with the booked time. */
-    reserve (key, cost, now) { return this.#fast(RESERVE_IO, native.limiterReserve, key, cost, now) }
+    reserve (key, cost, now) { return this.#fast(2, key, cost, now) }
 
     /** Re-syncs `key` from a Reading (`parseHeaders`). */
     observe (key, reading, now) {
       C.str(key, 'key')
-      const json = readingJson(reading)
+      const [nums, strs] = F.reading(reading)
       const t = nowOf(now)
-      call(() => this.#n.observe(key, json, t))
+      call(() => this.#n.observe(key, nums, strs, t))
     }
 
     blockUntil (key, until) {
@@ -233,77 +211,84 @@ module.exports = function createEngine (native) {
 
     /** `{config, state}`: plain data for JSON.stringify; `state` is the core's JSON text (exact). */
     toJSON () {
-      return { config: C.toCamel(JSON.parse(call(() => this.#n.configJson()))), state: call(() => this.#n.stateJson()) }
+      const n = call(() => this.#n.config())
+      const config = { limits: F.limitsOf(n, LIMITER.length), ...F.unflat(n, LIMITER) }
+      return { config, state: F.stateJson(this.#n.stateKeys(), this.#n.stateNums(), this.#n.size) }
     }
   }
 
   // --- backoff -----------------------------------------------------------------------------
 
-  function policyJson (policy) {
+  const POLICY = F.layout('backoffPolicy', typeError) // an unknown variant, as serde has it
+  const POLICY_KEYS = F.keysOf(POLICY, ['retryStatuses'])
+  const STATE = F.vocab('retryState')
+  const BUDGET_KEYS = F.vocab('retryBudget')
+  const DECISIONS = F.vocab('decisions')
+  const RETRY_REASONS = F.vocab('retryReasons')
+  const GIVE_UP_REASONS = F.vocab('giveUpReasons')
+  const bio = new Float64Array(STATE.length + BUDGET_KEYS.length)
+
+  function policyFlat (policy) {
     const p = C.optObj(policy, 'policy')
-    if (p.retryStatuses !== undefined && !Array.isArray(p.retryStatuses)) throw typeError('retryStatuses must be an array of numbers')
-    if (p.retryStatuses) p.retryStatuses.forEach((s, i) => C.int(s, `retryStatuses[${i}]`))
-    for (const k of ['baseMs', 'capMs', 'maxAttempts', 'hintSpreadPercent', 'maxWaitMs']) if (p[k] !== undefined) C.int(p[k], k)
-    if (p.deadlineMs !== undefined && p.deadlineMs !== null) C.int(p.deadlineMs, 'deadlineMs')
-    if (p.multiplier !== undefined) {
-      if (typeof p.multiplier !== 'number') throw typeError(`multiplier must be a number, got ${C.describe(p.multiplier)}`)
-      if (!Number.isFinite(p.multiplier) || p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
+    F.checkKeys(p, POLICY_KEYS, 'policy')
+    if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
+    const flat = F.scalars(p, POLICY, [])
+    const st = p.retryStatuses
+    if (st === undefined || st === null) flat.push(NaN)
+    else {
+      if (!Array.isArray(st)) throw typeError('retryStatuses must be an array of numbers')
+      flat.push(st.length, ...st.map((s, i) => C.int(s, `retryStatuses[${i}]`)))
     }
-    if (p.jitter !== undefined) C.str(p.jitter, 'jitter')
-    if (p.retryNetworkErrors !== undefined) C.bool(p.retryNetworkErrors, 'retryNetworkErrors')
-    return C.toCoreJson(p, 'policy')
-  }
-
-  function stateJson (s) {
-    C.obj(s, 'state')
-    for (const k of ['attempts', 'startedAt', 'prevDelayMs', 'shortHints']) {
-      if (s[k] === undefined) throw typeError(`state.${k} is missing (use newRetryState())`)
-      C.int(s[k], `state.${k}`)
-    }
-    if (s.seed === undefined) throw typeError('state.seed is missing (use newRetryState())')
-    const seed = C.seed(s.seed, 'state.seed')
-    if (s.lastHintMs !== null && s.lastHintMs !== undefined) C.int(s.lastHintMs, 'state.lastHintMs')
-    return `{"attempts":${s.attempts},"started_at":${s.startedAt},"seed":${seed},"prev_delay_ms":${s.prevDelayMs},` +
-      `"last_hint_ms":${s.lastHintMs == null ? 'null' : s.lastHintMs},"short_hints":${s.shortHints}}`
-  }
-
-  const BUDGET_KEYS = ['capacity', 'tokens', 'retryCost', 'networkCost', 'successRefund']
-  function budgetJson (b) {
-    C.obj(b, 'budget')
-    for (const k of BUDGET_KEYS) {
-      if (b[k] === undefined) throw typeError(`budget.${k} is missing (use newRetryBudget())`)
-      C.int(b[k], `budget.${k}`)
-    }
-    return C.toCoreJson({ capacity: b.capacity, tokens: b.tokens, retryCost: b.retryCost, networkCost: b.networkCost, successRefund: b.successRefund }, 'budget')
+    return Float64Array.from(flat)
   }
 
   class Backoff {
     #n
     constructor (policy) {
-      const json = policyJson(policy)
-      this.#n = call(() => new native.NativeBackoff(json))
+      const flat = policyFlat(policy)
+      this.#n = call(() => new native.NativeBackoff(flat))
     }
 
     /** The policy with every default filled in. */
-    get policy () { return C.toCamel(JSON.parse(call(() => this.#n.policyJson()))) }
+    get policy () {
+      const n = this.#n.policy()
+      const p = {}
+      for (const [k, v] of Object.entries(F.unflat(n, POLICY))) {
+        p[k] = v
+        if (k === 'deadlineMs') p.retryStatuses = Array.from(n.slice(POLICY.length + 1))
+      }
+      return p
+    }
 
     /**
      * One decision after an attempt: `reading` from `parseHeaders`, or null for a network error.
      * Mutates `state` (and `budget`, when given).
      */
     decide (state, reading, now, budget) {
-      const sj = stateJson(state)
-      const rj = reading === null || reading === undefined ? null : readingJson(reading)
+      C.obj(state, 'state')
+      STATE.forEach((k, i) => {
+        if (k === 'lastHintMs') { bio[i] = state[k] === null || state[k] === undefined ? NaN : C.int(state[k], `state.${k}`); return }
+        if (state[k] === undefined) throw typeError(`state.${k} is missing (use newRetryState())`)
+        bio[i] = C.int(state[k], `state.${k}`)
+      })
+      if (state.seed === undefined) throw typeError('state.seed is missing (use newRetryState())')
+      const seed = C.seed(state.seed, 'state.seed')
+      const [nums, strs] = reading === null || reading === undefined ? [null, ''] : F.reading(reading)
       const t = nowOf(now)
-      const bj = budget === undefined || budget === null ? null : budgetJson(budget)
-      const out = JSON.parse(call(() => this.#n.decide(sj, rj, t, bj)))
-      const ns = out.state
-      state.attempts = ns.attempts
-      state.prevDelayMs = ns.prev_delay_ms
-      state.lastHintMs = ns.last_hint_ms
-      state.shortHints = ns.short_hints
-      if (bj !== null && out.budget) budget.tokens = out.budget.tokens
-      return C.toCamel(out.decision)
+      const hasBudget = budget !== undefined && budget !== null
+      if (hasBudget) {
+        C.obj(budget, 'budget')
+        BUDGET_KEYS.forEach((k, i) => {
+          if (budget[k] === undefined) throw typeError(`budget.${k} is missing (use newRetryBudget())`)
+          bio[STATE.length + i] = C.int(budget[k], `budget.${k}`)
+        })
+      }
+      const kind = DECISIONS[call(() => this.#n.decide(bio, seed, nums, strs, t, hasBudget, out))]
+      STATE.forEach((k, i) => { if (k !== 'startedAt') state[k] = nn(bio[i]) })
+      if (hasBudget) budget.tokens = bio[STATE.length + BUDGET_KEYS.indexOf('tokens')]
+      if (kind === 'retry') return { decision: kind, at: out[0], delayMs: out[1], attempt: out[2], reason: RETRY_REASONS[out[3]] }
+      if (kind === 'give_up') return { decision: kind, reason: GIVE_UP_REASONS[out[3]], attempts: out[2] }
+      return { decision: kind }
     }
 
     /** The jittered delay before retry `n` (1-based) after a previous delay `prevMs`. */
@@ -318,19 +303,15 @@ module.exports = function createEngine (native) {
     schedule (seed, n) {
       const s = C.seed(seed)
       const a = C.u32(n, 'n')
-      return call(() => this.#n.schedule(s, a))
+      return Array.from(call(() => this.#n.schedule(s, a)))
     }
   }
 
   /**
    * A default seed: 53 random bits (a safe integer, so a retry state stays JSON-serialisable)
-   * from the module's `getrandom` (WASM: `crypto.getRandomValues`) when it has one, else from
-   * the platform's `crypto.getRandomValues`; `Math.random` only where neither exists.
+   * from the platform's `crypto.getRandomValues`; `Math.random` only where it does not exist.
    */
   function randomSeed () {
-    if (typeof native.randomSeed === 'function') {
-      return Number(BigInt.asUintN(53, BigInt(native.randomSeed())))
-    }
     const c = globalThis.crypto
     if (c && typeof c.getRandomValues === 'function') {
       const w = c.getRandomValues(new Uint32Array(2))
@@ -350,66 +331,80 @@ module.exports = function createEngine (native) {
   function newRetryBudget (options) {
     const o = C.optObj(options, 'options')
     for (const k of Object.keys(o)) if (!BUDGET_KEYS.includes(k)) throw typeError(`unknown retry budget option ${JSON.stringify(k)}`)
-    const capacity = C.optInt(o.capacity, 'capacity', 500)
-    const b = {
-      capacity,
-      tokens: C.optInt(o.tokens, 'tokens', capacity),
-      retryCost: C.optInt(o.retryCost, 'retryCost', 5),
-      networkCost: C.optInt(o.networkCost, 'networkCost', 10),
-      successRefund: C.optInt(o.successRefund, 'successRefund', 1)
-    }
+    const flat = Float64Array.from(BUDGET_KEYS, (k) => C.optInt(o[k], k, NaN)) // NaN: the core's default
+    const n = call(() => native.retryBudget(flat))
+    const b = {}
+    BUDGET_KEYS.forEach((k, i) => { b[k] = n[i] })
     return b // validated by the engine on use (invalid_policy)
   }
 
   // --- plans -------------------------------------------------------------------------------
 
-  function requestJson (req) {
+  const REQUEST = F.layout('planRequest')
+  const REQUEST_KEYS = F.keysOf(REQUEST, ['sizes', 'limits'])
+  const BATCH = F.vocab('batch')
+  const OUTCOMES = F.vocab('batchOutcomes')
+
+  function requestFlat (req) {
     C.obj(req, 'request')
-    const r = {}
-    for (const k of Object.keys(req)) r[k] = req[k]
+    F.checkKeys(req, REQUEST_KEYS, 'request')
     if (req.maxBatchRecords === undefined) throw typeError('request.maxBatchRecords is missing')
-    C.u32(req.maxBatchRecords, 'request.maxBatchRecords')
-    if (req.records !== undefined) C.int(req.records, 'request.records')
-    if (req.sizes !== undefined && req.sizes !== null) {
+    const flat = F.scalars(req, REQUEST, [])
+    if (req.sizes === undefined || req.sizes === null) flat.push(NaN)
+    else {
       if (!Array.isArray(req.sizes)) throw typeError('request.sizes must be an array of numbers')
-      req.sizes.forEach((s, i) => C.int(s, `request.sizes[${i}]`))
+      flat.push(req.sizes.length, ...req.sizes.map((s, i) => F.int(s, `request.sizes[${i}]`)))
     }
-    if (req.limits !== undefined) r.limits = limitsOf(req.limits, 'request.limits')
-    if (req.costPerBatch !== undefined) C.u32(req.costPerBatch, 'request.costPerBatch')
-    return C.toCoreJson(r, 'request')
+    return Float64Array.from(F.limits(req.limits, 'request.limits', flat))
   }
 
-  function planJson (p) {
+  function planFlat (p) {
     C.obj(p, 'previous')
     if (!Array.isArray(p.batches)) throw typeError('previous.batches must be an array (a Plan from plan())')
-    return C.toCoreJson(p, 'previous')
+    const flat = [C.int(p.start, 'previous.start'), C.int(p.finishAt, 'previous.finishAt'), C.int(p.durationMs, 'previous.durationMs'), p.batches.length]
+    p.batches.forEach((b, i) => {
+      C.obj(b, `previous.batches[${i}]`)
+      for (const k of BATCH) flat.push(C.int(b[k], `previous.batches[${i}].${k}`))
+    })
+    return Float64Array.from(flat)
   }
 
-  function outcomesJson (o) {
+  function outcomesFlat (o) {
     if (!Array.isArray(o)) throw typeError(`outcomes must be an array, got ${C.describe(o)}`)
+    const flat = []
     o.forEach((x, i) => {
       C.obj(x, `outcomes[${i}]`)
-      C.str(x.status, `outcomes[${i}].status`)
-      C.int(x.index, `outcomes[${i}].index`)
-      if (x.retryAt !== undefined) C.int(x.retryAt, `outcomes[${i}].retryAt`)
+      const k = OUTCOMES.indexOf(C.str(x.status, `outcomes[${i}].status`))
+      if (k < 0) throw typeError(`outcomes[${i}].status must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(x.status)}`)
+      flat.push(k, C.int(x.index, `outcomes[${i}].index`), x.retryAt === undefined ? NaN : C.int(x.retryAt, `outcomes[${i}].retryAt`))
     })
-    return C.toCoreJson(o, 'outcomes')
+    return Float64Array.from(flat)
+  }
+
+  function planOf (n) {
+    const batches = []
+    for (let i = 0, j = 4; i < n[3]; i++, j += BATCH.length) {
+      const b = {}
+      BATCH.forEach((k, m) => { b[k] = n[j + m] })
+      batches.push(b)
+    }
+    return { batches, start: n[0], finishAt: n[1], durationMs: n[2] }
   }
 
   /** A batching plan: the earliest send time of each batch under the limits. */
   function plan (request, now) {
-    const rj = requestJson(request)
+    const r = requestFlat(request)
     const t = nowOf(now)
-    return C.toCamel(JSON.parse(call(() => native.plan(rj, t))))
+    return planOf(call(() => native.plan(r, t)))
   }
 
   /** Plans again after some batches ran (`{status: 'done'|'failed'|'throttled', index, retryAt?}`). */
   function replan (request, previous, outcomes, now) {
-    const rj = requestJson(request)
-    const pj = planJson(previous)
-    const oj = outcomesJson(outcomes)
+    const r = requestFlat(request)
+    const p = planFlat(previous)
+    const o = outcomesFlat(outcomes)
     const t = nowOf(now)
-    return C.toCamel(JSON.parse(call(() => native.replan(rj, pj, oj, t))))
+    return planOf(call(() => native.replan(r, p, o, t)))
   }
 
   const { PacerCore } = createPacerCore(native)

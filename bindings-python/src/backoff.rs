@@ -22,8 +22,14 @@ pub(crate) struct RetryState {
     pub(crate) inner: CoreState,
 }
 
-#[pymethods]
-impl RetryState {
+py_getters!(RetryState |i| {
+    attempts: u32,
+    started_at: u64,
+    seed: u64,
+    prev_delay_ms: u64,
+    last_hint_ms: Option<u64>,
+    short_hints: u32,
+}
     #[new]
     #[pyo3(signature = (started_at=None, seed=None))]
     fn new(
@@ -36,30 +42,6 @@ impl RetryState {
             inner: CoreState::new(started_at, seed),
         })
     }
-    #[getter]
-    fn attempts(&self) -> u32 {
-        self.inner.attempts
-    }
-    #[getter]
-    fn started_at(&self) -> u64 {
-        self.inner.started_at
-    }
-    #[getter]
-    fn seed(&self) -> u64 {
-        self.inner.seed
-    }
-    #[getter]
-    fn prev_delay_ms(&self) -> u64 {
-        self.inner.prev_delay_ms
-    }
-    #[getter]
-    fn last_hint_ms(&self) -> Option<u64> {
-        self.inner.last_hint_ms
-    }
-    #[getter]
-    fn short_hints(&self) -> u32 {
-        self.inner.short_hints
-    }
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
@@ -67,7 +49,7 @@ impl RetryState {
     fn __repr__(&self) -> String {
         repr_of("RetryState", &self.inner)
     }
-}
+);
 
 /// A retry budget shared across calls (mutated by :meth:`Backoff.decide`).
 #[pyclass(module = "pacekeeper._native")]
@@ -76,8 +58,13 @@ pub(crate) struct RetryBudget {
     pub(crate) inner: CoreBudget,
 }
 
-#[pymethods]
-impl RetryBudget {
+py_getters!(RetryBudget |i| {
+    capacity: u32,
+    tokens: u32,
+    retry_cost: u32,
+    network_cost: u32,
+    success_refund: u32,
+}
     #[new]
     #[pyo3(signature = (**fields))]
     fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
@@ -90,26 +77,6 @@ impl RetryBudget {
             inner: from_json(py, v, "retry budget")?,
         })
     }
-    #[getter]
-    fn capacity(&self) -> u32 {
-        self.inner.capacity
-    }
-    #[getter]
-    fn tokens(&self) -> u32 {
-        self.inner.tokens
-    }
-    #[getter]
-    fn retry_cost(&self) -> u32 {
-        self.inner.retry_cost
-    }
-    #[getter]
-    fn network_cost(&self) -> u32 {
-        self.inner.network_cost
-    }
-    #[getter]
-    fn success_refund(&self) -> u32 {
-        self.inner.success_refund
-    }
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
@@ -117,7 +84,7 @@ impl RetryBudget {
     fn __repr__(&self) -> String {
         repr_of("RetryBudget", &self.inner)
     }
-}
+);
 
 /// What to do after an attempt (immutable): ``decision`` is ``"done"``, ``"retry"``
 /// (``at`` epoch ms, ``delay_ms``, ``attempt``, ``reason``) or ``"give_up"`` (``reason``,
@@ -128,8 +95,13 @@ pub(crate) struct Decision {
     pub(crate) inner: CoreDecision,
 }
 
-#[pymethods]
-impl Decision {
+py_getters!(Decision |i| {
+    at: Option<u64> = if let CoreDecision::Retry { at, .. } = *i { Some(at) } else { None },
+    delay_ms: Option<u64> = if let CoreDecision::Retry { delay_ms, .. } = *i { Some(delay_ms) } else { None },
+    attempt: Option<u32> = if let CoreDecision::Retry { attempt, .. } = *i { Some(attempt) } else { None },
+    attempts: Option<u32> = if let CoreDecision::GiveUp { attempts, .. } = *i { Some(attempts) } else { None },
+    reason: Option<String> = match i { CoreDecision::Retry { reason, .. } => Some(enum_str(reason)), CoreDecision::GiveUp { reason, .. } => Some(enum_str(reason)), CoreDecision::Done => None },
+}
     /// The core's name of the decision (its serde tag), computed once per kind.
     #[getter]
     fn decision(&self) -> &'static str {
@@ -140,42 +112,6 @@ impl Decision {
             CoreDecision::GiveUp { .. } => 2,
         };
         NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
-    }
-    #[getter]
-    fn at(&self) -> Option<u64> {
-        match self.inner {
-            CoreDecision::Retry { at, .. } => Some(at),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn delay_ms(&self) -> Option<u64> {
-        match self.inner {
-            CoreDecision::Retry { delay_ms, .. } => Some(delay_ms),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn attempt(&self) -> Option<u32> {
-        match self.inner {
-            CoreDecision::Retry { attempt, .. } => Some(attempt),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn attempts(&self) -> Option<u32> {
-        match self.inner {
-            CoreDecision::GiveUp { attempts, .. } => Some(attempts),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn reason(&self) -> Option<String> {
-        match &self.inner {
-            CoreDecision::Retry { reason, .. } => Some(enum_str(reason)),
-            CoreDecision::GiveUp { reason, .. } => Some(enum_str(reason)),
-            CoreDecision::Done => None,
-        }
     }
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -189,7 +125,7 @@ impl Decision {
     fn __repr__(&self) -> String {
         repr_of("Decision", &self.inner)
     }
-}
+);
 
 /// A validated backoff policy: ``Backoff(base_ms=500, multiplier=2.0, cap_ms=60000,
 /// jitter="full", max_attempts=8, deadline_ms=None, retry_statuses=[429, 502, 503, 504],

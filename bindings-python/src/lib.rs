@@ -9,6 +9,8 @@
 // `deny`, not `forbid`: the `#[pymodule]` expansion needs a local `allow(unsafe_code)`.
 #![deny(unsafe_code)]
 
+#[macro_use]
+mod getters;
 mod backoff;
 mod convert;
 mod errors;

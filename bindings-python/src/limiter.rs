@@ -23,8 +23,15 @@ pub(crate) struct Verdict {
     pub(crate) inner: CoreVerdict,
 }
 
-#[pymethods]
-impl Verdict {
+py_getters!(Verdict |i| {
+    /// True for ``"allow"``.
+    allowed: bool = matches!(i, CoreVerdict::Allow { .. }),
+    remaining: Option<u64> = if let CoreVerdict::Allow { remaining } = *i { remaining } else { None },
+    until: Option<u64> = if let CoreVerdict::Wait { until, .. } = *i { Some(until) } else { None },
+    wait_ms: Option<u64> = if let CoreVerdict::Wait { wait_ms, .. } = *i { Some(wait_ms) } else { None },
+    cost: Option<u32> = if let CoreVerdict::Never { cost, .. } = *i { Some(cost) } else { None },
+    capacity: Option<u32> = if let CoreVerdict::Never { capacity, .. } = *i { Some(capacity) } else { None },
+}
     /// The core's name of the verdict (its serde tag), computed once per kind.
     #[getter]
     fn decision(&self) -> &'static str {
@@ -35,46 +42,6 @@ impl Verdict {
             CoreVerdict::Never { .. } => 2,
         };
         NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
-    }
-    /// True for ``"allow"``.
-    #[getter]
-    fn allowed(&self) -> bool {
-        matches!(self.inner, CoreVerdict::Allow { .. })
-    }
-    #[getter]
-    fn remaining(&self) -> Option<u64> {
-        match self.inner {
-            CoreVerdict::Allow { remaining } => remaining,
-            _ => None,
-        }
-    }
-    #[getter]
-    fn until(&self) -> Option<u64> {
-        match self.inner {
-            CoreVerdict::Wait { until, .. } => Some(until),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn wait_ms(&self) -> Option<u64> {
-        match self.inner {
-            CoreVerdict::Wait { wait_ms, .. } => Some(wait_ms),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn cost(&self) -> Option<u32> {
-        match self.inner {
-            CoreVerdict::Never { cost, .. } => Some(cost),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn capacity(&self) -> Option<u32> {
-        match self.inner {
-            CoreVerdict::Never { capacity, .. } => Some(capacity),
-            _ => None,
-        }
     }
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -96,7 +63,7 @@ impl Verdict {
         };
         format!("Verdict(decision={:?}, {fields})", self.decision())
     }
-}
+);
 
 fn config_of(
     py: Python<'_>,

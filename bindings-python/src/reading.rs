@@ -55,8 +55,24 @@ pub(crate) struct Reading {
     pub(crate) inner: CoreReading,
 }
 
-#[pymethods]
-impl Reading {
+py_getters!(Reading |i| {
+    status: u16,
+    throttled: bool,
+    retry_after_ms: Option<u64>,
+    retry_after_lenient: bool,
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    reset_ms: Option<u64>,
+    window_ms: Option<u64>,
+    source: Option<String> = i.source.as_ref().map(enum_str),
+    policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
+    states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
+    wait_ms: Option<u64>,
+    wait_source: Option<String> = i.wait_source.as_ref().map(enum_str),
+    date_skew_ms: Option<i64>,
+    capped: bool,
+    rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
+}
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<Reading> {
@@ -74,82 +90,6 @@ impl Reading {
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
-    }
-    #[getter]
-    fn status(&self) -> u16 {
-        self.inner.status
-    }
-    #[getter]
-    fn throttled(&self) -> bool {
-        self.inner.throttled
-    }
-    #[getter]
-    fn retry_after_ms(&self) -> Option<u64> {
-        self.inner.retry_after_ms
-    }
-    #[getter]
-    fn retry_after_lenient(&self) -> bool {
-        self.inner.retry_after_lenient
-    }
-    #[getter]
-    fn limit(&self) -> Option<u64> {
-        self.inner.limit
-    }
-    #[getter]
-    fn remaining(&self) -> Option<u64> {
-        self.inner.remaining
-    }
-    #[getter]
-    fn reset_ms(&self) -> Option<u64> {
-        self.inner.reset_ms
-    }
-    #[getter]
-    fn window_ms(&self) -> Option<u64> {
-        self.inner.window_ms
-    }
-    #[getter]
-    fn source(&self) -> Option<String> {
-        self.inner.source.as_ref().map(enum_str)
-    }
-    #[getter]
-    fn policies(&self) -> Vec<Policy> {
-        self.inner
-            .policies
-            .iter()
-            .map(|p| Policy { inner: p.clone() })
-            .collect()
-    }
-    #[getter]
-    fn states(&self) -> Vec<PolicyState> {
-        self.inner
-            .states
-            .iter()
-            .map(|p| PolicyState { inner: p.clone() })
-            .collect()
-    }
-    #[getter]
-    fn wait_ms(&self) -> Option<u64> {
-        self.inner.wait_ms
-    }
-    #[getter]
-    fn wait_source(&self) -> Option<String> {
-        self.inner.wait_source.as_ref().map(enum_str)
-    }
-    #[getter]
-    fn date_skew_ms(&self) -> Option<i64> {
-        self.inner.date_skew_ms
-    }
-    #[getter]
-    fn capped(&self) -> bool {
-        self.inner.capped
-    }
-    #[getter]
-    fn rejected(&self) -> Vec<Rejection> {
-        self.inner
-            .rejected
-            .iter()
-            .map(|p| Rejection { inner: p.clone() })
-            .collect()
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other
@@ -173,7 +113,7 @@ impl Reading {
         }
         repr_of("Reading", &v)
     }
-}
+);
 
 /// One ``RateLimit-Policy`` item (immutable).
 #[pyclass(frozen, module = "pacekeeper._native")]
@@ -182,28 +122,13 @@ pub(crate) struct Policy {
     pub(crate) inner: CorePolicy,
 }
 
-#[pymethods]
-impl Policy {
-    #[getter]
-    fn name(&self) -> String {
-        self.inner.name.clone()
-    }
-    #[getter]
-    fn quota(&self) -> u64 {
-        self.inner.quota
-    }
-    #[getter]
-    fn quota_unit(&self) -> String {
-        self.inner.quota_unit.clone()
-    }
-    #[getter]
-    fn window_s(&self) -> Option<u64> {
-        self.inner.window_s
-    }
-    #[getter]
-    fn partition_key(&self) -> Option<String> {
-        self.inner.partition_key.clone()
-    }
+py_getters!(Policy |i| {
+    name: String = i.name.clone(),
+    quota: u64,
+    quota_unit: String = i.quota_unit.clone(),
+    window_s: Option<u64>,
+    partition_key: Option<String> = i.partition_key.clone(),
+}
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
@@ -211,7 +136,7 @@ impl Policy {
     fn __repr__(&self) -> String {
         repr_of("Policy", &self.inner)
     }
-}
+);
 
 /// One ``RateLimit`` item (immutable).
 #[pyclass(frozen, module = "pacekeeper._native")]
@@ -220,24 +145,12 @@ pub(crate) struct PolicyState {
     pub(crate) inner: CorePolicyState,
 }
 
-#[pymethods]
-impl PolicyState {
-    #[getter]
-    fn name(&self) -> String {
-        self.inner.name.clone()
-    }
-    #[getter]
-    fn remaining(&self) -> u64 {
-        self.inner.remaining
-    }
-    #[getter]
-    fn reset_s(&self) -> Option<u64> {
-        self.inner.reset_s
-    }
-    #[getter]
-    fn partition_key(&self) -> Option<String> {
-        self.inner.partition_key.clone()
-    }
+py_getters!(PolicyState |i| {
+    name: String = i.name.clone(),
+    remaining: u64,
+    reset_s: Option<u64>,
+    partition_key: Option<String> = i.partition_key.clone(),
+}
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
@@ -245,7 +158,7 @@ impl PolicyState {
     fn __repr__(&self) -> String {
         repr_of("PolicyState", &self.inner)
     }
-}
+);
 
 /// A header value that was rejected, with the reason (immutable).
 #[pyclass(frozen, module = "pacekeeper._native")]
@@ -254,20 +167,11 @@ pub(crate) struct Rejection {
     pub(crate) inner: CoreRejection,
 }
 
-#[pymethods]
-impl Rejection {
-    #[getter]
-    fn header(&self) -> String {
-        self.inner.header.clone()
-    }
-    #[getter]
-    fn value(&self) -> String {
-        self.inner.value.clone()
-    }
-    #[getter]
-    fn reason(&self) -> String {
-        enum_str(&self.inner.reason)
-    }
+py_getters!(Rejection |i| {
+    header: String = i.header.clone(),
+    value: String = i.value.clone(),
+    reason: String = enum_str(&i.reason),
+}
     /// The core's JSON shape, as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         dict_of(py, &self.inner)
@@ -275,4 +179,4 @@ impl Rejection {
     fn __repr__(&self) -> String {
         repr_of("Rejection", &self.inner)
     }
-}
+);

@@ -1,7 +1,7 @@
 //! `NativePacer`: the core pacer, one crossing per step (a shell over
-//! `pacekeeper_bindings_common::pacer::HostPacer`; the napi addon exports the same class, so
-//! `js/native.js` forwards it as it is). No shared-store mode here (the core's `store` feature
-//! is off: about 60 KB): a `shared` configuration is `invalid_option`.
+//! `pacekeeper_bindings_common::pacer::HostPacer`; the napi addon exports the same class).
+//! No shared-store mode here (the core's `store` feature is off: about 60 KB): a `shared`
+//! configuration is `invalid_option`.
 
 use crate::{core, JsResult};
 use pacekeeper_bindings_common::pacer::HostPacer;

@@ -1,5 +1,5 @@
 'use strict'
-// What only the WebAssembly build can get wrong: default seeds from getrandom (crypto), schedules
+// What only the WebAssembly build can get wrong: default seeds from crypto, schedules
 // equal to the native ones bit for bit (u64 seeds included), and bad input that must come back as
 // a coded TypeError/RangeError — never `RuntimeError: unreachable`, never a poisoned module.
 const test = require('node:test')
@@ -12,22 +12,19 @@ const wasm = require('../pkg-node/pacekeeper_wasm.js')
 const root = path.resolve(__dirname, '..', '..')
 const U64_MAX = (1n << 64n) - 1n
 
-test('randomSeed draws 64 bits from crypto.getRandomValues (getrandom)', () => {
+test('default seeds come from crypto.getRandomValues: 53 bits, a safe integer', () => {
   const seeds = new Set()
   for (let i = 0; i < 64; i++) {
-    const s = wasm.randomSeed()
-    assert.equal(typeof s, 'bigint')
-    assert.ok(s >= 0n && s <= U64_MAX)
+    const s = pk.newRetryState(0).seed
+    assert.ok(Number.isSafeInteger(s) && s >= 0, String(s))
     seeds.add(s)
   }
   assert.equal(seeds.size, 64, 'random seeds repeat')
-  // With crypto.getRandomValues replaced, the seed is exactly the bytes it wrote.
+  // With crypto.getRandomValues replaced, the seed is exactly the bits it wrote.
   const out = execFileSync(process.execPath, ['-e', `
-    const orig = crypto.getRandomValues.bind(crypto)
-    Object.defineProperty(globalThis.crypto, 'getRandomValues', { value: (a) => { a.fill(0xab); return a }, configurable: true })
-    const w = require('./pkg-node/pacekeeper_wasm.js')
-    console.log(w.randomSeed().toString(16))`], { cwd: path.join(root, 'bindings-wasm'), encoding: 'utf8' })
-  assert.equal(out.trim(), 'abababababababab')
+    Object.defineProperty(globalThis.crypto, 'getRandomValues', { value: (a) => { new Uint8Array(a.buffer).fill(0xab); return a }, configurable: true })
+    console.log(require('.').newRetryState(0).seed.toString(16))`], { cwd: path.join(root, 'bindings-wasm'), encoding: 'utf8' })
+  assert.equal(out.trim(), (((0xabababab & 0x1fffff) * 2 ** 32) + 0xabababab).toString(16))
 })
 
 test('newRetryState without a seed gets a seed a schedule can use', () => {
@@ -167,46 +164,44 @@ test('NUL and \\x01 in headers and keys survive the NUL-joined boundary', () => 
   for (const k of keys) assert.deepEqual(back.check(k, 1, 0), lim.check(k, 1, 0), JSON.stringify(k))
 })
 
-test('the WASM engine has the napi addon\'s interface, name for name, and the core\'s vocabulary', (t) => {
+test('the WASM engine exports the napi addon\'s interface, name for name, and the core\'s vocabulary', (t) => {
   let napi
   try { napi = require(path.join(root, 'bindings-node', 'native.js')) } catch (e) {
     if (process.env.CI) throw e // never a silent skip in CI
     return t.skip(`bindings-node not built: ${e.message}`)
   }
-  const mine = require('../js/native.js')(wasm)
-  // Optional (the API layer checks for them): the napi addon's bound-buffer hot path, and the
-  // WASM engine's argument-list hot path.
-  const optional = new Set(['bindIo', 'limiterCheckIo', 'limiterPeekIo', 'limiterReserveIo', '__napiBindingTarget'])
-  for (const k of Object.keys(napi)) {
-    if (optional.has(k)) continue
-    assert.equal(typeof mine[k], typeof napi[k], k)
-  }
-  for (const cls of ['NativeLimiter', 'NativeBackoff']) {
-    for (const m of Object.getOwnPropertyNames(napi[cls].prototype)) {
-      assert.ok(m in mine[cls].prototype, `${cls}#${m}`)
-    }
+  // napi only: its bound-buffer hot path (an argument-free call costs napi half of one with four).
+  const napiOnly = new Set(['bindIo', 'limiterDecideIo', '__napiBindingTarget'])
+  const names = (m) => Object.keys(m).filter((k) => !napiOnly.has(k) && !k.startsWith('__wbg') && k !== 'default').sort()
+  assert.deepEqual(names(wasm), names(napi))
+  for (const cls of ['NativeLimiter', 'NativeBackoff', 'NativePacer']) {
+    const methods = (c) => Object.getOwnPropertyNames(c.prototype).filter((m) => m !== 'constructor' && m !== 'free' && !m.startsWith('__'))
+    assert.deepEqual(methods(wasm[cls]).sort(), methods(napi[cls]).sort(), cls)
   }
   for (const list of ['errorCodes', 'resetModes', 'sources', 'waitSources', 'rejectReasons', 'jitters',
-    'retryReasons', 'giveUpReasons', 'batchOutcomes', 'decisions']) {
-    assert.deepEqual(mine.vocabulary(list), napi.vocabulary(list), list)
-    assert.ok(mine.vocabulary(list).split(',').length >= 3, list)
+    'retryReasons', 'giveUpReasons', 'batchOutcomes', 'decisions', 'limiterConfig', 'limiterState',
+    'backoffPolicy', 'retryBudget', 'retryState', 'planRequest', 'batch', 'pacerConfig']) {
+    assert.deepEqual(wasm.vocabulary(list), napi.vocabulary(list), list)
+    assert.ok(wasm.vocabulary(list).split(',').length >= 3, list)
+  }
+  for (const d of ['parseOptions', 'retryBudget', 'backoffPolicy', 'limiterConfig']) {
+    assert.deepEqual(Array.from(wasm.defaults(d)), Array.from(napi.defaults(d)), d)
   }
 })
 
 test('an injected trap surfaces as a WebAssembly.RuntimeError, not a coded error', () => {
   // In a child process: a trap may leave the module's shadow stack behind. The trap is real: a
-  // limiter's pointer into the module's memory is bent out of bounds, so the next call faults.
+  // backoff's pointer into the module's memory is bent out of bounds, so the next call faults.
   const script = `
     const wasm = require(${JSON.stringify(path.join(__dirname, '..', 'pkg-node', 'pacekeeper_wasm.js'))})
     const seen = []
-    class Spy extends wasm.WasmLimiter { constructor (c) { super(c); seen.push(this) } }
-    const engine = Object.assign(Object.create(wasm), { WasmLimiter: Spy })
-    const api = require(${JSON.stringify(path.join(__dirname, '..', 'api', 'index.js'))})(
-      require(${JSON.stringify(path.join(__dirname, '..', 'js', 'native.js'))})(engine))
-    const lim = new api.Limiter({ limits: [{ amount: 5, periodMs: 1000 }] })
-    if (lim.check('k', 1, 0).decision !== 'allow' || seen.length !== 1) throw new Error('spy not in place')
+    class Spy extends wasm.NativeBackoff { constructor (p) { super(p); seen.push(this) } }
+    const engine = Object.assign(Object.create(wasm), { NativeBackoff: Spy })
+    const api = require(${JSON.stringify(path.join(__dirname, '..', 'api', 'index.js'))})(engine)
+    const b = new api.Backoff()
+    if (b.schedule(1, 3).length !== 3 || seen.length !== 1) throw new Error('spy not in place')
     seen[0].__wbg_ptr = 0xfffffff0
-    try { lim.check('k', 1, 0); console.log('no trap') } catch (e) {
+    try { b.schedule(1, 3); console.log('no trap') } catch (e) {
       console.log(JSON.stringify({ runtime: e instanceof WebAssembly.RuntimeError, type: e instanceof TypeError,
         range: e instanceof RangeError, code: e.code === undefined ? null : e.code, message: e.message }))
     }`

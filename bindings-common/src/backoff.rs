@@ -1,0 +1,297 @@
+//! The core backoff (`pacekeeper::Backoff`), retry state and retry budget across a boundary.
+//!
+//! - **Policy**: flat, its scalar slots named by [`POLICY_SLOTS`] (the vocabulary
+//!   `backoffPolicy`; NaN: the core's default, for `deadlineMs` none), then the retry statuses
+//!   (a count, NaN for the core's default list, then the statuses). [`policy_flat`] writes the
+//!   policy back with every default filled in.
+//! - **Retry budget**: [`BUDGET_SLOTS`] (the vocabulary `retryBudget`); NaN: the core's default
+//!   (`tokens`: a full budget, `capacity`). [`budget_flat`] fills them in.
+//! - **Decisions**: [`HostBackoff::decide`] reads the retry state ([`STATE_SLOTS`]) and the
+//!   budget from `io`, writes both back, writes `at, delayMs, attempt|attempts, reason` (NaN
+//!   where none) into `out` and returns the decision's index in `decisions`.
+//! - Seeds cross as decimal text (a u64 does not fit an `f64`).
+
+use crate::flat::{num, opt, Rd};
+use crate::{err, seed, ErrorCode, Result};
+use pacekeeper::backoff::{Decision, Jitter, Outcome, RetryBudget, RetryState};
+use pacekeeper::{Backoff, BackoffPolicy};
+
+/// The named scalar slots of a flat backoff policy, in order.
+pub const POLICY_SLOTS: [&str; 9] = [
+    "baseMs",
+    "multiplier:float",
+    "capMs",
+    "jitter:jitters",
+    "maxAttempts",
+    "deadlineMs",
+    "retryNetworkErrors:bool",
+    "hintSpreadPercent",
+    "maxWaitMs",
+];
+
+/// The slots of a retry budget, in order.
+pub const BUDGET_SLOTS: [&str; 5] = [
+    "capacity",
+    "tokens",
+    "retryCost",
+    "networkCost",
+    "successRefund",
+];
+
+/// The numeric slots of a retry state (its seed crosses as text), in order.
+pub const STATE_SLOTS: [&str; 5] = [
+    "attempts",
+    "startedAt",
+    "prevDelayMs",
+    "lastHintMs",
+    "shortHints",
+];
+
+/// How many numbers [`HostBackoff::decide`] writes into `out`.
+pub const OUT_SLOTS: usize = 4;
+
+/// A [`BackoffPolicy`] from its flat form.
+pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
+    let mut n = Rd::new(flat);
+    let mut p = BackoffPolicy::default();
+    if let Some(v) = n.opt("baseMs") {
+        p.base_ms = v;
+    }
+    let m = n.raw();
+    if !m.is_nan() {
+        if !m.is_finite() {
+            n.fail(crate::flat::bad_number("multiplier", "finite"));
+        }
+        p.multiplier = m;
+    }
+    if let Some(v) = n.opt("capMs") {
+        p.cap_ms = v;
+    }
+    if let Some(j) = n.index("jitter", Jitter::from_index) {
+        p.jitter = j;
+    }
+    if let Some(v) = n.u32("maxAttempts") {
+        p.max_attempts = v;
+    }
+    p.deadline_ms = n.opt("deadlineMs");
+    if let Some(v) = n.flag("retryNetworkErrors") {
+        p.retry_network_errors = v;
+    }
+    if let Some(v) = n.u32("hintSpreadPercent") {
+        p.hint_spread_percent = v;
+    }
+    if let Some(v) = n.opt("maxWaitMs") {
+        p.max_wait_ms = v;
+    }
+    if let Some(count) = n.opt("retryStatuses") {
+        let mut v = Vec::new();
+        for _ in 0..count.min(1024) {
+            let s = n.uint("retryStatuses");
+            let s = u16::try_from(s).unwrap_or_else(|_| {
+                n.fail(crate::flat::bad_number("retryStatuses", "at most 65535"));
+                0
+            });
+            v.push(s);
+        }
+        p.retry_statuses = v;
+    }
+    n.end("backoff policy")?;
+    Ok(p)
+}
+
+/// A policy in its flat form (every slot filled in; `deadlineMs` NaN for none).
+pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
+    let mut v = vec![
+        num(p.base_ms),
+        p.multiplier,
+        num(p.cap_ms),
+        crate::flat::idx(p.jitter.index()),
+        f64::from(p.max_attempts),
+        opt(p.deadline_ms),
+        f64::from(u8::from(p.retry_network_errors)),
+        f64::from(p.hint_spread_percent),
+        num(p.max_wait_ms),
+        crate::flat::idx(p.retry_statuses.len()),
+    ];
+    v.extend(p.retry_statuses.iter().map(|&s| f64::from(s)));
+    v
+}
+
+fn budget_of(n: &mut Rd<'_>) -> Result<RetryBudget> {
+    let mut b = RetryBudget::default();
+    if let Some(v) = n.u32("capacity") {
+        b.capacity = v;
+    }
+    // The core's default: a full budget.
+    b.tokens = n.u32("tokens").unwrap_or(b.capacity);
+    for (slot, what) in [
+        (&mut b.retry_cost, "retryCost"),
+        (&mut b.network_cost, "networkCost"),
+        (&mut b.success_refund, "successRefund"),
+    ] {
+        if let Some(v) = n.u32(what) {
+            *slot = v;
+        }
+    }
+    Ok(b)
+}
+
+fn write_budget(b: &RetryBudget, out: &mut [f64]) {
+    for (o, v) in out.iter_mut().zip([
+        b.capacity,
+        b.tokens,
+        b.retry_cost,
+        b.network_cost,
+        b.success_refund,
+    ]) {
+        *o = f64::from(v);
+    }
+}
+
+/// A retry budget with the core's defaults filled in (NaN slots), flat.
+pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
+    let mut n = Rd::new(flat);
+    let b = budget_of(&mut n)?;
+    n.end("retry budget")?;
+    let mut v = vec![0.0; BUDGET_SLOTS.len()];
+    write_budget(&b, &mut v);
+    Ok(v)
+}
+
+/// A validated backoff policy with host numbers in and out.
+#[derive(Debug)]
+pub struct HostBackoff {
+    inner: Backoff,
+}
+
+impl HostBackoff {
+    /// A backoff from the flat policy.
+    pub fn new(flat: &[f64]) -> Result<Self> {
+        Ok(HostBackoff {
+            inner: Backoff::new(policy_of(flat)?)?,
+        })
+    }
+
+    /// The policy with every default filled in, flat.
+    pub fn policy(&self) -> Vec<f64> {
+        policy_flat(self.inner.policy())
+    }
+
+    /// One decision (see the module docs). `io`: the retry state's [`STATE_SLOTS`], then, when
+    /// `budget`, the [`BUDGET_SLOTS`]; `reading`: the flat reading and its strings
+    /// ([`crate::reading::reading_of`]), none for a network error.
+    pub fn decide(
+        &self,
+        io: &mut [f64],
+        seed_text: &str,
+        reading: Option<(&[f64], &str)>,
+        now: f64,
+        budget: bool,
+        out: &mut [f64],
+    ) -> Result<u32> {
+        let need = STATE_SLOTS.len() + if budget { BUDGET_SLOTS.len() } else { 0 };
+        if io.len() < need || out.len() < OUT_SLOTS {
+            return Err(err(
+                ErrorCode::InvalidArgument,
+                "io or out holds too few numbers",
+            ));
+        }
+        let mut n = Rd::new(io);
+        let attempts = n.u32("state.attempts").unwrap_or(0);
+        let started_at = n.opt("state.startedAt").unwrap_or(0);
+        n.check()?;
+        let mut state = RetryState {
+            attempts,
+            started_at,
+            seed: seed(seed_text)?,
+            prev_delay_ms: n.opt("state.prevDelayMs").unwrap_or(0),
+            last_hint_ms: n.opt("state.lastHintMs"),
+            short_hints: n.u32("state.shortHints").unwrap_or(0),
+        };
+        let mut b = if budget {
+            Some(budget_of(&mut n)?)
+        } else {
+            None
+        };
+        n.check()?;
+        let outcome = match reading {
+            Some((nums, strs)) => Outcome::Response {
+                reading: crate::reading::reading_of(nums, strs)?,
+            },
+            None => Outcome::NetworkError,
+        };
+        let now = crate::uint(now, "now")?;
+        let d = self.inner.decide(&mut state, &outcome, now, b.as_mut())?;
+        io[..STATE_SLOTS.len()].copy_from_slice(&[
+            f64::from(state.attempts),
+            num(state.started_at),
+            num(state.prev_delay_ms),
+            opt(state.last_hint_ms),
+            f64::from(state.short_hints),
+        ]);
+        if let Some(b) = b {
+            write_budget(&b, &mut io[STATE_SLOTS.len()..]);
+        }
+        let nan = f64::NAN;
+        let (kind, slots) = match d {
+            Decision::Done => (0, [nan; OUT_SLOTS]),
+            Decision::Retry {
+                at,
+                delay_ms,
+                attempt,
+                reason,
+            } => (
+                1,
+                [
+                    num(at),
+                    num(delay_ms),
+                    f64::from(attempt),
+                    crate::flat::idx(reason.index()),
+                ],
+            ),
+            Decision::GiveUp { reason, attempts } => (
+                2,
+                [
+                    nan,
+                    nan,
+                    f64::from(attempts),
+                    crate::flat::idx(reason.index()),
+                ],
+            ),
+        };
+        out[..OUT_SLOTS].copy_from_slice(&slots);
+        Ok(kind)
+    }
+
+    /// The jittered delay before retry `n` (1-based) after `prev_ms`; `seed` decimal text.
+    pub fn delay_ms(&self, n: u32, prev_ms: f64, seed_text: &str) -> Result<f64> {
+        let prev = crate::uint(prev_ms, "prevMs")?;
+        Ok(num(self.inner.policy().delay_ms(n, prev, seed(seed_text)?)))
+    }
+
+    /// The first `n` delays for `seed` (decimal text).
+    pub fn schedule(&self, seed_text: &str, n: u32) -> Result<Vec<f64>> {
+        let delays = self.inner.policy().schedule(seed(seed_text)?, n)?;
+        Ok(delays.into_iter().map(num).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_cores() {
+        let p = policy_of(&[]).unwrap_or_default();
+        assert_eq!(p, BackoffPolicy::default());
+        let b = budget_flat(&[]).unwrap_or_default();
+        let d = RetryBudget::default();
+        assert_eq!(b[0], f64::from(d.capacity));
+        assert_eq!(b[1], f64::from(d.tokens));
+        // tokens follow capacity when left out.
+        let b = budget_flat(&[40.0]).unwrap_or_default();
+        assert_eq!((b[0], b[1]), (40.0, 40.0));
+        let back = policy_of(&policy_flat(&BackoffPolicy::default())).unwrap_or_default();
+        assert_eq!(back, BackoffPolicy::default());
+    }
+}

@@ -1,0 +1,260 @@
+//! Flat host values: a list of `f64` read front to back (NaN: "none" or "the core's default"),
+//! and lists of strings joined with NUL. No `core::fmt` (the WebAssembly module's size budget):
+//! messages are concatenated.
+
+use crate::{err, Error, ErrorCode, Result, MAX_SAFE};
+use std::borrow::Cow;
+
+/// `what must be rule`, as `invalid_number`.
+#[inline(never)]
+pub fn bad_number(what: &str, rule: &str) -> Error {
+    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
+}
+
+/// Reads a flat `&[f64]` front to back; past the end every slot is NaN. A bad number does not
+/// return at once: the reader keeps the first error and hands out `None`/0 from then on, and
+/// [`Rd::check`] or [`Rd::end`] returns it (one error exit per value instead of one per slot:
+/// the WebAssembly module's size budget).
+#[derive(Debug)]
+pub struct Rd<'a> {
+    v: &'a [f64],
+    i: usize,
+    bad: Option<Error>,
+}
+
+impl<'a> Rd<'a> {
+    /// A reader at the start of `v`.
+    pub fn new(v: &'a [f64]) -> Self {
+        Rd { v, i: 0, bad: None }
+    }
+
+    /// The next number as it is (NaN past the end).
+    pub fn raw(&mut self) -> f64 {
+        let x = self.v.get(self.i).copied().unwrap_or(f64::NAN);
+        self.i += 1;
+        x
+    }
+
+    /// True while numbers are left.
+    pub fn more(&self) -> bool {
+        self.i < self.v.len()
+    }
+
+    /// Keeps `e` unless an earlier error is kept.
+    #[inline(never)]
+    pub fn fail(&mut self, e: Error) {
+        if self.bad.is_none() {
+            self.bad = Some(e);
+        }
+    }
+
+    /// The first error kept, if any.
+    pub fn check(&mut self) -> Result<()> {
+        self.bad.take().map_or(Ok(()), Err)
+    }
+
+    /// [`Rd::check`], then `invalid_argument` when numbers are left over.
+    pub fn end(&mut self, what: &str) -> Result<()> {
+        self.check()?;
+        if self.more() {
+            return Err(err(
+                ErrorCode::InvalidArgument,
+                [what, ": more numbers than its slots"].concat(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// None for NaN, else a safe integer ≥ 0.
+    pub fn opt(&mut self, what: &str) -> Option<u64> {
+        let v = self.raw();
+        if v.is_nan() {
+            return None;
+        }
+        if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
+            self.fail(bad_number(what, "a safe integer >= 0"));
+            return None;
+        }
+        // Whole and within 2^53: exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(v as u64)
+    }
+
+    /// A safe integer ≥ 0 that must be there (0 after an error).
+    pub fn uint(&mut self, what: &str) -> u64 {
+        let v = self.opt(what);
+        if v.is_none() {
+            self.fail(bad_number(what, "a safe integer >= 0"));
+        }
+        v.unwrap_or(0)
+    }
+
+    /// [`Rd::opt`] within `u32` (beyond it `invalid_number`, as serde has it).
+    pub fn u32(&mut self, what: &str) -> Option<u32> {
+        let v = self.opt(what)?;
+        let n = u32::try_from(v).ok();
+        if n.is_none() {
+            self.fail(bad_number(what, "at most 4294967295"));
+        }
+        n
+    }
+
+    /// [`Rd::opt`] saturated to `u32::MAX` (the core's own range check then names the field).
+    pub fn u32_sat(&mut self, what: &str) -> Option<u32> {
+        self.opt(what).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// None for NaN, else 0 or 1.
+    pub fn flag(&mut self, what: &str) -> Option<bool> {
+        match self.opt(what)? {
+            n @ (0 | 1) => Some(n == 1),
+            _ => {
+                self.fail(err(
+                    ErrorCode::InvalidArgument,
+                    [what, " must be 0 or 1"].concat(),
+                ));
+                None
+            }
+        }
+    }
+
+    /// None for NaN, else an index into one of the core's `ALL` lists (`from`).
+    pub fn index<T>(&mut self, what: &str, from: fn(usize) -> Option<T>) -> Option<T> {
+        let i = self.opt(what)?;
+        let v = usize::try_from(i).ok().and_then(from);
+        if v.is_none() {
+            self.fail(unknown_index(what));
+        }
+        v
+    }
+
+    /// A list length (at most `max`; 0 after an error).
+    pub fn len(&mut self, what: &str, max: usize) -> usize {
+        let n = self.uint(what);
+        match usize::try_from(n).ok().filter(|&n| n <= max) {
+            Some(n) => n,
+            None => {
+                self.fail(err(
+                    ErrorCode::InvalidArgument,
+                    [what, ": too long"].concat(),
+                ));
+                0
+            }
+        }
+    }
+}
+
+#[inline(never)]
+fn unknown_index(what: &str) -> Error {
+    err(ErrorCode::InvalidOption, [what, ": unknown index"].concat())
+}
+
+/// The most items in one flat list.
+pub const MAX_ITEMS: usize = 1 << 20;
+
+/// A u64 the core keeps within 2^53, as a host number.
+#[allow(clippy::cast_precision_loss)]
+pub fn num(v: u64) -> f64 {
+    v as f64
+}
+
+/// An index as a host number.
+#[allow(clippy::cast_precision_loss)]
+pub fn idx(i: usize) -> f64 {
+    i as f64
+}
+
+/// An optional u64 as a host number, NaN for none.
+pub fn opt(v: Option<u64>) -> f64 {
+    v.map_or(f64::NAN, num)
+}
+
+/// Splits a NUL-joined string list. Inside an item, `\u{1}\u{3}` stands for NUL and `\u{1}\u{2}`
+/// for `\u{1}` (hosts escape with [`escape_into`]'s rule; most items need nothing).
+pub fn split(s: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    s.split('\0').map(|item| {
+        if !item.contains('\u{1}') {
+            return Cow::Borrowed(item);
+        }
+        let mut out = String::with_capacity(item.len());
+        let mut chars = item.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1}' {
+                out.push(if chars.next() == Some('\u{3}') {
+                    '\0'
+                } else {
+                    '\u{1}'
+                });
+            } else {
+                out.push(c);
+            }
+        }
+        Cow::Owned(out)
+    })
+}
+
+/// One item of a NUL-joined list (the inverse of [`split`]).
+pub fn escape_into(out: &mut String, item: &str) {
+    for c in item.chars() {
+        match c {
+            '\0' => out.push_str("\u{1}\u{3}"),
+            '\u{1}' => out.push_str("\u{1}\u{2}"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The next string of a [`split`] list (when none is left, `n` keeps `invalid_argument`).
+pub fn next_str<'a>(
+    n: &mut Rd<'_>,
+    it: &mut impl Iterator<Item = Cow<'a, str>>,
+    what: &str,
+) -> String {
+    match it.next() {
+        Some(s) => s.into_owned(),
+        None => {
+            n.fail(err(
+                ErrorCode::InvalidArgument,
+                [what, " is missing"].concat(),
+            ));
+            String::new()
+        }
+    }
+}
+
+/// A layout's slot names joined by commas (a vocabulary of the codec).
+pub fn names(slots: &[&str]) -> String {
+    slots.join(",")
+}
+
+/// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the core's default, `amount`;
+/// beyond u32 `invalid_number`, as serde has it).
+pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
+    // A NaN count: none (the core's default).
+    let count = if n.v.get(n.i).is_none_or(|v| v.is_nan()) {
+        n.i += 1;
+        0
+    } else {
+        n.len(what, 1024)
+    };
+    let mut v = Vec::with_capacity(count);
+    for _ in 0..count {
+        let amount = n.u32("limits.amount").unwrap_or(0);
+        let period_ms = n.uint("limits.periodMs");
+        let burst = n.u32("limits.burst").unwrap_or(amount);
+        v.push(pacekeeper::Limit {
+            amount,
+            period_ms,
+            burst,
+        });
+    }
+    Ok(v)
+}
+
+/// `count, (amount, periodMs, burst)...`.
+pub fn push_limits(out: &mut Vec<f64>, limits: &[pacekeeper::Limit]) {
+    out.push(idx(limits.len()));
+    for l in limits {
+        out.extend([f64::from(l.amount), num(l.period_ms), f64::from(l.burst)]);
+    }
+}

@@ -1,0 +1,351 @@
+//! The core limiter (`pacekeeper::Limiter`) across a boundary. napi and wasm-bindgen export the
+//! same `NativeLimiter` class and `limiterDecide` function over this module; only the error
+//! mapping differs.
+//!
+//! - **Configuration**: flat, its scalar slots named by [`CONFIG_SLOTS`] (the vocabulary
+//!   `limiterConfig`; NaN: the core's default), then the limits (`count, (amount, periodMs,
+//!   burst)...`, a NaN burst is `amount`). [`config_flat`] writes the same form back.
+//! - **State** (persistence): the keys NUL-joined ([`crate::flat::split`]) and
+//!   [`STATE_SLOTS`]`.len()` u64 per key (a `BigUint64Array`: exact beyond 2^53), named by the
+//!   vocabulary `limiterState` (the core's field names; hosts write and read the core's JSON
+//!   with them).
+//! - **Decisions**: limiters live in a per-thread registry by id; a key is interned once to an
+//!   id, then [`decide`] takes `(limiter id, key id, cost, now)` and returns the codec's verdict
+//!   number ([`crate::encode_verdict`]).
+
+use crate::flat::{escape_into, push_limits, split, Rd};
+use crate::{encode_verdict, err, ErrorCode, Result};
+use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
+use pacekeeper::{Limiter, LimiterConfig};
+use std::cell::RefCell;
+
+/// The named scalar slots of a flat limiter configuration, in order.
+pub const CONFIG_SLOTS: [&str; 8] = [
+    "learn:bool",
+    "adaptive:bool",
+    "adaptive.initialMilliRps",
+    "adaptive.minMilliRps",
+    "adaptive.maxMilliRps",
+    "adaptive.decreasePercent",
+    "adaptive.increasePercent",
+    "maxInFlight",
+];
+
+/// The numbers of one key's saved state, in order (the core's `KeyState` fields).
+pub const STATE_SLOTS: [&str; MAX_LIMITS + 7] = [
+    "tat[0]",
+    "tat[1]",
+    "tat[2]",
+    "learned_tat",
+    "quota_reset_at",
+    "learned_amount",
+    "learned_period_ms",
+    "quota_remaining",
+    "adaptive_milli_rps",
+    "in_flight",
+];
+
+/// A [`LimiterConfig`] from its flat form.
+pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
+    let mut n = Rd::new(flat);
+    let mut c = LimiterConfig::default();
+    if let Some(v) = n.flag("learn") {
+        c.learn = v;
+    }
+    let adaptive = n.flag("adaptive").unwrap_or(false);
+    let mut a = AdaptiveConfig::default();
+    for (slot, what) in [
+        (&mut a.initial_milli_rps, "adaptive.initialMilliRps"),
+        (&mut a.min_milli_rps, "adaptive.minMilliRps"),
+        (&mut a.max_milli_rps, "adaptive.maxMilliRps"),
+        (&mut a.decrease_percent, "adaptive.decreasePercent"),
+        (&mut a.increase_percent, "adaptive.increasePercent"),
+    ] {
+        if let Some(v) = n.u32(what) {
+            *slot = v;
+        }
+    }
+    c.adaptive = adaptive.then_some(a);
+    c.max_in_flight = n.u32_sat("maxInFlight");
+    c.limits = crate::flat::limits(&mut n, "limits")?;
+    n.end("limiter config")?;
+    Ok(c)
+}
+
+/// A configuration in its flat form (every slot filled in).
+pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
+    let a = c.adaptive.unwrap_or_default();
+    let mut v = vec![
+        f64::from(u8::from(c.learn)),
+        f64::from(u8::from(c.adaptive.is_some())),
+        f64::from(a.initial_milli_rps),
+        f64::from(a.min_milli_rps),
+        f64::from(a.max_milli_rps),
+        f64::from(a.decrease_percent),
+        f64::from(a.increase_percent),
+        c.max_in_flight.map_or(f64::NAN, f64::from),
+    ];
+    push_limits(&mut v, &c.limits);
+    v
+}
+
+fn state_u32(v: u64, what: &str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| crate::flat::bad_number(what, "at most 4294967295"))
+}
+
+/// A saved state from its keys and numbers.
+pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
+    let names: Vec<_> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        split(keys).collect()
+    };
+    let per = STATE_SLOTS.len();
+    if nums.len() != names.len() * per {
+        return Err(err(
+            ErrorCode::InvalidState,
+            "state does not match its keys",
+        ));
+    }
+    let mut map = LimiterState::new();
+    for (k, s) in names.into_iter().zip(nums.chunks_exact(per)) {
+        let mut tat = [0; MAX_LIMITS];
+        tat.copy_from_slice(&s[..MAX_LIMITS]);
+        let f = |i: usize| state_u32(s[MAX_LIMITS + i], STATE_SLOTS[MAX_LIMITS + i]);
+        map.insert(
+            k.into_owned(),
+            KeyState {
+                tat,
+                learned_tat: s[MAX_LIMITS],
+                quota_reset_at: s[MAX_LIMITS + 1],
+                learned_amount: f(2)?,
+                learned_period_ms: f(3)?,
+                quota_remaining: f(4)?,
+                adaptive_milli_rps: f(5)?,
+                in_flight: f(6)?,
+            },
+        );
+    }
+    Ok(map)
+}
+
+/// One limiter and the keys interned for its hot path.
+#[derive(Debug)]
+pub struct HostLimiter {
+    limiter: Limiter,
+    keys: Vec<String>,
+    last_capacity: u32,
+}
+
+thread_local! {
+    /// The limiters of this thread by id (Node's main thread or one worker; the one thread of
+    /// a WebAssembly instance). A host object owns its slot and frees it when collected.
+    static SLOTS: RefCell<Vec<Option<HostLimiter>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A new limiter from the flat configuration and, to restore, a saved state; its id.
+pub fn create(config: &[f64], state: Option<(&str, &[u64])>) -> Result<u32> {
+    let config = config_of(config)?;
+    let limiter = match state {
+        Some((keys, nums)) => Limiter::from_state(config, state_of(keys, nums)?)?,
+        None => Limiter::new(config)?,
+    };
+    let slot = HostLimiter {
+        limiter,
+        keys: Vec::new(),
+        last_capacity: 0,
+    };
+    Ok(SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let i = slots.iter().position(Option::is_none).unwrap_or_else(|| {
+            slots.push(None);
+            slots.len() - 1
+        });
+        slots[i] = Some(slot);
+        u32::try_from(i).unwrap_or(u32::MAX)
+    }))
+}
+
+/// Frees limiter `id` (a collected host object). Never fails, even while the thread shuts down.
+pub fn drop_limiter(id: u32) {
+    let _ = SLOTS.try_with(|slots| {
+        if let Some(s) = slots
+            .try_borrow_mut()
+            .ok()
+            .as_mut()
+            .and_then(|s| s.get_mut(id as usize))
+        {
+            *s = None;
+        }
+    });
+}
+
+#[inline(never)]
+fn no_limiter() -> crate::Error {
+    err(ErrorCode::InvalidState, "no such limiter")
+}
+
+/// Runs `f` on limiter `id`.
+pub fn with<T>(id: u32, f: impl FnOnce(&mut HostLimiter) -> Result<T>) -> Result<T> {
+    SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let slot = slots
+            .get_mut(id as usize)
+            .and_then(Option::as_mut)
+            .ok_or_else(no_limiter)?;
+        f(slot)
+    })
+}
+
+/// Reads limiter `id` (the default of `T` when there is none: a host object owns its limiter,
+/// so that cannot happen).
+pub fn peek<T: Default>(id: u32, f: impl FnOnce(&HostLimiter) -> T) -> T {
+    SLOTS.with(|slots| {
+        slots
+            .borrow()
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map(f)
+            .unwrap_or_default()
+    })
+}
+
+/// The hot path: decision `op` (0 check, 1 peek, 2 reserve) for interned key `key` of limiter
+/// `id`; the verdict number. `cost` is saturated to u32 (the core names a bad cost).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn decide(op: usize, id: u32, key: u32, cost: f64, now: f64) -> Result<f64> {
+    let now = crate::uint(now, "now")?;
+    // `as` saturates (NaN: 0, which the core refuses as a cost).
+    let cost = cost as u32;
+    with(id, |s| {
+        let k = s
+            .keys
+            .get(key as usize)
+            .ok_or_else(|| err(ErrorCode::InvalidState, "unknown key id"))?;
+        // A direct call per op (the table's indirect call kept napi's hot path from inlining).
+        let l = &mut s.limiter;
+        let v = match op {
+            0 => l.check(k, cost, now),
+            1 => l.peek(k, cost, now),
+            _ => l.reserve(k, cost, now),
+        }?;
+        Ok(encode_verdict(v, &mut s.last_capacity))
+    })
+}
+
+impl HostLimiter {
+    /// Interns `key`: its id for [`decide`] (stable until `prune` drops any key). A key the
+    /// core would refuse is never interned.
+    pub fn key(&mut self, key: &str) -> Result<u32> {
+        pacekeeper::bucket::check_key(key)?;
+        let i = u32::try_from(self.keys.len())
+            .map_err(|_| err(ErrorCode::InvalidKey, "too many keys"))?;
+        self.keys.push(key.to_owned());
+        Ok(i)
+    }
+
+    /// The capacity of the last `never` verdict.
+    pub fn last_capacity(&self) -> u32 {
+        self.last_capacity
+    }
+
+    /// The core limiter.
+    pub fn limiter(&mut self) -> &mut Limiter {
+        &mut self.limiter
+    }
+
+    /// Drops keys back to full at `now`; how many. Every key id is forgotten.
+    pub fn prune(&mut self, now: u64) -> u32 {
+        let n = self.limiter.prune(now);
+        self.keys.clear();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// The number of keys held.
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.limiter.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The configuration, flat.
+    pub fn config(&self) -> Vec<f64> {
+        config_flat(self.limiter.config())
+    }
+
+    /// The keys of the saved state, NUL-joined, in key order.
+    pub fn state_keys(&self) -> String {
+        let mut s = String::new();
+        for (i, k) in self.limiter.state().keys().enumerate() {
+            if i > 0 {
+                s.push('\0');
+            }
+            escape_into(&mut s, k);
+        }
+        s
+    }
+
+    /// [`STATE_SLOTS`] numbers per key, in key order (u64: scaled times exceed 2^53).
+    pub fn state_nums(&self) -> Vec<u64> {
+        let mut v = Vec::with_capacity(self.limiter.len() * STATE_SLOTS.len());
+        for s in self.limiter.state().values() {
+            v.extend_from_slice(&s.tat);
+            v.extend([
+                s.learned_tat,
+                s.quota_reset_at,
+                u64::from(s.learned_amount),
+                u64::from(s.learned_period_ms),
+                u64::from(s.quota_remaining),
+                u64::from(s.adaptive_milli_rps),
+                u64::from(s.in_flight),
+            ]);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_and_state_round_trip() {
+        let flat = [
+            0.0,
+            1.0,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            40.0,
+            f64::NAN,
+            3.0,
+            2.0,
+            5.0,
+            1000.0,
+            f64::NAN,
+            300.0,
+            60_000.0,
+            10.0,
+        ];
+        let c = config_of(&flat).unwrap_or_default();
+        assert!(!c.learn);
+        assert_eq!(c.adaptive.map(|a| a.decrease_percent), Some(40));
+        assert_eq!(c.max_in_flight, Some(3));
+        assert_eq!(c.limits[0].burst, 5, "a left-out burst is the amount");
+        assert_eq!(config_of(&config_flat(&c)).ok(), Some(c.clone()));
+        assert_eq!(
+            config_of(&[]).ok(),
+            Some(LimiterConfig::default()),
+            "NaN everywhere: the core's defaults"
+        );
+
+        let id = create(&config_flat(&c), None).unwrap_or(u32::MAX);
+        let key = with(id, |s| s.key("a\0b")).unwrap_or(u32::MAX);
+        assert!(decide(0, id, key, 1.0, 10.0).unwrap_or(f64::NAN) >= -1.0);
+        let (keys, nums) = peek(id, |s| (s.state_keys(), s.state_nums()));
+        let back = create(&config_flat(&c), Some((&keys, &nums))).unwrap_or(u32::MAX);
+        assert_eq!(peek(back, |s| s.state_nums()), nums);
+        assert_eq!(peek(back, |s| s.state_keys()), keys);
+        assert!(state_of(&keys, &nums[1..]).is_err());
+        drop_limiter(id);
+        assert!(with(id, |s| Ok(s.size())).is_err());
+    }
+}

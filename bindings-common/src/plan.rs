@@ -1,0 +1,172 @@
+//! Batching plans (`pacekeeper::plan`/`replan`) across a boundary.
+//!
+//! - **Request**: flat, its scalar slots named by [`REQUEST_SLOTS`] (the vocabulary
+//!   `planRequest`; NaN: the core's default), then the sizes (a count, NaN for none, then the
+//!   sizes), then the limits (`count, (amount, periodMs, burst)...`).
+//! - **Plan**: `start, finishAt, durationMs, count`, then per batch [`BATCH_SLOTS`].
+//! - **Outcomes**: per outcome its index in `batchOutcomes`, the batch index and `retryAt`
+//!   (read for `throttled` only).
+
+use crate::flat::{idx, num, Rd, MAX_ITEMS};
+use crate::{err, ErrorCode, Result};
+use pacekeeper::{Batch, BatchOutcome, Plan, PlanRequest};
+
+/// The named scalar slots of a flat plan request, in order.
+pub const REQUEST_SLOTS: [&str; 5] = [
+    "records",
+    "maxBatchRecords",
+    "maxBatchBytes",
+    "overheadBytes",
+    "costPerBatch",
+];
+
+/// The numbers of one batch, in order.
+pub const BATCH_SLOTS: [&str; 5] = ["index", "start", "end", "bytes", "sendAt"];
+
+/// A [`PlanRequest`] from its flat form.
+pub fn request_of(flat: &[f64]) -> Result<PlanRequest> {
+    let mut n = Rd::new(flat);
+    let records = n.opt("records").unwrap_or(0);
+    let max_batch_records = n.u32_sat("maxBatchRecords");
+    n.check()?;
+    let max_batch_records = max_batch_records
+        .ok_or_else(|| err(ErrorCode::InvalidArgument, "maxBatchRecords is missing"))?;
+    let max_batch_bytes = n.opt("maxBatchBytes");
+    let overhead_bytes = n.opt("overheadBytes").unwrap_or(0);
+    let cost_per_batch = n.u32_sat("costPerBatch").unwrap_or(1);
+    let sizes = match n.opt("sizes") {
+        None => None,
+        Some(count) => {
+            let count = usize::try_from(count).unwrap_or(usize::MAX).min(MAX_ITEMS);
+            let mut v = Vec::with_capacity(count.min(flat.len()));
+            for _ in 0..count {
+                v.push(n.uint("sizes"));
+            }
+            Some(v)
+        }
+    };
+    let limits = crate::flat::limits(&mut n, "limits")?;
+    n.end("plan request")?;
+    Ok(PlanRequest {
+        records,
+        sizes,
+        max_batch_records,
+        max_batch_bytes,
+        overhead_bytes,
+        limits,
+        cost_per_batch,
+    })
+}
+
+/// A plan, flat.
+pub fn plan_flat(p: &Plan) -> Vec<f64> {
+    let mut v = Vec::with_capacity(4 + p.batches.len() * BATCH_SLOTS.len());
+    v.extend([
+        num(p.start),
+        num(p.finish_at),
+        num(p.duration_ms),
+        idx(p.batches.len()),
+    ]);
+    for b in &p.batches {
+        v.extend([
+            num(b.index),
+            num(b.start),
+            num(b.end),
+            num(b.bytes),
+            num(b.send_at),
+        ]);
+    }
+    v
+}
+
+fn plan_of(flat: &[f64]) -> Result<Plan> {
+    let mut n = Rd::new(flat);
+    let (start, finish_at, duration_ms) =
+        (n.uint("start"), n.uint("finishAt"), n.uint("durationMs"));
+    let count = n.len("batches", MAX_ITEMS);
+    let mut batches = Vec::with_capacity(count.min(flat.len()));
+    for _ in 0..count {
+        batches.push(Batch {
+            index: n.uint("index"),
+            start: n.uint("start"),
+            end: n.uint("end"),
+            bytes: n.uint("bytes"),
+            send_at: n.uint("sendAt"),
+        });
+    }
+    n.end("previous plan")?;
+    Ok(Plan {
+        batches,
+        start,
+        finish_at,
+        duration_ms,
+    })
+}
+
+fn outcomes_of(flat: &[f64]) -> Result<Vec<BatchOutcome>> {
+    let mut n = Rd::new(flat);
+    let mut list = Vec::new();
+    while n.more() {
+        let kind = n.uint("status");
+        let index = n.uint("index");
+        let retry_at = n.opt("retryAt");
+        n.check()?;
+        // The order of `vocabulary("batchOutcomes")` (pacekeeper::vocab::BATCH_OUTCOMES).
+        list.push(match kind {
+            0 => BatchOutcome::Done { index },
+            1 => BatchOutcome::Failed { index },
+            2 => BatchOutcome::Throttled {
+                index,
+                retry_at: retry_at
+                    .ok_or_else(|| err(ErrorCode::InvalidArgument, "retryAt is missing"))?,
+            },
+            _ => return Err(err(ErrorCode::InvalidArgument, "unknown batch outcome")),
+        });
+    }
+    Ok(list)
+}
+
+fn now_of(now: f64) -> Result<u64> {
+    crate::uint(now, "now")
+}
+
+/// `pacekeeper::plan` with flat values.
+pub fn plan(request: &[f64], now: f64) -> Result<Vec<f64>> {
+    Ok(plan_flat(&pacekeeper::plan(
+        &request_of(request)?,
+        now_of(now)?,
+    )?))
+}
+
+/// `pacekeeper::replan` with flat values.
+pub fn replan(request: &[f64], previous: &[f64], outcomes: &[f64], now: f64) -> Result<Vec<f64>> {
+    let p = pacekeeper::replan(
+        &request_of(request)?,
+        &plan_of(previous)?,
+        &outcomes_of(outcomes)?,
+        now_of(now)?,
+    )?;
+    Ok(plan_flat(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_kinds_follow_the_cores_order() {
+        let names = pacekeeper::vocab::BATCH_OUTCOMES;
+        let got = outcomes_of(&[0.0, 1.0, f64::NAN, 1.0, 2.0, f64::NAN, 2.0, 3.0, 9.0])
+            .unwrap_or_default();
+        let tags: Vec<_> = got
+            .iter()
+            .map(|o| match o {
+                BatchOutcome::Done { .. } => "done",
+                BatchOutcome::Failed { .. } => "failed",
+                BatchOutcome::Throttled { .. } => "throttled",
+            })
+            .collect();
+        assert_eq!(tags, names);
+        assert_eq!(pacekeeper::vocab::DECISIONS, ["done", "retry", "give_up"]);
+    }
+}

@@ -1,0 +1,57 @@
+'use strict'
+// The core's defaults reach JavaScript from the engine (`defaults(name)`, bindings-common), never
+// restated in the shared JS layer: the public API's defaults equal what the core reports, and the
+// layer's sources carry none of the numbers.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { pk, impl, root } = require('./impl.cjs')
+
+const native = impl === 'wasm'
+  ? require(path.join(root, 'bindings-wasm', 'pkg-node', 'pacekeeper_wasm.js'))
+  : require(path.join(root, 'bindings-node', 'native.js'))
+const named = (layout) => {
+  const names = native.vocabulary(layout).split(',').map((s) => s.split(':')[0])
+  const values = Array.from(native.defaults(layout))
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]))
+}
+
+test('newRetryBudget() is the core\'s RetryBudget::default(), tokens following capacity', () => {
+  const core = named('retryBudget')
+  assert.deepEqual(pk.newRetryBudget(), core)
+  assert.ok(core.capacity > 0 && core.tokens === core.capacity, JSON.stringify(core))
+  const b = pk.newRetryBudget({ capacity: core.capacity + 7 })
+  assert.equal(b.tokens, core.capacity + 7)
+  assert.equal(b.retryCost, core.retryCost)
+})
+
+test('new Backoff().policy is the core\'s BackoffPolicy::default()', () => {
+  const core = named('backoffPolicy')
+  const p = new pk.Backoff().policy
+  for (const [k, v] of Object.entries(core)) {
+    if (k === 'jitter') assert.equal(p.jitter, native.vocabulary('jitters').split(',')[v])
+    else if (k === 'retryNetworkErrors') assert.equal(p[k], v === 1)
+    else assert.equal(p[k], v !== v ? null : v, k) // eslint-disable-line no-self-compare
+  }
+})
+
+test('parseHeaders caps waits at the core\'s default maxWaitMs', () => {
+  const [maxWaitMs] = native.defaults('parseOptions')
+  assert.ok(maxWaitMs > 60_000)
+  const huge = String(Math.ceil(maxWaitMs / 1000) + 3600)
+  const r = pk.parseHeaders({ status: 429, headers: [['Retry-After', huge]] }, { now: 0 })
+  assert.equal(r.waitMs, maxWaitMs)
+  assert.equal(r.capped, true)
+})
+
+test('the shared JS layer restates no default of the core', () => {
+  const dir = path.join(root, 'bindings-node', 'js')
+  const budget = named('retryBudget')
+  const [maxWaitMs] = native.defaults('parseOptions')
+  for (const f of ['engine.js', 'flat.js', 'convert.js']) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8')
+    assert.ok(!/6 \* 60 \* 60 \* 1000/.test(text) && !text.includes(String(maxWaitMs)), `${f} restates maxWaitMs`)
+    assert.ok(!new RegExp(`\\b${budget.capacity}\\b`).test(text), `${f} restates the budget's capacity`)
+  }
+})
