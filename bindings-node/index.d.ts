@@ -249,6 +249,8 @@ export declare class Pacer {
   readonly core: PacerCore
   readonly maxWaitMs: number
   readonly store: Store | null
+  /** Resolves when the store calls sent without waiting have been answered (await before exit). */
+  flush(): Promise<void>
   acquire(key?: string, cost?: number, options?: { signal?: AbortSignal }): Promise<number>
   run<T>(key: string, fn: () => Promise<T> | T, options?: { signal?: AbortSignal }): Promise<T>
 }

@@ -36,13 +36,14 @@ async function main () {
   process.stdin.pause()
   const t0 = Date.now()
   const perTenant = {}
+  const handles = []
   await Promise.all(cfg.tenants.map(async (tenant) => {
     const client = new platformClient.ApiClientClass()
     client.config.basePath = cfg.url
     client.setAccessToken(`token-${tenant}`)
     const options = { key: `tenant:${tenant}`, onRetry: () => { retries++ } }
     if (store) Object.assign(options, { store, onStoreEvent: (e) => events.push(e) })
-    installGenesys(client, options)
+    handles.push(installGenesys(client, options))
     const outbound = new platformClient.OutboundApi(client)
     const { batches } = pk.plan({ records: cfg.contacts, maxBatchRecords: cfg.batch })
     let sent = 0
@@ -56,6 +57,7 @@ async function main () {
     perTenant[tenant] = sent
   }))
   const out = { worker: cfg.worker, runtime: 'node', start: t0, end: Date.now(), retries, perTenant, storeEvents: events.map((e) => e.event) }
+  for (const h of handles) await h.pacer.flush() // the last lease releases reach Redis
   if (redis) redis.disconnect()
   process.stdout.write(JSON.stringify(out) + '\n')
 }

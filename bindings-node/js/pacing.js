@@ -88,7 +88,7 @@ module.exports = function createPacing (engine, response) {
     }
     if (typeof store !== 'object' || typeof store.send !== 'function') throw typeError('store must be a store (createRedisStore(client)) with send(keys, args)')
     if (onStoreEvent !== undefined && typeof onStoreEvent !== 'function') throw typeError('onStoreEvent must be a function')
-    return { store, emit: onStoreEvent || null }
+    return { store, emit: onStoreEvent || null, pending: new Set() }
   }
 
   /** One round trip for a `consult` step; the store's reply (or its failure's code) goes back to the core. */
@@ -110,10 +110,12 @@ module.exports = function createPacing (engine, response) {
     for (let i = 0; i < 256; i++) {
       const c = core.pollStore()
       if (!c) break
-      Promise.resolve().then(() => io.store.send(c.keys, c.args)).then((r) => r, (e) => storeCode(e)).then((answer) => {
+      const p = Promise.resolve().then(() => io.store.send(c.keys, c.args)).then((r) => r, (e) => storeCode(e)).then((answer) => {
         try { core.storeDone(answer, clock.now()) } catch { /* the core refused the answer: nothing to report */ }
         events(core, io)
       })
+      io.pending.add(p)
+      p.finally(() => io.pending.delete(p))
     }
     events(core, io)
   }
@@ -245,6 +247,15 @@ module.exports = function createPacing (engine, response) {
       this.clock = clockOf(o.clock)
       this.signal = o.signal
       this.maxWaitMs = o.maxWaitMs === undefined ? this.policy.maxWaitMs : C.int(o.maxWaitMs, 'maxWaitMs')
+    }
+
+    /**
+     * Resolves when the store calls sent without waiting (lease releases, refunds, lockouts)
+     * have been answered: await it before a process exits. Immediate without a store.
+     */
+    async flush () {
+      const io = this.io
+      for (let i = 0; io && io.pending.size > 0 && i < 100; i++) await Promise.all([...io.pending])
     }
 
     /** Resolves at the time (epoch ms) the slot for `key` was taken. */
