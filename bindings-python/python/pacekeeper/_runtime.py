@@ -25,6 +25,13 @@ __all__ = ["Pacer", "PacerStats", "GiveUp"]
 _STORE_CODES = ("store_unavailable", "store_timeout", "store_server", "store_bad_reply")
 
 
+def _call_parts(c: Any) -> Tuple[list, list]:
+    """A polled store call (``{"keys": [...], "args": [...]}``) as two lists."""
+    if isinstance(c, dict):
+        return list(c["keys"]), list(c["args"])
+    return list(c.keys), list(c.args)
+
+
 def _store_code(e: BaseException) -> str:
     code = getattr(e, "code", None)
     return code if code in _STORE_CODES else "store_unavailable"
@@ -226,7 +233,7 @@ class Pacer:
             c = self.core.poll_store()
             if c is None:
                 break
-            keys, args = list(c.keys), list(c.args)
+            keys, args = _call_parts(c)
             self.core.store_done(self._answer(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
         self._events()
 
@@ -237,7 +244,7 @@ class Pacer:
             c = self.core.poll_store()
             if c is None:
                 break
-            keys, args = list(c.keys), list(c.args)
+            keys, args = _call_parts(c)
             self.core.store_done(await self._answer_async(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
         self._events()
 
