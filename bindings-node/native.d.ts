@@ -83,6 +83,22 @@ export declare class NativePacer {
   get openTickets(): number
   /** Tokens left in the shared retry budget (NaN: none). */
   get budgetTokens(): number
+  /**
+   * The store call of a ticket that got `consult`: `<L>:<key1><key2><args joined by ','>`,
+   * `L` each key's length in UTF-16 units (`codec::pacer::store_call_text`).
+   */
+  storeCall(ticket: number): string
+  /**
+   * The store's reply to a consult (its six integers, or empty with `errorCode`, a name of
+   * `vocabulary("storeErrors")`): the step's action index, the rest in `out`.
+   */
+  consulted(ticket: number, reply: Float64Array, errorCode: string, now: number, out: Float64Array): number
+  /** The next fire-and-forget store call (as `storeCall`), or `''`. */
+  pollStore(): string
+  /** The outcome of a polled call (as for `consulted`). */
+  storeDone(reply: Float64Array, errorCode: string, now: number): void
+  /** The next store event: `store_down,<policy>,<peers>`, `store_up,<downForUs>` or `''`. */
+  pollEvent(): string
 }
 
 /**
@@ -116,6 +132,12 @@ export declare function plan(request: string, now: number): string
 
 /** Plans again after `outcomes` (the core's `BatchOutcome` JSON list) of `previous`. */
 export declare function replan(request: string, previous: string, outcomes: string, now: number): string
+
+/** The shared-budget Lua script (`pacekeeper::shared::SCRIPT`), for `EVAL` after `NOSCRIPT`. */
+export declare function sharedScript(): string
+
+/** The SHA1 of [`shared_script`] in lowercase hex, for `EVALSHA`. */
+export declare function sharedScriptSha1(): string
 
 /** The version of the native addon (the crate version, shared by every package). */
 export declare function version(): string

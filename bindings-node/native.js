@@ -846,5 +846,7 @@ module.exports.noop = nativeBinding.noop
 module.exports.parseHeadersJoined = nativeBinding.parseHeadersJoined
 module.exports.plan = nativeBinding.plan
 module.exports.replan = nativeBinding.replan
+module.exports.sharedScript = nativeBinding.sharedScript
+module.exports.sharedScriptSha1 = nativeBinding.sharedScriptSha1
 module.exports.version = nativeBinding.version
 module.exports.vocabulary = nativeBinding.vocabulary

@@ -73,6 +73,13 @@ pub fn pacer_new(config_json: &[u8]) -> Result<i64, Error> {
             .map_err(|_| Error::new(ErrorCode::InvalidArgument, "config: not valid UTF-8 JSON"))?;
         pacekeeper_bindings_common::from_json("config", text)?
     };
+    if config.shared.is_some() {
+        // No store shell here: the module paces in memory only.
+        return Err(Error::new(
+            ErrorCode::InvalidOption,
+            "config.shared: the JMeter module has no shared store (in memory only)",
+        ));
+    }
     let pacer = Pacer::new(config)?;
     PACERS.with(|t| {
         let mut t = t.borrow_mut();
@@ -122,7 +129,8 @@ fn u32_out(v: u32) -> i64 {
 /// The action record of a [`Step`]: `[action, ticket, until, -1, never reason, capacity]`.
 pub fn step_record(s: &Step) -> [i64; ACTION_FIELDS] {
     match *s {
-        Step::Go { ticket } => [PK_GO, out(ticket), -1, -1, -1, -1],
+        // A consult never reaches here: `pacer_new` refuses `shared` configurations.
+        Step::Go { ticket } | Step::Consult { ticket } => [PK_GO, out(ticket), -1, -1, -1, -1],
         Step::Wait { ticket, until } => [PK_WAIT, out(ticket), out(until), -1, -1, -1],
         Step::Never { reason, capacity } => [
             PK_NEVER_SEND,

@@ -24,11 +24,13 @@
 use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
 use pacekeeper::headers::ResetMode;
-use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
+use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, SharedPacing, Step, StoreCall};
+use pacekeeper::shared::fallback::Event;
+use pacekeeper::shared::{Reply, StoreError, StoreErrorKind, StorePolicy};
 use pacekeeper::Limit;
 
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs).
-pub const CONFIG_SLOTS: [&str; 21] = [
+pub const CONFIG_SLOTS: [&str; 29] = [
     "learn:bool",
     "preset:presets",
     "probePollMs",
@@ -50,6 +52,14 @@ pub const CONFIG_SLOTS: [&str; 21] = [
     "backoff.retryNetworkErrors:bool",
     "backoff.hintSpreadPercent",
     "backoff.maxWaitMs",
+    "shared:bool",
+    "shared.leaseTtlMs",
+    "shared.idleTtlMs",
+    "shared.maxReserveMs",
+    "shared.callerClock:bool",
+    "shared.policy:storePolicies",
+    "shared.probeIntervalMs",
+    "shared.peers",
 ];
 
 /// How many numbers an answer writes into `out`.
@@ -246,6 +256,31 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     if let Some(v) = statuses {
         p.retry_statuses = v;
     }
+    if s.bool(21)? == Some(true) {
+        let mut sh = SharedPacing::default();
+        if let Some(v) = s.uint(22) {
+            sh.lease_ttl_ms = v;
+        }
+        if let Some(v) = s.uint(23) {
+            sh.idle_ttl_ms = v;
+        }
+        if let Some(v) = s.uint(24) {
+            sh.max_reserve_ms = v;
+        }
+        if let Some(v) = s.bool(25)? {
+            sh.caller_clock = v;
+        }
+        if let Some(v) = s.index(26, StorePolicy::from_index)? {
+            sh.policy = v;
+        }
+        if let Some(v) = s.uint(27) {
+            sh.probe_interval_ms = v;
+        }
+        if let Some(v) = s.uint(28) {
+            sh.peers = v;
+        }
+        c.shared = Some(sh);
+    }
     if !seed_text.is_empty() {
         c.seed = seed_text.parse::<u64>().map_err(|_| {
             err(
@@ -298,6 +333,7 @@ pub fn write_step(step: Step, o: &mut [f64]) -> u32 {
         Step::Go { ticket } => [n(ticket), nan, nan, nan],
         Step::Wait { ticket, until } => [n(ticket), n(until), nan, nan],
         Step::Never { reason, capacity } => [nan, nan, f64::from(capacity), idx(reason.index())],
+        Step::Consult { ticket } => [n(ticket), nan, nan, nan],
     };
     o[..OUT_SLOTS].copy_from_slice(&slots);
     u32::try_from(step.index()).unwrap_or(0)
@@ -438,4 +474,122 @@ impl HostPacer {
     pub fn core(&self) -> &Pacer {
         &self.inner
     }
+
+    /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
+    pub fn store_call(&self, ticket: f64) -> Result<String> {
+        let call = self.inner.store_call(host_uint(ticket, "ticket")?)?;
+        store_call_text(&call)
+    }
+
+    /// `Pacer::consulted`: `reply` is the store's six integers (empty with an `error_code`:
+    /// `vocabulary("storeErrors")`); the step's action index, the rest in `out`.
+    pub fn consulted(
+        &mut self,
+        ticket: f64,
+        reply: &[f64],
+        error_code: &str,
+        now: f64,
+        out: &mut [f64],
+    ) -> Result<u32> {
+        let o = out_slots(out)?;
+        let t = host_uint(ticket, "ticket")?;
+        let now = host_uint(now, "now")?;
+        let r = store_reply(reply, error_code)?;
+        let step = self.inner.consulted(t, r, now)?;
+        Ok(write_step(step, o))
+    }
+
+    /// The next fire-and-forget call (`Pacer::poll_store`) as [`store_call_text`], or `""`.
+    pub fn poll_store(&mut self) -> Result<String> {
+        match self.inner.poll_store() {
+            Some(c) => store_call_text(&c),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// `Pacer::store_done`: the outcome of a polled call (as for [`HostPacer::consulted`]).
+    pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
+        let now = host_uint(now, "now")?;
+        let r = store_reply(reply, error_code)?;
+        self.inner.store_done(r, now);
+        Ok(())
+    }
+
+    /// The next store event (`Pacer::poll_event`) in the form of [`event_text`], or `""`.
+    pub fn poll_event(&mut self) -> String {
+        self.inner.poll_event().map(event_text).unwrap_or_default()
+    }
+}
+
+/// A store call as one string safe for any key: `<L>:<key1><key2><arg>,<arg>,...` where `L`
+/// is the length of each key in UTF-16 code units (the two keys always have the same length;
+/// JavaScript's `substr` counts in those units), and the arguments (ASCII digits and letters)
+/// are joined by commas.
+pub fn store_call_text(call: &StoreCall) -> Result<String> {
+    let [k1, k2] = call.keys()?;
+    let args = call.args()?;
+    let mut s = String::with_capacity(k1.len() * 2 + 64);
+    pacekeeper::msg::push_u64(&mut s, k1.encode_utf16().count() as u64);
+    s.push(':');
+    s.push_str(&k1);
+    s.push_str(&k2);
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(a);
+    }
+    Ok(s)
+}
+
+/// A store event as text: `store_down,<policy>,<peers>` or `store_up,<downForUs>`.
+pub fn event_text(e: Event) -> String {
+    let mut s = String::new();
+    match e {
+        Event::StoreDown { policy, peers } => {
+            s.push_str("store_down,");
+            s.push_str(policy.as_str());
+            s.push(',');
+            pacekeeper::msg::push_u64(&mut s, peers);
+        }
+        Event::StoreUp { down_for_us } => {
+            s.push_str("store_up,");
+            pacekeeper::msg::push_u64(&mut s, down_for_us);
+        }
+    }
+    s
+}
+
+/// A store's answer from the host: `error_code` (a name of `storeErrors`) when the call failed,
+/// else the reply's numbers. A reply that is not six integers came from the server, not from
+/// the caller: it is the store error `store_bad_reply`, never a thrown error.
+pub fn store_reply(
+    reply: &[f64],
+    error_code: &str,
+) -> Result<core::result::Result<Reply, StoreError>> {
+    if !error_code.is_empty() {
+        let kind: StoreErrorKind = error_code.parse()?;
+        return Ok(Err(StoreError {
+            kind,
+            message: String::from("reported by the shell"),
+        }));
+    }
+    let mut ints = [0i64; 6];
+    if reply.len() != 6 {
+        return Ok(pacekeeper::shared::decode(&[]));
+    }
+    for (slot, &v) in ints.iter_mut().zip(reply) {
+        if !v.is_finite() || v.fract() != 0.0 || v.abs() > MAX_SAFE {
+            return Ok(Err(StoreError {
+                kind: StoreErrorKind::BadReply,
+                message: String::from("a reply value is not a safe integer"),
+            }));
+        }
+        // Whole and within 2^53: exact.
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            *slot = v as i64;
+        }
+    }
+    Ok(pacekeeper::shared::decode(&ints))
 }

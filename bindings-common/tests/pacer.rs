@@ -10,14 +10,14 @@ use pacekeeper_bindings_common::pacer::{
 };
 #[test]
 fn all_nan_is_the_cores_default() {
-    let flat = [f64::NAN; 21];
+    let flat = [f64::NAN; CONFIG_SLOTS.len()];
     assert_eq!(pacer_config(&flat, "").ok(), Some(PacerConfig::default()));
     assert_eq!(pacer_config(&[], "").ok(), Some(PacerConfig::default()));
 }
 
 #[test]
 fn slots_and_lists() {
-    let mut flat = vec![f64::NAN; 21];
+    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
     flat[0] = 0.0; // learn
     flat[1] = 0.0; // preset genesys
     flat[6] = 1.0; // budget
@@ -45,7 +45,7 @@ fn bad_slots_are_coded() {
     assert_eq!(code(&[2.0], ""), Some(ErrorCode::InvalidArgument));
     assert_eq!(code(&[f64::NAN, 9.0], ""), Some(ErrorCode::InvalidOption));
     assert_eq!(code(&[], "x"), Some(ErrorCode::InvalidNumber));
-    let mut long = vec![f64::NAN; 23];
+    let mut long = vec![f64::NAN; CONFIG_SLOTS.len() + 2];
     long.push(1.0);
     assert_eq!(code(&long, ""), Some(ErrorCode::InvalidArgument));
     assert!(HostPacer::new(&[f64::NAN, f64::NAN, f64::NAN, 0.0], "").is_err());
@@ -53,7 +53,7 @@ fn bad_slots_are_coded() {
 
 #[test]
 fn one_crossing_per_step() {
-    let mut flat = vec![f64::NAN; 21];
+    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
     flat.extend([f64::NAN, 1.0, 5.0, 1000.0, 1.0]);
     let mut p = HostPacer::new(&flat, "").unwrap_or_else(|_| unreachable!());
     let mut out = [0.0; OUT_SLOTS];
@@ -82,5 +82,97 @@ fn one_crossing_per_step() {
     assert_eq!(
         p.begin("k", 1.0, 0.0, &mut [0.0; 2]).err().map(|e| e.code),
         Some(ErrorCode::InvalidArgument)
+    );
+}
+
+/// The index of a named slot.
+fn slot(name: &str) -> usize {
+    CONFIG_SLOTS
+        .iter()
+        .position(|s| s.split(':').next() == Some(name))
+        .unwrap()
+}
+
+#[test]
+fn shared_slots_and_the_store_crossings() {
+    use pacekeeper::pacer::SharedPacing;
+    use pacekeeper::shared::StorePolicy;
+    use pacekeeper_bindings_common::pacer::store_reply;
+    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
+    flat[slot("shared")] = 1.0;
+    let c = pacer_config(&flat, "").unwrap();
+    assert_eq!(c.shared, Some(SharedPacing::default()));
+    flat[slot("shared.leaseTtlMs")] = 0.0;
+    flat[slot("shared.idleTtlMs")] = 5000.0;
+    flat[slot("shared.maxReserveMs")] = 7.0;
+    flat[slot("shared.callerClock")] = 1.0;
+    flat[slot("shared.policy")] = 1.0;
+    flat[slot("shared.probeIntervalMs")] = 250.0;
+    flat[slot("shared.peers")] = 4.0;
+    let c = pacer_config(&flat, "").unwrap();
+    assert_eq!(
+        c.shared,
+        Some(SharedPacing {
+            lease_ttl_ms: 0,
+            idle_ttl_ms: 5000,
+            max_reserve_ms: 7,
+            caller_clock: true,
+            policy: StorePolicy::Deny,
+            probe_interval_ms: 250,
+            peers: 4,
+        })
+    );
+    // The group's fields without the group switch: no store.
+    flat[slot("shared")] = 0.0;
+    assert_eq!(pacer_config(&flat, "").unwrap().shared, None);
+    flat[slot("shared")] = 1.0;
+    flat[slot("shared.policy")] = 3.0;
+    assert_eq!(
+        pacer_config(&flat, "").err().map(|e| e.code),
+        Some(ErrorCode::InvalidOption)
+    );
+    flat[slot("shared.policy")] = 1.0; // deny
+    flat.extend([f64::NAN, 1.0, 10.0, 1000.0, 1.0]);
+    let mut p = HostPacer::new(&flat, "").unwrap();
+    let mut out = [0.0; OUT_SLOTS];
+    // consult = index 3; the store call's text: `<L>:<k1><k2><args>`.
+    assert_eq!(p.begin("a{é}", 1.0, 1000.0, &mut out).ok(), Some(3));
+    assert_eq!(out[0], 1.0);
+    let text = p.store_call(1.0).unwrap();
+    let k1 = "pk:{a%7Bé%7D}:s";
+    assert_eq!(
+        text,
+        format!(
+            "{}:{k1}pk:{{a%7Bé%7D}}:l1,a,1000000,5000000,1,0,0,7000,1,100000,1",
+            k1.encode_utf16().count()
+        )
+    );
+    // A reply the store booked 5 ms ahead: wait (index 1) until 1005.
+    let reply = [1.0, 5000.0, 0.0, 1.0, 1_000_000.0, 10.0];
+    assert_eq!(p.consulted(1.0, &reply, "", 1000.0, &mut out).ok(), Some(1));
+    assert_eq!(out[..2], [1.0, 1005.0]);
+    assert_eq!(p.resume(1.0, 1005.0, &mut out).ok(), Some(0));
+    assert_eq!(p.poll_store().unwrap(), "");
+    assert_eq!(p.poll_event(), "");
+    // A failure with policy deny → never (index 2), store_denied; the event.
+    assert_eq!(p.begin("a{é}", 1.0, 2000.0, &mut out).ok(), Some(3));
+    assert_eq!(
+        p.consulted(out[0], &[], "store_timeout", 2000.0, &mut out)
+            .ok(),
+        Some(2)
+    );
+    assert_eq!(out[3], 1.0); // neverReasons[1] = store_denied
+    assert_eq!(p.poll_event(), "store_down,deny,4");
+    // Bad shapes from the server are store errors; a bad code from the caller is an error.
+    assert!(store_reply(&[0.5, 0.0, 0.0, 0.0, 1.0, 0.0], "")
+        .unwrap()
+        .is_err());
+    assert!(store_reply(&[0.0; 5], "").unwrap().is_err());
+    assert!(store_reply(&[0.0, 0.0, 0.0, 0.0, 1.0, 0.0], "")
+        .unwrap()
+        .is_ok());
+    assert_eq!(
+        store_reply(&[], "nope").err().map(|e| e.code),
+        Some(ErrorCode::InvalidOption)
     );
 }

@@ -416,6 +416,9 @@ module.exports = function createEngine (native) {
 
   function version () { return native.version() }
   function errorCodes () { return ERROR_CODES.slice() }
+  // The shared-budget Lua script and its SHA1 (EVALSHA, then EVAL after NOSCRIPT): the core's.
+  function sharedScript () { return native.sharedScript() }
+  function sharedScriptSha1 () { return native.sharedScriptSha1() }
 
   return {
     version,
@@ -428,6 +431,8 @@ module.exports = function createEngine (native) {
     plan,
     replan,
     PacerCore,
+    sharedScript,
+    sharedScriptSha1,
     randomSeed,
     DEFAULT_MAX_WAIT_MS
   }

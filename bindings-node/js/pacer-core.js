@@ -14,6 +14,8 @@ module.exports = function createPacerCore (native) {
   const NEVER_REASONS = vocab('neverReasons')
   const RETRY_REASONS = vocab('retryReasons')
   const GIVE_UP_REASONS = vocab('giveUpReasons')
+  const STORE_ERRORS = new Set(vocab('storeErrors'))
+  const NO_REPLY = new Float64Array(0)
   const LISTS = {}
   // `path[:kind]` per scalar slot; kind: none a safe integer, `float`, `bool`, else a vocabulary.
   const SLOTS = vocab('pacerConfig').map((s) => {
@@ -95,10 +97,37 @@ module.exports = function createPacerCore (native) {
     return Float64Array.from(flat)
   }
 
-  function step (action) {
+  // A store call's text `<L>:<key1><key2><arg>,<arg>,...` (L: each key's length in UTF-16
+  // units, so any key text is safe) → {keys, args}; '' → null.
+  function storeCall (text) {
+    if (!text) return null
+    const c = text.indexOf(':')
+    const L = Number(text.slice(0, c))
+    const k = c + 1
+    return { keys: [text.substr(k, L), text.substr(k + L, L)], args: text.slice(k + 2 * L).split(',') }
+  }
+
+  // A store's answer: the raw EVALSHA reply (an array of 6 integers) or an error code
+  // (`store_unavailable|store_timeout|store_server|store_bad_reply`) → [numbers, code].
+  function storeAnswer (r) {
+    if (typeof r === 'string') {
+      if (!STORE_ERRORS.has(r)) throw codedError('invalid_option', `a store error must be one of ${[...STORE_ERRORS].join(', ')}, got ${JSON.stringify(r)}`)
+      return [NO_REPLY, r]
+    }
+    if (!Array.isArray(r)) throw typeError(`a store reply must be an array of integers or an error code, got ${C.describe(r)}`)
+    // Anything but numbers (a string, null, ...) is the server's fault: the core reads it as store_bad_reply.
+    return [Float64Array.from(r, (x) => typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : NaN), '']
+  }
+
+  function step (action, n) {
     const a = STEPS[action]
     if (a === 'go') return { action: a, ticket: out[0] }
     if (a === 'wait') return { action: a, ticket: out[0], until: out[1] }
+    if (a === 'consult') {
+      const ticket = out[0]
+      const { keys, args } = storeCall(call(() => n.storeCall(ticket)))
+      return { action: a, ticket, keys, args }
+    }
     return { action: a, reason: NEVER_REASONS[out[3]], capacity: out[2] }
   }
 
@@ -118,6 +147,14 @@ module.exports = function createPacerCore (native) {
    * `finish(ticket, response | null, now?)` (`{status, headers, body?}`, null for a network
    * error) → `{action: 'done'}` | `{action: 'retry', at, attempt, reason}` | `{action:
    * 'give_up', reason, attempts}`; `cancel(ticket)`.
+   *
+   * Shared mode (`shared: {leaseTtlMs, idleTtlMs, maxReserveMs, callerClock, policy,
+   * probeIntervalMs, peers}`, or `shared: true` for the defaults): where a step would be `go`,
+   * it is `{action: 'consult', ticket, keys: [k1, k2], args: [...]}`: send `EVALSHA
+   * sharedScriptSha1 2 k1 k2 ...args` and report with `consulted(ticket, reply | errorCode,
+   * now?)` (a step again). `pollStore()` → `{keys, args}` | null: calls to send without
+   * waiting (report each with `storeDone(reply | errorCode, now?)`); `pollEvent()` →
+   * `{event: 'store_down', policy, peers}` | `{event: 'store_up', downForUs}` | null.
    */
   class PacerCore {
     #n
@@ -139,13 +176,40 @@ module.exports = function createPacerCore (native) {
       C.str(key, 'key')
       const c = C.int(cost, 'cost')
       const t = nowOf(now)
-      return step(call(() => this.#n.begin(key, c, t, out)))
+      return step(call(() => this.#n.begin(key, c, t, out)), this.#n)
     }
 
     resume (ticket, now) {
       const id = ticketOf(ticket)
       const t = nowOf(now)
-      return step(call(() => this.#n.resume(id, t, out)))
+      return step(call(() => this.#n.resume(id, t, out)), this.#n)
+    }
+
+    /** The store's reply to a `consult` (the raw EVALSHA array, or an error code): a step. */
+    consulted (ticket, replyOrErrorCode, now) {
+      const id = ticketOf(ticket)
+      const [r, code] = storeAnswer(replyOrErrorCode)
+      const t = nowOf(now)
+      return step(call(() => this.#n.consulted(id, r, code, t, out)), this.#n)
+    }
+
+    /** The next call to send without waiting for it (`{keys, args}`), or null. */
+    pollStore () { return storeCall(call(() => this.#n.pollStore())) }
+
+    /** The outcome of a polled call (the raw reply, or an error code). */
+    storeDone (replyOrErrorCode, now) {
+      const [r, code] = storeAnswer(replyOrErrorCode)
+      const t = nowOf(now)
+      call(() => this.#n.storeDone(r, code, t))
+    }
+
+    /** The next store event, or null. */
+    pollEvent () {
+      const e = this.#n.pollEvent()
+      if (!e) return null
+      const f = e.split(',')
+      if (f[0] === 'store_down') return { event: f[0], policy: f[1], peers: Number(f[2]) }
+      return { event: f[0], downForUs: Number(f[1]) }
     }
 
     finish (ticket, response, now) {

@@ -75,6 +75,18 @@ pub fn vocabulary(name: String) -> Result<String> {
 #[napi]
 pub fn noop() {}
 
+/// The shared-budget Lua script (`pacekeeper::shared::SCRIPT`), for `EVAL` after `NOSCRIPT`.
+#[napi]
+pub fn shared_script() -> &'static str {
+    pacekeeper::shared::SCRIPT
+}
+
+/// The SHA1 of [`shared_script`] in lowercase hex, for `EVALSHA`.
+#[napi]
+pub fn shared_script_sha1() -> &'static str {
+    pacekeeper::shared::script_sha1()
+}
+
 /// Parses a response: `headers` is `name LF value LF ...` (empty for none), `resetMode` an index
 /// into `vocabulary("resetModes")`. Writes the reading's scalars into `out` (see
 /// `codec::write_reading`) and returns the JSON of `{policies, states, rejected}` when one of

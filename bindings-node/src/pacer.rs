@@ -110,4 +110,47 @@ impl NativePacer {
     pub fn budget_tokens(&self) -> f64 {
         self.inner.budget_tokens()
     }
+
+    /// The store call of a ticket that got `consult`: `<L>:<key1><key2><args joined by ','>`,
+    /// `L` each key's length in UTF-16 units (`codec::pacer::store_call_text`).
+    #[napi]
+    pub fn store_call(&self, ticket: f64) -> Result<String> {
+        self.inner.store_call(ticket).map_err(host)
+    }
+
+    /// The store's reply to a consult (its six integers, or empty with `errorCode`, a name of
+    /// `vocabulary("storeErrors")`): the step's action index, the rest in `out`.
+    #[napi]
+    pub fn consulted(
+        &mut self,
+        ticket: f64,
+        reply: Float64Array,
+        error_code: String,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        self.inner
+            .consulted(ticket, &reply, &error_code, now, out)
+            .map_err(host)
+    }
+
+    /// The next fire-and-forget store call (as `storeCall`), or `''`.
+    #[napi]
+    pub fn poll_store(&mut self) -> Result<String> {
+        self.inner.poll_store().map_err(host)
+    }
+
+    /// The outcome of a polled call (as for `consulted`).
+    #[napi]
+    pub fn store_done(&mut self, reply: Float64Array, error_code: String, now: f64) -> Result<()> {
+        self.inner
+            .store_done(&reply, &error_code, now)
+            .map_err(host)
+    }
+
+    /// The next store event: `store_down,<policy>,<peers>`, `store_up,<downForUs>` or `''`.
+    #[napi]
+    pub fn poll_event(&mut self) -> String {
+        self.inner.poll_event()
+    }
 }

@@ -50,6 +50,18 @@ mod _native {
             .collect()
     }
 
+    /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).
+    #[pyfunction]
+    fn shared_script() -> &'static str {
+        pacekeeper::shared::SCRIPT
+    }
+
+    /// The SHA1 of :func:`shared_script` in lowercase hex (for ``EVALSHA``).
+    #[pyfunction]
+    fn shared_script_sha1() -> &'static str {
+        pacekeeper::shared::script_sha1()
+    }
+
     /// The current time as integer epoch milliseconds (the system clock).
     #[pyfunction]
     fn now_ms() -> u64 {

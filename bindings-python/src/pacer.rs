@@ -14,20 +14,26 @@ use crate::errors::{core_err, type_err};
 use crate::reading::Reading;
 use pacekeeper::backoff::Outcome;
 use pacekeeper::pacer::{
-    After as CoreAfter, Pacer as CorePacer, PacerConfig, PacerState, Step as CoreStep,
+    After as CoreAfter, Pacer as CorePacer, PacerConfig, PacerState, Step as CoreStep, StoreCall,
 };
+use pacekeeper::shared::fallback::Event;
+use pacekeeper::shared::{Reply as StoreReply, StoreError, StoreErrorKind};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 use std::sync::{Mutex, OnceLock};
 
 /// The answer to :meth:`PacerCore.begin` / :meth:`PacerCore.resume` (immutable): ``action``
 /// is ``"go"`` (``ticket``), ``"wait"`` (``ticket``, ``until`` epoch ms: sleep, then
-/// ``resume``) or ``"never"`` (``reason``, ``capacity``); fields of other actions are ``None``.
+/// ``resume``), ``"never"`` (``reason``, ``capacity``) or, in shared mode, ``"consult"``
+/// (``ticket``, ``keys``, ``args``: send ``EVALSHA shared_script_sha1() 2 *keys *args``, then
+/// :meth:`PacerCore.consulted`); fields of other actions are ``None``.
 #[pyclass(frozen, module = "pacekeeper._native")]
 #[derive(Debug, Clone)]
 pub(crate) struct Step {
     pub(crate) inner: CoreStep,
+    /// A consult's store call: its keys and arguments.
+    pub(crate) call: Option<(Vec<String>, Vec<String>)>,
 }
 
 #[pymethods]
@@ -35,20 +41,28 @@ impl Step {
     /// The core's name of the action (its serde tag), computed once per kind.
     #[getter]
     fn action(&self) -> &'static str {
-        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
-        let kind = match self.inner {
-            CoreStep::Go { .. } => 0,
-            CoreStep::Wait { .. } => 1,
-            CoreStep::Never { .. } => 2,
-        };
+        static NAMES: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
+        let kind = self.inner.index();
         NAMES[kind].get_or_init(|| tag_of(&self.inner, "action"))
     }
     #[getter]
     fn ticket(&self) -> Option<u64> {
         match self.inner {
-            CoreStep::Go { ticket } | CoreStep::Wait { ticket, .. } => Some(ticket),
+            CoreStep::Go { ticket }
+            | CoreStep::Wait { ticket, .. }
+            | CoreStep::Consult { ticket } => Some(ticket),
             CoreStep::Never { .. } => None,
         }
+    }
+    /// A consult's two Redis keys (``None`` for other actions).
+    #[getter]
+    fn keys(&self) -> Option<Vec<String>> {
+        self.call.as_ref().map(|c| c.0.clone())
+    }
+    /// A consult's script arguments (``None`` for other actions).
+    #[getter]
+    fn args(&self) -> Option<Vec<String>> {
+        self.call.as_ref().map(|c| c.1.clone())
     }
     #[getter]
     fn until(&self) -> Option<u64> {
@@ -195,6 +209,55 @@ fn ticket_of(t: &Bound<'_, PyAny>) -> PyResult<u64> {
     to_u64(t, "ticket")
 }
 
+fn call_parts(c: &StoreCall) -> pacekeeper::Result<(Vec<String>, Vec<String>)> {
+    Ok((c.keys()?.to_vec(), c.args()?))
+}
+
+/// A step, with its store call when it is a consult.
+fn step_of(p: &CorePacer, inner: CoreStep) -> pacekeeper::Result<Step> {
+    let call = match inner {
+        CoreStep::Consult { ticket } => Some(call_parts(&p.store_call(ticket)?)?),
+        _ => None,
+    };
+    Ok(Step { inner, call })
+}
+
+/// A store's answer from Python: an error code (str), else the reply's integers. Anything but
+/// six ints came from the server: ``store_bad_reply``, never a raised error.
+fn store_answer(r: &Bound<'_, PyAny>) -> PyResult<core::result::Result<StoreReply, StoreError>> {
+    let py = r.py();
+    if let Ok(s) = r.cast::<PyString>() {
+        let code: String = s.extract()?;
+        let kind: StoreErrorKind = code.parse().map_err(|e| core_err(py, e))?;
+        return Ok(Err(StoreError {
+            kind,
+            message: "reported by the shell".into(),
+        }));
+    }
+    if r.is_instance_of::<PyString>()
+        || !(r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>())
+    {
+        return Err(type_err(
+            py,
+            "a store reply must be a list of ints or an error code string",
+        ));
+    }
+    let mut vals = Vec::with_capacity(6);
+    for item in r.try_iter()? {
+        let item = item?;
+        match item.extract::<i64>() {
+            Ok(v) if !item.is_instance_of::<PyBool>() => vals.push(v),
+            _ => {
+                return Ok(Err(StoreError {
+                    kind: StoreErrorKind::BadReply,
+                    message: "a reply value is not an integer".into(),
+                }))
+            }
+        }
+    }
+    Ok(pacekeeper::shared::decode(&vals))
+}
+
 #[pymethods]
 impl PacerCore {
     #[new]
@@ -307,18 +370,100 @@ impl PacerCore {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Step> {
         let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
-        let r = lock(&self.inner).begin(&k, cost, now);
-        r.map(|inner| Step { inner })
-            .map_err(|e| core_err(key.py(), e))
+        let mut p = lock(&self.inner);
+        let r = p.begin(&k, cost, now).and_then(|s| step_of(&p, s));
+        r.map_err(|e| core_err(key.py(), e))
     }
 
     /// Asks again for a waiting ticket (after a ``wait`` step or a ``retry``).
     #[pyo3(signature = (ticket, *, now=None))]
     fn resume(&self, ticket: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Step> {
         let (t, now) = (ticket_of(ticket)?, now_of(now)?);
-        let r = lock(&self.inner).resume(t, now);
-        r.map(|inner| Step { inner })
-            .map_err(|e| core_err(ticket.py(), e))
+        let mut p = lock(&self.inner);
+        let r = p.resume(t, now).and_then(|s| step_of(&p, s));
+        r.map_err(|e| core_err(ticket.py(), e))
+    }
+
+    /// The store's answer to a ``consult`` step at ``now``: the raw ``EVALSHA`` reply (a list
+    /// of 6 ints) or an error code (``"store_unavailable"``, ``"store_timeout"``,
+    /// ``"store_server"``, ``"store_bad_reply"``). A step again.
+    #[pyo3(signature = (ticket, reply_or_error_code, *, now=None))]
+    fn consulted(
+        &self,
+        ticket: &Bound<'_, PyAny>,
+        reply_or_error_code: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Step> {
+        let py = ticket.py();
+        let t = ticket_of(ticket)?;
+        let reply = store_answer(reply_or_error_code)?;
+        let now = now_of(now)?;
+        let mut p = lock(&self.inner);
+        let r = p.consulted(t, reply, now).and_then(|s| step_of(&p, s));
+        r.map_err(|e| core_err(py, e))
+    }
+
+    /// The next call to send without waiting for its answer (a lease's release, a lockout, a
+    /// learnt limit): ``{"keys": [k1, k2], "args": [...]}``, or ``None``.
+    fn poll_store(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let c = lock(&self.inner).poll_store();
+        let Some(c) = c else {
+            return Ok(None);
+        };
+        let (keys, args) = call_parts(&c).map_err(|e| core_err(py, e))?;
+        let d = PyDict::new(py);
+        d.set_item("keys", keys)?;
+        d.set_item("args", args)?;
+        Ok(Some(d.into_any().unbind()))
+    }
+
+    /// The outcome of a call from :meth:`poll_store` (as for :meth:`consulted`).
+    #[pyo3(signature = (reply_or_error_code, *, now=None))]
+    fn store_done(
+        &self,
+        reply_or_error_code: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let reply = store_answer(reply_or_error_code)?;
+        let now = now_of(now)?;
+        lock(&self.inner).store_done(reply, now);
+        Ok(())
+    }
+
+    /// The next store event: ``{"event": "store_down", "policy", "peers"}``, ``{"event":
+    /// "store_up", "down_for_us"}``, or ``None``.
+    fn poll_event(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let e = lock(&self.inner).poll_event();
+        let Some(e) = e else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        match e {
+            Event::StoreDown { policy, peers } => {
+                d.set_item("event", "store_down")?;
+                d.set_item("policy", policy.as_str())?;
+                d.set_item("peers", peers)?;
+            }
+            Event::StoreUp { down_for_us } => {
+                d.set_item("event", "store_up")?;
+                d.set_item("down_for_us", down_for_us)?;
+            }
+        }
+        Ok(Some(d.into_any().unbind()))
+    }
+
+    /// The processes counted sharing the budgets (used for a degraded share when the
+    /// configured ``peers`` is 0).
+    fn set_peers(&self, peers: &Bound<'_, PyAny>) -> PyResult<()> {
+        let n = to_u64(peers, "peers")?;
+        lock(&self.inner).set_peers(n);
+        Ok(())
+    }
+
+    /// Whether the store is considered down.
+    #[getter]
+    fn store_down(&self) -> bool {
+        lock(&self.inner).store_down()
     }
 
     /// Reports how a request in flight ended at ``now``: ``outcome`` is its :class:`Reading`,

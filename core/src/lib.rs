@@ -55,7 +55,9 @@ pub use backoff::{
 pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, LimiterState, Verdict};
 pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
-pub use pacer::{After, NeverReason, Pacer, PacerConfig, PacerState, Preset, Step};
+pub use pacer::{
+    After, NeverReason, Pacer, PacerConfig, PacerState, Preset, SharedPacing, Step, StoreCall,
+};
 pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
 
 /// The latest instant the core computes with, epoch ms: 2^53 − 1, the largest integer every

@@ -36,6 +36,29 @@
 //!   [`PacerConfig::seed`], and the shared [`RetryBudget`]), never before the key's floor. A
 //!   retried ticket keeps its place in the queue.
 //!
+//! ## Shared budgets: the store option
+//! With [`PacerConfig::shared`] ([`SharedPacing`]) the pacer paces many processes on one budget
+//! per key (the budget id is the key) through a store running [`crate::shared`]'s model (Redis
+//! or Valkey with [`crate::shared::SCRIPT`], or [`crate::shared::MemoryStore`]). Still sans-IO:
+//!
+//! - Where this process's policy would answer [`Step::Go`], the answer is [`Step::Consult`]:
+//!   the ticket passed local admission (it counts as in flight). The shell sends
+//!   [`Pacer::store_call`]`(ticket)` (an `Acquire`: the cost, the limits in force — configured,
+//!   else the learnt one, else none — a lease, a reservation at most `max_reserve_ms` ahead),
+//!   then reports the reply (or why the call failed) with [`Pacer::consulted`], which answers a
+//!   step again: `Allow` → `Go`; `Reserved` → `Wait` (the next `resume` at or after `until`
+//!   goes without asking again); `Wait` → `Wait` (the next `resume` asks again); `Never` →
+//!   `Never`. A reply held back by another host's lockout also sets this key's floor.
+//! - An outbox, sent fire-and-forget ([`Pacer::poll_store`], outcomes to
+//!   [`Pacer::store_done`]): a lease's release when its ticket ends, a `Lockout` for a 429/503
+//!   with a wait (so every host stops), a `Learn` when the learnt limit changes.
+//! - A failed store call is never a rate denial: [`SharedPacing::policy`] decides (`degrade`: a
+//!   local model holding a `1/peers` share of each limit and the lockouts learnt, no consult;
+//!   `deny`: [`Step::Never`] with [`NeverReason::StoreDenied`]; `allow`: [`Step::Go`]), and one
+//!   call per `probe_interval_ms` asks the store again. Transitions come out of
+//!   [`Pacer::poll_event`] (`store_down`, `store_up`).
+//! - Without `shared` nothing changes: no consult, an empty outbox.
+//!
 //! ## Bad input
 //! An unknown ticket (or one already finished) is [`ErrorCode::UnknownTicket`]; finishing a
 //! ticket that is waiting, or resuming one in flight, is [`ErrorCode::TicketState`]. Time going
@@ -65,6 +88,9 @@ use crate::msg::msg;
 use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+mod store;
+pub use store::{SharedPacing, StoreCall};
 
 /// The Genesys Cloud documented limit: 300 requests per minute per client-credentials token.
 pub const GENESYS_LIMIT: Limit = Limit {
@@ -105,6 +131,10 @@ pub struct PacerConfig {
     pub max_window: u32,
     /// How responses were parsed (only `max_wait_ms` matters here; informative for shells).
     pub parse: ParseOptions,
+    /// Pace through a store shared by many processes (see [the module docs](self#shared-budgets-the-store-option));
+    /// none (the default): this process alone, in memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedPacing>,
 }
 
 impl Default for PacerConfig {
@@ -119,6 +149,7 @@ impl Default for PacerConfig {
             probe_poll_ms: 100,
             max_window: 64,
             parse: ParseOptions::default(),
+            shared: None,
         }
     }
 }
@@ -166,6 +197,17 @@ impl PacerConfig {
                 ),
             ));
         }
+        if let Some(sh) = &self.shared {
+            sh.validate()?;
+            for l in &self.limits {
+                store::shared_limit(l).map_err(|e| {
+                    Error::new(
+                        ErrorCode::InvalidLimit,
+                        msg!("a limit the shared store cannot hold: ", e.message),
+                    )
+                })?;
+            }
+        }
         Ok(())
     }
 }
@@ -176,6 +218,8 @@ impl PacerConfig {
 pub enum NeverReason {
     /// Its cost exceeds the burst of a limit in force.
     CostAboveBurst,
+    /// The shared store is failing and its policy is `deny` (never a rate denial: try later).
+    StoreDenied,
 }
 
 /// The answer to [`Pacer::begin`] and [`Pacer::resume`].
@@ -200,6 +244,12 @@ pub enum Step {
         reason: NeverReason,
         /// The smallest burst in force.
         capacity: u32,
+    },
+    /// Shared mode: the ticket passed this process's policy (it counts as in flight); ask the
+    /// store with [`Pacer::store_call`], then report the reply with [`Pacer::consulted`].
+    Consult {
+        /// The request's ticket.
+        ticket: u64,
     },
 }
 
@@ -236,6 +286,11 @@ enum Phase {
     },
     /// Sent at `at`.
     InFlight { at: u64 },
+    /// Shared mode: admitted here at `at`, asking the store (counts as in flight).
+    Consulting { at: u64 },
+    /// Shared mode: the store booked its slot at `until` (counts as in flight); its next
+    /// `resume` at or after `until` goes without asking again.
+    Reserved { until: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +307,9 @@ struct Ticket {
     /// it waits at most [`Pacer::max_wait_ms`] from there.
     #[serde(default)]
     since: u64,
+    /// Shared mode: the store's in-flight lease (0: none), released when the ticket ends.
+    #[serde(default)]
+    lease: u64,
 }
 
 /// The GCRA state of one key against one limit, in units of 1/amount ms (exact integers).
@@ -320,6 +378,10 @@ pub struct Pacer {
     tickets: BTreeMap<u64, Ticket>,
     next_ticket: u64,
     last_now: u64,
+    /// Lane index → its key.
+    names: Vec<String>,
+    /// Shared mode: the fallback, the outbox and the events.
+    shared: Option<store::SharedRt>,
 }
 
 /// The serialisable state of a [`Pacer`] (everything but its configuration): keys, their lanes,
@@ -426,7 +488,10 @@ impl Pacer {
     pub fn new(config: PacerConfig) -> Result<Self> {
         config.validate()?;
         let backoff = Backoff::new(config.backoff.clone())?;
+        let shared = config.shared.map(store::SharedRt::new).transpose()?;
         Ok(Pacer {
+            names: Vec::new(),
+            shared,
             budget: config.retry_budget,
             backoff,
             config,
@@ -481,6 +546,10 @@ impl Pacer {
             return Err(bad("the retry budget does not match the configuration"));
         }
         p.budget = state.budget;
+        p.names = vec![String::new(); n];
+        for (k, i) in &state.keys {
+            p.names[*i].clone_from(k);
+        }
         p.keys = state.keys;
         p.lanes = state.lanes;
         p.tickets = state.tickets;
@@ -600,8 +669,7 @@ impl Pacer {
         }
     }
 
-    /// Starts a request of `cost` for `key` at `now`.
-    pub fn begin(&mut self, key: &str, cost: u32, now: u64) -> Result<Step> {
+    fn begin_local(&mut self, key: &str, cost: u32, now: u64) -> Result<Step> {
         check_key(key)?;
         if cost == 0 || cost > MAX_COST {
             return Err(Error::new(
@@ -618,6 +686,7 @@ impl Pacer {
                 self.lanes.push(fresh);
                 let i = self.lanes.len() - 1;
                 self.keys.insert(key.to_owned(), i);
+                self.names.push(key.to_owned());
                 i
             }
         };
@@ -643,6 +712,7 @@ impl Pacer {
             retry: RetryState::new(now, seed),
             throttles: 0,
             since: now,
+            lease: 0,
         };
         let room = Self::window_room(config, lane);
         let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
@@ -777,8 +847,7 @@ impl Pacer {
         }
     }
 
-    /// Asks again for a waiting ticket (after [`Step::Wait`] or [`After::Retry`]).
-    pub fn resume(&mut self, ticket: u64, now: u64) -> Result<Step> {
+    fn resume_local(&mut self, ticket: u64, now: u64) -> Result<Step> {
         let now = self.clock(now);
         let cap = self.wait_cap();
         let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
@@ -887,16 +956,26 @@ impl Pacer {
         let now = self.last_now;
         if let Some(lane) = self.lanes.get_mut(t.lane) {
             match t.phase {
-                Phase::InFlight { .. } => lane.in_flight = lane.in_flight.saturating_sub(1),
+                Phase::InFlight { .. } | Phase::Consulting { .. } | Phase::Reserved { .. } => {
+                    lane.in_flight = lane.in_flight.saturating_sub(1);
+                }
                 Phase::Waiting { .. } => lane.queue.retain(|x| *x != ticket),
             }
+        }
+        if t.lease > 0 {
+            // A booked slot never used is given back; a request sent may have counted.
+            let refund = if matches!(t.phase, Phase::Reserved { .. }) {
+                u64::from(t.cost)
+            } else {
+                0
+            };
+            self.push_release(t.lane, t.lease, refund, now);
         }
         self.rebook(t.lane, now);
         Ok(())
     }
 
-    /// Reports how a request in flight ended at `now`.
-    pub fn finish(&mut self, ticket: u64, outcome: &Outcome, now: u64) -> Result<After> {
+    fn finish_local(&mut self, ticket: u64, outcome: &Outcome, now: u64) -> Result<After> {
         let now = self.clock(now);
         let t = self.tickets.get(&ticket).ok_or_else(|| unknown(ticket))?;
         if !matches!(t.phase, Phase::InFlight { .. }) {

@@ -9,6 +9,7 @@ use crate::bucket::Limit;
 use crate::error::{Error, ErrorCode};
 use crate::headers::{RejectReason, ResetMode, Source, WaitSource};
 use crate::pacer::{After, NeverReason, Preset, Step};
+use crate::shared::{StoreErrorKind, StorePolicy};
 use core::str::FromStr;
 use serde::Deserialize;
 
@@ -109,14 +110,26 @@ vocabulary! {
     }
     NeverReason {
         CostAboveBurst => "cost_above_burst",
+        StoreDenied => "store_denied",
     }
     Preset {
         Genesys => "genesys",
     }
+    StorePolicy {
+        Degrade => "degrade",
+        Deny => "deny",
+        Allow => "allow",
+    }
+    StoreErrorKind {
+        Unavailable => "store_unavailable",
+        Timeout => "store_timeout",
+        Server => "store_server",
+        BadReply => "store_bad_reply",
+    }
 }
 
 /// The `action` names of [`Step`], in its order (the index a binding sends).
-pub const STEPS: [&str; 3] = ["go", "wait", "never"];
+pub const STEPS: [&str; 4] = ["go", "wait", "never", "consult"];
 
 /// The `action` names of [`After`], in its order (the index a binding sends).
 pub const AFTERS: [&str; 3] = ["done", "retry", "give_up"];
@@ -128,6 +141,7 @@ impl Step {
             Step::Go { .. } => 0,
             Step::Wait { .. } => 1,
             Step::Never { .. } => 2,
+            Step::Consult { .. } => 3,
         }
     }
 
@@ -182,7 +196,7 @@ pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
 };
 
 /// Every vocabulary a binding exports, by the name it exports it under.
-pub const VOCABULARIES: [(&str, &[&str]); 14] = [
+pub const VOCABULARIES: [(&str, &[&str]); 16] = [
     ("errorCodes", &ERROR_CODES),
     ("resetModes", ResetMode::NAMES),
     ("sources", Source::NAMES),
@@ -197,6 +211,8 @@ pub const VOCABULARIES: [(&str, &[&str]); 14] = [
     ("presets", Preset::NAMES),
     ("steps", &STEPS),
     ("afters", &AFTERS),
+    ("storePolicies", StorePolicy::NAMES),
+    ("storeErrors", StoreErrorKind::NAMES),
 ];
 
 /// The `status` names of [`crate::BatchOutcome`], in its order.
@@ -301,6 +317,8 @@ mod tests {
         check(&ErrorCode::ALL, ErrorCode::as_str);
         check(NeverReason::ALL, NeverReason::as_str);
         check(Preset::ALL, Preset::as_str);
+        check(StorePolicy::ALL, StorePolicy::as_str);
+        check(StoreErrorKind::ALL, StoreErrorKind::as_str);
         assert_eq!(
             Source::from_index(Source::Genesys.index()),
             Some(Source::Genesys)
@@ -320,6 +338,7 @@ mod tests {
                 reason: NeverReason::CostAboveBurst,
                 capacity: 1,
             },
+            Step::Consult { ticket: 1 },
         ];
         for (i, s) in steps.iter().enumerate() {
             let v = serde_json::to_value(s).unwrap_or_default();

@@ -204,6 +204,7 @@ fn random_sessions_hold_the_invariants() {
                             waits += 1;
                         }
                         Ok(Step::Never { .. }) => {}
+                        Ok(Step::Consult { .. }) => panic!("{ctx}: consult without a store"),
                         Err(e) => panic!("{ctx}: begin failed: {e}"),
                     }
                 }
@@ -333,6 +334,7 @@ fn a_saturated_clock_grants_the_pacer_nothing() {
                     Step::Go { .. } => went += 1,
                     Step::Wait { until, .. } => assert!(until <= MAX_TIME, "{until}"),
                     Step::Never { capacity, .. } => assert_eq!(capacity, 0),
+                    Step::Consult { .. } => panic!("consult without a store"),
                 }
             }
             assert!(went <= 3, "amount {amount} at {now}: {went} went at once");

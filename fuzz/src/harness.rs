@@ -428,6 +428,7 @@ pub fn pacer(data: &[u8]) {
             max_wait_ms: cap,
             ..ParseOptions::default()
         },
+        shared: None,
     };
     let Ok(mut p) = Pacer::new(config.clone()) else {
         return;
@@ -479,6 +480,7 @@ pub fn pacer(data: &[u8]) {
                         assert!(held.insert(ticket, Held::Waiting).is_none());
                     }
                     Ok(Step::Never { capacity, .. }) => assert!(cost > capacity),
+                    Ok(Step::Consult { .. }) => unreachable!("consult without a store"),
                     Err(e) => unreachable!("begin failed: {e}"),
                 }
             }

@@ -113,7 +113,8 @@ pub fn run(kind: ServerKind, strategy: Strategy, w: &Workload, seed: u64) -> Met
                         heap.push(until.max(t + 1), id, Ev::Wake);
                         continue;
                     }
-                    Ok(Step::Never { .. }) | Err(_) => {
+                    // The simulator's pacers have no store: a consult never comes.
+                    Ok(Step::Never { .. } | Step::Consult { .. }) | Err(_) => {
                         m.lost += 1;
                         wk.calls_left = 0;
                         continue;

@@ -7,12 +7,18 @@ from typing import Any, Literal, Optional, Sequence, final
 __all__ = [
     "After", "Backoff", "Batch", "Decision", "Limiter", "PacerCore", "Plan", "Policy", "PolicyState", "Reading",
     "Rejection", "RetryBudget", "RetryState", "Step", "Verdict", "error_codes", "now_ms",
-    "parse_headers", "plan", "replan", "version",
+    "parse_headers", "plan", "replan", "shared_script", "shared_script_sha1", "version",
 ]
 
 
 def version() -> str:
     """The version of the native module (the crate version, shared by every package)."""
+
+def shared_script() -> str:
+    """The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error)."""
+
+def shared_script_sha1() -> str:
+    """The SHA1 of :func:`shared_script` in lowercase hex (for ``EVALSHA``)."""
 
 def error_codes() -> list[str]:
     """Every stable error code string an error's ``code`` can take, e.g. ``"invalid_limit"``."""
@@ -135,9 +141,13 @@ class Verdict:
 @final
 class Step:
     @property
-    def action(self) -> Literal["go", "wait", "never"]: ...
+    def action(self) -> Literal["go", "wait", "never", "consult"]: ...
     @property
     def ticket(self) -> Optional[int]: ...
+    @property
+    def keys(self) -> Optional[list[str]]: ...
+    @property
+    def args(self) -> Optional[list[str]]: ...
     @property
     def until(self) -> Optional[int]: ...
     @property
@@ -183,6 +193,15 @@ class PacerCore:
     def resume(self, ticket: int, *, now: Optional[int] = None) -> Step: ...
     def finish(self, ticket: int, outcome: Optional[Reading], *, now: Optional[int] = None) -> After: ...
     def cancel(self, ticket: int) -> None: ...
+    def consulted(
+        self, ticket: int, reply_or_error_code: Sequence[int] | str, *, now: Optional[int] = None
+    ) -> Step: ...
+    def poll_store(self) -> Optional[dict[str, list[str]]]: ...
+    def store_done(self, reply_or_error_code: Sequence[int] | str, *, now: Optional[int] = None) -> None: ...
+    def poll_event(self) -> Optional[dict[str, Any]]: ...
+    def set_peers(self, peers: int) -> None: ...
+    @property
+    def store_down(self) -> bool: ...
 
 @final
 class Limiter:

@@ -80,7 +80,7 @@ pub enum Event {
 }
 
 /// The store-failure state machine of one process (pure: time comes in as `now`, epoch µs).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Fallback {
     config: FallbackConfig,
     down_since: Option<u64>,

@@ -595,29 +595,23 @@ pub fn keys(id: &str) -> Result<[String; 2]> {
 
 /// Why a store call failed. Never a rate denial: a denial is a [`Reply`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum StoreErrorKind {
     /// The store could not be reached, or the connection broke.
+    #[serde(rename = "store_unavailable")]
     Unavailable,
     /// No answer within the command timeout.
+    #[serde(rename = "store_timeout")]
     Timeout,
     /// The server answered an error (other than `NOSCRIPT`, which the shell handles).
+    #[serde(rename = "store_server")]
     Server,
     /// The reply does not have the script's shape.
+    #[serde(rename = "store_bad_reply")]
     BadReply,
 }
 
-impl StoreErrorKind {
-    /// The stable code: `store_unavailable`, `store_timeout`, `store_server`, `store_bad_reply`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            StoreErrorKind::Unavailable => "store_unavailable",
-            StoreErrorKind::Timeout => "store_timeout",
-            StoreErrorKind::Server => "store_server",
-            StoreErrorKind::BadReply => "store_bad_reply",
-        }
-    }
-}
+// `as_str` (the stable codes `store_unavailable`, `store_timeout`, `store_server`,
+// `store_bad_reply`), `ALL` and `FromStr` come from `crate::vocab` (the vocabulary `storeErrors`).
 
 /// A failed store call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -707,7 +701,7 @@ pub fn reply_values(r: &Reply) -> [i64; 6] {
 }
 
 /// The in-process store: every budget's [`State`] run through [`step`], with the keys' expiry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemoryStore {
     budgets: BTreeMap<String, (State, u64)>,
 }

@@ -1,0 +1,617 @@
+//! The pacer in shared mode against the core's in-memory store ([`MemoryStore`], the very model
+//! the Redis script twins): several pacers ("processes") on one budget.
+
+#![allow(clippy::panic, clippy::unwrap_used)] // a test reports a failure by panicking
+
+use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, SharedPacing, Step, StoreCall};
+use pacekeeper::shared::fallback::Event;
+use pacekeeper::shared::{
+    self, Kind, MemoryStore, Reason, Request, SharedLimit, State, StoreError, StoreErrorKind,
+    StorePolicy,
+};
+use pacekeeper::{parse, ErrorCode, Limit, Outcome, ParseOptions};
+
+const KEY: &str = "tenant-a";
+
+fn config(limit: Limit, shared: SharedPacing) -> PacerConfig {
+    PacerConfig {
+        limits: vec![limit],
+        shared: Some(shared),
+        ..PacerConfig::default()
+    }
+}
+
+fn us(now: u64) -> u64 {
+    (now * 1000).max(1)
+}
+
+fn send(store: &mut MemoryStore, c: &StoreCall, now: u64) -> shared::Reply {
+    store
+        .call(&c.budget, &c.request, c.now_us.unwrap_or(us(now)))
+        .unwrap()
+}
+
+/// Answers every consult from `store` until the step is not a consult.
+fn drive(store: &mut MemoryStore, p: &mut Pacer, mut step: Step, now: u64) -> Step {
+    while let Step::Consult { ticket } = step {
+        let c = p.store_call(ticket).unwrap();
+        let r = send(store, &c, now);
+        step = p.consulted(ticket, Ok(r), now).unwrap();
+    }
+    step
+}
+
+/// Sends every queued fire-and-forget call.
+fn flush(store: &mut MemoryStore, p: &mut Pacer, now: u64) -> Vec<Request> {
+    let mut sent = Vec::new();
+    while let Some(c) = p.poll_store() {
+        let r = send(store, &c, now);
+        p.store_done(Ok(r), now);
+        sent.push(c.request);
+    }
+    sent
+}
+
+fn ok(now: u64) -> Outcome {
+    Outcome::Response {
+        reading: parse::<&str, &str>(200, &[], None, now, &ParseOptions::default()).unwrap(),
+    }
+}
+
+fn throttled(now: u64, retry_after_s: u64) -> Outcome {
+    let v = retry_after_s.to_string();
+    Outcome::Response {
+        reading: parse(
+            429,
+            &[("Retry-After", v.as_str())],
+            None,
+            now,
+            &ParseOptions::default(),
+        )
+        .unwrap(),
+    }
+}
+
+fn down() -> StoreError {
+    StoreError {
+        kind: StoreErrorKind::Unavailable,
+        message: "connection refused".into(),
+    }
+}
+
+/// Three processes, 15 callers each, one budget of 10/s (burst 2) for 3 s: every send a single
+/// limiter of that budget admits, and the budget is used.
+#[test]
+fn three_processes_never_exceed_one_budget() {
+    let limit = Limit::new(10, 1000).with_burst(2);
+    let mut store = MemoryStore::new();
+    let mut ps: Vec<Pacer> = (0..3)
+        .map(|_| Pacer::new(config(limit, SharedPacing::default())).unwrap())
+        .collect();
+    // Per process: (ticket, resume at) waiting; (ticket, finish at) in flight.
+    let mut waiting: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
+    let mut flying: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
+    let mut sends: Vec<u64> = Vec::new();
+    let mut started = [0u32; 3];
+    for now in 0..3000u64 {
+        for i in 0..3 {
+            let p = &mut ps[i];
+            // Finish what is done.
+            let (done, rest): (Vec<_>, Vec<_>) = flying[i].iter().partition(|(_, at)| *at <= now);
+            flying[i] = rest;
+            for (t, _) in done {
+                assert_eq!(p.finish(t, &ok(now), now).unwrap(), After::Done);
+            }
+            flush(&mut store, p, now);
+            // New callers, one every 10 ms per process until 15.
+            if now % 10 == i as u64 && started[i] < 15 {
+                started[i] += 1;
+                let s = p.begin(KEY, 1, now).unwrap();
+                match drive(&mut store, p, s, now) {
+                    Step::Go { ticket } => {
+                        sends.push(now);
+                        flying[i].push((ticket, now + 5));
+                    }
+                    Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
+                    s => panic!("{s:?}"),
+                }
+            }
+            let due: Vec<_> = waiting[i].iter().filter(|w| w.1 <= now).copied().collect();
+            waiting[i].retain(|w| w.1 > now);
+            for (t, _) in due {
+                let s = p.resume(t, now).unwrap();
+                match drive(&mut store, p, s, now) {
+                    Step::Go { ticket } => {
+                        sends.push(now);
+                        flying[i].push((ticket, now + 5));
+                        // A caller goes again after its request (a closed loop).
+                        let s = p.begin(KEY, 1, now).unwrap();
+                        match drive(&mut store, p, s, now) {
+                            Step::Go { ticket } => {
+                                sends.push(now);
+                                flying[i].push((ticket, now + 5));
+                            }
+                            Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
+                            s => panic!("{s:?}"),
+                        }
+                    }
+                    Step::Wait { ticket, until } => {
+                        assert!(until > now);
+                        waiting[i].push((ticket, until));
+                    }
+                    s => panic!("{s:?}"),
+                }
+            }
+        }
+    }
+    // Replay every send into one perfect limiter of the budget: each must be admitted.
+    sends.sort_unstable();
+    let one = SharedLimit::from_rate(10, 1000, 2).unwrap();
+    let mut state = State::default();
+    for (n, at) in sends.iter().enumerate() {
+        let r = shared::step(
+            &mut state,
+            &Request::Acquire {
+                cost: 1,
+                limits: vec![one],
+                lease_ttl_us: 0,
+                max_inflight: 0,
+                max_wait_us: 0,
+                idle_ttl_us: 1,
+            },
+            us(*at),
+        )
+        .unwrap();
+        assert_eq!(r.kind, Kind::Allow, "send {n} at {at} ms: {r:?}");
+    }
+    // 2 at once, then 10/s for 3 s: 31 at most; liveness at least 90 % of it.
+    assert!(sends.len() <= 31, "{}", sends.len());
+    assert!(sends.len() >= 28, "only {} sends", sends.len());
+    // Every process got a share.
+    assert!(ps.iter().all(|p| p.open_tickets() > 0));
+}
+
+/// A slot the store booked is kept: the next resume at or after it goes without asking again.
+#[test]
+fn reserved_slot_goes_without_a_second_consult() {
+    let limit = Limit::new(10, 1000).with_burst(1);
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let mut b = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    assert!(matches!(
+        drive(&mut store, &mut a, s, 1000),
+        Step::Go { .. }
+    ));
+    // B's own limiter is empty-handed: it consults, and the store books 100 ms ahead.
+    let s = b.begin(KEY, 1, 1000).unwrap();
+    let Step::Consult { ticket } = s else {
+        panic!("{s:?}")
+    };
+    let c = b.store_call(ticket).unwrap();
+    assert_eq!(c.budget, KEY);
+    assert_eq!(c.now_us, None);
+    let Request::Acquire {
+        cost,
+        ref limits,
+        lease_ttl_us,
+        max_wait_us,
+        idle_ttl_us,
+        ..
+    } = c.request
+    else {
+        panic!("{c:?}")
+    };
+    assert_eq!(
+        (cost, lease_ttl_us, max_wait_us, idle_ttl_us),
+        (1, 30_000_000, 10_000_000, 600_000_000)
+    );
+    assert_eq!(limits, &vec![SharedLimit::from_rate(10, 1000, 1).unwrap()]);
+    let r = send(&mut store, &c, 1000);
+    assert_eq!(r.kind, Kind::Reserved);
+    assert_eq!(
+        b.consulted(ticket, Ok(r), 1000).unwrap(),
+        Step::Wait {
+            ticket,
+            until: 1100
+        }
+    );
+    // Early: still waiting; in flight (its slot is taken).
+    assert_eq!(
+        b.resume(ticket, 1050).unwrap(),
+        Step::Wait {
+            ticket,
+            until: 1100
+        }
+    );
+    assert_eq!(b.lane(KEY).unwrap().in_flight, 1);
+    assert_eq!(b.resume(ticket, 1100).unwrap(), Step::Go { ticket });
+    // A consult must be answered before anything else.
+    let s = b.begin(KEY, 1, 1100).unwrap();
+    let Step::Consult { ticket: t2 } = s else {
+        panic!("{s:?}")
+    };
+    assert_eq!(b.resume(t2, 1100).unwrap_err().code, ErrorCode::TicketState);
+    assert_eq!(
+        b.finish(t2, &ok(1100), 1100).unwrap_err().code,
+        ErrorCode::TicketState
+    );
+    assert_eq!(
+        b.store_call(ticket).unwrap_err().code,
+        ErrorCode::TicketState
+    );
+    b.cancel(t2).unwrap();
+    assert_eq!(b.lane(KEY).unwrap().in_flight, 1);
+}
+
+/// Beyond `max_reserve_ms` the store writes nothing and says wait: the ticket waits, then asks
+/// again.
+#[test]
+fn store_wait_asks_again_later() {
+    let limit = Limit::new(1, 1000).with_burst(1);
+    let sh = SharedPacing {
+        max_reserve_ms: 0,
+        ..SharedPacing::default()
+    };
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, sh)).unwrap();
+    let mut b = Pacer::new(config(limit, sh)).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    assert!(matches!(
+        drive(&mut store, &mut a, s, 1000),
+        Step::Go { .. }
+    ));
+    let s = b.begin(KEY, 1, 1000).unwrap();
+    let Step::Wait { ticket, until } = drive(&mut store, &mut b, s, 1000) else {
+        panic!()
+    };
+    assert_eq!(until, 2000);
+    assert_eq!(b.lane(KEY).unwrap().in_flight, 0);
+    // Its local token came back: at 2000 it goes (after asking the store again).
+    let s = b.resume(ticket, 2000).unwrap();
+    assert_eq!(s, Step::Consult { ticket });
+    assert_eq!(drive(&mut store, &mut b, s, 2000), Step::Go { ticket });
+}
+
+/// A 429 seen by one process stops every process (the lockout goes through the store).
+#[test]
+fn a_throttle_on_one_process_stops_the_others() {
+    let limit = Limit::new(100, 1000);
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let mut b = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Go { ticket } = drive(&mut store, &mut a, s, 1000) else {
+        panic!()
+    };
+    let after = a.finish(ticket, &throttled(1010, 5), 1010).unwrap();
+    assert!(
+        matches!(after, After::Retry { at, .. } if at >= 6010),
+        "{after:?}"
+    );
+    let sent = flush(&mut store, &mut a, 1010);
+    assert!(sent.iter().any(|r| matches!(
+        r,
+        Request::Lockout {
+            for_us: 5_000_000,
+            ..
+        }
+    )));
+    assert!(sent
+        .iter()
+        .any(|r| matches!(r, Request::Release { lease, .. } if *lease > 0)));
+    // B never saw the 429, yet waits for it, and its lane learns the floor.
+    let s = b.begin(KEY, 1, 1020).unwrap();
+    let Step::Wait { until, .. } = drive(&mut store, &mut b, s, 1020) else {
+        panic!()
+    };
+    assert!(until >= 6010, "{until}");
+    assert!(b.lane(KEY).unwrap().floor >= 6010);
+}
+
+/// A finished request's lease is released; one never finished expires with its TTL.
+#[test]
+fn leases_are_released_or_expire() {
+    let limit = Limit::new(100, 1000);
+    let sh = SharedPacing {
+        lease_ttl_ms: 2000,
+        ..SharedPacing::default()
+    };
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, sh)).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Go { ticket } = drive(&mut store, &mut a, s, 1000) else {
+        panic!()
+    };
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Go { .. } = drive(&mut store, &mut a, s, 1000) else {
+        panic!()
+    };
+    assert_eq!(store.state(KEY, us(1000)).unwrap().leases.len(), 2);
+    a.finish(ticket, &ok(1010), 1010).unwrap();
+    let sent = flush(&mut store, &mut a, 1010);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(store.state(KEY, us(1010)).unwrap().leases.len(), 1);
+    // The other one (a process killed with it in flight) stops counting after its TTL: a live-
+    // lease cap of 1 refuses before and admits after.
+    let cap = || Request::Acquire {
+        cost: 1,
+        limits: vec![],
+        lease_ttl_us: 1000,
+        max_inflight: 1,
+        max_wait_us: 0,
+        idle_ttl_us: 1_000_000,
+    };
+    assert_eq!(
+        store.call(KEY, &cap(), us(2500)).unwrap().reason,
+        Reason::InFlight
+    );
+    assert_eq!(store.call(KEY, &cap(), us(3001)).unwrap().kind, Kind::Allow);
+}
+
+/// The store fails: degrade to a 1/peers share (events out), probe, and come back.
+#[test]
+fn store_down_degrades_to_a_share_then_recovers() {
+    let limit = Limit::new(30, 1000).with_burst(3);
+    let sh = SharedPacing {
+        peers: 3,
+        ..SharedPacing::default()
+    };
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, sh)).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Consult { ticket } = s else {
+        panic!()
+    };
+    // The failure is not a denial: the local share decides (burst 3/3 = 1, 1 per 100 ms).
+    assert_eq!(
+        a.consulted(ticket, Err(down()), 1000).unwrap(),
+        Step::Go { ticket }
+    );
+    assert!(a.store_down());
+    assert_eq!(
+        a.poll_event(),
+        Some(Event::StoreDown {
+            policy: StorePolicy::Degrade,
+            peers: 3
+        })
+    );
+    assert_eq!(a.poll_event(), None);
+    // Degraded: decided here, no consult.
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Wait { ticket: t2, until } = s else {
+        panic!("{s:?}")
+    };
+    // 100 ms, and the store's intervals are rounded up to whole µs (1/30 s → 33,334 µs, × 3).
+    assert_eq!(until, 1101);
+    assert_eq!(a.resume(t2, 1101).unwrap(), Step::Go { ticket: t2 });
+    // The probe interval (1 s) passed: the next call asks the store, and its answer recovers.
+    let s = a.begin(KEY, 1, 2000).unwrap();
+    assert!(matches!(s, Step::Consult { .. }), "{s:?}");
+    assert!(matches!(
+        drive(&mut store, &mut a, s, 2000),
+        Step::Go { .. }
+    ));
+    assert!(!a.store_down());
+    assert_eq!(
+        a.poll_event(),
+        Some(Event::StoreUp {
+            down_for_us: 1_000_000
+        })
+    );
+}
+
+/// A failing fire-and-forget call marks the store down too; a lockout learnt is kept locally.
+#[test]
+fn degraded_mode_keeps_the_lockout() {
+    let limit = Limit::new(100, 1000);
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let s = a.begin(KEY, 1, 1000).unwrap();
+    let Step::Go { ticket } = drive(&mut store, &mut a, s, 1000) else {
+        panic!()
+    };
+    a.finish(ticket, &throttled(1000, 3), 1000).unwrap();
+    while let Some(_c) = a.poll_store() {
+        a.store_done(Err(down()), 1000);
+    }
+    assert!(a.store_down());
+    assert!(matches!(a.poll_event(), Some(Event::StoreDown { .. })));
+    // A new key (no local floor) still honours the lockout learnt on its budget... through its
+    // own key's floor only: the lockout is the budget's, and `KEY` is the budget.
+    let s = a.begin(KEY, 1, 1500).unwrap();
+    let Step::Wait { until, .. } = s else {
+        panic!("{s:?}")
+    };
+    assert!(until >= 4000, "{until}");
+}
+
+#[test]
+fn deny_policy_refuses_and_allow_policy_sends() {
+    let limit = Limit::new(1, 1000).with_burst(1);
+    for (policy, expect_go) in [(StorePolicy::Deny, false), (StorePolicy::Allow, true)] {
+        let sh = SharedPacing {
+            policy,
+            ..SharedPacing::default()
+        };
+        let mut a = Pacer::new(config(limit, sh)).unwrap();
+        let s = a.begin(KEY, 1, 1000).unwrap();
+        let Step::Consult { ticket } = s else {
+            panic!()
+        };
+        let s = a.consulted(ticket, Err(down()), 1000).unwrap();
+        if expect_go {
+            assert_eq!(s, Step::Go { ticket });
+            assert_eq!(a.lane(KEY).unwrap().in_flight, 1);
+        } else {
+            assert_eq!(
+                s,
+                Step::Never {
+                    reason: NeverReason::StoreDenied,
+                    capacity: 0
+                }
+            );
+            assert_eq!(a.lane(KEY).unwrap().in_flight, 0);
+            assert_eq!(a.open_tickets(), 0);
+            // Its local token came back: the next caller is not held by it.
+            let s = a.begin(KEY, 1, 1000).unwrap();
+            assert_eq!(
+                s,
+                Step::Never {
+                    reason: NeverReason::StoreDenied,
+                    capacity: 0
+                }
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_replies_are_store_errors_and_never_is_never() {
+    let limit = Limit::new(5, 1000).with_burst(5);
+    let mut a = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let Step::Consult { ticket } = a.begin(KEY, 1, 1000).unwrap() else {
+        panic!()
+    };
+    // An acquire answered "done" is not a reply to it: the store is failing.
+    let done = shared::decode(&[4, 0, 0, 0, 1, 0]).unwrap();
+    assert_eq!(
+        a.consulted(ticket, Ok(done), 1000).unwrap(),
+        Step::Go { ticket }
+    );
+    assert!(a.store_down());
+    // The store's "never" (learnt limits smaller than the cost) drops the ticket.
+    let mut b = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let Step::Consult { ticket } = b.begin(KEY, 3, 1000).unwrap() else {
+        panic!()
+    };
+    let never = shared::decode(&[3, 0, 0, 1, 1, 0]).unwrap();
+    assert_eq!(
+        b.consulted(ticket, Ok(never), 1000).unwrap(),
+        Step::Never {
+            reason: NeverReason::CostAboveBurst,
+            capacity: 5
+        }
+    );
+    assert_eq!(b.open_tickets(), 0);
+    assert_eq!(b.lane(KEY).unwrap().in_flight, 0);
+}
+
+#[test]
+fn caller_clock_and_learnt_limits_reach_the_store() {
+    let sh = SharedPacing {
+        caller_clock: true,
+        ..SharedPacing::default()
+    };
+    let mut a = Pacer::new(PacerConfig {
+        shared: Some(sh),
+        ..PacerConfig::genesys()
+    })
+    .unwrap();
+    let Step::Consult { ticket } = a.begin(KEY, 1, 5000).unwrap() else {
+        panic!()
+    };
+    let c = a.store_call(ticket).unwrap();
+    assert_eq!(c.now_us, Some(5_000_000));
+    // The preset's 300/min as the learnt limit in force.
+    let Request::Acquire { ref limits, .. } = c.request else {
+        panic!()
+    };
+    assert_eq!(
+        limits,
+        &vec![SharedLimit::from_rate(300, 60_000, 300).unwrap()]
+    );
+    let mut store = MemoryStore::new();
+    let r = send(&mut store, &c, 5000);
+    assert_eq!(
+        a.consulted(ticket, Ok(r), 5000).unwrap(),
+        Step::Go { ticket }
+    );
+    // The server names another amount: the store learns it.
+    let reading = parse(
+        200,
+        &[
+            ("inin-ratelimit-allowed", "180"),
+            ("inin-ratelimit-count", "1"),
+            ("inin-ratelimit-reset", "60"),
+        ],
+        None,
+        5010,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    a.finish(ticket, &Outcome::Response { reading }, 5010)
+        .unwrap();
+    let calls: Vec<StoreCall> = std::iter::from_fn(|| a.poll_store()).collect();
+    assert!(calls.iter().all(|c| c.now_us == Some(5_010_000)));
+    let learn = calls
+        .iter()
+        .find_map(|c| match &c.request {
+            Request::Learn { limits, .. } => Some(limits.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(learn.len(), 1);
+    assert_eq!(learn[0].burst, 180);
+}
+
+#[test]
+fn config_is_validated_and_absent_means_unchanged() {
+    let bad = |sh: SharedPacing| {
+        Pacer::new(config(Limit::new(1, 1000), sh))
+            .unwrap_err()
+            .code
+    };
+    let d = SharedPacing::default();
+    assert_eq!(
+        bad(SharedPacing {
+            idle_ttl_ms: 0,
+            ..d
+        }),
+        ErrorCode::InvalidOption
+    );
+    assert_eq!(
+        bad(SharedPacing {
+            probe_interval_ms: 0,
+            ..d
+        }),
+        ErrorCode::InvalidOption
+    );
+    assert_eq!(
+        bad(SharedPacing {
+            lease_ttl_ms: 1 << 40,
+            ..d
+        }),
+        ErrorCode::InvalidOption
+    );
+    assert_eq!(
+        bad(SharedPacing {
+            peers: (1 << 20) + 1,
+            ..d
+        }),
+        ErrorCode::InvalidOption
+    );
+    // A limit too slow for the store's range (one a month, burst a million).
+    let slow = Limit::new(1, 30 * 24 * 3_600_000).with_burst(1_000_000);
+    assert_eq!(
+        Pacer::new(config(slow, d)).unwrap_err().code,
+        ErrorCode::InvalidLimit
+    );
+    // serde: defaults, unknown fields refused, and `shared` left out of an unshared config.
+    let c: PacerConfig = serde_json::from_str(r#"{"shared": {"policy": "deny"}}"#).unwrap();
+    assert_eq!(
+        c.shared,
+        Some(SharedPacing {
+            policy: StorePolicy::Deny,
+            ..d
+        })
+    );
+    assert!(serde_json::from_str::<PacerConfig>(r#"{"shared": {"nope": 1}}"#).is_err());
+    let v = serde_json::to_value(PacerConfig::default()).unwrap();
+    assert!(v.get("shared").is_none());
+    // Without a store nothing is queued and nothing is consulted.
+    let mut p = Pacer::new(PacerConfig::default()).unwrap();
+    assert!(matches!(p.begin(KEY, 1, 0).unwrap(), Step::Go { .. }));
+    assert!(p.poll_store().is_none() && p.poll_event().is_none() && !p.is_shared());
+    assert_eq!(p.store_call(1).unwrap_err().code, ErrorCode::InvalidState);
+}
