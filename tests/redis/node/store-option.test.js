@@ -165,7 +165,7 @@ for (const [name, make] of Object.entries(clients)) {
     const after = [];
     for (let i = 0; i < 5; i++) after.push(await run());
     assert.ok(Math.max(...after) < timeoutMs + 300, `calls took ${after.join(', ')} ms with the store gone`);
-    assert.ok(calls >= 33);
+    assert.ok(calls >= 24, `${calls} calls`);
   });
 }
 
