@@ -42,6 +42,8 @@ async function main () {
     client.config.basePath = cfg.url
     client.setAccessToken(`token-${tenant}`)
     const options = { key: `tenant:${tenant}`, onRetry: () => { retries++ } }
+    // The tenant's documented limit, configured (else the Genesys preset, refined from inin-ratelimit-*).
+    if (cfg.limits) options.limits = cfg.limits.map((l) => ({ amount: l.amount, periodMs: l.period_ms, burst: l.burst }))
     if (store) Object.assign(options, { store, onStoreEvent: (e) => events.push(e) })
     handles.push(installGenesys(client, options))
     const outbound = new platformClient.OutboundApi(client)

@@ -49,6 +49,8 @@ def main() -> None:
             api_client = sdk.ApiClient(host=cfg["url"])
             api_client.access_token = f"token-{tenant}"
             kwargs: dict = {"key": lambda: f"tenant:{tenant}"}
+            if cfg.get("limits"):  # the tenant's documented limit, configured (else the Genesys preset)
+                kwargs["limiter"] = pacekeeper.Limiter(cfg["limits"])
             if store is not None:
                 kwargs.update(store=store, on_store_event=events.append)
             pacers.append(genesys.install(api_client, **kwargs))
