@@ -42,6 +42,7 @@ function parseArgs (argv) {
     else if (k === '--python-exe') a.pythonExe = v()
     else if (k === '--pacing') a.pacing = v().split(',')
     else if (k === '--configured-burst') a.configuredBurst = Number(v())
+    else if (k === '--shared') a.shared = JSON.parse(v())
     else throw new Error(`unknown option ${k}`)
   }
   for (const m of a.modes) if (m !== 'memory' && m !== 'redis') throw new Error(`unknown mode ${m}`)
@@ -118,7 +119,7 @@ async function runMode (a, mode, pacing, redis) {
   // the jitter between the moment a request is admitted (by the store's clock) and the moment it
   // reaches the server (process scheduling, the network), which a saturated bucket cannot.
   const limits = pacing === 'configured' ? [{ amount: a.ratePerMin, period_ms: 60000, burst: a.configuredBurst }] : null
-  const common = { url: srv.url, tenants: a.tenants, contacts: a.contacts, batch: a.batch, store: mode, limits }
+  const common = { url: srv.url, tenants: a.tenants, contacts: a.contacts, batch: a.batch, store: mode, limits, shared: a.shared || null }
   const workers = []
   const t0 = Date.now()
   const bound = 600_000
@@ -209,7 +210,9 @@ async function main () {
     if (r.unexpected) failures.push(`${r.mode}: ${r.unexpected} unexpected ids`)
     // Per-process pacers cannot know what another process was told: their early retries (one
     // process sending before the Retry-After another one got) are reported, not failed.
-    if (r.mode === 'redis' && r.earlyRetries) failures.push(`${r.mode}: ${r.earlyRetries} early retries`)
+    // The preset starts every token at 300/min as a fixed window (the real API's), far over this
+    // server's burst of 15: its first 429s race the lockout's propagation (reported, not failed).
+    if (r.mode === 'redis' && r.pacing === 'configured' && r.earlyRetries) failures.push(`${r.mode}: ${r.earlyRetries} early retries`)
   }
   for (const pacing of a.pacing) {
     const mem = rows.find((r) => r.mode === 'memory' && r.pacing === pacing)

@@ -45,6 +45,7 @@ async function main () {
     // The tenant's documented limit, configured (else the Genesys preset, refined from inin-ratelimit-*).
     if (cfg.limits) options.limits = cfg.limits.map((l) => ({ amount: l.amount, periodMs: l.period_ms, burst: l.burst }))
     if (store) Object.assign(options, { store, onStoreEvent: (e) => events.push(e) })
+    if (store && cfg.shared) options.shared = cfg.shared
     handles.push(installGenesys(client, options))
     const outbound = new platformClient.OutboundApi(client)
     const { batches } = pk.plan({ records: cfg.contacts, maxBatchRecords: cfg.batch })

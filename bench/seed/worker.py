@@ -11,6 +11,7 @@ through the Genesys Cloud Python SDK (PureCloudPlatformClientV2) with pacekeeper
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -53,6 +54,9 @@ def main() -> None:
                 kwargs["limiter"] = pacekeeper.Limiter(cfg["limits"])
             if store is not None:
                 kwargs.update(store=store, on_store_event=events.append)
+                if cfg.get("shared"):  # camelCase options as given to the Node workers
+                    kwargs["shared"] = {re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), k): v
+                                        for k, v in cfg["shared"].items()}
             pacers.append(genesys.install(api_client, **kwargs))
             api = sdk.OutboundApi(api_client)
             sent = 0
