@@ -26,7 +26,7 @@ $(SEED_VENV_STAMP): bench/seed/requirements.txt $(VENV_STAMP)
 SEED_DEPS := redis-server build-node build-python $(NODE_DEPS_STAMP) $(SEED_NODE_STAMP) $(SEED_VENV_STAMP)
 
 bench-seed: $(SEED_DEPS)
-	PK_SEED_PYTHON=$(abspath $(VENV_PY)) $(NODE) bench/seed/seed.mjs --json $(TARGET_DIR)/seed.json
+	PK_SEED_PYTHON=$(abspath $(VENV_PY)) $(NODE) bench/seed/seed.mjs --pacing configured,preset --json $(TARGET_DIR)/seed.json
 
 test-seed: $(SEED_DEPS)
 	PK_SEED_PYTHON=$(abspath $(VENV_PY)) timeout 180 $(NODE) bench/seed/seed.mjs --smoke
