@@ -94,10 +94,13 @@ def _script(codec: Any) -> Tuple[str, str]:
 
 def _check_client(client: Any) -> None:
     if client is None or not callable(getattr(client, "evalsha", None)) or not callable(getattr(client, "eval", None)):
+        error: type = TypeError  # loaded as a lone file (the tests/redis harness)
         try:
-            from ._errors import PacekeeperTypeError as error
-        except ImportError:  # loaded as a lone file (the tests/redis harness)
-            error = TypeError  # type: ignore[assignment]
+            from ._errors import PacekeeperTypeError
+
+            error = PacekeeperTypeError
+        except ImportError:
+            pass
         raise error("RedisStore: client must be a redis-py client (redis.Redis or redis.asyncio.Redis)")
 
 
