@@ -183,3 +183,25 @@ test('policy deny: a down store refuses with store_denied, never a rate denial',
   assert.ok(Date.now() - t0 < 500);
   assert.equal(sent, 1);
 });
+
+test('wrapFetch and Pacer given stores over two clients share one budget per key', async (t) => {
+  const server = await startServer(t);
+  if (!server) return;
+  const a = await clients['ioredis 6'](server.port);
+  const b = await clients['node-redis 4'](server.port);
+  t.after(() => { a.close(); b.close(); });
+  const limits = [{ amount: 20, periodMs: 1000, burst: 2 }];
+  const sent = [];
+  const fetchImpl = async (url) => { sent.push(Date.now()); return new Response('ok', { status: 200 }); };
+  const f = pk.wrapFetch(fetchImpl, { limits, store: pk.createRedisStore(a.client), key: 'api' });
+  const pacer = new pk.Pacer({ limits, store: pk.createRedisStore(b.client) });
+  assert.equal(f.pacer.store !== null, true);
+  const t0 = Date.now();
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await f('http://127.0.0.1:9/x')).status, 200);
+    await pacer.run('api', () => { sent.push(Date.now()); return { status: 200, headers: {} }; });
+  }
+  // 6 requests on one budget of burst 2, then one per 50 ms: at least 4 intervals.
+  assert.ok(Date.now() - t0 >= 190, `${Date.now() - t0} ms for 6 requests`);
+  assert.equal(sent.length, 6);
+});

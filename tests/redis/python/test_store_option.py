@@ -160,3 +160,28 @@ def test_store_error_codes_are_never_denials(server):
     with pytest.raises(StoreError) as e:
         store.send(["{a}:1", "{a}:2"], ["x"])
     assert e.value.code == "store_timeout"
+
+
+def test_the_httpx_transport_and_a_pacer_over_two_clients_share_one_budget(server):
+    import httpx
+
+    from pacekeeper.httpx import PacekeeperTransport
+
+    limits = [{"amount": 20, "period_ms": 1000, "burst": 2}]
+    sent = []
+
+    def handler(request):
+        sent.append(time.time())
+        return httpx.Response(200, text="ok")
+
+    transport = PacekeeperTransport(httpx.MockTransport(handler), limits=limits, key=lambda r: "api",
+                                    store=RedisStore(client(server.port, 0.5)))
+    pacer = Pacer(limits=limits, store=RedisStore(client(server.port, 0.5)))
+    t0 = time.time()
+    with httpx.Client(transport=transport) as http:
+        for _ in range(3):
+            assert http.get("http://127.0.0.1:9/x").status_code == 200
+            pacer.call(lambda: sent.append(time.time()) or Resp(200), key="api")
+    # 6 requests on one budget of burst 2, then one per 50 ms: at least 4 intervals.
+    assert time.time() - t0 >= 0.19, time.time() - t0
+    assert len(sent) == 6
