@@ -24,10 +24,13 @@
 use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
 use pacekeeper::headers::ResetMode;
-use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, SharedPacing, Step, StoreCall};
-use pacekeeper::shared::fallback::Event;
-use pacekeeper::shared::{Reply, StoreError, StoreErrorKind, StorePolicy};
+use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
 use pacekeeper::Limit;
+#[cfg(feature = "store")]
+use pacekeeper::{
+    pacer::{SharedPacing, StoreCall},
+    shared::{fallback::Event, Reply, StoreError, StoreErrorKind, StorePolicy},
+};
 
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs).
 pub const CONFIG_SLOTS: [&str; 29] = [
@@ -256,6 +259,14 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     if let Some(v) = statuses {
         p.retry_statuses = v;
     }
+    #[cfg(not(feature = "store"))]
+    if s.bool(21)? == Some(true) {
+        return Err(err(
+            ErrorCode::InvalidOption,
+            "shared: this build paces in memory only",
+        ));
+    }
+    #[cfg(feature = "store")]
     if s.bool(21)? == Some(true) {
         let mut sh = SharedPacing::default();
         if let Some(v) = s.uint(22) {
@@ -475,12 +486,14 @@ impl HostPacer {
         &self.inner
     }
 
+    #[cfg(feature = "store")]
     /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
     pub fn store_call(&self, ticket: f64) -> Result<String> {
         let call = self.inner.store_call(host_uint(ticket, "ticket")?)?;
         store_call_text(&call)
     }
 
+    #[cfg(feature = "store")]
     /// `Pacer::consulted`: `reply` is the store's six integers (empty with an `error_code`:
     /// `vocabulary("storeErrors")`); the step's action index, the rest in `out`.
     pub fn consulted(
@@ -499,6 +512,7 @@ impl HostPacer {
         Ok(write_step(step, o))
     }
 
+    #[cfg(feature = "store")]
     /// The next fire-and-forget call (`Pacer::poll_store`) as [`store_call_text`], or `""`.
     pub fn poll_store(&mut self) -> Result<String> {
         match self.inner.poll_store() {
@@ -507,6 +521,7 @@ impl HostPacer {
         }
     }
 
+    #[cfg(feature = "store")]
     /// `Pacer::store_done`: the outcome of a polled call (as for [`HostPacer::consulted`]).
     pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
         let now = host_uint(now, "now")?;
@@ -515,12 +530,14 @@ impl HostPacer {
         Ok(())
     }
 
+    #[cfg(feature = "store")]
     /// The next store event (`Pacer::poll_event`) in the form of [`event_text`], or `""`.
     pub fn poll_event(&mut self) -> String {
         self.inner.poll_event().map(event_text).unwrap_or_default()
     }
 }
 
+#[cfg(feature = "store")]
 /// A store call as one string safe for any key: `<L>:<key1><key2><arg>,<arg>,...` where `L`
 /// is the length of each key in UTF-16 code units (the two keys always have the same length;
 /// JavaScript's `substr` counts in those units), and the arguments (ASCII digits and letters)
@@ -542,6 +559,7 @@ pub fn store_call_text(call: &StoreCall) -> Result<String> {
     Ok(s)
 }
 
+#[cfg(feature = "store")]
 /// A store event as text: `store_down,<policy>,<peers>` or `store_up,<downForUs>`.
 pub fn event_text(e: Event) -> String {
     let mut s = String::new();
@@ -560,6 +578,7 @@ pub fn event_text(e: Event) -> String {
     s
 }
 
+#[cfg(feature = "store")]
 /// A store's answer from the host: `error_code` (a name of `storeErrors`) when the call failed,
 /// else the reply's numbers. A reply that is not six integers came from the server, not from
 /// the caller: it is the store error `store_bad_reply`, never a thrown error.

@@ -86,6 +86,7 @@ fn one_crossing_per_step() {
 }
 
 /// The index of a named slot.
+#[cfg(feature = "store")]
 fn slot(name: &str) -> usize {
     CONFIG_SLOTS
         .iter()
@@ -93,6 +94,7 @@ fn slot(name: &str) -> usize {
         .unwrap()
 }
 
+#[cfg(feature = "store")]
 #[test]
 fn shared_slots_and_the_store_crossings() {
     use pacekeeper::pacer::SharedPacing;

@@ -417,8 +417,10 @@ module.exports = function createEngine (native) {
   function version () { return native.version() }
   function errorCodes () { return ERROR_CODES.slice() }
   // The shared-budget Lua script and its SHA1 (EVALSHA, then EVAL after NOSCRIPT): the core's.
-  function sharedScript () { return native.sharedScript() }
-  function sharedScriptSha1 () { return native.sharedScriptSha1() }
+  // The WebAssembly engine paces in memory only (no `store` feature): these throw there.
+  const noStore = () => codedError('invalid_state', 'this engine has no shared store (the WebAssembly engine paces in memory only)')
+  function sharedScript () { if (typeof native.sharedScript !== 'function') throw noStore(); return native.sharedScript() }
+  function sharedScriptSha1 () { if (typeof native.sharedScriptSha1 !== 'function') throw noStore(); return native.sharedScriptSha1() }
 
   return {
     version,

@@ -517,9 +517,6 @@ module.exports = function createNative (wasm) {
     /** The core's names of one vocabulary, in its order (see bindings-common). */
     vocabulary: (name) => wasm.vocabulary(name),
     noop: () => wasm.noop(),
-    /** The shared-budget Lua script and its SHA1 (the core's). */
-    sharedScript: () => wasm.sharedScript(),
-    sharedScriptSha1: () => wasm.sharedScriptSha1(),
     /** A u64 seed from the platform's cryptographic source (getrandom → crypto.getRandomValues). */
     randomSeed: () => wasm.randomSeed(),
     parseHeadersJoined (status, headers, body, now, maxWaitMs, resetMode, out) {

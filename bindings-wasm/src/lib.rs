@@ -296,18 +296,6 @@ pub fn vocabulary(name: &str) -> JsResult<String> {
 #[wasm_bindgen]
 pub fn noop() {}
 
-/// The shared-budget Lua script (`pacekeeper::shared::SCRIPT`).
-#[wasm_bindgen(js_name = sharedScript)]
-pub fn shared_script() -> String {
-    pacekeeper::shared::SCRIPT.to_owned()
-}
-
-/// The SHA1 of the shared-budget script, lowercase hex.
-#[wasm_bindgen(js_name = sharedScriptSha1)]
-pub fn shared_script_sha1() -> String {
-    pacekeeper::shared::script_sha1().to_owned()
-}
-
 /// A random seed from the platform's cryptographic source (`crypto.getRandomValues` in browsers
 /// and Node.js, through `getrandom`), for retry states created without one.
 #[wasm_bindgen(js_name = randomSeed)]

@@ -1,6 +1,7 @@
 //! `NativePacer`: the core pacer, one crossing per step (a shell over
 //! `pacekeeper_bindings_common::pacer::HostPacer`; the napi addon exports the same class, so
-//! `js/native.js` forwards it as it is).
+//! `js/native.js` forwards it as it is). No shared-store mode here (the core's `store` feature
+//! is off: about 60 KB): a `shared` configuration is `invalid_option`.
 
 use crate::{core, JsResult};
 use pacekeeper_bindings_common::pacer::HostPacer;
@@ -86,41 +87,5 @@ impl WasmPacer {
     #[wasm_bindgen(getter, js_name = budgetTokens)]
     pub fn budget_tokens(&self) -> f64 {
         self.inner.budget_tokens()
-    }
-
-    /// The store call of a ticket that got `consult` (`codec::pacer::store_call_text`).
-    #[wasm_bindgen(js_name = storeCall)]
-    pub fn store_call(&self, ticket: f64) -> JsResult<String> {
-        core(self.inner.store_call(ticket))
-    }
-
-    /// The store's reply to a consult (six integers, or empty with `errorCode`).
-    pub fn consulted(
-        &mut self,
-        ticket: f64,
-        reply: &[f64],
-        error_code: &str,
-        now: f64,
-        out: &mut [f64],
-    ) -> JsResult<u32> {
-        core(self.inner.consulted(ticket, reply, error_code, now, out))
-    }
-
-    /// The next fire-and-forget store call, or `''`.
-    #[wasm_bindgen(js_name = pollStore)]
-    pub fn poll_store(&mut self) -> JsResult<String> {
-        core(self.inner.poll_store())
-    }
-
-    /// The outcome of a polled call.
-    #[wasm_bindgen(js_name = storeDone)]
-    pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> JsResult<()> {
-        core(self.inner.store_done(reply, error_code, now))
-    }
-
-    /// The next store event, or `''`.
-    #[wasm_bindgen(js_name = pollEvent)]
-    pub fn poll_event(&mut self) -> String {
-        self.inner.poll_event()
     }
 }

@@ -199,6 +199,7 @@ impl PacerConfig {
         }
         if let Some(sh) = &self.shared {
             sh.validate()?;
+            #[cfg(feature = "store")]
             for l in &self.limits {
                 store::shared_limit(l).map_err(|e| {
                     Error::new(
@@ -378,7 +379,8 @@ pub struct Pacer {
     tickets: BTreeMap<u64, Ticket>,
     next_ticket: u64,
     last_now: u64,
-    /// Lane index → its key.
+    /// Lane index → its key (shared mode's budget ids).
+    #[cfg(feature = "store")]
     names: Vec<String>,
     /// Shared mode: the fallback, the outbox and the events.
     shared: Option<store::SharedRt>,
@@ -488,8 +490,12 @@ impl Pacer {
     pub fn new(config: PacerConfig) -> Result<Self> {
         config.validate()?;
         let backoff = Backoff::new(config.backoff.clone())?;
+        #[cfg(feature = "store")]
         let shared = config.shared.map(store::SharedRt::new).transpose()?;
+        #[cfg(not(feature = "store"))]
+        let shared = None;
         Ok(Pacer {
+            #[cfg(feature = "store")]
             names: Vec::new(),
             shared,
             budget: config.retry_budget,
@@ -546,9 +552,12 @@ impl Pacer {
             return Err(bad("the retry budget does not match the configuration"));
         }
         p.budget = state.budget;
-        p.names = vec![String::new(); n];
-        for (k, i) in &state.keys {
-            p.names[*i].clone_from(k);
+        #[cfg(feature = "store")]
+        {
+            p.names = vec![String::new(); n];
+            for (k, i) in &state.keys {
+                p.names[*i].clone_from(k);
+            }
         }
         p.keys = state.keys;
         p.lanes = state.lanes;
@@ -686,6 +695,7 @@ impl Pacer {
                 self.lanes.push(fresh);
                 let i = self.lanes.len() - 1;
                 self.keys.insert(key.to_owned(), i);
+                #[cfg(feature = "store")]
                 self.names.push(key.to_owned());
                 i
             }
@@ -962,14 +972,11 @@ impl Pacer {
                 Phase::Waiting { .. } => lane.queue.retain(|x| *x != ticket),
             }
         }
+        #[cfg(feature = "store")]
         if t.lease > 0 {
-            // A booked slot never used is given back; a request sent may have counted.
-            let refund = if matches!(t.phase, Phase::Reserved { .. }) {
-                u64::from(t.cost)
-            } else {
-                0
-            };
-            self.push_release(t.lane, t.lease, refund, now);
+            // No refund, even of a booked slot never used: a GCRA refund cannot free that slot
+            // alone, it would move later bookings earlier (the slot is lost, never overspent).
+            self.push_release(t.lane, t.lease, 0, now);
         }
         self.rebook(t.lane, now);
         Ok(())

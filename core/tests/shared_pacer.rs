@@ -1,6 +1,7 @@
 //! The pacer in shared mode against the core's in-memory store ([`MemoryStore`], the very model
 //! the Redis script twins): several pacers ("processes") on one budget.
 
+#![cfg(feature = "store")]
 #![allow(clippy::panic, clippy::unwrap_used)] // a test reports a failure by panicking
 
 use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, SharedPacing, Step, StoreCall};
@@ -614,4 +615,80 @@ fn config_is_validated_and_absent_means_unchanged() {
     assert!(matches!(p.begin(KEY, 1, 0).unwrap(), Step::Go { .. }));
     assert!(p.poll_store().is_none() && p.poll_event().is_none() && !p.is_shared());
     assert_eq!(p.store_call(1).unwrap_err().code, ErrorCode::InvalidState);
+}
+
+/// A slot booked before another host's 429 and falling inside its lockout is dropped (its lease
+/// released, no refund) and asked for again after it: slots pushed to the lockout's end would go
+/// as one burst.
+#[test]
+fn a_reserved_slot_inside_a_later_lockout_is_given_back() {
+    let limit = Limit::new(10, 1000).with_burst(2);
+    let mut store = MemoryStore::new();
+    let mut a = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let mut b = Pacer::new(config(limit, SharedPacing::default())).unwrap();
+    let mut ta = 0;
+    for _ in 0..2 {
+        let s = a.begin(KEY, 1, 1000).unwrap();
+        let Step::Go { ticket } = drive(&mut store, &mut a, s, 1000) else {
+            panic!()
+        };
+        ta = ticket;
+    }
+    // B's two callers pass its own limiter; the store books them at 1100 and 1200.
+    let mut booked = Vec::new();
+    for _ in 0..2 {
+        let s = b.begin(KEY, 1, 1000).unwrap();
+        let Step::Wait { ticket, until } = drive(&mut store, &mut b, s, 1000) else {
+            panic!()
+        };
+        booked.push((ticket, until));
+    }
+    assert_eq!(booked.iter().map(|b| b.1).collect::<Vec<_>>(), [1100, 1200]);
+    // A's request gets a 429 (Retry-After 2): the store locks the budget until 3050.
+    a.finish(ta, &throttled(1050, 2), 1050).unwrap();
+    flush(&mut store, &mut a, 1050);
+    // B learns of it on its next consult (a third caller at 1100)...
+    let s = b.begin(KEY, 1, 1100).unwrap();
+    let Step::Wait { ticket: t3, until } = drive(&mut store, &mut b, s, 1100) else {
+        panic!()
+    };
+    assert!(until >= 3050, "{until}");
+    // ...and its booked slots, now inside the lockout, are given back.
+    let mut after = Vec::new();
+    for (t, u) in &booked {
+        let Step::Wait { until, .. } = b.resume(*t, *u).unwrap() else {
+            panic!()
+        };
+        assert!(until >= 3050, "{until}");
+        after.push(*t);
+    }
+    let sent = flush(&mut store, &mut b, 1200);
+    assert_eq!(
+        sent.iter()
+            .filter(|r| matches!(r, Request::Release { refund: 0, lease, .. } if *lease > 0))
+            .count(),
+        2,
+        "{sent:?}"
+    );
+    // After the lockout the three go within the budget (burst 2, then 100 ms apart), never all
+    // at once.
+    after.push(t3);
+    let mut goes = Vec::new();
+    let mut pending: Vec<u64> = after;
+    for now in 3050..4000 {
+        let mut left = Vec::new();
+        for t in pending {
+            let s = b.resume(t, now).unwrap();
+            match drive(&mut store, &mut b, s, now) {
+                Step::Go { .. } => goes.push(now),
+                Step::Wait { .. } => left.push(t),
+                s => panic!("{s:?}"),
+            }
+        }
+        pending = left;
+    }
+    assert!(pending.is_empty());
+    assert_eq!(goes.len(), 3);
+    // At most the burst (2) at one instant.
+    assert!(goes.windows(3).all(|w| w[2] > w[0]), "{goes:?}");
 }

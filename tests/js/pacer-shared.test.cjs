@@ -12,10 +12,16 @@ const { pk, impl, root } = require('./impl.cjs')
 const NOW = 1_700_000_000_000
 const limits = [{ amount: 10, periodMs: 1000, burst: 1 }]
 
+// The WebAssembly engine paces in memory only (the core's `store` feature is off there).
+if (impl === 'wasm') {
+  test('the WebAssembly engine refuses a shared store', () => {
+    assert.throws(() => new pk.PacerCore({ shared: true }), (e) => e instanceof RangeError && e.code === 'invalid_option')
+  })
+  return
+}
+
 // The engine level (what the Redis shells use): `require('./engine')(native)`.
-const native = impl === 'napi'
-  ? require(path.join(root, 'bindings-node', 'native.js'))
-  : require(path.join(root, 'bindings-wasm', 'js', 'native.js'))
+const native = require(path.join(root, 'bindings-node', 'native.js'))
 const engine = require(path.join(root, 'bindings-node', 'js', 'engine.js'))(native)
 
 test('the engine exports the script and its SHA1', () => {

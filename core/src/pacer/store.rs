@@ -1,18 +1,21 @@
 //! The pacer's shared mode: where [`Pacer`] consults a store (see the pacer's module docs,
 //! "Shared budgets").
 
-use super::{unknown, After, NeverReason, Outcome, Pacer, Phase, Step};
-use crate::bucket::Limit;
+use super::{After, Outcome, Pacer, Step};
 use crate::error::{Error, ErrorCode, Result};
 use crate::msg::msg;
-use crate::shared::fallback::{Event, Fallback, FallbackConfig, Route, StorePolicy};
-use crate::shared::{
-    self, Kind, Reason, Reply, Request, SharedLimit, StoreError, StoreErrorKind, MAX_COUNT,
-    MAX_DURATION_US, MAX_NOW_US,
-};
-use crate::MAX_TIME;
+use crate::shared::fallback::{FallbackConfig, StorePolicy};
+use crate::shared::{self, Request, MAX_COUNT, MAX_DURATION_US};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+#[cfg(feature = "store")]
+use {
+    super::{unknown, NeverReason, Phase},
+    crate::bucket::Limit,
+    crate::shared::fallback::{Event, Fallback, Route},
+    crate::shared::{Kind, Reason, Reply, SharedLimit, StoreError, StoreErrorKind, MAX_NOW_US},
+    crate::MAX_TIME,
+    std::collections::VecDeque,
+};
 
 /// The longest duration option, ms (2^40 µs).
 const MAX_MS: u64 = MAX_DURATION_US / 1000;
@@ -58,8 +61,14 @@ impl Default for SharedPacing {
 }
 
 impl SharedPacing {
-    /// Checks every field.
+    /// Checks every field (and that this build has the `store` feature).
     pub fn validate(&self) -> Result<()> {
+        if cfg!(not(feature = "store")) {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                "shared: this build paces in memory only (no cargo feature `store`)",
+            ));
+        }
         let range = |v: u64, min: u64, name: &str| -> Result<()> {
             if (min..=MAX_MS).contains(&v) {
                 Ok(())
@@ -132,16 +141,19 @@ impl StoreCall {
 }
 
 /// A pacer limit as the store's: `amount` per `period_ms` (interval rounded up), its burst.
+#[cfg(feature = "store")]
 pub(super) fn shared_limit(l: &Limit) -> Result<SharedLimit> {
     SharedLimit::from_rate(u64::from(l.amount), l.period_ms, u64::from(l.burst))
 }
 
 /// The caller's clock in µs, within the model's range.
+#[cfg(feature = "store")]
 fn micros(now_ms: u64) -> u64 {
     now_ms.saturating_mul(1000).clamp(1, MAX_NOW_US)
 }
 
 /// The shared mode's state: the fallback, the calls to send and the events to emit.
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct SharedRt {
     config: SharedPacing,
@@ -150,6 +162,12 @@ pub(super) struct SharedRt {
     events: VecDeque<Event>,
 }
 
+/// No shared mode in this build (never constructed).
+#[cfg(not(feature = "store"))]
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum SharedRt {}
+
+#[cfg(feature = "store")]
 impl SharedRt {
     pub(super) fn new(config: SharedPacing) -> Result<Self> {
         Ok(SharedRt {
@@ -167,6 +185,7 @@ impl SharedRt {
     }
 }
 
+#[cfg(feature = "store")]
 fn not_shared() -> Error {
     Error::new(
         ErrorCode::InvalidState,
@@ -185,39 +204,73 @@ impl Pacer {
 
     /// Asks again for a waiting ticket (after [`Step::Wait`] or [`After::Retry`]).
     pub fn resume(&mut self, ticket: u64, now: u64) -> Result<Step> {
+        #[cfg(feature = "store")]
+        if let Some(step) = self.resume_shared(ticket, now)? {
+            return Ok(step);
+        }
+        let step = self.resume_local(ticket, now)?;
+        self.gate(step)
+    }
+
+    /// A ticket the store booked (its slot's time, not before the key's floor), or one still
+    /// asking the store (an error); None for the others.
+    #[cfg(feature = "store")]
+    fn resume_shared(&mut self, ticket: u64, now: u64) -> Result<Option<Step>> {
         // The clock moves even for a bad ticket (as every step does).
         let now = self.clock(now);
         match self.tickets.get(&ticket).map(|t| t.phase) {
-            None => return Err(unknown(ticket)),
+            None => Err(unknown(ticket)),
             Some(Phase::Reserved { until }) => {
+                let (li, lease) = self
+                    .tickets
+                    .get(&ticket)
+                    .map_or((0, 0), |t| (t.lane, t.lease));
+                let floor = self.lanes.get(li).map_or(0, |l| l.floor);
+                if floor > until {
+                    // A throttle since: the slot lies in a lockout. Drop it and ask again after
+                    // the floor (slots pushed to one instant would go as a burst). No refund: a
+                    // GCRA refund cannot free this slot alone, it would move later bookings
+                    // earlier (the slot is lost, never overspent).
+                    if lease > 0 {
+                        self.push_release(li, lease, 0, now);
+                    }
+                    if let Some(t) = self.tickets.get_mut(&ticket) {
+                        t.lease = 0;
+                    }
+                    return self.requeue(ticket, floor, now).map(Some);
+                }
                 if now < until {
-                    return Ok(Step::Wait { ticket, until });
+                    return Ok(Some(Step::Wait { ticket, until }));
                 }
                 if let Some(t) = self.tickets.get_mut(&ticket) {
                     t.phase = Phase::InFlight { at: now };
                 }
-                return Ok(Step::Go { ticket });
+                Ok(Some(Step::Go { ticket }))
             }
-            Some(Phase::Consulting { .. }) => {
-                return Err(Error::new(
-                    ErrorCode::TicketState,
-                    msg!(
-                        "ticket ",
-                        ticket,
-                        " is asking the store: report its reply with consulted"
-                    ),
-                ))
-            }
-            _ => {}
+            Some(Phase::Consulting { .. }) => Err(Error::new(
+                ErrorCode::TicketState,
+                msg!(
+                    "ticket ",
+                    ticket,
+                    " is asking the store: report its reply with consulted"
+                ),
+            )),
+            _ => Ok(None),
         }
-        let step = self.resume_local(ticket, now)?;
-        self.gate(step)
     }
 
     /// Reports how a request in flight ended at `now`. In shared mode it also queues what the
     /// store must learn ([`Pacer::poll_store`]): the lease's release, a throttle's lockout, a
     /// changed learnt limit.
     pub fn finish(&mut self, ticket: u64, outcome: &Outcome, now: u64) -> Result<After> {
+        #[cfg(not(feature = "store"))]
+        return self.finish_local(ticket, outcome, now);
+        #[cfg(feature = "store")]
+        self.finish_shared(ticket, outcome, now)
+    }
+
+    #[cfg(feature = "store")]
+    fn finish_shared(&mut self, ticket: u64, outcome: &Outcome, now: u64) -> Result<After> {
         let now = self.clock(now);
         let Some(t) = self.tickets.get(&ticket) else {
             return Err(unknown(ticket));
@@ -281,6 +334,32 @@ impl Pacer {
         self.shared.is_some()
     }
 
+    /// A step this process's policy decided (a build without the `store` feature has no
+    /// shared mode: `Pacer::new` refuses `shared`).
+    #[cfg(not(feature = "store"))]
+    #[allow(clippy::unnecessary_wraps)]
+    fn gate(&mut self, step: Step) -> Result<Step> {
+        Ok(step)
+    }
+
+    /// A step this process's policy decided, through the store in shared mode.
+    #[cfg(feature = "store")]
+    fn gate(&mut self, step: Step) -> Result<Step> {
+        let Step::Go { ticket } = step else {
+            return Ok(step);
+        };
+        let now = self.last_now;
+        let Some(sh) = self.shared.as_mut() else {
+            return Ok(step);
+        };
+        let route = sh.fallback.route(micros(now));
+        self.route(ticket, route, now)
+    }
+}
+
+/// Shared mode proper (the `store` feature).
+#[cfg(feature = "store")]
+impl Pacer {
     /// Whether the store is considered down (false outside shared mode).
     pub fn store_down(&self) -> bool {
         self.shared.as_ref().is_some_and(|s| s.fallback.is_down())
@@ -442,19 +521,6 @@ impl Pacer {
         self.push(li, request, now);
     }
 
-    /// A step this process's policy decided, through the store in shared mode.
-    fn gate(&mut self, step: Step) -> Result<Step> {
-        let Step::Go { ticket } = step else {
-            return Ok(step);
-        };
-        let now = self.last_now;
-        let Some(sh) = self.shared.as_mut() else {
-            return Ok(step);
-        };
-        let route = sh.fallback.route(micros(now));
-        self.route(ticket, route, now)
-    }
-
     /// An admitted ticket (counted in flight) sent where `route` says.
     fn route(&mut self, ticket: u64, route: Route, now: u64) -> Result<Step> {
         let t = self
@@ -509,19 +575,12 @@ impl Pacer {
                 Step::Wait { ticket, until }
             }
             Kind::Wait => {
-                let cost = t.cost;
-                t.phase = Phase::Waiting {
-                    booked: None,
-                    not_before: until,
-                };
-                let config = &self.config;
-                if let Some(lane) = self.lanes.get_mut(li) {
-                    lane.in_flight = lane.in_flight.saturating_sub(1);
-                    refund(config, lane, cost, now);
-                    let pos = lane.queue.partition_point(|x| *x < ticket);
-                    lane.queue.insert(pos, ticket);
+                if r.reason == Reason::Lockout {
+                    if let Some(lane) = self.lanes.get_mut(li) {
+                        lane.floor = lane.floor.max(until);
+                    }
                 }
-                Step::Wait { ticket, until }
+                return self.requeue(ticket, until, now);
             }
             Kind::Never | Kind::Done => {
                 let capacity = self
@@ -543,13 +602,36 @@ impl Pacer {
             }
         }
         self.rebook(li, now);
-        if let (Step::Wait { .. }, Some(Phase::Waiting { booked, .. })) =
-            (step, self.tickets.get(&ticket).map(|t| t.phase))
-        {
-            let at = booked.unwrap_or(until).max(until).min(MAX_TIME);
-            return Ok(Step::Wait { ticket, until: at });
-        }
         Ok(step)
+    }
+
+    /// An admitted ticket (counted in flight) back to the key's queue, not before `until`: it
+    /// leaves the in-flight count, its tokens return to this process's limits, and its next
+    /// `resume` asks again.
+    fn requeue(&mut self, ticket: u64, until: u64, now: u64) -> Result<Step> {
+        let t = self
+            .tickets
+            .get_mut(&ticket)
+            .ok_or_else(|| unknown(ticket))?;
+        let (li, cost) = (t.lane, t.cost);
+        t.phase = Phase::Waiting {
+            booked: None,
+            not_before: until,
+        };
+        let config = &self.config;
+        if let Some(lane) = self.lanes.get_mut(li) {
+            lane.in_flight = lane.in_flight.saturating_sub(1);
+            refund(config, lane, cost, now);
+            let pos = lane.queue.partition_point(|x| *x < ticket);
+            lane.queue.insert(pos, ticket);
+        }
+        self.rebook(li, now);
+        let booked = match self.tickets.get(&ticket).map(|t| t.phase) {
+            Some(Phase::Waiting { booked, .. }) => booked,
+            _ => None,
+        };
+        let at = booked.unwrap_or(until).max(until).min(MAX_TIME);
+        Ok(Step::Wait { ticket, until: at })
     }
 
     /// Drops a ticket admitted here that will not be sent: it leaves the in-flight count and
@@ -567,6 +649,7 @@ impl Pacer {
     }
 }
 
+#[cfg(feature = "store")]
 /// Gives `cost` back to every limit of a lane (never below a full bucket at `now`).
 fn refund(config: &super::PacerConfig, lane: &mut super::Lane, cost: u32, now: u64) {
     let (limits, _) = super::limits_of(config, lane);

@@ -14,3 +14,4 @@ mod contention;
 mod failures;
 mod leases;
 mod model;
+mod pacers;
