@@ -52,10 +52,9 @@ module.exports = function createApi (native) {
     RetryError: errors.RetryError,
     TimeoutError: errors.TimeoutError
   }
-  // Shared budgets through Redis: the native package only (the WASM/browser one stays in-memory).
-  if (typeof native.sharedScript === 'function' && typeof native.sharedScriptSha1 === 'function') {
-    Object.assign(api, { createRedisStore, StoreError: storeRedis.StoreError, sharedScript: engine.sharedScript, sharedScriptSha1: engine.sharedScriptSha1 })
-  }
+  // Shared budgets through Redis: the native package (the WASM one exports the same names, but its
+  // engine paces in memory only: createRedisStore and sharedScript throw `invalid_state` there).
+  Object.assign(api, { createRedisStore, StoreError: storeRedis.StoreError, sharedScript: engine.sharedScript, sharedScriptSha1: engine.sharedScriptSha1 })
   api.default = api
   return Object.freeze(api)
 }
