@@ -205,3 +205,37 @@ test('wrapFetch and Pacer given stores over two clients share one budget per key
   assert.ok(Date.now() - t0 >= 190, `${Date.now() - t0} ms for 6 requests`);
   assert.equal(sent.length, 6);
 });
+
+test('the README\'s Node store example runs against a real server', async (t) => {
+  const server = await startServer(t);
+  if (!server) return;
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```javascript\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('createRedisStore'));
+  assert.ok(block, 'the README has the example');
+  const http = require('node:http');
+  const api = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+  await new Promise((r) => api.listen(0, '127.0.0.1', r));
+  t.after(() => api.close());
+  const sdk = require.resolve('genesys-sdk-latest', { paths: [path.join(ROOT, 'bindings-node')] });
+  const src = block.replaceAll("require('pacekeeper')", `require(${JSON.stringify(path.join(ROOT, 'bindings-node'))})`);
+  const file = path.join(__dirname, '.readme-store.cjs');
+  fs.writeFileSync(file, `(async () => {
+const url = 'http://127.0.0.1:${api.address().port}/'
+const apiClient = new (require(${JSON.stringify(sdk)}).ApiClientClass)()
+${src}
+if (res.status !== 200) throw new Error('status ' + res.status)
+if (!apiClient.__pacekeeper || !apiClient.__pacekeeper.pacer.store) throw new Error('not installed with a store')
+redis.disconnect()
+console.log('ok')
+})().catch((e) => { console.error(e); process.exit(1) })
+`);
+  t.after(() => fs.rmSync(file, { force: true }));
+  const out = await new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [file], { env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${server.port}` }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let o = '';
+    c.stdout.on('data', (d) => { o += d; });
+    const timer = setTimeout(() => c.kill('SIGKILL'), 20000);
+    c.on('close', (code) => { clearTimeout(timer); code === 0 ? resolve(o) : reject(new Error(`exit ${code}: ${o}`)); });
+  });
+  assert.equal(out.trim(), 'ok');
+});

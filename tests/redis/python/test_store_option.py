@@ -185,3 +185,33 @@ def test_the_httpx_transport_and_a_pacer_over_two_clients_share_one_budget(serve
     # 6 requests on one budget of burst 2, then one per 50 ms: at least 4 intervals.
     assert time.time() - t0 >= 0.19, time.time() - t0
     assert len(sent) == 6
+
+
+def test_the_readme_s_python_store_example_runs_against_a_real_server(server, monkeypatch):
+    import http.server
+    import pathlib
+    import re
+    import threading
+
+    readme = (pathlib.Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "RedisStore" in b)
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *a):
+            pass
+
+    api = http.server.HTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{server.port}")
+    scope = {"url": f"http://127.0.0.1:{api.server_address[1]}/"}
+    try:
+        exec(compile(block, "README.md", "exec"), scope)
+    finally:
+        api.shutdown()
+    assert scope["response"].status_code == 200
+    assert scope["pacer"].store is not None
