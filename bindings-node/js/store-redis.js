@@ -19,8 +19,6 @@
 // keys(budget), encode(request, nowUs), decode(raw) }`, as the tests/redis harness passes) adds
 // `store.call(budget, request, nowUs?)` → the decoded reply.
 
-const STORE_CODES = ['store_unavailable', 'store_timeout', 'store_server', 'store_bad_reply'];
-
 class StoreError extends Error {
   // code: 'store_unavailable' | 'store_timeout' | 'store_server' | 'store_bad_reply'
   constructor(code, message, cause) {
@@ -45,9 +43,12 @@ function storeError(e) {
   return new StoreError('store_unavailable', msg, e);
 }
 
-/** The code of a failed store call, for the core (`consulted` / `storeDone`). */
+/**
+ * The code of a failed store call, for the core (`consulted` / `storeDone`): a StoreError's own,
+ * anything else (a custom store's failure) unavailable. The core checks the code.
+ */
 function storeCode(e) {
-  return e && STORE_CODES.includes(e.code) ? e.code : 'store_unavailable';
+  return e instanceof StoreError ? e.code : 'store_unavailable';
 }
 
 function withTimeout(promise, ms) {
@@ -147,4 +148,4 @@ function createRedisStore(client, codecOrOptions, maybeOptions) {
   return store;
 }
 
-module.exports = { createRedisStore, StoreError, storeCode, STORE_CODES };
+module.exports = { createRedisStore, StoreError, storeCode };

@@ -19,11 +19,9 @@ from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
 from ._redact import redact_exception
+from .store_redis import store_code
 
 __all__ = ["Pacer", "PacerStats", "GiveUp"]
-
-_STORE_CODES = ("store_unavailable", "store_timeout", "store_server", "store_bad_reply")
-
 
 def _call_parts(c: Any) -> Tuple[list, list]:
     """A polled store call (``{"keys": [...], "args": [...]}``) as two lists."""
@@ -33,8 +31,8 @@ def _call_parts(c: Any) -> Tuple[list, list]:
 
 
 def _store_code(e: BaseException) -> str:
-    code = getattr(e, "code", None)
-    return code if code in _STORE_CODES else "store_unavailable"
+    """A failed store call's code for the core: a StoreError's own, else unavailable."""
+    return store_code(e)
 
 T = TypeVar("T")
 LimitSpec = Union[dict, Any]

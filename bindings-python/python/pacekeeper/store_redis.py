@@ -30,9 +30,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-__all__ = ["STORE_CODES", "AsyncRedisStore", "RedisStore", "StoreError"]
-
-STORE_CODES = ("store_unavailable", "store_timeout", "store_server", "store_bad_reply")
+__all__ = ["AsyncRedisStore", "RedisStore", "StoreError"]
 
 
 class StoreError(Exception):
@@ -45,9 +43,9 @@ class StoreError(Exception):
 
 
 def store_code(e: BaseException) -> str:
-    """The code of a failed store call, for the core (``consulted`` / ``store_done``)."""
-    code = getattr(e, "code", None)
-    return code if code in STORE_CODES else "store_unavailable"
+    """The code of a failed store call, for the core (``consulted`` / ``store_done``): a
+    :class:`StoreError`'s own, anything else (a custom store's failure) unavailable."""
+    return e.code if isinstance(e, StoreError) else "store_unavailable"
 
 
 def _names(e: BaseException) -> set:
