@@ -32,8 +32,17 @@ use pacekeeper::{
     shared::{fallback::Event, Reply, StoreError, StoreErrorKind, StorePolicy},
 };
 
-/// The named scalar slots of a flat pacer configuration, in order (see the module docs).
-pub const CONFIG_SLOTS: [&str; 29] = [
+/// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
+/// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
+/// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
+pub const CONFIG_SLOTS: &[&str] = if cfg!(feature = "store") {
+    &ALL_SLOTS
+} else {
+    ALL_SLOTS.split_at(21).0
+};
+
+/// Every slot, the store's last.
+const ALL_SLOTS: [&str; 29] = [
     "learn:bool",
     "preset:presets",
     "probePollMs",
@@ -258,13 +267,6 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     }
     if let Some(v) = statuses {
         p.retry_statuses = v;
-    }
-    #[cfg(not(feature = "store"))]
-    if s.bool(21)? == Some(true) {
-        return Err(err(
-            ErrorCode::InvalidOption,
-            "shared: this build paces in memory only",
-        ));
     }
     #[cfg(feature = "store")]
     if s.bool(21)? == Some(true) {

@@ -418,7 +418,7 @@ module.exports = function createEngine (native) {
   function errorCodes () { return ERROR_CODES.slice() }
   // The shared-budget Lua script and its SHA1 (EVALSHA, then EVAL after NOSCRIPT): the core's.
   // The WebAssembly engine paces in memory only (no `store` feature): these throw there.
-  const noStore = () => codedError('invalid_state', 'this engine has no shared store (the WebAssembly engine paces in memory only)')
+  const noStore = () => codedError('invalid_option', 'this engine has no shared store (the WebAssembly engine paces in memory only)')
   function sharedScript () { if (typeof native.sharedScript !== 'function') throw noStore(); return native.sharedScript() }
   function sharedScriptSha1 () { if (typeof native.sharedScriptSha1 !== 'function') throw noStore(); return native.sharedScriptSha1() }
 

@@ -14,7 +14,8 @@ module.exports = function createPacerCore (native) {
   const NEVER_REASONS = vocab('neverReasons')
   const RETRY_REASONS = vocab('retryReasons')
   const GIVE_UP_REASONS = vocab('giveUpReasons')
-  const STORE_ERRORS = new Set(vocab('storeErrors'))
+  // The store option exists only in engines built with it (not the WebAssembly one).
+  const STORE_ERRORS = new Set(vocab('pacerConfig').includes('shared:bool') ? vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
   const LISTS = {}
   // `path[:kind]` per scalar slot; kind: none a safe integer, `float`, `bool`, else a vocabulary.

@@ -196,7 +196,14 @@ pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
 };
 
 /// Every vocabulary a binding exports, by the name it exports it under.
-pub const VOCABULARIES: [(&str, &[&str]); 16] = [
+/// (`storePolicies` and `storeErrors` only with the `store` feature: the pacer's store option.)
+pub const VOCABULARIES: &[(&str, &[&str])] = if cfg!(feature = "store") {
+    &ALL_VOCABULARIES
+} else {
+    ALL_VOCABULARIES.split_at(14).0
+};
+
+const ALL_VOCABULARIES: [(&str, &[&str]); 16] = [
     ("errorCodes", &ERROR_CODES),
     ("resetModes", ResetMode::NAMES),
     ("sources", Source::NAMES),

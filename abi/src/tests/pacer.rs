@@ -5,6 +5,7 @@
 use super::{last_error, Buf};
 use crate::*;
 use pacekeeper::backoff::{GiveUpReason, RetryReason};
+use pacekeeper::pacer::NeverReason;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -307,7 +308,7 @@ fn vocabularies_are_exported() {
         Ok(String::from_utf8_lossy(&b).into_owned())
     };
     assert_eq!(voc("pacerActions"), Ok(ACTIONS.join(",")));
-    assert_eq!(voc("neverReasons"), Ok("cost_above_burst".to_owned()));
+    assert_eq!(voc("neverReasons"), Ok(NeverReason::NAMES.join(",")));
     assert_eq!(voc("retryReasons"), Ok(RetryReason::NAMES.join(",")));
     assert_eq!(voc("giveUpReasons"), Ok(GiveUpReason::NAMES.join(",")));
     let codes = voc("errorCodes").unwrap_or_default();
