@@ -122,11 +122,16 @@ export interface PacerConfig {
   probePollMs?: number
   maxWindow?: number
   parse?: { maxWaitMs?: number; resetMode?: ParseOptions['resetMode'] }
+  /** Shared mode (native engine only): a `go` becomes a `consult` of the store. */
+  shared?: SharedOptions | boolean | null
 }
 export type Step =
   | { action: 'go'; ticket: number }
   | { action: 'wait'; ticket: number; until: number }
-  | { action: 'never'; reason: 'cost_above_burst'; capacity: number }
+  | { action: 'never'; reason: 'cost_above_burst' | 'store_denied'; capacity: number }
+  | { action: 'consult'; ticket: number; keys: [string, string]; args: Array<string> }
+/** A store's answer: the script's raw reply, or the code of the failed call. */
+export type StoreAnswer = Array<number> | 'store_unavailable' | 'store_timeout' | 'store_server' | 'store_bad_reply'
 export type After =
   | { action: 'done' }
   | { action: 'retry'; at: number; attempt: number; reason: 'backoff' | 'server_hint' | 'escalated' }
@@ -142,6 +147,12 @@ export declare class PacerCore {
   /** `response` null: a network error. */
   finish(ticket: number, response: { status: number; headers: HeadersInput; body?: string | null } | null, now?: number): After
   cancel(ticket: number): void
+  /** Shared mode: the store's answer to a `consult`. */
+  consulted(ticket: number, answer: StoreAnswer, now?: number): Step
+  /** Shared mode: the next call to send without waiting, or null. */
+  pollStore(): { keys: [string, string]; args: Array<string> } | null
+  storeDone(answer: StoreAnswer, now?: number): void
+  pollEvent(): StoreEvent | null
   learnt(key: string): Limit | null
   inFlight(key: string): number
   readonly openTickets: number
