@@ -215,3 +215,43 @@ def test_the_readme_s_python_store_example_runs_against_a_real_server(server, mo
         api.shutdown()
     assert scope["response"].status_code == 200
     assert scope["pacer"].store is not None
+
+
+def test_the_requests_adapter_and_a_pacer_over_two_clients_share_one_budget(server):
+    import http.server
+    import threading
+
+    import requests
+
+    from pacekeeper.requests import PacekeeperAdapter
+
+    sent = []
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            sent.append(time.time())
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *a):
+            pass
+
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    limits = [{"amount": 20, "period_ms": 1000, "burst": 2}]
+    adapter = PacekeeperAdapter(limits=limits, key=lambda r: "api", store=RedisStore(client(server.port, 0.5)))
+    pacer = Pacer(limits=limits, store=RedisStore(client(server.port, 0.5)))
+    session = requests.Session()
+    session.mount("http://", adapter)
+    t0 = time.time()
+    try:
+        for _ in range(3):
+            assert session.get(f"http://127.0.0.1:{api.server_address[1]}/x", timeout=5).status_code == 200
+            pacer.call(lambda: sent.append(time.time()) or Resp(200), key="api")
+    finally:
+        api.shutdown()
+    # 6 requests on one budget of burst 2, then one per 50 ms: at least 4 intervals.
+    assert time.time() - t0 >= 0.19, time.time() - t0
+    assert len(sent) == 6
