@@ -35,14 +35,14 @@ use pacekeeper::{
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
 /// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
 /// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
-pub const CONFIG_SLOTS: &[&str] = if cfg!(feature = "store") {
-    &ALL_SLOTS
-} else {
-    ALL_SLOTS.split_at(21).0
-};
+#[cfg(feature = "store")]
+pub const CONFIG_SLOTS: &[&str] = &ALL_SLOTS;
+/// The named scalar slots of a flat pacer configuration, in order (see the module docs).
+#[cfg(not(feature = "store"))]
+pub const CONFIG_SLOTS: &[&str] = &BASE_SLOTS;
 
-/// Every slot, the store's last.
-const ALL_SLOTS: [&str; 29] = [
+/// The slots of the in-memory pacer.
+const BASE_SLOTS: [&str; 21] = [
     "learn:bool",
     "preset:presets",
     "probePollMs",
@@ -64,6 +64,11 @@ const ALL_SLOTS: [&str; 29] = [
     "backoff.retryNetworkErrors:bool",
     "backoff.hintSpreadPercent",
     "backoff.maxWaitMs",
+];
+
+/// The store option's slots, after the others.
+#[cfg(feature = "store")]
+const STORE_SLOTS: [&str; 9] = [
     "shared:bool",
     "shared.leaseTtlMs",
     "shared.idleTtlMs",
@@ -72,7 +77,23 @@ const ALL_SLOTS: [&str; 29] = [
     "shared.policy:storePolicies",
     "shared.probeIntervalMs",
     "shared.peers",
+    "shared.heartbeatMs",
 ];
+
+#[cfg(feature = "store")]
+const ALL_SLOTS: [&str; 30] = {
+    let mut all = [""; 30];
+    let mut i = 0;
+    while i < 30 {
+        all[i] = if i < 21 {
+            BASE_SLOTS[i]
+        } else {
+            STORE_SLOTS[i - 21]
+        };
+        i += 1;
+    }
+    all
+};
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -291,6 +312,9 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         }
         if let Some(v) = s.uint(28) {
             sh.peers = v;
+        }
+        if let Some(v) = s.uint(29) {
+            sh.heartbeat_ms = v;
         }
         c.shared = Some(sh);
     }

@@ -122,6 +122,7 @@ fn shared_slots_and_the_store_crossings() {
             policy: StorePolicy::Deny,
             probe_interval_ms: 250,
             peers: 4,
+            heartbeat_ms: 5000,
         })
     );
     // The group's fields without the group switch: no store.

@@ -21,7 +21,7 @@ def test_script_and_sha1() -> None:
 
 
 def test_consult_allow_release() -> None:
-    p = _native.PacerCore(limits=LIMITS, shared={})
+    p = _native.PacerCore(limits=LIMITS, shared={"heartbeat_ms": 0})
     s = p.begin("tenant-a", 1, now=NOW)
     assert s.action == "consult"
     assert s.keys == ["pk:{tenant-a}:s", "pk:{tenant-a}:l"]
@@ -93,7 +93,7 @@ def test_store_errors_by_policy_and_events() -> None:
 
 
 def test_throttle_queues_a_lockout() -> None:
-    p = _native.PacerCore(limits=LIMITS, shared={"lease_ttl_ms": 0})
+    p = _native.PacerCore(limits=LIMITS, shared={"lease_ttl_ms": 0, "heartbeat_ms": 0})
     s = p.begin("k", 1, now=NOW)
     p.consulted(s.ticket, [0, 0, 0, 0, 1, 1], now=NOW)
     r = _native.parse_headers(429, [("Retry-After", "3")], now=NOW + 10)
@@ -104,6 +104,18 @@ def test_throttle_queues_a_lockout() -> None:
     p.store_done("store_unavailable", now=NOW + 11)
     e = p.poll_event()
     assert e is not None and e["event"] == "store_down"
+
+
+def test_heartbeats_count_peers() -> None:
+    p = _native.PacerCore(limits=LIMITS, shared={"heartbeat_ms": 2000})
+    s = p.begin("k", 1, now=NOW)
+    assert p.poll_store() == {
+        "keys": ["pk:{k}:s", "pk:{k}:l"],
+        "args": ["1", "h", "0", "600000000", "0", "0", "0", "6000000", "0"],
+    }
+    p.store_done([4, 3, 9, 6, NOW * 1000, 600000], now=NOW)
+    assert p.consulted(s.ticket, "store_unavailable", now=NOW).action == "go"
+    assert p.poll_event() == {"event": "store_down", "policy": "degrade", "peers": 3}
 
 
 def test_bad_options_and_answers() -> None:

@@ -51,7 +51,15 @@
 //!   `Never`. A reply held back by another host's lockout also sets this key's floor.
 //! - An outbox, sent fire-and-forget ([`Pacer::poll_store`], outcomes to
 //!   [`Pacer::store_done`]): a lease's release when its ticket ends, a `Lockout` for a 429/503
-//!   with a wait (so every host stops), a `Learn` when the learnt limit changes.
+//!   with a wait (so every host stops), a `Learn` when the learnt limit changes, and (with
+//!   `peers` 0) a `Heartbeat` every `heartbeat_ms` on the budget being consulted, whose reply
+//!   counts the processes alive: the peers of a degraded share.
+//! - A booked slot that a throttle seen since puts inside a lockout is dropped (its lease
+//!   released, no refund) and asked for again after the floor: booked slots are never pushed
+//!   to one instant. Slots booked before another host's 429 and not yet known to be inside its
+//!   lockout go as booked: `max_reserve_ms` bounds that overlap.
+//! - The `store` cargo feature (on by default) carries all of this; the WebAssembly modules
+//!   build without it and refuse `shared`.
 //! - A failed store call is never a rate denial: [`SharedPacing::policy`] decides (`degrade`: a
 //!   local model holding a `1/peers` share of each limit and the lockouts learnt, no consult;
 //!   `deny`: [`Step::Never`] with [`NeverReason::StoreDenied`]; `allow`: [`Step::Go`]), and one

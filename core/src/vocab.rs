@@ -197,13 +197,26 @@ pub const ERROR_CODES: [&str; ErrorCode::ALL.len()] = {
 
 /// Every vocabulary a binding exports, by the name it exports it under.
 /// (`storePolicies` and `storeErrors` only with the `store` feature: the pacer's store option.)
-pub const VOCABULARIES: &[(&str, &[&str])] = if cfg!(feature = "store") {
-    &ALL_VOCABULARIES
-} else {
-    ALL_VOCABULARIES.split_at(14).0
+#[cfg(feature = "store")]
+pub const VOCABULARIES: &[(&str, &[&str])] = &ALL_VOCABULARIES;
+/// Every vocabulary a binding exports, by the name it exports it under.
+#[cfg(not(feature = "store"))]
+pub const VOCABULARIES: &[(&str, &[&str])] = &BASE_VOCABULARIES;
+
+#[cfg(feature = "store")]
+const ALL_VOCABULARIES: [(&str, &[&str]); 16] = {
+    let mut all: [(&str, &[&str]); 16] = [("", &[]); 16];
+    let mut i = 0;
+    while i < 14 {
+        all[i] = BASE_VOCABULARIES[i];
+        i += 1;
+    }
+    all[14] = ("storePolicies", StorePolicy::NAMES);
+    all[15] = ("storeErrors", StoreErrorKind::NAMES);
+    all
 };
 
-const ALL_VOCABULARIES: [(&str, &[&str]); 16] = [
+const BASE_VOCABULARIES: [(&str, &[&str]); 14] = [
     ("errorCodes", &ERROR_CODES),
     ("resetModes", ResetMode::NAMES),
     ("sources", Source::NAMES),
@@ -218,8 +231,6 @@ const ALL_VOCABULARIES: [(&str, &[&str]); 16] = [
     ("presets", Preset::NAMES),
     ("steps", &STEPS),
     ("afters", &AFTERS),
-    ("storePolicies", StorePolicy::NAMES),
-    ("storeErrors", StoreErrorKind::NAMES),
 ];
 
 /// The `status` names of [`crate::BatchOutcome`], in its order.

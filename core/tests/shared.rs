@@ -189,12 +189,19 @@ fn replies_decode_and_bad_replies_are_store_errors() {
     assert_eq!(r.reason, Reason::Lockout);
     assert_eq!(r.wait_us, 1500);
     assert_eq!(decode(&reply_values(&r)).unwrap(), r);
+    // A heartbeat's reply: 3 alive, member 9.
+    let h = decode(&[4, 3, 9, 6, 1_700_000_000_000_000, 60_000]).unwrap();
+    assert_eq!(
+        (h.kind, h.reason, h.wait_us, h.lease),
+        (Kind::Done, Reason::Presence, 3, 9)
+    );
+    assert_eq!(decode(&reply_values(&h)).unwrap(), h);
     for bad in [
         &[][..],
         &[0, 0, 0, 0, 0][..],
         &[9, 0, 0, 0, 0, 0][..],
         &[0, -1, 0, 0, 0, 0][..],
-        &[0, 0, 0, 6, 0, 0][..],
+        &[0, 0, 0, 7, 0, 0][..],
     ] {
         assert_eq!(decode(bad).unwrap_err().kind, StoreErrorKind::BadReply);
     }

@@ -316,6 +316,7 @@ fn leases_are_released_or_expire() {
     let limit = Limit::new(100, 1000);
     let sh = SharedPacing {
         lease_ttl_ms: 2000,
+        heartbeat_ms: 0,
         ..SharedPacing::default()
     };
     let mut store = MemoryStore::new();
@@ -502,6 +503,7 @@ fn bad_replies_are_store_errors_and_never_is_never() {
 fn caller_clock_and_learnt_limits_reach_the_store() {
     let sh = SharedPacing {
         caller_clock: true,
+        heartbeat_ms: 0,
         ..SharedPacing::default()
     };
     let mut a = Pacer::new(PacerConfig {
@@ -691,4 +693,76 @@ fn a_reserved_slot_inside_a_later_lockout_is_given_back() {
     assert_eq!(goes.len(), 3);
     // At most the burst (2) at one instant.
     assert!(goes.windows(3).all(|w| w[2] > w[0]), "{goes:?}");
+}
+
+/// Heartbeats count the processes alive on a budget while the store is up; a process that then
+/// loses the store keeps a 1/that share. A process that stops beating drops out after 3 beats.
+#[test]
+fn heartbeats_count_peers_for_the_degraded_share() {
+    let limit = Limit::new(30, 1000).with_burst(3);
+    let sh = SharedPacing {
+        heartbeat_ms: 1000,
+        ..SharedPacing::default()
+    };
+    let mut store = MemoryStore::new();
+    let mut ps: Vec<Pacer> = (0..3)
+        .map(|_| Pacer::new(config(limit, sh)).unwrap())
+        .collect();
+    for (i, p) in ps.iter_mut().enumerate() {
+        let now = 1000 + i as u64;
+        let s = p.begin(KEY, 1, now).unwrap();
+        drive(&mut store, p, s, now);
+        let sent = flush(&mut store, p, now);
+        assert!(
+            matches!(
+                sent.as_slice(),
+                [Request::Heartbeat {
+                    member: 0,
+                    ttl_us: 3_000_000,
+                    ..
+                }]
+            ),
+            "{sent:?}"
+        );
+    }
+    // The second round: each knows its id and sees 3 alive.
+    let mut members = Vec::new();
+    for p in &mut ps {
+        let s = p.begin(KEY, 1, 2100).unwrap();
+        drive(&mut store, p, s, 2100);
+        let sent = flush(&mut store, p, 2100);
+        let [Request::Heartbeat { member, .. }] = sent.as_slice() else {
+            panic!("{sent:?}")
+        };
+        assert!(*member > 0);
+        members.push(*member);
+    }
+    members.dedup();
+    assert_eq!(members.len(), 3, "distinct ids");
+    // Process 0 loses the store: its share is a third (burst 1, 100 ms apart).
+    let p = &mut ps[0];
+    let Step::Consult { ticket } = p.begin(KEY, 1, 2200).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        p.consulted(ticket, Err(down()), 2200).unwrap(),
+        Step::Go { ticket }
+    );
+    assert_eq!(
+        p.poll_event(),
+        Some(Event::StoreDown {
+            policy: StorePolicy::Degrade,
+            peers: 3
+        })
+    );
+    // Processes 1 and 2 beat on; 0 does not: after its presence expires, they count 2.
+    for now in [5200, 6300] {
+        for p in &mut ps[1..] {
+            let s = p.begin(KEY, 1, now).unwrap();
+            drive(&mut store, p, s, now);
+            flush(&mut store, p, now);
+        }
+    }
+    let st = store.state(KEY, 6300 * 1000).unwrap();
+    assert_eq!(st.hash.keys().filter(|k| k.starts_with('p')).count(), 2);
 }

@@ -33,7 +33,7 @@ test('the engine exports the script and its SHA1', () => {
 })
 
 test('a go becomes a consult carrying the EVALSHA keys and args; allow goes', () => {
-  const p = new pk.PacerCore({ limits, shared: {} })
+  const p = new pk.PacerCore({ limits, shared: { heartbeatMs: 0 } })
   const s = p.begin('tenant-a', 1, NOW)
   assert.deepEqual(Object.keys(s), ['action', 'ticket', 'keys', 'args'])
   assert.equal(s.action, 'consult')
@@ -107,7 +107,7 @@ test('store errors degrade, deny or allow, with events', () => {
 })
 
 test('a 429 queues a lockout for every host', () => {
-  const p = new pk.PacerCore({ limits, shared: { leaseTtlMs: 0 } })
+  const p = new pk.PacerCore({ limits, shared: { leaseTtlMs: 0, heartbeatMs: 0 } })
   const s = p.begin('k', 1, NOW)
   p.consulted(s.ticket, [0, 0, 0, 0, 1, 1], NOW)
   const r = p.finish(s.ticket, { status: 429, headers: { 'retry-after': '3' } }, NOW + 10)
@@ -117,6 +117,27 @@ test('a 429 queues a lockout for every host', () => {
   assert.equal(p.pollStore(), null)
   p.storeDone('store_unavailable', NOW + 11)
   assert.equal(p.pollEvent().event, 'store_down')
+})
+
+test('heartbeats count the peers a degraded process shares with', () => {
+  const p = new pk.PacerCore({ limits, shared: { heartbeatMs: 2000 } })
+  const s = p.begin('k', 1, NOW)
+  // Sent without waiting: member 0 (a new id), presence 3 × 2 s.
+  assert.deepEqual(p.pollStore(), { keys: ['pk:{k}:s', 'pk:{k}:l'], args: ['1', 'h', '0', '600000000', '0', '0', '0', '6000000', '0'] })
+  assert.equal(p.pollStore(), null)
+  // The reply: code done, 3 alive, member 9, reason presence (6).
+  p.storeDone([4, 3, 9, 6, NOW * 1000, 600000], NOW)
+  p.consulted(s.ticket, [0, 0, 1, 0, NOW * 1000, 1], NOW)
+  // Not due again before 2 s; then with its id.
+  const soon = p.begin('k', 1, NOW + 100)
+  assert.equal(soon.action, 'consult')
+  assert.equal(p.pollStore(), null)
+  p.cancel(soon.ticket)
+  const t = p.begin('k', 1, NOW + 2500)
+  assert.equal(t.action, 'consult')
+  assert.equal(p.pollStore().args[5], '9')
+  assert.deepEqual(p.consulted(t.ticket, 'store_unavailable', NOW + 2500).action, 'go')
+  assert.deepEqual(p.pollEvent(), { event: 'store_down', policy: 'degrade', peers: 3 })
 })
 
 test('bad shared options and answers are coded errors', () => {

@@ -42,8 +42,12 @@ pub struct SharedPacing {
     /// While the store fails, one call probes it this often (default 1,000; at least 1).
     pub probe_interval_ms: u64,
     /// The processes sharing each budget: a degraded process keeps a `1/peers` share of every
-    /// limit (default 0: as counted, [`Pacer::set_peers`]; 1 until counted).
+    /// limit (default 0: as counted through heartbeats; 1 until counted).
     pub peers: u64,
+    /// With `peers` 0, how often this process tells each budget it uses that it is alive
+    /// (a `Heartbeat` lasting 3 × this; the reply counts the live processes). Default 5,000;
+    /// 0: no heartbeats.
+    pub heartbeat_ms: u64,
 }
 
 impl Default for SharedPacing {
@@ -56,6 +60,7 @@ impl Default for SharedPacing {
             policy: StorePolicy::Degrade,
             probe_interval_ms: 1_000,
             peers: 0,
+            heartbeat_ms: 5_000,
         }
     }
 }
@@ -92,6 +97,17 @@ impl SharedPacing {
         range(self.idle_ttl_ms, 1, "idle_ttl_ms")?;
         range(self.max_reserve_ms, 0, "max_reserve_ms")?;
         range(self.probe_interval_ms, 1, "probe_interval_ms")?;
+        if self.heartbeat_ms > MAX_MS / 3 {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                msg!(
+                    "shared.heartbeat_ms must be at most ",
+                    MAX_MS / 3,
+                    ", got ",
+                    self.heartbeat_ms
+                ),
+            ));
+        }
         if self.peers > MAX_COUNT {
             return Err(Error::new(
                 ErrorCode::InvalidOption,
@@ -160,6 +176,10 @@ pub(super) struct SharedRt {
     fallback: Fallback,
     outbox: VecDeque<StoreCall>,
     events: VecDeque<Event>,
+    /// This process's member id in the budgets' presence (0: none yet).
+    member: u64,
+    /// The next heartbeat is due at this instant (ms).
+    next_heartbeat: u64,
 }
 
 /// No shared mode in this build (never constructed).
@@ -175,6 +195,8 @@ impl SharedRt {
             fallback: Fallback::new(config.fallback())?,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
+            member: 0,
+            next_heartbeat: 0,
         })
     }
 
@@ -353,6 +375,21 @@ impl Pacer {
             return Ok(step);
         };
         let route = sh.fallback.route(micros(now));
+        let beat = sh.config.peers == 0
+            && sh.config.heartbeat_ms > 0
+            && now >= sh.next_heartbeat
+            && route == Route::Store;
+        if beat {
+            sh.next_heartbeat = now.saturating_add(sh.config.heartbeat_ms);
+            let request = Request::Heartbeat {
+                member: sh.member,
+                ttl_us: sh.config.heartbeat_ms.saturating_mul(3000),
+                idle_ttl_us: sh.config.idle_ttl_ms.saturating_mul(1000),
+            };
+            if let Some(li) = self.tickets.get(&ticket).map(|t| t.lane) {
+                self.push(li, request, now);
+            }
+        }
         self.route(ticket, route, now)
     }
 }
@@ -452,7 +489,14 @@ impl Pacer {
         let now = self.clock(now);
         if let Some(sh) = self.shared.as_mut() {
             let e = match reply {
-                Ok(r) => sh.fallback.on_reply(&r, micros(now)),
+                Ok(r) => {
+                    if r.reason == Reason::Presence {
+                        // A heartbeat's answer: our id, and the processes alive.
+                        sh.member = r.lease;
+                        sh.fallback.set_peers(r.wait_us);
+                    }
+                    sh.fallback.on_reply(&r, micros(now))
+                }
                 Err(e) => sh.fallback.on_error(&e, micros(now)),
             };
             sh.event(e);

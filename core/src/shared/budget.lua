@@ -2,8 +2,9 @@
 -- script's line-by-line twin: change both together, and the shared vectors must still pass on both.
 -- KEYS[1]: the budget's state hash; KEYS[2]: its lease sorted set (member: lease id, score: expiry).
 -- ARGV (decimal integers, all below 2^53): 1 layout ("1"), 2 op (a acquire, r release, l lockout,
--- n learn), 3 now_us (0: the server's TIME), 4 idle_ttl_us, 5 cost, 6 lease_ttl_us | lease id,
--- 7 max_inflight, 8 max_wait_us | lockout_us, 9 n limits, then n pairs (interval_us, burst).
+-- n learn, h heartbeat), 3 now_us (0: the server's TIME), 4 idle_ttl_us, 5 cost, 6 lease_ttl_us |
+-- lease id | member id, 7 max_inflight, 8 max_wait_us | lockout_us | presence ttl_us, 9 n limits,
+-- then n pairs (interval_us, burst).
 -- Reply: {code, wait_us, lease, reason, now_us, expire_ms}. Numbers are doubles here (Lua 5.1): only
 -- + - * and comparisons on integers below 2^53, so every value is exact; written to keys with '%.0f'.
 if ARGV[1] ~= '1' then return redis.error_reply('ERR pacekeeper: wire layout mismatch') end
@@ -134,5 +135,21 @@ elseif op == 'n' then
     redis.call('HDEL', KEYS[1], unpack(d))
   end
   return {4, 0, 0, 0, now, expire()}
+elseif op == 'h' then
+  local m = a6
+  if m == 0 then
+    m = g(5) + 1
+    redis.call('HSET', KEYS[1], 'seq', f(m))
+  end
+  redis.call('HSET', KEYS[1], 'p' .. f(m), f(now + a8))
+  local all = redis.call('HGETALL', KEYS[1])
+  local live, dead = 0, {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 1) == 'p' then
+      if tonumber(all[i + 1]) > now then live = live + 1 else dead[#dead + 1] = all[i] end
+    end
+  end
+  if #dead > 0 then redis.call('HDEL', KEYS[1], unpack(dead)) end
+  return {4, live, m, 6, now, expire()}
 end
 return redis.error_reply('ERR pacekeeper: unknown op')

@@ -28,6 +28,9 @@
 //! `⌈δ / interval⌉` more than its burst over any window (the budget's TAT, written by the clock
 //! furthest behind, is read by the clock furthest ahead); `tests/redis` measures it.
 //!
+//! Presence: [`Request::Heartbeat`] keeps a member (`p<id>` in the hash) alive for its TTL; its
+//! reply counts the live members, the peers a degraded process divides each limit by.
+//!
 //! Keys: `pk:{<id>}:s` (hash) and `pk:{<id>}:l` (sorted set), the id escaped (`%` → `%25`, `{` →
 //! `%7B`, `}` → `%7D`) so both keys always share one Redis Cluster hash tag. Both expire
 //! (`PEXPIRE`) `idle_ttl_us` after the last instant the state still matters, so idle budgets vanish.
@@ -160,6 +163,17 @@ pub enum Request {
         /// How long the budget outlives its last relevant instant.
         idle_ttl_us: u64,
     },
+    /// A process is alive for `ttl_us` (its presence, counted by every process as its peers):
+    /// `member` 0 takes a new id. The reply (reason [`Reason::Presence`]) carries the member id
+    /// in `lease` and the number of live members in `wait_us`; expired members are dropped.
+    Heartbeat {
+        /// The member id from an earlier reply (0: a new one).
+        member: u64,
+        /// How long the presence lasts (1..=2^40 µs).
+        ttl_us: u64,
+        /// How long the budget outlives its last relevant instant.
+        idle_ttl_us: u64,
+    },
     /// Replace the configured limits of every process with these (none: forget learnt limits).
     Learn {
         /// The learnt limits.
@@ -181,6 +195,8 @@ pub enum Reason {
     Lockout,
     /// The live-lease cap.
     InFlight,
+    /// A heartbeat's answer: `lease` is the member id, `wait_us` the live members.
+    Presence,
 }
 
 /// What a budget answered.
@@ -219,7 +235,8 @@ pub struct Reply {
 /// A budget's stored state: the hash's fields and the leases (id → expiry µs), as in Redis.
 ///
 /// Hash fields: `t1..t3` each limit's theoretical arrival time, `lk` the lockout instant, `seq` the
-/// last lease id, `ln` the number of learnt limits and `le1..3`/`lb1..3` their intervals and bursts.
+/// last lease (and member) id, `ln` the number of learnt limits and `le1..3`/`lb1..3` their
+/// intervals and bursts, `p<member>` each live member's presence expiry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     /// The state hash (`pk:{id}:s`).
@@ -324,6 +341,23 @@ pub fn validate(req: &Request) -> Result<()> {
             idle_ttl_us,
         } => {
             limits(ls)?;
+            dur(*idle_ttl_us, "idle_ttl_us must be at most 2^40 µs")
+        }
+        Request::Heartbeat {
+            member,
+            ttl_us,
+            idle_ttl_us,
+        } => {
+            check(
+                *member < MAX_NOW_US,
+                ErrorCode::InvalidOption,
+                "member id out of range",
+            )?;
+            check(
+                (1..=MAX_DURATION_US).contains(ttl_us),
+                ErrorCode::InvalidOption,
+                "ttl_us must be 1..=2^40 µs",
+            )?;
             dur(*idle_ttl_us, "idle_ttl_us must be at most 2^40 µs")
         }
     }
@@ -507,6 +541,30 @@ fn step_unchecked(state: &mut State, req: &Request, now: i64) -> Reply {
             let ms = expire(state, &tat, lk, now, *idle_ttl_us as i64);
             reply(Kind::Done, 0, 0, Reason::None, now, ms)
         }
+        Request::Heartbeat {
+            member,
+            ttl_us,
+            idle_ttl_us,
+        } => {
+            let mut m = *member as i64;
+            if m == 0 {
+                m = state.get("seq") + 1;
+                state.set("seq".into(), m);
+            }
+            state.set(format!("p{m}"), now + *ttl_us as i64);
+            let dead: Vec<String> = state
+                .hash
+                .iter()
+                .filter(|(k, v)| k.starts_with('p') && **v as i64 <= now)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in &dead {
+                state.hash.remove(k);
+            }
+            let live = state.hash.keys().filter(|k| k.starts_with('p')).count();
+            let ms = expire(state, &tat, lk, now, *idle_ttl_us as i64);
+            reply(Kind::Done, live as i64, m as u64, Reason::Presence, now, ms)
+        }
     }
 }
 
@@ -552,6 +610,11 @@ pub fn encode(req: &Request, now: Option<u64>) -> Result<Vec<String>> {
                 limits,
                 idle_ttl_us,
             } => ("n", *idle_ttl_us, 0, 0, 0, 0, limits),
+            Request::Heartbeat {
+                member,
+                ttl_us,
+                idle_ttl_us,
+            } => ("h", *idle_ttl_us, 0, *member, 0, *ttl_us, &[]),
         };
     let mut out = Vec::with_capacity(9 + 2 * limits.len());
     out.push(WIRE_LAYOUT.to_owned());
@@ -663,6 +726,7 @@ pub fn decode(values: &[i64]) -> core::result::Result<Reply, StoreError> {
         1..=3 => Reason::Limit((*reason - 1) as u8),
         4 => Reason::Lockout,
         5 => Reason::InFlight,
+        6 => Reason::Presence,
         _ => return Err(bad("unknown reason")),
     };
     Ok(Reply {
@@ -689,6 +753,7 @@ pub fn reply_values(r: &Reply) -> [i64; 6] {
         Reason::Limit(i) => i64::from(i) + 1,
         Reason::Lockout => 4,
         Reason::InFlight => 5,
+        Reason::Presence => 6,
     };
     [
         code,

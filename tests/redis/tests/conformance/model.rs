@@ -79,12 +79,13 @@ fn random_sessions_agree_call_by_call_with_the_model() {
     let mut models: BTreeMap<&str, State> = BTreeMap::new();
     let mut now = T0;
     let mut counts = BTreeMap::new();
+    let mut presence = 0u32;
     for n in 0..3000 {
         now += g.next(40_000);
         let id = ids[g.next(3) as usize];
         let limits = random_limits(&mut g);
         let idle_ttl_us = 60_000_000 + g.next(1_000_000);
-        let req = match g.next(10) {
+        let req = match g.next(11) {
             0..=5 => Request::Acquire {
                 cost: 1 + g.next(3),
                 limits,
@@ -103,8 +104,13 @@ fn random_sessions_agree_call_by_call_with_the_model() {
                 for_us: g.next(300_000),
                 idle_ttl_us,
             },
-            _ => Request::Learn {
+            9 => Request::Learn {
                 limits: if g.next(2) == 0 { Vec::new() } else { limits },
+                idle_ttl_us,
+            },
+            _ => Request::Heartbeat {
+                member: g.next(6),
+                ttl_us: 1 + g.next(300_000),
                 idle_ttl_us,
             },
         };
@@ -113,6 +119,7 @@ fn random_sessions_agree_call_by_call_with_the_model() {
         let r = st.call(id, &req, Some(now)).unwrap();
         assert_eq!(r, m, "call {n}: {req:?}");
         *counts.entry(format!("{:?}", r.kind)).or_insert(0) += 1;
+        presence += u32::from(r.reason == Reason::Presence);
         assert_eq!(redis_state(&mut c, id), *model, "call {n}: {req:?}");
         if r.expire_ms > 0 {
             let ttl = pttl(&mut c, &keys(id).unwrap()[0]);
@@ -124,6 +131,8 @@ fn random_sessions_agree_call_by_call_with_the_model() {
     }
     // Every kind of reply was exercised.
     assert_eq!(counts.len(), 5, "{counts:?}");
+    // Heartbeats too, with members expiring.
+    assert!(presence > 100, "{presence}");
 }
 
 #[test]
