@@ -53,7 +53,7 @@ module.exports = function createHelpers (engine) {
     const io = storeIo(o.store, o.onStoreEvent)
     const config = P.coreConfig({ limiter: o.limiter, backoff: o.backoff, budget: o.budget, parseOptions, seed: o.seed, store: o.store, shared: o.shared })
     const owner = o.limiter || o.budget || (io && io.store)
-    const core = owner ? P.sharedCore(owner, config, P.noPolicy(o)) : new PacerCore(config)
+    const core = owner ? P.sharedCore(owner, config, P.noPolicy(o), io && io.store) : new PacerCore(config)
     return { core, cap: config.backoff.maxWaitMs, io }
   }
 

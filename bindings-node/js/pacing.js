@@ -201,15 +201,27 @@ module.exports = function createPacing (engine, response) {
    * `join`: the caller has no policy of its own (no backoff, budget, preset or parse options),
    * so it joins the owner's first core, whatever its policy.
    */
-  function sharedCore (owner, config, join) {
+  function sharedCore (owner, config, join, store) {
     const { seed, ...rest } = config
-    const key = JSON.stringify(rest)
+    // A core consults one store: cores of different stores (or none) are never shared.
+    const tag = `${storeTag(store)}|`
+    const key = tag + JSON.stringify(rest)
     let m = shared.get(owner)
     if (!m) { m = new Map(); shared.set(owner, m) }
-    if (join && m.size > 0) return m.values().next().value
+    if (join) for (const [k, c] of m) if (k.startsWith(tag)) return c
     let core = m.get(key)
     if (!core) { core = new PacerCore(config); m.set(key, core) }
     return core
+  }
+
+  const storeTags = new WeakMap()
+  let nextStoreTag = 1
+  /** 0 without a store, else a number naming the store object. */
+  function storeTag (store) {
+    if (store === undefined || store === null) return 0
+    let t = storeTags.get(store)
+    if (!t) { t = nextStoreTag++; storeTags.set(store, t) }
+    return t
   }
 
   /** True when options carry no policy of their own (see `sharedCore`). */
@@ -241,7 +253,7 @@ module.exports = function createPacing (engine, response) {
       this.io = storeIo(o.store, o.onStoreEvent)
       this.store = this.io ? this.io.store : null
       const config = coreConfig({ ...o, limiter: this.limiter })
-      this.core = sharedCore(this.limiter, config, noPolicy(o))
+      this.core = sharedCore(this.limiter, config, noPolicy(o), this.store)
       this.policy = config.backoff
       this.parseOptions = o.parseOptions || {}
       this.clock = clockOf(o.clock)

@@ -83,9 +83,23 @@ test('exports: createRedisStore, StoreError, the script; bad arguments are coded
   assert.throws(() => new pk.Pacer({ onStoreEvent: () => {} }), (e) => e instanceof TypeError);
   const fake = { send: async () => [0, 0, 0, 0, 0, 0] };
   assert.throws(() => new pk.Pacer({ store: fake, shared: { policy: 'sometimes' } }), (e) => e instanceof RangeError);
-  // No store: today's in-memory pacer, nothing consulted.
-  const p = new pk.Pacer({ limits: [{ amount: 5, periodMs: 1000 }] });
-  assert.equal(p.store, null);
+  // A limiter shared by a pacer with a store and a call without one: two cores, the call in memory.
+  return (async () => {
+    const limiter = new pk.Limiter({ limits: [{ amount: 100, periodMs: 1000 }] });
+    let sends = 0;
+    const down = { send: async () => { sends++; throw new pk.StoreError('store_unavailable', 'down'); } };
+    const withStore = new pk.Pacer({ limiter, store: down });
+    await withStore.run('k', () => ({ status: 200, headers: {} }));
+    const before = sends;
+    assert.ok(before >= 1);
+    assert.equal(await pk.withRetry(() => 'ok', { limiter, key: 'k' }), 'ok');
+    assert.equal(sends, before, 'the call without a store consulted none');
+    const other = new pk.Pacer({ limiter });
+    assert.notEqual(other.core, withStore.core);
+    // No store: today's in-memory pacer, nothing consulted.
+    const p = new pk.Pacer({ limits: [{ amount: 5, periodMs: 1000 }] });
+    assert.equal(p.store, null);
+  })();
 });
 
 test('a lockout learnt in another process holds back withRetry here (one Redis budget)', async (t) => {
