@@ -122,16 +122,31 @@ export interface PacerConfig {
   probePollMs?: number
   maxWindow?: number
   parse?: { maxWaitMs?: number; resetMode?: ParseOptions['resetMode'] }
-  /** Shared mode (native engine only): a `go` becomes a `consult` of the store. */
-  shared?: SharedOptions | boolean | null
+  /** Pace through a store shared by many processes (native engine only; see API.md). */
+  shared?: SharedPacing | boolean
+}
+/** The store option (`pacer::SharedPacing`); anything left out is the core's default. */
+export interface SharedPacing {
+  leaseTtlMs?: number
+  idleTtlMs?: number
+  maxReserveMs?: number
+  callerClock?: boolean
+  policy?: 'degrade' | 'deny' | 'allow'
+  probeIntervalMs?: number
+  peers?: number
+  heartbeatMs?: number
 }
 export type Step =
   | { action: 'go'; ticket: number }
   | { action: 'wait'; ticket: number; until: number }
   | { action: 'never'; reason: 'cost_above_burst' | 'store_denied'; capacity: number }
+  /** Shared mode: send `EVALSHA sharedScriptSha1 2 ...keys ...args`, then `consulted`. */
   | { action: 'consult'; ticket: number; keys: [string, string]; args: Array<string> }
-/** A store's answer: the script's raw reply, or the code of the failed call. */
+/** A store's answer: the script's raw reply (6 integers) or why the call failed. */
 export type StoreAnswer = Array<number> | 'store_unavailable' | 'store_timeout' | 'store_server' | 'store_bad_reply'
+export type StoreEvent =
+  | { event: 'store_down'; policy: 'degrade' | 'deny' | 'allow'; peers: number }
+  | { event: 'store_up'; downForUs: number }
 export type After =
   | { action: 'done' }
   | { action: 'retry'; at: number; attempt: number; reason: 'backoff' | 'server_hint' | 'escalated' }
@@ -147,40 +162,24 @@ export declare class PacerCore {
   /** `response` null: a network error. */
   finish(ticket: number, response: { status: number; headers: HeadersInput; body?: string | null } | null, now?: number): After
   cancel(ticket: number): void
-  /** Shared mode: the store's answer to a `consult`. */
-  consulted(ticket: number, answer: StoreAnswer, now?: number): Step
-  /** Shared mode: the next call to send without waiting, or null. */
-  pollStore(): { keys: [string, string]; args: Array<string> } | null
-  storeDone(answer: StoreAnswer, now?: number): void
-  pollEvent(): StoreEvent | null
   learnt(key: string): Limit | null
   inFlight(key: string): number
   readonly openTickets: number
   readonly budgetTokens: number | null
+  /** Shared mode: the store's answer to a `consult` step. */
+  consulted(ticket: number, reply: StoreAnswer, now?: number): Step
+  /** Shared mode: the next call to send without waiting (a release, a lockout, a learnt limit, a heartbeat). */
+  pollStore(): { keys: [string, string]; args: Array<string> } | null
+  /** Shared mode: the outcome of a polled call. */
+  storeDone(reply: StoreAnswer, now?: number): void
+  /** Shared mode: the next `store_down` / `store_up` event. */
+  pollEvent(): StoreEvent | null
 }
 
 // --- shared budgets (Redis / Valkey) -------------------------------------------------------
 
-/** The shared-budget options of a pacer with a `store` (the core's defaults for what is left out). */
-export interface SharedOptions {
-  /** How long an in-flight request holds its slot if its process dies (ms). */
-  leaseTtlMs?: number
-  /** How long an idle budget's keys live in the store (ms). */
-  idleTtlMs?: number
-  /** The longest reservation taken ahead (ms). */
-  maxReserveMs?: number
-  /** Send the caller's clock instead of the Redis server's `TIME` (hosts that refuse `TIME` in scripts). */
-  callerClock?: boolean
-  /** When the store is unreachable: a local 1/peers share (`degrade`, default), refuse (`deny`), or no limit (`allow`). */
-  policy?: 'degrade' | 'deny' | 'allow'
-  /** How often a down store is probed (ms). */
-  probeIntervalMs?: number
-  /** Processes sharing the budget (default: counted through heartbeats while the store was up). */
-  peers?: number
-}
-export type StoreEvent =
-  | { event: 'store_down'; policy: 'degrade' | 'deny' | 'allow'; peers: number }
-  | { event: 'store_up'; downForUs: number }
+/** The shared-budget options of a pacer with a `store` (the core's `SharedPacing`, see API.md). */
+export type SharedOptions = SharedPacing
 /** What a pacer consults: `send(keys, args)` → the raw reply (integers), or a StoreError. */
 export interface Store { send(keys: Array<string>, args: Array<string>): Promise<Array<number>> }
 export interface RedisStore extends Store { readonly evals: number; readonly timeoutMs: number }
