@@ -176,12 +176,36 @@ export declare class PacerCore {
   pollEvent(): StoreEvent | null
 }
 
+// --- shared budgets (Redis / Valkey) -------------------------------------------------------
+
+/** The shared-budget options of a pacer with a `store` (the core's `SharedPacing`, see API.md). */
+export type SharedOptions = SharedPacing
+/** What a pacer consults: `send(keys, args)` → the raw reply (integers), or a StoreError. */
+export interface Store { send(keys: Array<string>, args: Array<string>): Promise<Array<number>> }
+export interface RedisStore extends Store { readonly evals: number; readonly timeoutMs: number }
+export declare class StoreError extends Error {
+  readonly code: 'store_unavailable' | 'store_timeout' | 'store_server' | 'store_bad_reply'
+}
+/** The store over the user's own ioredis or node-redis (v4+) client: EVALSHA (EVAL after NOSCRIPT), each call bounded by `timeoutMs` (default 200). */
+export declare function createRedisStore(client: unknown, options?: { timeoutMs?: number }): RedisStore
+/** The core's Lua script (what `createRedisStore` sends) and its SHA1. */
+export declare function sharedScript(): string
+export declare function sharedScriptSha1(): string
+/** The options every helper takes to share its budgets through a store. */
+export interface StoreOptions {
+  /** One budget per key shared by every process using this store; none: in-memory, per process. */
+  store?: Store
+  shared?: SharedOptions
+  /** `store_down` (the fallback policy took over) and `store_up` (back to the shared budget). */
+  onStoreEvent?(event: StoreEvent): void
+}
+
 // --- helpers -------------------------------------------------------------------------------
 
 export interface Clock { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> }
 export interface ReadResponse { status: number; headers: HeadersInput; body: string | null }
 
-export interface RetryOptions {
+export interface RetryOptions extends StoreOptions {
   backoff?: BackoffPolicy | Backoff
   /** A shared Pacer: its core paces and retries the call (its backoff and cap apply). */
   pacer?: Pacer
@@ -223,7 +247,7 @@ export interface FetchOptions extends Omit<RetryOptions, 'key'> {
 }
 export declare function wrapFetch<F extends (input: any, init?: any) => Promise<any>>(fetchImpl?: F, options?: FetchOptions): F & { limiter: Limiter; pacer: Pacer }
 
-export interface PacerOptions {
+export interface PacerOptions extends StoreOptions {
   limiter?: Limiter; limits?: Array<Limit>; learn?: boolean; preset?: 'genesys' | null
   backoff?: BackoffPolicy | Backoff; budget?: RetryBudget; seed?: Seed; parseOptions?: Omit<ParseOptions, 'now'>
   clock?: Clock; signal?: AbortSignal
@@ -234,6 +258,9 @@ export declare class Pacer {
   readonly limiter: Limiter
   readonly core: PacerCore
   readonly maxWaitMs: number
+  readonly store: Store | null
+  /** Resolves when the store calls sent without waiting have been answered (await before exit). */
+  flush(): Promise<void>
   acquire(key?: string, cost?: number, options?: { signal?: AbortSignal }): Promise<number>
   run<T>(key: string, fn: () => Promise<T> | T, options?: { signal?: AbortSignal }): Promise<T>
 }
@@ -242,7 +269,7 @@ export declare function readResponse(x: unknown, options?: { timeoutMs?: number 
 export declare function isNetworkError(e: unknown): boolean
 export declare function flattenHeaders(headers: HeadersInput | null | undefined): Array<string>
 
-export interface GenesysOptions {
+export interface GenesysOptions extends StoreOptions {
   pacer?: Pacer
   /** Default 'genesys': every token starts from 300 requests/min; null: from nothing. */
   preset?: 'genesys' | null
@@ -269,5 +296,7 @@ declare const pacekeeper: {
   replan: typeof replan; PacerCore: typeof PacerCore; withRetry: typeof withRetry; wrapFetch: typeof wrapFetch; Pacer: typeof Pacer
   readResponse: typeof readResponse; isNetworkError: typeof isNetworkError; installGenesys: typeof installGenesys
   flattenHeaders: typeof flattenHeaders; RetryError: typeof RetryError; TimeoutError: typeof TimeoutError
+  createRedisStore: typeof createRedisStore; StoreError: typeof StoreError; sharedScript: typeof sharedScript
+  sharedScriptSha1: typeof sharedScriptSha1
 }
 export default pacekeeper

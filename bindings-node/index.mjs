@@ -3,6 +3,6 @@ import api from './index.js'
 export const {
   version, errorCodes, parseHeaders, Limiter, Backoff, newRetryState, newRetryBudget, plan, replan, PacerCore,
   withRetry, wrapFetch, Pacer, readResponse, isNetworkError, installGenesys, flattenHeaders,
-  RetryError, TimeoutError
+  RetryError, TimeoutError, createRedisStore, StoreError, sharedScript, sharedScriptSha1
 } = api
 export default api

@@ -35,8 +35,11 @@ $(REDIS_NODE_STAMP): tests/redis/node/package.json
 test-redis-rust: redis-server
 	$(CARGO) test -p pacekeeper-redis-tests
 
-test-redis-shells: redis-server $(REDIS_VENV_STAMP) $(REDIS_NODE_STAMP)
+# The store option's tests (test_store_option.py, store-option.test.js) use the built packages:
+# the wheel goes into the redis venv too.
+test-redis-shells: redis-server build-node build-python $(REDIS_VENV_STAMP) $(REDIS_NODE_STAMP)
 	$(CARGO) build -q -p pacekeeper-redis-tests --bin pk-codec
+	$(REDIS_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps --no-index $(WHEELS)/pacekeeper-*.whl
 	$(REDIS_VENV)/bin/python -m pytest -q tests/redis/python
 	$(NODE_TEST) tests/redis/node/
 

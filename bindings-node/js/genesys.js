@@ -84,7 +84,7 @@ module.exports = function createGenesys (engine, helpers) {
     return n
   }
 
-  const OPTIONS = new Set(['pacer', 'preset', 'limiter', 'limits', 'learn', 'backoff', 'budget', 'key', 'timeoutMs', 'clock', 'onRetry', 'seed', 'mode'])
+  const OPTIONS = new Set(['pacer', 'preset', 'limiter', 'limits', 'learn', 'backoff', 'budget', 'key', 'timeoutMs', 'clock', 'onRetry', 'seed', 'mode', 'store', 'shared', 'onStoreEvent'])
 
   /**
    * Installs pacing and retries into a Genesys Cloud SDK client. Returns
@@ -92,7 +92,9 @@ module.exports = function createGenesys (engine, helpers) {
    * `limiter`), `learn`, `preset` (default `'genesys'`: 300 requests/min per token to start),
    * `backoff` (policy), `budget`, `key` (a string or `(client) => string`; by default a hash of the
    * access token, so each tenant has its own budget), `timeoutMs` (default: the client's timeout
-   * + 5 s on the callApi path), `clock`, `onRetry`.
+   * + 5 s on the callApi path), `clock`, `onRetry`; `store` (`createRedisStore(client)`: one
+   * budget per key shared by every process using the store), `shared` (its options) and
+   * `onStoreEvent` (`store_down` / `store_up`).
    */
   function installGenesys (target, options) {
     const client = resolveClient(target)
@@ -110,7 +112,10 @@ module.exports = function createGenesys (engine, helpers) {
       budget: o.budget,
       clock: o.clock,
       seed: o.seed,
-      preset: o.preset === undefined ? 'genesys' : o.preset
+      preset: o.preset === undefined ? 'genesys' : o.preset,
+      store: o.store,
+      shared: o.shared,
+      onStoreEvent: o.onStoreEvent
     })
     const limiter = pacer.limiter
     const base = { pacer, budget: o.budget, clock: o.clock, onRetry: o.onRetry }

@@ -21,10 +21,10 @@ module.exports = function createHelpers (engine) {
   const { parseHeaders, Limiter, PacerCore } = engine
   const { readResponse, isNetworkError } = response
   const P = createPacing(engine, response)
-  const { Pacer, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil } = P
+  const { Pacer, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil, storeIo, drain } = P
 
   const RETRY_OPTIONS = new Set(['backoff', 'limiter', 'pacer', 'key', 'cost', 'budget', 'seed', 'clock', 'signal', 'onRetry',
-    'parseOptions', 'isNetworkError', 'readResponse', 'timeoutMs'])
+    'parseOptions', 'isNetworkError', 'readResponse', 'timeoutMs', 'store', 'shared', 'onStoreEvent'])
 
   function checkOptions (o, allowed, name) {
     for (const k of Object.keys(o)) if (!allowed.has(k)) throw typeError(`unknown ${name} option ${JSON.stringify(k)}`)
@@ -37,17 +37,24 @@ module.exports = function createHelpers (engine) {
     return { decision: 'done' }
   }
 
-  /** The core pacer a call runs on, and its cap on any one wait. */
+  /**
+   * The core pacer a call runs on, its cap on any one wait and its store I/O. With a `store` (and
+   * no pacer), every call given the same store (and limiter, policy) shares one core: its
+   * fallback share and what it learnt outlive the call.
+   */
   function coreOf (o, parseOptions) {
     if (o.pacer !== undefined) {
       if (!(o.pacer instanceof Pacer)) throw typeError('pacer must be a Pacer')
-      return { core: o.pacer.core, cap: o.pacer.maxWaitMs }
+      if (o.store !== undefined || o.shared !== undefined) throw typeError('pass store and shared to the Pacer, not beside it')
+      const io = o.onStoreEvent === undefined ? o.pacer.io : storeIo(o.pacer.store, o.onStoreEvent)
+      return { core: o.pacer.core, cap: o.pacer.maxWaitMs, io }
     }
     if (o.budget !== undefined && o.budget !== null) C.obj(o.budget, 'budget')
-    const config = P.coreConfig({ limiter: o.limiter, backoff: o.backoff, budget: o.budget, parseOptions, seed: o.seed })
-    const owner = o.limiter || o.budget
-    const core = owner ? P.sharedCore(owner, config, P.noPolicy(o)) : new PacerCore(config)
-    return { core, cap: config.backoff.maxWaitMs }
+    const io = storeIo(o.store, o.onStoreEvent)
+    const config = P.coreConfig({ limiter: o.limiter, backoff: o.backoff, budget: o.budget, parseOptions, seed: o.seed, store: o.store, shared: o.shared })
+    const owner = o.limiter || o.budget || (io && io.store)
+    const core = owner ? P.sharedCore(owner, config, P.noPolicy(o), io && io.store) : new PacerCore(config)
+    return { core, cap: config.backoff.maxWaitMs, io }
   }
 
   /**
@@ -73,14 +80,23 @@ module.exports = function createHelpers (engine) {
     // The caller's parse options are checked once here: later parse errors are the server's.
     parseHeaders({ status: 200, headers: {}, body: null }, { ...parseOptions, now: clock.now() })
     const timeoutMs = o.timeoutMs === undefined ? 0 : C.int(o.timeoutMs, 'timeoutMs')
-    const { core, cap } = coreOf(o, parseOptions)
+    const { core, cap, io } = coreOf(o, parseOptions)
+    if (signal && signal.aborted) throw abortReason(signal)
+    if (!io) return attempts(fn, o, { core, cap, io, clock, signal, key, cost, read, isNet, parseOptions, timeoutMs })
+    // With a store: what the call's end left for the store (a lease's release, a refund) is
+    // sent, and the store's events are handed out, however the call ends.
+    try {
+      return await attempts(fn, o, { core, cap, io, clock, signal, key, cost, read, isNet, parseOptions, timeoutMs })
+    } finally { drain(core, clock, io) }
+  }
+
+  async function attempts (fn, o, { core, cap, io, clock, signal, key, cost, read, isNet, parseOptions, timeoutMs }) {
     let lastResponse = null
     let since = clock.now()
-    if (signal && signal.aborted) throw abortReason(signal)
     let step = core.begin(key, cost, since)
     for (let attempt = 1; ; attempt++) {
       let ticket
-      try { ticket = await untilGo(core, step, clock, signal, cap, since) } catch (e) {
+      try { ticket = await untilGo(core, step, clock, signal, cap, since, io) } catch (e) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, attempt - 1, lastResponse)
         throw e
       }
@@ -108,6 +124,7 @@ module.exports = function createHelpers (engine) {
       }
       lastResponse = res
       const after = finish(core, ticket, res || null, now)
+      drain(core, clock, io)
       if (o.budget && core.budgetTokens !== null) o.budget.tokens = core.budgetTokens
       let decision = decisionOf(after, now)
       if (after.action === 'retry' && after.at - now > cap) {
@@ -256,9 +273,19 @@ module.exports = function createHelpers (engine) {
     if (retry.limiter !== undefined && !(retry.limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
     if (retry.pacer !== undefined && !(retry.pacer instanceof Pacer)) throw typeError('pacer must be a Pacer')
     const limiter = retry.pacer ? retry.pacer.limiter : (retry.limiter || new Limiter({ limits, learn }))
-    const pacer = retry.pacer || new Pacer({ limiter, backoff: retry.backoff, budget: retry.budget, seed: retry.seed, clock: retry.clock, parseOptions: retry.parseOptions })
+    const pacer = retry.pacer || new Pacer({
+      limiter,
+      backoff: retry.backoff,
+      budget: retry.budget,
+      seed: retry.seed,
+      clock: retry.clock,
+      parseOptions: retry.parseOptions,
+      store: retry.store,
+      shared: retry.shared,
+      onStoreEvent: retry.onStoreEvent
+    })
     const rest = { ...retry }
-    delete rest.limiter; delete rest.backoff; delete rest.budget; delete rest.seed
+    delete rest.limiter; delete rest.backoff; delete rest.budget; delete rest.seed; delete rest.store; delete rest.shared; delete rest.onStoreEvent
     const wrapped = async function pacedFetch (input, init) {
       const url = typeof input === 'string' ? input : (input && input.url) || String(input)
       let k = 'default'

@@ -11,6 +11,7 @@ const { typeError, codedError, RetryError } = require('./errors')
 const C = require('./convert')
 const { realSleep, abortReason } = require('./sleep')
 const R = require('./redact')
+const { storeCode } = require('./store-redis')
 
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
 
@@ -51,10 +52,14 @@ module.exports = function createPacing (engine, response) {
    * ticket. A ticket it does not return is cancelled (abort, a wait past `cap` counted from
    * `since`, a cost that never fits), so nothing stays booked.
    */
-  async function untilGo (core, step, clock, signal, cap, since) {
+  async function untilGo (core, step, clock, signal, cap, since, io) {
     for (;;) {
       if (step.action === 'go') return step.ticket
-      if (step.action === 'never') throw codedError('invalid_cost', `a cost above the capacity ${step.capacity} can never be sent`)
+      if (step.action === 'consult') { step = await consult(core, step, clock, io); continue }
+      if (step.action === 'never') {
+        if (step.reason === 'store_denied') throw codedError('store_denied', 'the shared store is unreachable and its policy is deny: nothing is sent')
+        throw codedError('invalid_cost', `a cost above the capacity ${step.capacity} can never be sent`)
+      }
       const ticket = step.ticket
       try {
         await null // a caller aborting right after the call is seen before any sleep
@@ -63,9 +68,63 @@ module.exports = function createPacing (engine, response) {
         if (signal && signal.aborted) throw abortReason(signal)
       } catch (e) {
         core.cancel(ticket)
+        drain(core, clock, io)
         throw e
       }
       step = core.resume(ticket, clock.now())
+    }
+  }
+
+  // --- shared budgets: the store's I/O ---------------------------------------------------------
+
+  /**
+   * A call's store I/O: `{store, emit}` (`store.send(keys, args)` → the raw reply; `emit(event)`
+   * the caller's `onStoreEvent`), or null without a store.
+   */
+  function storeIo (store, onStoreEvent) {
+    if (store === undefined || store === null) {
+      if (onStoreEvent !== undefined) throw typeError('onStoreEvent needs a store')
+      return null
+    }
+    if (typeof store !== 'object' || typeof store.send !== 'function') throw typeError('store must be a store (createRedisStore(client)) with send(keys, args)')
+    if (onStoreEvent !== undefined && typeof onStoreEvent !== 'function') throw typeError('onStoreEvent must be a function')
+    return { store, emit: onStoreEvent || null, pending: new Set() }
+  }
+
+  /** One round trip for a `consult` step; the store's reply (or its failure's code) goes back to the core. */
+  async function consult (core, step, clock, io) {
+    if (!io) { core.cancel(step.ticket); throw codedError('invalid_state', 'the pacer consults a store but none was given') }
+    let answer
+    try { answer = await io.store.send(step.keys, step.args) } catch (e) { answer = storeCode(e) }
+    const next = core.consulted(step.ticket, answer, clock.now())
+    drain(core, clock, io)
+    return next
+  }
+
+  /**
+   * Sends the core's fire-and-forget store calls (lease releases, refunds, lockouts, probes),
+   * each outcome reported with `storeDone`, and hands the core's store events to `emit`.
+   */
+  function drain (core, clock, io) {
+    if (!io) return
+    for (let i = 0; i < 256; i++) {
+      const c = core.pollStore()
+      if (!c) break
+      const p = Promise.resolve().then(() => io.store.send(c.keys, c.args)).then((r) => r, (e) => storeCode(e)).then((answer) => {
+        try { core.storeDone(answer, clock.now()) } catch { /* the core refused the answer: nothing to report */ }
+        events(core, io)
+      })
+      io.pending.add(p)
+      p.finally(() => io.pending.delete(p))
+    }
+    events(core, io)
+  }
+
+  function events (core, io) {
+    for (let i = 0; i < 64; i++) {
+      const e = core.pollEvent()
+      if (!e) return
+      if (io.emit) { try { io.emit(e) } catch { /* a listener's error is not the pacer's */ } }
     }
   }
 
@@ -112,8 +171,11 @@ module.exports = function createPacing (engine, response) {
    * The core pacer's configuration for a shell: `limits`/`learn` (or a `limiter`'s), `preset`,
    * the backoff policy, the retry budget, parse options and the seed.
    */
-  function coreConfig ({ limiter, limits, learn, preset, backoff, budget, parseOptions, seed, maxWaitMs }) {
+  function coreConfig ({ limiter, limits, learn, preset, backoff, budget, parseOptions, seed, maxWaitMs, store, shared }) {
     const c = { backoff: policyOf(backoff) }
+    // A store puts the core in shared mode (`shared`: its options, the core's defaults if left out).
+    if (store !== undefined && store !== null) c.shared = shared === undefined || shared === null ? true : shared
+    else if (shared !== undefined && shared !== null) throw typeError('shared needs a store (createRedisStore(client))')
     if (limiter !== undefined) {
       if (!(limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
       let lc = limiterConfigs.get(limiter)
@@ -139,25 +201,39 @@ module.exports = function createPacing (engine, response) {
    * `join`: the caller has no policy of its own (no backoff, budget, preset or parse options),
    * so it joins the owner's first core, whatever its policy.
    */
-  function sharedCore (owner, config, join) {
+  function sharedCore (owner, config, join, store) {
     const { seed, ...rest } = config
-    const key = JSON.stringify(rest)
+    // A core consults one store: cores of different stores (or none) are never shared.
+    const tag = `${storeTag(store)}|`
+    const key = tag + JSON.stringify(rest)
     let m = shared.get(owner)
     if (!m) { m = new Map(); shared.set(owner, m) }
-    if (join && m.size > 0) return m.values().next().value
+    if (join) for (const [k, c] of m) if (k.startsWith(tag)) return c
     let core = m.get(key)
     if (!core) { core = new PacerCore(config); m.set(key, core) }
     return core
   }
 
+  const storeTags = new WeakMap()
+  let nextStoreTag = 1
+  /** 0 without a store, else a number naming the store object. */
+  function storeTag (store) {
+    if (store === undefined || store === null) return 0
+    let t = storeTags.get(store)
+    if (!t) { t = nextStoreTag++; storeTags.set(store, t) }
+    return t
+  }
+
   /** True when options carry no policy of their own (see `sharedCore`). */
   function noPolicy (o) {
-    return o.backoff === undefined && o.budget === undefined && o.preset === undefined && o.parseOptions === undefined && o.maxWaitMs === undefined
+    return o.backoff === undefined && o.budget === undefined && o.preset === undefined && o.parseOptions === undefined && o.maxWaitMs === undefined &&
+      o.store === undefined && o.shared === undefined
   }
 
   // --- Pacer -----------------------------------------------------------------------------------
 
-  const PACER_OPTIONS = new Set(['limiter', 'limits', 'learn', 'preset', 'backoff', 'budget', 'seed', 'clock', 'signal', 'maxWaitMs', 'parseOptions'])
+  const PACER_OPTIONS = new Set(['limiter', 'limits', 'learn', 'preset', 'backoff', 'budget', 'seed', 'clock', 'signal', 'maxWaitMs', 'parseOptions',
+    'store', 'shared', 'onStoreEvent'])
 
   /**
    * One core pacer and the I/O around it. `acquire(key)` waits for the next slot for `key`
@@ -174,13 +250,24 @@ module.exports = function createPacing (engine, response) {
       for (const k of Object.keys(o)) if (!PACER_OPTIONS.has(k)) throw typeError(`unknown Pacer option ${JSON.stringify(k)}`)
       if (o.limiter !== undefined && !(o.limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
       this.limiter = o.limiter || new Limiter({ limits: o.limits, learn: o.learn })
+      this.io = storeIo(o.store, o.onStoreEvent)
+      this.store = this.io ? this.io.store : null
       const config = coreConfig({ ...o, limiter: this.limiter })
-      this.core = sharedCore(this.limiter, config, noPolicy(o))
+      this.core = sharedCore(this.limiter, config, noPolicy(o), this.store)
       this.policy = config.backoff
       this.parseOptions = o.parseOptions || {}
       this.clock = clockOf(o.clock)
       this.signal = o.signal
       this.maxWaitMs = o.maxWaitMs === undefined ? this.policy.maxWaitMs : C.int(o.maxWaitMs, 'maxWaitMs')
+    }
+
+    /**
+     * Resolves when the store calls sent without waiting (lease releases, refunds, lockouts)
+     * have been answered: await it before a process exits. Immediate without a store.
+     */
+    async flush () {
+      const io = this.io
+      for (let i = 0; io && io.pending.size > 0 && i < 100; i++) await Promise.all([...io.pending])
     }
 
     /** Resolves at the time (epoch ms) the slot for `key` was taken. */
@@ -192,12 +279,13 @@ module.exports = function createPacing (engine, response) {
       const step = this.core.begin(key, C.int(cost, 'cost'), since)
       let ticket
       try {
-        ticket = await untilGo(this.core, step, clock, o.signal || this.signal, this.maxWaitMs, since)
+        ticket = await untilGo(this.core, step, clock, o.signal || this.signal, this.maxWaitMs, since, this.io)
       } catch (e) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
         throw e
       }
       this.core.cancel(ticket) // the slot is taken; nothing will be reported
+      drain(this.core, clock, this.io)
       return clock.now()
     }
 
@@ -212,7 +300,7 @@ module.exports = function createPacing (engine, response) {
       const since = clock.now()
       let ticket
       try {
-        ticket = await untilGo(this.core, this.core.begin(key, 1, since), clock, o.signal || this.signal, this.maxWaitMs, since)
+        ticket = await untilGo(this.core, this.core.begin(key, 1, since), clock, o.signal || this.signal, this.maxWaitMs, since, this.io)
       } catch (e) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
         throw e
@@ -229,6 +317,7 @@ module.exports = function createPacing (engine, response) {
         const after = finish(this.core, ticket, r, clock.now())
         if (after.action === 'retry') this.core.cancel(ticket)
       }
+      drain(this.core, clock, this.io)
       if (threw) throw error
       return value
     }
@@ -236,6 +325,6 @@ module.exports = function createPacing (engine, response) {
 
   return {
     Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong,
-    coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS
+    storeIo, drain, coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS
   }
 }

@@ -1,7 +1,7 @@
 // Compiled (not run) by types.test.cjs with `tsc --noEmit --strict`: the declarations describe
 // the API as the tests use it.
 import pk, { Limiter, Backoff, parseHeaders, newRetryState, newRetryBudget, plan, replan, withRetry, wrapFetch, Pacer,
-  installGenesys, RetryError, type Verdict, type Reading, type Decision, type Plan } from 'pacekeeper'
+  installGenesys, RetryError, createRedisStore, StoreError, type StoreEvent, type Verdict, type Reading, type Decision, type Plan } from 'pacekeeper'
 
 const lim = new Limiter({ limits: [{ amount: 1, periodMs: 1000, burst: 15 }], maxInFlight: 4 })
 const v: Verdict = lim.check('k', 1, 0)
@@ -27,5 +27,12 @@ async function main (): Promise<void> {
   h.uninstall()
   try { await withRetry(() => 1) } catch (e) { if (e instanceof RetryError) console.log(e.attempts, e.lastResponse?.status) }
   void x; void res; void pk.version()
+  // Shared budgets through the user's own Redis client.
+  const store = createRedisStore({ evalsha () {}, eval () {} }, { timeoutMs: 200 })
+  const shared = new Pacer({ store, shared: { policy: 'degrade', peers: 5 }, onStoreEvent: (e: StoreEvent) => { if (e.event === 'store_up') console.log(e.downForUs) } })
+  await withRetry(() => 1, { store, key: 'tenant-a' })
+  installGenesys({}, { store, key: 'tenant-a' })
+  await shared.flush()
+  try { await store.send(['a', 'b'], ['1']) } catch (e) { if (e instanceof StoreError) console.log(e.code) }
 }
 void main

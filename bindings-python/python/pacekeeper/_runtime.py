@@ -8,6 +8,7 @@ Times: the engine takes integer epoch ms; the clock sleeps float seconds.
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
 from dataclasses import dataclass, field
@@ -18,8 +19,20 @@ from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
 from ._redact import redact_exception
+from .store_redis import store_code
 
 __all__ = ["Pacer", "PacerStats", "GiveUp"]
+
+def _call_parts(c: Any) -> Tuple[list, list]:
+    """A polled store call (``{"keys": [...], "args": [...]}``) as two lists."""
+    if isinstance(c, dict):
+        return list(c["keys"]), list(c["args"])
+    return list(c.keys), list(c.args)
+
+
+def _store_code(e: BaseException) -> str:
+    """A failed store call's code for the core: a StoreError's own, else unavailable."""
+    return store_code(e)
 
 T = TypeVar("T")
 LimitSpec = Union[dict, Any]
@@ -98,6 +111,16 @@ class Pacer:
     its source: a server hint, a learnt limit or a lockout. The core pacer holds a request at
     most that long and then lets it go as is (the server decides), so no key stays blocked for
     longer.
+
+    ``store`` (e.g. :class:`pacekeeper.store_redis.RedisStore` over your own redis-py client)
+    shares each key's budget with every process using the same store: one budget per key,
+    learnt lockouts and limits included; ``shared`` holds its options (``lease_ttl_ms``,
+    ``idle_ttl_ms``, ``max_reserve_ms``, ``caller_clock``, ``policy`` = ``"degrade"`` (default,
+    a local 1/peers share while the store is down) | ``"deny"`` | ``"allow"``,
+    ``probe_interval_ms``, ``peers``), the core's defaults for what is left out.
+    ``on_store_event(event)`` hears ``store_down`` and ``store_up``. No store: in-memory, per
+    process. A store call is bounded by the client's socket timeout; a failure is never a rate
+    denial (the policy decides).
     """
 
     def __init__(
@@ -112,6 +135,9 @@ class Pacer:
         seed: Optional[int] = None,
         max_wait_ms: Optional[int] = None,
         preset: Optional[str] = None,
+        store: Any = None,
+        shared: Optional[dict] = None,
+        on_store_event: Optional[Callable[[Any], None]] = None,
     ) -> None:
         if not isinstance(key, str):
             raise PacekeeperTypeError(f"key must be a str, got {type(key).__name__}")
@@ -130,19 +156,114 @@ class Pacer:
             config["preset"] = preset
         if budget is not None:
             config["retry_budget"] = budget.to_dict()
+        if store is not None:
+            if not callable(getattr(store, "send", None)):
+                raise PacekeeperTypeError("store must have send(keys, args) (e.g. pacekeeper.store_redis.RedisStore)")
+            if shared is not None and not isinstance(shared, dict):
+                raise PacekeeperTypeError(f"shared must be a dict, got {type(shared).__name__}")
+            config["shared"] = dict(shared) if shared is not None else {}
+        elif shared is not None or on_store_event is not None:
+            raise PacekeeperTypeError("shared and on_store_event need a store")
+        if on_store_event is not None and not callable(on_store_event):
+            raise PacekeeperTypeError("on_store_event must be callable")
         config["seed"] = random.Random(seed).getrandbits(53) if seed is not None else random.getrandbits(53)
         self.core = PacerCore(config)
+        self.store = store
+        self.on_store_event = on_store_event
         self.max_wait_ms: int = cap
         self.budget = budget
         self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self.key = key
         self.stats = PacerStats()
 
+    # -- the store's I/O ---------------------------------------------------------------------
+
+    def _answer(self, send: Callable[[], Any]) -> Any:
+        try:
+            r = send()
+        except Exception as e:  # noqa: BLE001 - a failed store call is a code for the core
+            return _store_code(e)
+        if inspect.isawaitable(r):
+            close = getattr(r, "close", None)
+            if close is not None:
+                close()
+            raise PacekeeperTypeError("Pacer.call needs a sync store (RedisStore); AsyncRedisStore is for call_async")
+        return r
+
+    async def _answer_async(self, send: Callable[[], Any]) -> Any:
+        try:
+            r = send()
+            if inspect.isawaitable(r):
+                r = await r
+        except Exception as e:  # noqa: BLE001
+            return _store_code(e)
+        return r
+
+    def _consult(self, step: Any) -> Any:
+        """Settles ``consult`` steps: one round trip each, the reply (or its failure's code) to the core."""
+        while step.action == "consult":
+            if self.store is None:
+                self.core.cancel(step.ticket)
+                raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
+            keys, args = list(step.keys), list(step.args)
+            answer = self._answer(lambda: self.store.send(keys, args))
+            step = self.core.consulted(step.ticket, answer, now=self.clock.now_ms())
+            self._drain()
+        return step
+
+    async def _consult_async(self, step: Any) -> Any:
+        while step.action == "consult":
+            if self.store is None:
+                self.core.cancel(step.ticket)
+                raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
+            keys, args = list(step.keys), list(step.args)
+            answer = await self._answer_async(lambda: self.store.send(keys, args))
+            step = self.core.consulted(step.ticket, answer, now=self.clock.now_ms())
+            await self._drain_async()
+        return step
+
+    def _drain(self) -> None:
+        """Sends the core's store calls that need no answer to go on (lease releases, refunds,
+        lockouts, probes), each outcome reported, and hands its store events out."""
+        if self.store is None:
+            return
+        for _ in range(256):
+            c = self.core.poll_store()
+            if c is None:
+                break
+            keys, args = _call_parts(c)
+            self.core.store_done(self._answer(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
+        self._events()
+
+    async def _drain_async(self) -> None:
+        if self.store is None:
+            return
+        for _ in range(256):
+            c = self.core.poll_store()
+            if c is None:
+                break
+            keys, args = _call_parts(c)
+            self.core.store_done(await self._answer_async(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
+        self._events()
+
+    def _events(self) -> None:
+        for _ in range(64):
+            e = self.core.poll_event()
+            if e is None:
+                return
+            if self.on_store_event is not None:
+                try:
+                    self.on_store_event(e)
+                except Exception:  # noqa: BLE001, S110 - a listener's error is not the pacer's
+                    pass
+
     # -- waiting ----------------------------------------------------------------------------
 
     def _step(self, step: Any, key: str) -> Tuple[int, Optional[float]]:
         """The ticket and the seconds to sleep before resuming (None: go now)."""
         if step.action == "never":
+            if getattr(step, "reason", None) == "store_denied":
+                raise PacekeeperError("the shared store is unreachable and its policy is deny: nothing is sent", "store_denied")
             raise PacekeeperError(f"a cost above the capacity {step.capacity} can never be sent", "invalid_cost")
         if step.action == "go":
             return step.ticket, None
@@ -161,21 +282,21 @@ class Pacer:
 
     def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
         """Sleeps until ``step``'s ticket may go; returns it and the seconds waited."""
-        ticket, wait = self._step(step, key)
+        ticket, wait = self._step(self._consult(step), key)
         while wait is not None:
             wait = self._sleep_for(ticket, wait, waited, timeout, key)
             self.clock.sleep(wait)
             waited += wait
-            ticket, wait = self._step(self.core.resume(ticket, now=self.clock.now_ms()), key)
+            ticket, wait = self._step(self._consult(self.core.resume(ticket, now=self.clock.now_ms())), key)
         return ticket, waited
 
     async def _go_async(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
-        ticket, wait = self._step(step, key)
+        ticket, wait = self._step(await self._consult_async(step), key)
         while wait is not None:
             wait = self._sleep_for(ticket, wait, waited, timeout, key)
             await self.clock.sleep_async(wait)
             waited += wait
-            ticket, wait = self._step(self.core.resume(ticket, now=self.clock.now_ms()), key)
+            ticket, wait = self._step(await self._consult_async(self.core.resume(ticket, now=self.clock.now_ms())), key)
         return ticket, waited
 
     def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
@@ -183,8 +304,11 @@ class Pacer:
         slot is taken; nothing is reported back). Raises ``TimeoutError`` if that would take
         longer than ``timeout`` seconds."""
         key = key or self.key
-        ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-        self.core.cancel(ticket)
+        try:
+            ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+            self.core.cancel(ticket)
+        finally:
+            self._drain()
         self._held(waited)
         return waited
 
@@ -193,8 +317,11 @@ class Pacer:
     ) -> float:
         """The asyncio form of :meth:`acquire`."""
         key = key or self.key
-        ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-        self.core.cancel(ticket)
+        try:
+            ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
+            self.core.cancel(ticket)
+        finally:
+            await self._drain_async()
         self._held(waited)
         return waited
 
@@ -268,6 +395,15 @@ class Pacer:
         past (e.g. closes it). ``read_body(response)`` returns at most a few KB of an unread
         body; it is called only for an error response whose headers are throttled without a
         wait (the Genesys body hint), never for a successful one."""
+        if self.store is None:
+            return self._call(send, key, cost, network_errors, discard, read_body)
+        try:
+            return self._call(send, key, cost, network_errors, discard, read_body)
+        finally:
+            self._drain()
+
+    def _call(self, send: Callable[[], T], key: Optional[str], cost: int, network_errors: Tuple[Type[BaseException], ...],
+              discard: Optional[Callable[[Any], None]], read_body: Optional[Callable[[Any], Optional[str]]]) -> T:
         key = key or self.key
         step = self.core.begin(key, cost, now=self.clock.now_ms())
         waited = slept = 0.0
@@ -292,6 +428,7 @@ class Pacer:
                 raise x
             if what == "give_up":
                 raise GiveUp(x) from error
+            self._drain()
             if discard is not None and error is None:
                 discard(result)
             slept = waited = self._retry_sleep_s(x)
@@ -308,7 +445,19 @@ class Pacer:
         discard: Optional[Callable[[Any], Awaitable[None]]] = None,
         read_body: Optional[Callable[[Any], Awaitable[Optional[str]]]] = None,
     ) -> T:
-        """The asyncio form of :meth:`call` (the same core pacer, the same steps)."""
+        """The asyncio form of :meth:`call` (the same core pacer, the same steps); ``store`` may
+        be an :class:`~pacekeeper.store_redis.AsyncRedisStore`."""
+        if self.store is None:
+            return await self._call_async(send, key, cost, network_errors, discard, read_body)
+        try:
+            return await self._call_async(send, key, cost, network_errors, discard, read_body)
+        finally:
+            await self._drain_async()
+
+    async def _call_async(self, send: Callable[[], Awaitable[T]], key: Optional[str], cost: int,
+                          network_errors: Tuple[Type[BaseException], ...],
+                          discard: Optional[Callable[[Any], Awaitable[None]]],
+                          read_body: Optional[Callable[[Any], Awaitable[Optional[str]]]]) -> T:
         key = key or self.key
         step = self.core.begin(key, cost, now=self.clock.now_ms())
         waited = slept = 0.0
@@ -333,6 +482,7 @@ class Pacer:
                 raise x
             if what == "give_up":
                 raise GiveUp(x) from error
+            await self._drain_async()
             if discard is not None and error is None:
                 await discard(result)
             slept = waited = self._retry_sleep_s(x)

@@ -78,6 +78,9 @@ def install(
     clock: Optional[Clock] = None,
     key: Optional[Callable[[], str]] = None,
     preset: Optional[str] = "genesys",
+    store: Any = None,
+    shared: Optional[dict] = None,
+    on_store_event: Optional[Callable[[Any], None]] = None,
 ) -> Pacer:
     """Installs pacekeeper into ``api_client`` (a ``PureCloudPlatformClientV2.ApiClient``) and
     returns the :class:`~pacekeeper.Pacer` it uses (its ``stats`` count requests, 429s, retries
@@ -88,7 +91,11 @@ def install(
     sets the amount; the minute stays the window of a fixed-window count (the real API), and a
     count that refills as a token bucket (its reset moves later as requests are used) teaches
     its refill time instead. ``preset=None`` starts from nothing and learns; a ``limiter`` with
-    configured limits takes precedence over the preset."""
+    configured limits takes precedence over the preset. ``store`` (a
+    :class:`~pacekeeper.store_redis.RedisStore`) shares each token's budget with every process
+    using the same Redis (``key`` must then name the tenant the same way in each: the default
+    does in every Python process); ``shared`` and ``on_store_event`` as for
+    :class:`~pacekeeper.Pacer`."""
     if pacer is None:
         pacer = Pacer(
             limiter,
@@ -96,6 +103,9 @@ def install(
             budget=budget,
             clock=clock,
             preset=preset,
+            store=store,
+            shared=shared,
+            on_store_event=on_store_event,
         )
     key_of = key or _default_key(api_client)
     network = _network_errors()

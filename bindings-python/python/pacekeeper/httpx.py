@@ -129,14 +129,19 @@ def _host_key(request: _httpx.Request) -> str:
     return request.url.netloc.decode("ascii", "replace") or "default"
 
 
-def _pacer(pacer: Optional[Pacer], limits: Sequence[Any], limiter: Optional[Limiter], backoff: Optional[Backoff], budget: Optional[RetryBudget], clock: Optional[Clock]) -> Pacer:
+def _pacer(pacer: Optional[Pacer], limits: Sequence[Any], limiter: Optional[Limiter], backoff: Optional[Backoff],
+           budget: Optional[RetryBudget], clock: Optional[Clock], store: Any = None, shared: Optional[dict] = None,
+           on_store_event: Optional[Callable[[Any], None]] = None) -> Pacer:
     if pacer is not None:
         return pacer
-    return Pacer(limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock)
+    return Pacer(limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock,
+                 store=store, shared=shared, on_store_event=on_store_event)
 
 
 class PacekeeperTransport(_httpx.BaseTransport):
-    """Wraps ``transport`` (default ``httpx.HTTPTransport()``) with pacing and retries."""
+    """Wraps ``transport`` (default ``httpx.HTTPTransport()``) with pacing and retries.
+    ``store`` (a :class:`~pacekeeper.store_redis.RedisStore`), ``shared`` and ``on_store_event``
+    share each key's budget between processes (see :class:`~pacekeeper.Pacer`)."""
 
     def __init__(
         self,
@@ -149,9 +154,12 @@ class PacekeeperTransport(_httpx.BaseTransport):
         budget: Optional[RetryBudget] = None,
         clock: Optional[Clock] = None,
         key: Callable[[_httpx.Request], str] = _host_key,
+        store: Any = None,
+        shared: Optional[dict] = None,
+        on_store_event: Optional[Callable[[Any], None]] = None,
     ) -> None:
         self.transport = transport if transport is not None else _httpx.HTTPTransport()
-        self.pacer = _pacer(pacer, limits, limiter, backoff, budget, clock)
+        self.pacer = _pacer(pacer, limits, limiter, backoff, budget, clock, store, shared, on_store_event)
         self.key = key
 
     def handle_request(self, request: _httpx.Request) -> _httpx.Response:
@@ -169,7 +177,8 @@ class PacekeeperTransport(_httpx.BaseTransport):
 
 class AsyncPacekeeperTransport(_httpx.AsyncBaseTransport):
     """Wraps ``transport`` (default ``httpx.AsyncHTTPTransport()``) with pacing and retries;
-    waits with the clock's ``sleep_async`` (``asyncio.sleep``)."""
+    waits with the clock's ``sleep_async`` (``asyncio.sleep``); its ``store`` is an
+    :class:`~pacekeeper.store_redis.AsyncRedisStore`."""
 
     def __init__(
         self,
@@ -182,9 +191,12 @@ class AsyncPacekeeperTransport(_httpx.AsyncBaseTransport):
         budget: Optional[RetryBudget] = None,
         clock: Optional[Clock] = None,
         key: Callable[[_httpx.Request], str] = _host_key,
+        store: Any = None,
+        shared: Optional[dict] = None,
+        on_store_event: Optional[Callable[[Any], None]] = None,
     ) -> None:
         self.transport = transport if transport is not None else _httpx.AsyncHTTPTransport()
-        self.pacer = _pacer(pacer, limits, limiter, backoff, budget, clock)
+        self.pacer = _pacer(pacer, limits, limiter, backoff, budget, clock, store, shared, on_store_event)
         self.key = key
 
     async def handle_async_request(self, request: _httpx.Request) -> _httpx.Response:

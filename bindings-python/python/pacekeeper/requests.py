@@ -118,7 +118,8 @@ class PacekeeperAdapter(HTTPAdapter):  # type: ignore[misc]
     other adapters or threads. Bodies: a successful response's body is never touched (a
     ``stream=True`` body stays unread); of an error response at most 4 KB are read, only when
     its headers are throttled without a wait (the Genesys body hint), within the request's read
-    timeout."""
+    timeout. ``store`` (a :class:`~pacekeeper.store_redis.RedisStore`), ``shared`` and
+    ``on_store_event`` share each key's budget between processes (see :class:`~pacekeeper.Pacer`)."""
 
     def __init__(
         self,
@@ -130,12 +131,16 @@ class PacekeeperAdapter(HTTPAdapter):  # type: ignore[misc]
         budget: Optional[RetryBudget] = None,
         clock: Optional[Clock] = None,
         key: Callable[[Any], str] = _host_key,
+        store: Any = None,
+        shared: Optional[dict] = None,
+        on_store_event: Optional[Callable[[Any], None]] = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("max_retries", no_retry())
         super().__init__(**kwargs)
         self.pacer = pacer if pacer is not None else Pacer(
-            limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock
+            limiter if limiter is not None else Limiter(limits), backoff=backoff, budget=budget, clock=clock,
+            store=store, shared=shared, on_store_event=on_store_event,
         )
         self.key = key
 
