@@ -267,6 +267,8 @@ export declare class Pacer {
 
 export declare function readResponse(x: unknown, options?: { timeoutMs?: number }): Promise<ReadResponse | null>
 export declare function isNetworkError(e: unknown): boolean
+/** The budget key of a bearer token (the Genesys adapter's default key): `token:` and a 64-bit FNV-1a hash, never the token; the same in every runtime (Python's `token_key`). */
+export declare function tokenKey(token: string): string
 export declare function flattenHeaders(headers: HeadersInput | null | undefined): Array<string>
 
 export interface GenesysOptions extends StoreOptions {
@@ -295,7 +297,7 @@ declare const pacekeeper: {
   Backoff: typeof Backoff; newRetryState: typeof newRetryState; newRetryBudget: typeof newRetryBudget; plan: typeof plan
   replan: typeof replan; PacerCore: typeof PacerCore; withRetry: typeof withRetry; wrapFetch: typeof wrapFetch; Pacer: typeof Pacer
   readResponse: typeof readResponse; isNetworkError: typeof isNetworkError; installGenesys: typeof installGenesys
-  flattenHeaders: typeof flattenHeaders; RetryError: typeof RetryError; TimeoutError: typeof TimeoutError
+  tokenKey: typeof tokenKey; flattenHeaders: typeof flattenHeaders; RetryError: typeof RetryError; TimeoutError: typeof TimeoutError
   createRedisStore: typeof createRedisStore; StoreError: typeof StoreError; sharedScript: typeof sharedScript
   sharedScriptSha1: typeof sharedScriptSha1
 }

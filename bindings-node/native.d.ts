@@ -147,6 +147,9 @@ export declare function sharedScript(): string
 /** The SHA1 of [`shared_script`] in lowercase hex, for `EVALSHA`. */
 export declare function sharedScriptSha1(): string
 
+/** The key of a bearer token's budget (`pacekeeper::token_key`): the same in every runtime. */
+export declare function tokenKey(token: string): string
+
 /** The version of the native addon (the crate version, shared by every package). */
 export declare function version(): string
 

@@ -849,5 +849,6 @@ module.exports.replan = nativeBinding.replan
 module.exports.retryBudget = nativeBinding.retryBudget
 module.exports.sharedScript = nativeBinding.sharedScript
 module.exports.sharedScriptSha1 = nativeBinding.sharedScriptSha1
+module.exports.tokenKey = nativeBinding.tokenKey
 module.exports.version = nativeBinding.version
 module.exports.vocabulary = nativeBinding.vocabulary

@@ -430,6 +430,8 @@ module.exports = function createEngine (native) {
     PacerCore,
     sharedScript,
     sharedScriptSha1,
+    /** The key of a bearer token's budget: the core's, the same in every runtime. */
+    tokenKey: (token) => native.tokenKey(String(token)),
     randomSeed,
     DEFAULT_MAX_WAIT_MS
   }

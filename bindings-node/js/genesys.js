@@ -18,14 +18,8 @@ module.exports = function createGenesys (engine, helpers) {
   const { Limiter, Backoff } = engine
   const { withRetry, Pacer } = helpers
 
-  function fnv (s) {
-    let h = 0x811c9dc5
-    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0 }
-    return h.toString(16).padStart(8, '0')
-  }
-
-  /** The limiter key of a bearer token: a hash, never the token itself. */
-  function tokenKey (token) { return token ? 'token:' + fnv(String(token)) : 'anonymous' }
+  /** The limiter key of a bearer token: the core's hash (the same in Python), never the token. */
+  function tokenKey (token) { return engine.tokenKey(token ? String(token) : '') }
 
   function tokenOfClient (client) {
     if (client.authData && client.authData.accessToken) return client.authData.accessToken

@@ -48,6 +48,7 @@ module.exports = function createApi (native) {
     readResponse: helpers.readResponse,
     isNetworkError: helpers.isNetworkError,
     installGenesys: genesys.installGenesys,
+    tokenKey: genesys.tokenKey,
     flattenHeaders,
     RetryError: errors.RetryError,
     TimeoutError: errors.TimeoutError

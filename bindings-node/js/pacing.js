@@ -13,8 +13,6 @@ const { realSleep, abortReason } = require('./sleep')
 const R = require('./redact')
 const { storeCode } = require('./store-redis')
 
-const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1000
-
 module.exports = function createPacing (engine, response) {
   const { PacerCore, Limiter, Backoff, parseHeaders } = engine
   const { readResponse, isNetworkError } = response
@@ -325,6 +323,6 @@ module.exports = function createPacing (engine, response) {
 
   return {
     Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong,
-    storeIo, drain, coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS
+    storeIo, drain, coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS: engine.DEFAULT_MAX_WAIT_MS
   }
 }

@@ -61,6 +61,12 @@ pub fn defaults(name: String) -> Result<Vec<f64>> {
 #[napi]
 pub fn noop() {}
 
+/// The key of a bearer token's budget (`pacekeeper::token_key`): the same in every runtime.
+#[napi]
+pub fn token_key(token: String) -> String {
+    pacekeeper::token_key(&token)
+}
+
 /// The shared-budget Lua script (`pacekeeper::shared::SCRIPT`), for `EVAL` after `NOSCRIPT`.
 #[napi]
 pub fn shared_script() -> &'static str {

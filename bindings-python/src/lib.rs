@@ -52,6 +52,13 @@ mod _native {
             .collect()
     }
 
+    /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the
+    /// token itself): the same in every runtime, so Node and Python processes share a budget.
+    #[pyfunction]
+    fn token_key(token: &str) -> String {
+        pacekeeper::token_key(token)
+    }
+
     /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).
     #[pyfunction]
     fn shared_script() -> &'static str {

@@ -67,6 +67,12 @@ pub fn defaults(name: &str) -> JsResult<Vec<f64>> {
 #[wasm_bindgen]
 pub fn noop() {}
 
+/// The key of a bearer token's budget (`pacekeeper::token_key`): the same in every runtime.
+#[wasm_bindgen(js_name = tokenKey)]
+pub fn token_key(token: &str) -> String {
+    pacekeeper::token_key(token)
+}
+
 /// Parses a response (see the napi addon's `parseHeaders`).
 #[wasm_bindgen(js_name = parseHeaders)]
 pub fn parse_headers(

@@ -69,6 +69,32 @@ pub use plan::{plan, replan, Batch, BatchOutcome, Plan, PlanRequest};
 /// only be admitted after `MAX_TIME` waits until `MAX_TIME` and is neither admitted nor booked.
 pub const MAX_TIME: u64 = (1 << 53) - 1;
 
+/// The key of a bearer token's budget, the same in every runtime (so a Node and a Python process
+/// pacing one OAuth client share its budget): `token:` and the token's 64-bit FNV-1a hash in 16
+/// lowercase hex digits, never the token itself; `anonymous` for an empty token.
+///
+/// ```
+/// assert_eq!(pacekeeper::token_key(""), "anonymous");
+/// assert_eq!(pacekeeper::token_key("abc"), "token:e71fa2190541574b");
+/// ```
+pub fn token_key(token: &str) -> String {
+    if token.is_empty() {
+        return "anonymous".to_owned();
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in token.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(22);
+    out.push_str("token:");
+    for i in (0..16).rev() {
+        out.push(char::from(HEX[((h >> (i * 4)) & 0xf) as usize]));
+    }
+    out
+}
+
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

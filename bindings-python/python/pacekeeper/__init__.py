@@ -40,6 +40,7 @@ from ._native import (
     parse_headers,
     plan,
     replan,
+    token_key,
     version,
 )
 from ._runtime import GiveUp, Pacer, PacerStats
@@ -78,6 +79,7 @@ __all__ = [
     "parse_headers",
     "plan",
     "replan",
+    "token_key",
     "response_info",
     "version",
 ]

@@ -14,6 +14,9 @@ __all__ = [
 def version() -> str:
     """The version of the native module (the crate version, shared by every package)."""
 
+def token_key(token: str) -> str:
+    """The key of a bearer token's budget (the same in every runtime)."""
+
 def shared_script() -> str:
     """The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error)."""
 

@@ -20,9 +20,9 @@ decision; what finally fails is raised as the SDK's own
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Callable, Optional
 
+from . import _native
 from ._clock import Clock
 from ._native import Backoff, Limiter, RetryBudget
 from ._runtime import Pacer
@@ -53,11 +53,9 @@ def disable_urllib3_retries(rest_client: Any) -> None:
 
 def _default_key(api_client: Any) -> Callable[[], str]:
     def key() -> str:
-        token = getattr(api_client, "access_token", "") or ""
-        if not token:
-            return "genesys"
-        # One bucket per token (tenant), without keeping the secret as a key.
-        return "token-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+        # One bucket per token (tenant), without keeping the secret as a key: the core's key,
+        # the same as the Node adapter's, so Node and Python processes share a tenant's budget.
+        return _native.token_key(str(getattr(api_client, "access_token", "") or ""))
 
     return key
 
