@@ -19,6 +19,10 @@
 //!   server told: IETF `w`) the quota holds only until `v − 1` s and the rate decides inside the
 //!   interval; otherwise (no rate, or a window only estimated from resets) it holds until `v`.
 //!   A reset with a millisecond part is taken as exact.
+//! - **The answer time bounds the server's schedule.** A request may reach the server as late
+//!   as its answer: after a 2xx answered at `now` with `n` requests still in flight, every limit
+//!   in force keeps its next slot at least `(1 + n)` emission intervals after `now`, so pacing at
+//!   exactly the server's rate never runs ahead of a server that received a request late.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it.
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
@@ -53,7 +57,9 @@
 //! assert_eq!(p.begin("tenant-a", 1, 0).unwrap(), Step::Wait { ticket: 2, until: 200 });
 //! let reading = parse(200, &[("X-RateLimit-Remaining", "7")], None, 50, &ParseOptions::default()).unwrap();
 //! assert_eq!(p.finish(ticket, &Outcome::Response { reading }, 50).unwrap(), After::Done);
-//! assert_eq!(p.resume(2, 200).unwrap(), Step::Go { ticket: 2 });
+//! // Answered at 50: the server may have seen it only then, so the next slot is 50 + 200.
+//! assert_eq!(p.resume(2, 200).unwrap(), Step::Wait { ticket: 2, until: 250 });
+//! assert_eq!(p.resume(2, 250).unwrap(), Step::Go { ticket: 2 });
 //! ```
 
 use crate::backoff::{Backoff, BackoffPolicy, Decision, GiveUpReason, Outcome, RetryBudget};
@@ -1027,6 +1033,7 @@ impl Pacer {
             }
             return;
         }
+        Self::answered(config, lane, now);
         let Some(rem) = r.remaining else {
             return;
         };
@@ -1071,6 +1078,25 @@ impl Pacer {
             };
             lane.quota_left = left32;
             lane.quota_until = until;
+        }
+    }
+
+    /// A response the server accepted, answered at `now`: the request reached the server by
+    /// then, not necessarily when it was sent. A request that arrives late (a loaded machine, a
+    /// slow network) moves the server's schedule later than the send-time schedule, and the next
+    /// request sent on time would be early for it. The one bound a client knows is the answer
+    /// time: the server's theoretical arrival time is at most one emission interval after `now`
+    /// plus one for each request still in flight (the oracle of `bench/outcome` keeps the same
+    /// bound). Every limit in force keeps at least that, so pacing at exactly the server's rate
+    /// never runs ahead of it (one round trip of slack, spent only while the bucket is empty).
+    fn answered(config: &PacerConfig, lane: &mut Lane, now: u64) {
+        let ahead = u64::from(lane.in_flight).saturating_add(1);
+        let (limits, _) = limits_of(config, lane);
+        for (i, l) in limits.iter().enumerate() {
+            if let Some(l) = l {
+                let bound = scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms));
+                lane.gates.sent[i] = lane.gates.sent[i].max(bound);
+            }
         }
     }
 

@@ -78,6 +78,7 @@ def err(code):
 FLOOR = "429: the server's instant is a floor, never send before it"
 RELEASE = "a slot booked ahead is released by a 429 / a 2xx remaining 0, and booked again after it"
 INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate decides inside"
+ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
@@ -107,9 +108,33 @@ session("429 retry-after is a floor and releases booked slots", cfg(limits=[lim(
     resume(1, 2099, wait(1, 2100), FLOOR),
     resume(1, 2100, go(1), FLOOR),
     begin(2100, wait(3, 2500), FIFO),  # behind t2 (2300): booked tat 12500 -> 2500
+    # answered at 2150, nothing else in flight: sent tat >= 2150*5 + 1*1000 = 11750; rebooked:
+    # t2 at (11750+1000-1000)/5 = 2350 (tat 12750), t3 at 12750/5 = 2550
     finish(1, 2150, DONE, "a 2xx ends the call", status=200),
-    resume(2, 2300, go(2), FIFO),
-    resume(3, 2500, go(3), FIFO),
+    resume(2, 2300, wait(2, 2350), ANSWER),
+    resume(2, 2350, go(2), FIFO),
+    resume(3, 2550, go(3), FIFO),
+])
+
+# The answer time bounds the server's schedule: 10/s, burst 3 (scale x10, T 1000, tau 3000).
+session("a request answered late moves the next slots after its answer", cfg(limits=[lim(10, 1000, 3)]), [
+    begin(0, go(1), "configured: go"),  # tat 1000
+    begin(0, go(2), "the burst allows 3 at once"),  # tat 2000
+    begin(0, go(3), "the burst allows 3 at once"),  # tat 3000
+    begin(0, wait(4, 100), FIFO),  # (3000+1000-3000)/10 = 100; booked tat 4000
+    # t1 answered at 250 with 2 still in flight: it may have reached the server at 250, the other
+    # two after it: sent tat >= 250*10 + (1+2)*1000 = 5500 -> t4 at (5500+1000-3000)/10 = 350
+    finish(1, 250, DONE, ANSWER, status=200),
+    resume(4, 100, wait(4, 350), ANSWER),
+    # t2 answered at 260, 1 in flight: 2600 + 2000 = 4600 < 5500 and t4's booking holds
+    finish(2, 260, DONE, ANSWER, status=200),
+    resume(4, 350, go(4), ANSWER),  # tat 6500
+    # a 429 does not count as accepted: the floor rule applies, not this one
+    finish(3, 400, retry(1400, 2, "server_hint"), FLOOR, status=429, headers=[("Retry-After", "1")]),
+    # t4 answered at 420, nothing in flight: 4200 + 1000 = 5200, below the floor's
+    # 1400*10 + 3000 - 1000 = 16000: t3's retry stays at 1400
+    finish(4, 420, DONE, ANSWER, status=200),
+    resume(3, 1400, go(3), FLOOR),
 ])
 
 # Genesys body only: "Retry the request in [3] seconds".
