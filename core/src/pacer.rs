@@ -32,6 +32,12 @@
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
 //!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
+//!   Where the reset is in whole seconds, the rate is also learnt from the counts: over a chain
+//!   of readings, the tokens the server gave back (`used₀ + accepted since − usedₖ`) in the
+//!   chain's time teach a refill faster than a second can say (see `Pacer::learn_counts`).
+//!   A learnt limit of the server's own amount follows its count both ways (what the server says
+//!   is left may go now), and a whole-second reset whose interval already began on a key whose
+//!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
 //!   later `begin`. A reading that lowers the quota or a throttle releases every booked slot and
@@ -312,6 +318,29 @@ pub struct Lane {
     /// The learnt limit is still the preset's (the server has not named another amount).
     #[serde(default)]
     preset: bool,
+    /// Learning from counts: accepted responses seen on the key, and the previous reading's
+    /// used count and accepted number.
+    #[serde(default)]
+    accepted: u64,
+    #[serde(default)]
+    prev_used: u64,
+    #[serde(default)]
+    prev_n: u64,
+    /// The chain of readings the refill is measured over: its first reading's time, used count,
+    /// accepted number (plus what was in flight then) and reset horizon; `chain_on` when open.
+    #[serde(default)]
+    chain_on: bool,
+    #[serde(default)]
+    chain_at: u64,
+    #[serde(default)]
+    chain_used: u64,
+    #[serde(default)]
+    chain_n: u64,
+    #[serde(default)]
+    chain_until: u64,
+    /// The learnt limit comes from the refill counted over a chain (see `Pacer::learn_counts`).
+    #[serde(default)]
+    counted: bool,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -402,6 +431,14 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
     tat.max(scale(l, at))
         .saturating_add(u64::from(cost).saturating_mul(l.period_ms))
 }
+
+/// The shortest horizon of a chain of readings counted for the refill (see `Pacer::learn_counts`):
+/// a longer chain dilutes the counts' rounding and what was in flight at its start.
+const CHAIN_MS: u64 = 2000;
+
+/// The most requests in flight at a chain's first reading (each may or may not be in its count:
+/// they are taken as counted, which can only underestimate the refill).
+const CHAIN_IN_FLIGHT: u32 = 2;
 
 /// True when a reset of `reset` ms read at `now` came in whole seconds (a delta in seconds, an
 /// epoch second, an HTTP-date): it says little below a second.
@@ -1044,7 +1081,16 @@ impl Pacer {
         for (i, l) in limits.iter().enumerate() {
             if let Some(l) = l {
                 let f = gcra_floor(l, now, left);
-                lane.gates.sent[i] = lane.gates.sent[i].max(f);
+                // A learnt limit of the server's own amount follows its count both ways: what the
+                // server says is left (less what is in flight) may go now, even when the learnt
+                // rate is slower than the server's (how else would a faster rate ever show?). A
+                // configured limit is the caller's word and takes the count as a ceiling only.
+                let follows = i == MAX_LIMITS && r.limit == Some(u64::from(l.amount));
+                lane.gates.sent[i] = if follows {
+                    f
+                } else {
+                    lane.gates.sent[i].max(f)
+                };
             }
         }
         if let Some(reset) = r.reset_ms {
@@ -1067,10 +1113,19 @@ impl Pacer {
             // Only a rate told or configured decides inside the interval: a window estimated from
             // resets can be short (a token bucket's reset is often its time until full).
             let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
+            // A whole-second reset whose interval already began ((v−1, v] holds now: a delta of
+            // 1 s, an epoch second about to turn) on a key whose learnt window is two seconds at
+            // most: the server has never said anything takes longer to come back, and the
+            // interval spans its whole resolution. The learnt rate paces inside it, so
+            // the counts that come back teach the rate (`learn_counts`); a fixed window ending
+            // later in that second answers such a request with a 429 whose instant is the same
+            // `v` (one throttle, one request in flight, no time lost).
+            let within_second =
+                reset_at.saturating_sub(1000) <= now && lane.learnt.is_some_and(|(_, p)| p <= 2000);
             let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.
                 now.saturating_add(reset.div_ceil(used))
-            } else if whole && trusted {
+            } else if whole && (trusted || within_second) {
                 // (v−1, v]: the rate decides inside the interval.
                 reset_at.saturating_sub(1000).max(now)
             } else {
@@ -1100,12 +1155,86 @@ impl Pacer {
         }
     }
 
+    /// Learns the rate from how fast the server's count comes back, when its reset is in whole
+    /// seconds and says nothing below a second (a token bucket refilling in 200 ms reads "reset:
+    /// 1" as well as one refilling in 1 s). Readings are chained: over a chain, the server gave
+    /// back `refill = used₀ + accepted since − usedₖ` (the requests in flight at the chain's
+    /// first reading are counted as already used by it, so the refill is never overestimated by
+    /// them) in `now − t₀` ms, so `limit` tokens return in `limit × (now − t₀) / (refill − 1)` (one
+    /// token less for the counts' rounding). A chain ends at its first reading's reset horizon
+    /// (2 s at least) and when one step gives back half the limit or more at once (a window
+    /// restarting, or a bucket left full: the refill is capped).
+    /// A chain of 300 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
+    /// the rate decides inside a whole-second reset). A fixed window's count never comes back
+    /// inside a chain, so it teaches nothing here. Returns true when the learnt limit is counted.
+    fn learn_counts(lane: &mut Lane, limit: u64, rem: u64, reset: u64, now: u64) -> bool {
+        let used = limit.saturating_sub(rem);
+        lane.accepted = lane.accepted.saturating_add(1);
+        let n = lane.accepted;
+        let step = lane
+            .prev_used
+            .saturating_add(n.saturating_sub(lane.prev_n))
+            .saturating_sub(used);
+        let restart = step.saturating_mul(2) >= limit.max(2);
+        lane.prev_used = used;
+        lane.prev_n = n;
+        if !lane.chain_on || restart || now > lane.chain_until || used == 0 {
+            // A new chain from this reading (a bucket left full starts none, nor a reading with
+            // many requests in flight: how many of them the server had counted is unknown).
+            lane.chain_on = used > 0 && lane.in_flight <= CHAIN_IN_FLIGHT;
+            lane.chain_at = now;
+            lane.chain_used = used;
+            lane.chain_n = n.saturating_add(u64::from(lane.in_flight));
+            lane.chain_until = now.saturating_add(reset.max(CHAIN_MS));
+            return lane.counted;
+        }
+        let dt = now.saturating_sub(lane.chain_at);
+        let refill = lane
+            .chain_used
+            .saturating_add(n.saturating_sub(lane.chain_n))
+            .saturating_sub(used);
+        if dt < 300 || refill < 4 {
+            return lane.counted;
+        }
+        let w = limit
+            .saturating_mul(dt)
+            .div_ceil(refill - 1)
+            .clamp(1, crate::bucket::MAX_PERIOD_MS);
+        // Only a rate faster than a whole second's window says more than the reset does.
+        if w >= whole_second_window(reset) {
+            return lane.counted;
+        }
+        let amount = limit as u32;
+        let changed = lane.learnt.is_none_or(|(a, p)| {
+            a != amount
+                || w.saturating_mul(100) > p.saturating_mul(103)
+                || w.saturating_mul(100) < p.saturating_mul(97)
+        });
+        if changed || !lane.counted {
+            Self::set_learnt(lane, amount, w);
+        }
+        lane.learnt_exact = true;
+        lane.counted = true;
+        true
+    }
+
     /// Learns `limit` per window from a reading received at `now`.
     fn learn(lane: &mut Lane, r: &Reading, now: u64) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
             return;
         };
         let amount = limit as u32;
+        if let (false, false, false, Some(rem), Some(reset)) = (
+            r.throttled,
+            lane.bucket,
+            lane.preset,
+            r.remaining,
+            r.reset_ms,
+        ) {
+            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now) {
+                return;
+            }
+        }
         if let Some(w) = r
             .window_ms
             .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))

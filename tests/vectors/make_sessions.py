@@ -395,6 +395,73 @@ session("x-ratelimit rate learnt from two readings", cfg(), [
     begin(300, wait(6, 2300), INTERVAL + " (an estimated window does not shorten it)"),
 ])
 
+def inin(count, reset="1"):
+    return [("inin-ratelimit-allowed", "10"), ("inin-ratelimit-count", str(count)), ("inin-ratelimit-reset", reset)]
+
+
+# A bucket of 10 that refills faster than its whole-second reset can say (the loopback server at
+# 50/s: "reset: 1" for a refill of 200 ms). Learnt limit 10 per 1000 ms: scale x10, T 1000,
+# tau 10000.
+session("whole-second resets: the learnt limit follows the count, paces inside (v-1, v] and learns the refill from the counts", cfg(), [
+    begin(0, go(1), PROBE),
+    # count 1 at 10: a chain of readings starts (used 1, 1 accepted, nothing in flight);
+    # one reading is not enough for a window; quota 9 until 1010
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # count 2 at 30: the window estimate is the reset, 1 s, seen twice: 10 per 1000 ms.
+    # answered bound 30*10 + 1000 = 1300; the count: 8 left, tat = 300 + 10000 - 8000 = 2300.
+    # reset 1 s: (v-1, v] = (30, 1030] already began and the learnt window is <= 2 s: the
+    # quota holds until 30 (now), not until 1030: the learnt rate decides inside
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    learnt("k", lim(10, 1000, 10), LEARN),
+    # at 40 the bucket admits while 2300 + 1000k + 1000 - 10000 <= 400: k = 0..7, eight go
+    begin(40, go(3), INTERVAL), begin(40, go(4), INTERVAL), begin(40, go(5), INTERVAL),
+    begin(40, go(6), INTERVAL), begin(40, go(7), INTERVAL), begin(40, go(8), INTERVAL),
+    begin(40, go(9), INTERVAL), begin(40, go(10), INTERVAL),
+    # tat 10300: the ninth at (10300 + 1000 - 10000)/10 = 130 (held until 1030 if the whole
+    # second were waited)
+    begin(40, wait(11, 130), INTERVAL),
+    # count 2 at 60 (the server refilled): 8 left, 7 in flight: 1 may go now.
+    # tat = 600 + 10000 - 1000 = 9600, below the 10300 the learnt rate had booked: a learnt
+    # limit of the server's amount follows the count down (answered bound 600 + 8*1000 = 8600)
+    # -> t11 at (9600 + 1000 - 10000)/10 = 60
+    finish(3, 60, DONE, LEARN, status=200, headers=inin(2)),
+    resume(11, 60, go(11), LEARN),
+    # The chain from t1's reading (at 10: used 1, 1 accepted): counts 3, 3, 3, 1 at 400..403
+    # (accepted 4..7). Each step gives back at most 3 (< half the limit: no restart). At 403:
+    # refill = 1 + (7 - 1) - 1 = 6 tokens in 393 ms: 10 in ceil(10 * 393 / (6 - 1)) = 786 ms,
+    # under the 1 s the reset says: learnt 10 per 786 ms
+    finish(4, 400, DONE, LEARN, status=200, headers=inin(3)),
+    finish(5, 401, DONE, LEARN, status=200, headers=inin(3)),
+    finish(6, 402, DONE, LEARN, status=200, headers=inin(3)),
+    learnt("k", lim(10, 1000, 10), "a chain that gave back 3 tokens teaches nothing yet (4 at least)"),
+    finish(7, 403, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 786, 10), LEARN),
+])
+
+# A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
+# more in one step), and the chain starts over from there.
+session("a fixed window's restart teaches no refill", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),   # chain from here: used 1, n 1
+    begin(20, go(2), PROBE),
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),   # learnt 10 per 1000 ms
+    begin(320, go(3), LEARN),
+    # count 9 at 330 (others used the window): 1 left, tat 3300 + 10000 - 1000 = 12300
+    finish(3, 330, DONE, LEARN, status=200, headers=inin(9)),
+    begin(335, go(4), LEARN),  # (12300 + 1000 - 10000)/10 = 330 <= 335
+    # count 1 at 340: 9 + 1 - 1 = 9 back in one step (>= 5): the window restarted; a new chain
+    # from 340 (used 1, n 4)
+    finish(4, 340, DONE, LEARN, status=200, headers=inin(1)),
+    begin(345, go(5), LEARN),
+    finish(5, 350, DONE, LEARN, status=200, headers=inin(1)),
+    begin(355, go(6), LEARN),
+    # counted from t1's chain this would be 1 + (6 - 1) - 1 = 5 back in 350 ms: 10 per
+    # ceil(10 * 350 / 4) = 875 ms; the chain from 340 is 20 ms old: nothing learnt
+    finish(6, 360, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 1000, 10), "a fixed window's restart teaches no refill: the learnt rate stays the reset's"),
+])
+
 session("ietf w gives the window at once", cfg(), [
     begin(0, go(1), PROBE),
     finish(1, 100, DONE, LEARN, status=200,
