@@ -28,7 +28,9 @@
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
 //!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
 //!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
-//!   so after a lockout one probe goes, not every waiter.
+//!   so after a lockout one probe goes, not every waiter. A key that starts from a preset (the
+//!   API's documented limit, not this server's burst) sends its first request alone too; its
+//!   answer makes the rate known, and the count it carries sets how many follow at once.
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
 //!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
@@ -318,6 +320,9 @@ pub struct Lane {
     /// The learnt limit is still the preset's (the server has not named another amount).
     #[serde(default)]
     preset: bool,
+    /// The server answered a request of the key.
+    #[serde(default)]
+    heard: bool,
     /// Learning from counts: accepted responses seen on the key, and the previous reading's
     /// used count and accepted number.
     #[serde(default)]
@@ -581,8 +586,11 @@ impl Pacer {
         }
     }
 
+    /// A rate is known: configured, or learnt — a preset's only once the server answered the key
+    /// (a preset is the API's documented limit, not this server's burst: the first request of a
+    /// key goes alone, and its answer's count sets how many follow at once).
     fn rate_known(config: &PacerConfig, lane: &Lane) -> bool {
-        !config.limits.is_empty() || lane.learnt.is_some()
+        !config.limits.is_empty() || (lane.learnt.is_some() && (lane.heard || !lane.preset))
     }
 
     /// How many more requests the probe window lets go (u32::MAX when a rate is known).
@@ -1051,6 +1059,7 @@ impl Pacer {
 
     /// Applies a reading received at `now` to a lane.
     fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
+        lane.heard = true;
         if config.learn && config.limits.is_empty() {
             Self::learn(lane, r, now);
         }

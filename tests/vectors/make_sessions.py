@@ -297,10 +297,15 @@ session("2xx remaining 0 releases slots booked ahead", cfg(limits=[lim(10, 1000,
 
 # --- learning ---------------------------------------------------------------------------------
 session("genesys preset refined from inin-ratelimit", cfg(preset="genesys"), [
-    begin(0, go(1), GENESYS),  # a rate is known from the start: no probe window
-    begin(0, go(2), GENESYS),
+    begin(0, go(1), GENESYS),
+    # the preset is the API's documented limit, not this server's burst: a key's first request
+    # goes alone (a probe), the next polls 100 ms later
+    begin(0, wait(2, 100), GENESYS + "; a key's first request goes alone"),
+    # answered: the preset's rate is known from here on; count 2 of 300: 298 left, the rate's
+    # tat 100*300 + 300*60000 - 298*60000 = 150000 admits t2 at once
     finish(1, 100, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "300"), ("inin-ratelimit-count", "2"), ("inin-ratelimit-reset", "60")]),
+    resume(2, 100, go(2), GENESYS),
     learnt("k", lim(300, 60000, 300), GENESYS),
     # allowed 180: another amount than the preset's, so not the preset's window either: the window
     # is learnt from the resets from here on (59 s, a whole second: 59000), no longer told
@@ -358,12 +363,16 @@ session("a token bucket's reset: the next token, not the full bucket", cfg(limit
 # bucket; its window becomes the time to refill `allowed` (reset x allowed / count). Learnt 15/3000 ms: units 1/15 ms, T = 3000, tau = 45000.
 session("genesys preset on a token bucket: the window is its refill time", cfg(preset="genesys"), [
     begin(0, go(1), GENESYS),
-    begin(0, go(2), GENESYS),
-    begin(0, go(3), GENESYS),
-    # allowed 15, not the preset's 300: the window starts from this reset (1 s) and is learnt on
+    begin(0, wait(2, 100), GENESYS + "; a key's first request goes alone"),
+    begin(0, wait(3, 100), GENESYS + "; a key's first request goes alone"),
+    # allowed 15, not the preset's 300: the window starts from this reset (1 s) and is learnt on.
+    # 14 left: tat 10*15 + 15000 - 14000 = 1150; the reset's interval (10, 1010] began and the
+    # window is 1 s: the rate decides; t2 and t3 are booked at 10
     finish(1, 10, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "1"), ("inin-ratelimit-reset", "1")]),
     learnt("k", lim(15, 1000, 15), GENESYS),
+    resume(2, 10, go(2), GENESYS),
+    resume(3, 10, go(3), GENESYS),
     # count 8, reset 2: the reset instant moved from 1010 to 2020 (> 1 s) while more was used
     finish(2, 20, DONE, BUCKET, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "8"), ("inin-ratelimit-reset", "2")]),
