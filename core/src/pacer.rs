@@ -37,6 +37,10 @@
 //!   Where the reset is in whole seconds, the rate is also learnt from the counts: over a chain
 //!   of readings, the tokens the server gave back (`used₀ + accepted since − usedₖ`) in the
 //!   chain's time teach a refill faster than a second can say (see `Pacer::learn_counts`).
+//!   Where the answers carry no count at all (a Genesys 429 body only, an HTTP-date
+//!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
+//!   through since the key's first answer (or the last floor), per the time to the new floor;
+//!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
 //!   A learnt limit of the server's own amount follows its count both ways (what the server says
 //!   is left may go now), and a whole-second reset whose interval already began on a key whose
 //!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
@@ -323,6 +327,17 @@ pub struct Lane {
     /// The server answered a request of the key.
     #[serde(default)]
     heard: bool,
+    /// Learning from throttles (a server whose answers carry no count): the learnt limit came
+    /// from a throttle cycle; the cycle's start (the key's first answer, then each throttle's
+    /// floor), its accepted answers, and the accepted answers since the rate was last raised.
+    #[serde(default)]
+    thr_learnt: bool,
+    #[serde(default)]
+    cycle_from: Option<u64>,
+    #[serde(default)]
+    cycle_ok: u32,
+    #[serde(default)]
+    since_raise: u32,
     /// Learning from counts: accepted responses seen on the key, and the previous reading's
     /// used count and accepted number.
     #[serde(default)]
@@ -1063,9 +1078,14 @@ impl Pacer {
         if config.learn && config.limits.is_empty() {
             Self::learn(lane, r, now);
         }
+        let blind =
+            config.learn && config.limits.is_empty() && (lane.learnt.is_none() || lane.thr_learnt);
         if r.throttled {
             let wait = r.wait_ms.unwrap_or(0);
             let floor = now.saturating_add(wait);
+            if blind && wait > 0 {
+                Self::learn_throttle(lane, floor);
+            }
             lane.floor = lane.floor.max(floor);
             lane.quota_left = 0;
             lane.quota_until = lane.quota_until.max(lane.floor);
@@ -1078,6 +1098,9 @@ impl Pacer {
                 }
             }
             return;
+        }
+        if blind && r.status < 400 {
+            Self::learn_success(lane, now);
         }
         Self::answered(config, lane, now);
         let Some(rem) = r.remaining else {
@@ -1227,6 +1250,47 @@ impl Pacer {
         true
     }
 
+    /// A throttle on a key whose answers teach no rate (no count, no limit: a Genesys 429 body
+    /// only, an HTTP-date `Retry-After`): the cycle since the key's first answer (or the last
+    /// floor) got `cycle_ok` requests through until this floor, so the server sustains that many
+    /// per cycle. One less (its burst may be below what got through while it refilled) per the
+    /// cycle becomes the learnt limit: after the floor the key is paced at that rate instead of
+    /// probing into the next lockout with every request in flight. Raised by
+    /// `learn_success`, learnt again at the next throttle.
+    fn learn_throttle(lane: &mut Lane, floor: u64) {
+        if let Some(from) = lane.cycle_from {
+            if lane.cycle_ok >= 2 && floor > from {
+                let amount = (lane.cycle_ok - 1).min(MAX_AMOUNT);
+                let period = (floor - from).min(crate::bucket::MAX_PERIOD_MS);
+                Self::set_learnt(lane, amount, period);
+                lane.learnt_exact = false;
+                lane.thr_learnt = true;
+            }
+        }
+        lane.cycle_from = Some(floor);
+        lane.cycle_ok = 0;
+        lane.since_raise = 0;
+    }
+
+    /// A success on a key learning from throttles: counted for the cycle; once a whole learnt
+    /// amount went through without a throttle, the learnt window shrinks by an eighth (a
+    /// cycle's count underestimates a server that refills faster than its whole-second lockout
+    /// says), until a throttle learns it again.
+    fn learn_success(lane: &mut Lane, now: u64) {
+        if lane.cycle_from.is_none() {
+            lane.cycle_from = Some(now);
+        }
+        lane.cycle_ok = lane.cycle_ok.saturating_add(1);
+        if let (true, Some((amount, period))) = (lane.thr_learnt, lane.learnt) {
+            lane.since_raise = lane.since_raise.saturating_add(1);
+            if lane.since_raise >= amount {
+                Self::set_learnt(lane, amount, (period.saturating_mul(7) / 8).max(1));
+                lane.thr_learnt = true;
+                lane.since_raise = 0;
+            }
+        }
+    }
+
     /// Learns `limit` per window from a reading received at `now`.
     fn learn(lane: &mut Lane, r: &Reading, now: u64) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
@@ -1320,6 +1384,7 @@ impl Pacer {
 
     /// A new learnt limit; its bucket starts over (the reading's `remaining` then bounds it).
     fn set_learnt(lane: &mut Lane, amount: u32, period_ms: u64) {
+        lane.thr_learnt = false;
         if lane.learnt != Some((amount, period_ms)) {
             lane.learnt = Some((amount, period_ms));
             lane.gates.sent[MAX_LIMITS] = 0;

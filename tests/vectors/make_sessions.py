@@ -471,6 +471,35 @@ session("a fixed window's restart teaches no refill", cfg(), [
     learnt("k", lim(10, 1000, 10), "a fixed window's restart teaches no refill: the learnt rate stays the reset's"),
 ])
 
+# A server whose answers carry no count (a Genesys 429 body only, an HTTP-date Retry-After):
+# the throttle cycle teaches the rate. Learnt 3 per 1020 ms: scale x3, T 1020, tau 3060.
+THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by an eighth"
+session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first answer, 10
+    begin(10, go(2), PROBE), begin(10, go(3), PROBE),  # window 2
+    finish(2, 20, DONE, PROBE, status=200), finish(3, 20, DONE, PROBE, status=200),
+    begin(20, go(4), PROBE), begin(20, go(5), PROBE),
+    finish(4, 30, DONE, PROBE, status=200),  # 4 through in this cycle
+    # floor 1030: 4 got through from 10 to 1030: learnt 3 per 1020 ms; one token at the floor:
+    # tat 1030*3 + 3060 - 1020 = 5130 -> t5 at (5130 + 1020 - 3060)/3 = 1030
+    finish(5, 30, retry(1030, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
+    learnt("k", lim(3, 1020, 3), THROTTLE),
+    # behind t5 (booked tat 6150): (6150 + 1020 - 3060)/3 = 1370, paced, not at the floor with t5
+    begin(40, wait(6, 1370), THROTTLE),
+    resume(5, 1030, go(5), FLOOR),
+    finish(5, 1040, DONE, THROTTLE, status=200),  # answered bound 3120 + 1020 < 6150: t6 stays
+    resume(6, 1370, go(6), THROTTLE),
+    finish(6, 1380, DONE, THROTTLE, status=200),
+    begin(1380, wait(7, 1710), THROTTLE),  # sent tat 7170: (7170 + 1020 - 3060)/3 = 1710
+    resume(7, 1710, go(7), THROTTLE),
+    # the third success since the throttle: a whole learnt amount went through: 1020 * 7/8 = 892
+    finish(7, 1720, DONE, THROTTLE, status=200),
+    learnt("k", lim(3, 892, 3), THROTTLE),
+    # new bucket, answered bound 1720*3 + 892 = 6052: (6052 + 892 - 2676)/3 = 1423 <= 1720
+    begin(1720, go(8), THROTTLE),
+])
+
 session("ietf w gives the window at once", cfg(), [
     begin(0, go(1), PROBE),
     finish(1, 100, DONE, LEARN, status=200,
