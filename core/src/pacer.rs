@@ -39,10 +39,10 @@
 //!   chain's time teach a refill faster than a second can say (see `Pacer::learn_counts`).
 //!   Where the answers carry no count at all (a Genesys 429 body only, an HTTP-date
 //!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
-//!   through since the key's first answer (or the last floor), per the time to the new floor;
+//!   through since the key's first send (or the last floor), per the time to the new floor;
 //!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
-//!   A learnt limit of the server's own amount follows its count both ways (what the server says
-//!   is left may go now), and a whole-second reset whose interval already began on a key whose
+//!   With whole-second resets, a learnt limit of the server's own amount follows its count both
+//!   ways (what the server says is left may go now), and a whole-second reset whose interval already began on a key whose
 //!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
@@ -318,9 +318,12 @@ pub struct Lane {
     /// full, and one token returns every `reset / used`.
     #[serde(default)]
     bucket: bool,
-    /// The most of the limit used in a reading since the key was seen to be a token bucket.
+    /// The most of the limit used in a reading since the key was seen to be a token bucket, and
+    /// the longest refill time estimated since.
     #[serde(default)]
     bucket_used: u64,
+    #[serde(default)]
+    bucket_w: u64,
     /// The learnt limit is still the preset's (the server has not named another amount).
     #[serde(default)]
     preset: bool,
@@ -328,7 +331,7 @@ pub struct Lane {
     #[serde(default)]
     heard: bool,
     /// Learning from throttles (a server whose answers carry no count): the learnt limit came
-    /// from a throttle cycle; the cycle's start (the key's first answer, then each throttle's
+    /// from a throttle cycle; the cycle's start (the key's first send, then each throttle's
     /// floor), its accepted answers, and the accepted answers since the rate was last raised.
     #[serde(default)]
     thr_learnt: bool,
@@ -973,6 +976,10 @@ impl Pacer {
         }
         let li = t.lane;
         let mut retry = t.retry;
+        let sent_at = match t.phase {
+            Phase::InFlight { at } => at,
+            Phase::Waiting { .. } => now,
+        };
         let hint = match outcome {
             Outcome::Response { reading } if reading.throttled => {
                 reading.wait_ms.filter(|h| *h > 0)
@@ -1008,6 +1015,7 @@ impl Pacer {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         lane.in_flight = lane.in_flight.saturating_sub(1);
+        Self::sent_once(lane, sent_at);
         if let Outcome::Response { reading } = outcome {
             Self::observe(config, lane, reading, now);
             if reading.throttled {
@@ -1078,8 +1086,11 @@ impl Pacer {
         if config.learn && config.limits.is_empty() {
             Self::learn(lane, r, now);
         }
-        let blind =
-            config.learn && config.limits.is_empty() && (lane.learnt.is_none() || lane.thr_learnt);
+        let blind = config.learn
+            && config.limits.is_empty()
+            && r.limit.is_none()
+            && r.remaining.is_none()
+            && (lane.learnt.is_none() || lane.thr_learnt);
         if r.throttled {
             let wait = r.wait_ms.unwrap_or(0);
             let floor = now.saturating_add(wait);
@@ -1100,7 +1111,7 @@ impl Pacer {
             return;
         }
         if blind && r.status < 400 {
-            Self::learn_success(lane, now);
+            Self::learn_success(lane);
         }
         Self::answered(config, lane, now);
         let Some(rem) = r.remaining else {
@@ -1113,11 +1124,15 @@ impl Pacer {
         for (i, l) in limits.iter().enumerate() {
             if let Some(l) = l {
                 let f = gcra_floor(l, now, left);
-                // A learnt limit of the server's own amount follows its count both ways: what the
-                // server says is left (less what is in flight) may go now, even when the learnt
-                // rate is slower than the server's (how else would a faster rate ever show?). A
-                // configured limit is the caller's word and takes the count as a ceiling only.
-                let follows = i == MAX_LIMITS && r.limit == Some(u64::from(l.amount));
+                // A learnt limit of the server's own amount follows its count both ways when the
+                // reset is in whole seconds: what the server says is left (less what is in
+                // flight) may go now, even when the learnt rate (a whole second's) is slower than
+                // the server's (how else would a faster rate ever show?). With a reset to the
+                // millisecond the learnt rate is the server's own and stays a ceiling (a count
+                // read out of order could be high), as a configured limit always does.
+                let follows = i == MAX_LIMITS
+                    && r.limit == Some(u64::from(l.amount))
+                    && r.reset_ms.is_some_and(|reset| whole_seconds(reset, now));
                 lane.gates.sent[i] = if follows {
                     f
                 } else {
@@ -1251,7 +1266,7 @@ impl Pacer {
     }
 
     /// A throttle on a key whose answers teach no rate (no count, no limit: a Genesys 429 body
-    /// only, an HTTP-date `Retry-After`): the cycle since the key's first answer (or the last
+    /// only, an HTTP-date `Retry-After`): the cycle since the key's first send (or the last
     /// floor) got `cycle_ok` requests through until this floor, so the server sustains that many
     /// per cycle. One less (its burst may be below what got through while it refilled) per the
     /// cycle becomes the learnt limit: after the floor the key is paced at that rate instead of
@@ -1272,14 +1287,19 @@ impl Pacer {
         lane.since_raise = 0;
     }
 
+    /// A request of the key was sent at `at`: the first throttle cycle starts at the key's first
+    /// send (its first answer comes later, and a cycle measured from it would be short).
+    fn sent_once(lane: &mut Lane, at: u64) {
+        if lane.cycle_from.is_none() {
+            lane.cycle_from = Some(at);
+        }
+    }
+
     /// A success on a key learning from throttles: counted for the cycle; once a whole learnt
     /// amount went through without a throttle, the learnt window shrinks by an eighth (a
     /// cycle's count underestimates a server that refills faster than its whole-second lockout
     /// says), until a throttle learns it again.
-    fn learn_success(lane: &mut Lane, now: u64) {
-        if lane.cycle_from.is_none() {
-            lane.cycle_from = Some(now);
-        }
+    fn learn_success(lane: &mut Lane) {
         lane.cycle_ok = lane.cycle_ok.saturating_add(1);
         if let (true, Some((amount, period))) = (lane.thr_learnt, lane.learnt) {
             lane.since_raise = lane.since_raise.saturating_add(1);
@@ -1324,6 +1344,7 @@ impl Pacer {
             lane.seen_reset_ms = 0;
             lane.seen_count = 0;
             lane.bucket_used = 0;
+            lane.bucket_w = 0;
         }
         if lane.preset && lane.learnt.is_some_and(|(a, _)| a != amount) {
             // The server names another amount than the preset's: its window is not the preset's
@@ -1343,7 +1364,12 @@ impl Pacer {
             let used = limit.saturating_sub(rem);
             if used > 0 && used >= lane.bucket_used {
                 lane.bucket_used = used;
-                let w = refill_ms(reset, limit, used).clamp(1, crate::bucket::MAX_PERIOD_MS);
+                // The longest estimate seen: a reset read at the answer is short by the time the
+                // answer took (a slow answer reads a bucket nearly full as refilling at once).
+                let w = refill_ms(reset, limit, used)
+                    .max(lane.bucket_w)
+                    .clamp(1, crate::bucket::MAX_PERIOD_MS);
+                lane.bucket_w = w;
                 Self::set_learnt(lane, amount, w);
                 lane.learnt_exact = false;
             }

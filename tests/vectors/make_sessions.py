@@ -75,6 +75,8 @@ def err(code):
     return {"error": code}
 
 
+BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
+THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by an eighth"
 FLOOR = "429: the server's instant is a floor, never send before it"
 RELEASE = "a slot booked ahead is released by a 429 / a 2xx remaining 0, and booked again after it"
 INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate decides inside"
@@ -337,12 +339,39 @@ session("a reset to the millisecond teaches a token bucket's refill", cfg(), [
            headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "7"), ("X-RateLimit-Reset", str(N + 60))]),
     learnt("k", lim(10, 200, 10), LEARN),
     begin(N + 20, go(3), "7 left of a known rate: go"),
+    # the reset moved later (N+30 -> N+60) as more was used: a token bucket from here on.
+    # 50 ms, 4 used: its refill is ceil(500/4) = 125 ms
+    finish(3, N + 30, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "6"), ("X-RateLimit-Reset", str(N + 80))]),
+    learnt("k", lim(10, 125, 10), BUCKET),
+    begin(N + 30, go(4), BUCKET),  # 6 left: tat 10N+300 + 1250 - 750 admits it
+    # 100 ms, 5 used: 200 ms, the longest estimate
+    finish(4, N + 40, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "5"), ("X-RateLimit-Reset", str(N + 140))]),
+    learnt("k", lim(10, 200, 10), BUCKET),
+    begin(N + 40, go(5), BUCKET),  # 5 left: tat 10N+400 + 2000 - 1000 admits it
+    # 10 ms, 6 used: ceil(100/6) = 17 ms, read late (a slow answer): the longest estimate stands
+    finish(5, N + 50, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "4"), ("X-RateLimit-Reset", str(N + 60))]),
+    learnt("k", lim(10, 200, 10), "a bucket's refill is the longest estimate seen: a reset read late is short"),
+])
+
+session("a throttle that carries a count teaches through the headers, not as a cycle", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200),
+    begin(10, go(2), PROBE),
+    finish(2, 20, DONE, PROBE, status=200),
+    begin(20, go(3), PROBE),
+    # X-RateLimit-* on the 429: the headers teach (one reading: nothing yet), not the cycle (2
+    # through from 0 to 1030 would have been 1 per 1030 ms)
+    finish(3, 30, retry(1030, 2, "server_hint"), THROTTLE, status=429,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1")]),
+    learnt("k", None, "a throttle that carries a count teaches through the headers"),
 ])
 
 # A token bucket (10/s, burst 2, configured): X-RateLimit-Reset (epoch ms) is its time until full,
 # which moves later as requests are used; a window's reset would not move.
 # GCRA units 0.1 ms: T = 1000, tau = 2000.
-BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
 session("a token bucket's reset: the next token, not the full bucket", cfg(limits=[lim(10, 1000, 2)]), [
     begin(N, go(1), "configured: go"),  # tat 10N + 1000
     # first reading: full at N+100 with 1 used; quota 1 left until then; floor tat 10N+100+2000-1000
@@ -473,31 +502,31 @@ session("a fixed window's restart teaches no refill", cfg(), [
 
 # A server whose answers carry no count (a Genesys 429 body only, an HTTP-date Retry-After):
 # the throttle cycle teaches the rate. Learnt 3 per 1020 ms: scale x3, T 1020, tau 3060.
-THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by an eighth"
 session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
     begin(0, go(1), PROBE),
-    finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first answer, 10
+    finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first send, 0
     begin(10, go(2), PROBE), begin(10, go(3), PROBE),  # window 2
     finish(2, 20, DONE, PROBE, status=200), finish(3, 20, DONE, PROBE, status=200),
     begin(20, go(4), PROBE), begin(20, go(5), PROBE),
-    finish(4, 30, DONE, PROBE, status=200),  # 4 through in this cycle
-    # floor 1030: 4 got through from 10 to 1030: learnt 3 per 1020 ms; one token at the floor:
-    # tat 1030*3 + 3060 - 1020 = 5130 -> t5 at (5130 + 1020 - 3060)/3 = 1030
-    finish(5, 30, retry(1030, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
-    learnt("k", lim(3, 1020, 3), THROTTLE),
-    # behind t5 (booked tat 6150): (6150 + 1020 - 3060)/3 = 1370, paced, not at the floor with t5
-    begin(40, wait(6, 1370), THROTTLE),
-    resume(5, 1030, go(5), FLOOR),
-    finish(5, 1040, DONE, THROTTLE, status=200),  # answered bound 3120 + 1020 < 6150: t6 stays
-    resume(6, 1370, go(6), THROTTLE),
-    finish(6, 1380, DONE, THROTTLE, status=200),
-    begin(1380, wait(7, 1710), THROTTLE),  # sent tat 7170: (7170 + 1020 - 3060)/3 = 1710
-    resume(7, 1710, go(7), THROTTLE),
-    # the third success since the throttle: a whole learnt amount went through: 1020 * 7/8 = 892
-    finish(7, 1720, DONE, THROTTLE, status=200),
-    learnt("k", lim(3, 892, 3), THROTTLE),
-    # new bucket, answered bound 1720*3 + 892 = 6052: (6052 + 892 - 2676)/3 = 1423 <= 1720
-    begin(1720, go(8), THROTTLE),
+    finish(4, 40, DONE, PROBE, status=200),  # 4 through in this cycle
+    # floor 1050: 4 got through from 0 to 1050 (from the first answer, 10, it would be 1040):
+    # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150); one token at the floor:
+    # tat 1050*3 + 3150 - 1050 = 5250 -> t5 at (5250 + 1050 - 3150)/3 = 1050
+    finish(5, 50, retry(1050, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
+    learnt("k", lim(3, 1050, 3), THROTTLE),
+    # behind t5 (booked tat 6300): (6300 + 1050 - 3150)/3 = 1400, paced, not at the floor with t5
+    begin(60, wait(6, 1400), THROTTLE),
+    resume(5, 1050, go(5), FLOOR),
+    finish(5, 1060, DONE, THROTTLE, status=200),  # answered bound 3180 + 1050 < 6300: t6 stays
+    resume(6, 1400, go(6), THROTTLE),
+    finish(6, 1410, DONE, THROTTLE, status=200),
+    begin(1410, wait(7, 1750), THROTTLE),  # sent tat 7350: (7350 + 1050 - 3150)/3 = 1750
+    resume(7, 1750, go(7), THROTTLE),
+    # the third success since the throttle: a whole learnt amount went through: 1050 * 7/8 = 918
+    finish(7, 1760, DONE, THROTTLE, status=200),
+    learnt("k", lim(3, 918, 3), THROTTLE),
+    # new bucket, answered bound 1760*3 + 918 = 6198: (6198 + 918 - 2754)/3 = 1454 <= 1760
+    begin(1760, go(8), THROTTLE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
