@@ -6,11 +6,14 @@
 #                        $(TARGET_DIR)/outcome.md, raw results in $(TARGET_DIR)/outcome.json,
 #                        chart docs/outcome.svg
 #   make test-outcome    a < 60 s subset with hard asserts (messaging against the genesys profile:
-#                        0 lost, 0 early retries for pacekeeper, fewer 429s than a fixed-delay loop)
+#                        0 lost, 0 early retries for pacekeeper configured and learning, fewer
+#                        429s than a fixed-delay loop)
+# The full run includes pacekeeper through the real Genesys SDKs (Python PureCloudPlatformClientV2
+# from .venv, Node purecloud-platform-client-v2 from bindings-node's node_modules, hence build-node).
 
 .PHONY: bench-outcome test-outcome
 
-bench-outcome: build-python
+bench-outcome: build-python build-node
 	$(VENV_PY) bench/outcome/outcome.py --json $(TARGET_DIR)/outcome.json \
 	  --markdown $(TARGET_DIR)/outcome.md --svg docs/outcome.svg
 

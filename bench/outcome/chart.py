@@ -12,6 +12,8 @@ COLORS = {
     "oracle": "#888888",
     "pk-configured": "#1b7837",
     "pk-learning": "#5aae61",
+    "genesys-py-sdk": "#a6dba0",
+    "genesys-node-sdk": "#762a83",
     "fixed-5s": "#d73027",
     "tenacity-exp": "#fc8d59",
     "urllib3-retry": "#4575b4",
@@ -80,7 +82,7 @@ def write_svg(results: List[Dict[str, Any]], clients: List[str], path: str) -> N
     for c in clients:
         out.append(f'<rect x="{x}" y="535" width="12" height="12" fill="{COLORS.get(c, "#999")}"/>')
         out.append(f'<text x="{x + 16}" y="545" font-size="11">{escape(c)}</text>')
-        x += 150
+        x += 118
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -192,6 +192,122 @@ class Urllib3Retry:
             self.t.sleep(after if after else retry.get_backoff_time())
 
 
+class GenesysPySdk:
+    """The real Genesys Cloud Python SDK (``PureCloudPlatformClientV2``) with pacekeeper installed
+    the documented way, ``pacekeeper.genesys.install(api_client, pacer=...)``: the Genesys preset
+    (300 requests/min per token, refined from ``inin-ratelimit-*``), no limits configured, one
+    ``ApiClient`` per token (a tenant) sharing one ``Pacer`` (one bucket per token), the SDK's
+    hidden urllib3 retry switched off by the adapter. Requests go through ``ApiClient.call_api``
+    (the SDK's own request path, auth and (de)serialisation; the typed API methods call it too)
+    with the benchmark's JSON bodies, so the server's record ids are the same as for the other
+    clients. Faults: the SDK's HTTP client is wrapped below pacekeeper with the same seeded
+    sequence as the other clients' transport (a urllib3 ``ProtocolError`` before the request
+    leaves or after the answer)."""
+
+    name = "genesys-py-sdk"
+
+    def __init__(self, transport: Transport) -> None:
+        import pacekeeper
+        from pacekeeper import genesys
+
+        self.t = transport
+        self.genesys = genesys
+        self.lock = threading.Lock()
+        self.clients: Dict[str, Any] = {}
+
+        class DeadlineClock(pacekeeper.SystemClock):
+            def sleep(self, seconds: float) -> None:
+                transport.sleep(seconds)
+
+        self.pacer = pacekeeper.Pacer(None, backoff=pacekeeper.Backoff(max_attempts=30),
+                                      clock=DeadlineClock(), preset="genesys")
+
+    def _client(self, token: str) -> Any:
+        with self.lock:
+            c = self.clients.get(token)
+            if c is None:
+                import PureCloudPlatformClientV2 as sdk
+                from PureCloudPlatformClientV2.abstract_http_client import AbstractHttpClient
+                from urllib3.exceptions import ProtocolError
+
+                c = sdk.ApiClient(host=self.t.url)
+                c.access_token = token
+                inner = c.get_http_client()
+                t = self.t
+
+                class Faulty(AbstractHttpClient):  # type: ignore[misc]
+                    rest_client = inner.rest_client  # the adapter switches its hidden retry off
+
+                    def request(self, options: Any) -> Any:
+                        if time.monotonic() > t.deadline:
+                            raise DeadlineExceeded()
+                        before, after = t.draw_fault()
+                        if before:
+                            raise ProtocolError("injected: connection reset before the request was sent")
+                        r = inner.request(options)
+                        if after:
+                            raise ProtocolError("injected: connection reset before the response arrived")
+                        return r
+
+                c.set_http_client(Faulty())
+                self.genesys.install(c, pacer=self.pacer)
+                self.clients[token] = c
+            return c
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> bool:
+        from PureCloudPlatformClientV2.rest import ApiException
+
+        c = self._client(token)
+        try:
+            c.call_api(path, method, header_params={"Accept": "application/json",
+                                                    "Content-Type": "application/json"},
+                       body=body, response_type="object", auth_settings=["PureCloud OAuth"])
+        except ApiException:
+            return False
+        except Exception as e:  # noqa: BLE001 - a network error pacekeeper gave up on
+            if isinstance(e, DeadlineExceeded):
+                raise
+            return False
+        return True
+
+
+class NodeSdk:
+    """The real Genesys Cloud Node SDK (``purecloud-platform-client-v2`` 262, the newest the
+    project tests) with ``installGenesys(client, { pacer })``: ``node_sdk.mjs`` runs the whole
+    workload in one Node process (the same jobs, bodies and concurrency as async workers) and
+    reports its wall time; the faults are the cell's seeded sequence, drawn here in advance."""
+
+    name = "genesys-node-sdk"
+
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def run_external(self, wl: str, messages: int) -> Dict[str, Any]:
+        import json
+        import subprocess
+        from pathlib import Path
+
+        draws = []
+        for _ in range(4000):  # more than any workload sends
+            before, after = self.t.draw_fault()
+            draws.append("b" if before else "a" if after else ".")
+        self.t.faults_before = self.t.faults_after = 0
+        left_ms = max(0.0, self.t.deadline - time.monotonic()) * 1000
+        script = Path(__file__).resolve().parent / "node_sdk.mjs"
+        arg = json.dumps({"url": self.t.url, "workload": wl, "messages": messages,
+                          "deadline_ms": int(left_ms), "faults": "".join(draws)})
+        out = subprocess.run(["node", str(script), arg], capture_output=True, text=True,
+                             timeout=left_ms / 1000 + 30)
+        if out.returncode != 0:
+            raise RuntimeError(f"node_sdk.mjs failed: {out.stderr.strip()[-2000:]}")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        self.t.faults_before, self.t.faults_after = r["faults_before"], r["faults_after"]
+        return r
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> bool:
+        raise NotImplementedError("the Node SDK client runs whole workloads (run_external)")
+
+
 def make_client(name: str, transport: Transport, burst: int, rate: float, scale: float) -> Any:
     if name == "oracle":
         return Oracle(transport, burst, rate)
@@ -203,4 +319,8 @@ def make_client(name: str, transport: Transport, burst: int, rate: float, scale:
         return TenacityExp(transport, scale)
     if name == "urllib3-retry":
         return Urllib3Retry(transport, scale)
+    if name == "genesys-py-sdk":
+        return GenesysPySdk(transport)
+    if name == "genesys-node-sdk":
+        return NodeSdk(transport)
     raise ValueError(f"unknown client {name!r}")

@@ -6,7 +6,7 @@ every profile x workload x client, with and without injected faults, and reports
 time, ratio to the oracle in the same run, 429s, early retries (both from the server's /__stats),
 lost and duplicated records (from the server's record of what it accepted).
 
-    make bench-outcome                        # the full run (~16 min here), table + docs/outcome.svg
+    make bench-outcome                        # the full run (~17 min here), table + docs/outcome.svg
     .venv/bin/python bench/outcome/outcome.py --profiles genesys --workloads messaging
     .venv/bin/python bench/outcome/outcome.py --smoke   # what `make test-outcome` runs
 
@@ -17,6 +17,11 @@ policies (5 s fixed delay, tenacity's 1 s multiplier, urllib3's backoff factor) 
 the same factor. What cannot be scaled: every header the server sends
 is in whole seconds (Retry-After: N, inin-ratelimit-reset, X-RateLimit-Reset in epoch seconds,
 an HTTP-date), so a 429 still costs at least 1 s to any client that honours it.
+
+Clients (clients.py): the oracle, pacekeeper configured and learning (``pacekeeper.Pacer`` over
+requests), pacekeeper through the real Genesys SDKs (Python ``PureCloudPlatformClientV2`` with
+``pacekeeper.genesys.install``, Node ``purecloud-platform-client-v2`` with ``installGenesys`` in
+node_sdk.mjs; both against the genesys profile only), and the hand-written retry loops.
 
 Faults: the server has no fault injection, so faults are injected in the client transport (the
 same seeded sequence for every client): 10 % of requests fail with a ConnectionError, half of
@@ -55,12 +60,14 @@ from params import (  # noqa: E402
     PROFILES,
     RATES,
     REAL_RATE,
+    SDK_CLIENTS,
+    SDK_PROFILES,
     SKEW_MS,
     WORKLOADS,
 )
 from report import check_targets, markdown  # noqa: E402
 from transport import Transport  # noqa: E402
-from workloads import CELL_START, workload  # noqa: E402
+from workloads import CELL_START, records_of, workload  # noqa: E402
 
 
 # --- the matrix --------------------------------------------------------------------------------------
@@ -71,9 +78,14 @@ def run_cell(srv: Server, profile: str, wl: str, client_name: str, faults: float
     srv.control("POST", "/__reset", {"burst": burst, "ratePerSec": rate})
     transport = Transport(srv.url, faults, seed, time.monotonic() + CELL_DEADLINE_S)
     client = make_client(client_name, transport, burst, rate, rate / REAL_RATE)
-    CELL_START[0] = time.monotonic()
-    records = workload(wl, client, srv, messages)
-    wall = time.monotonic() - CELL_START[0]
+    if hasattr(client, "run_external"):  # the Node SDK client: the workload runs in Node
+        ext = client.run_external(wl, messages)
+        wall = ext["wall_s"]
+        records = records_of(wl, srv, messages, ext["failed_polls"])
+    else:
+        CELL_START[0] = time.monotonic()
+        records = workload(wl, client, srv, messages)
+        wall = time.monotonic() - CELL_START[0]
     st = srv.control("GET", "/__stats")
     return {
         "profile": profile, "workload": wl, "client": client_name, "faults": faults, "rate": rate,
@@ -90,13 +102,14 @@ def run_matrix(profiles: List[str], workloads: List[str], clients: List[str], fa
     results = []
     for profile in profiles:
         srv = Server(profile, burst, 50, SKEW_MS)
+        here = [c for c in clients if c not in SDK_CLIENTS or profile in SDK_PROFILES]
         try:
-            for name in clients:
+            for name in here:
                 run_cell(srv, profile, "warmup", name, 0.0, 0, burst, 50)
             for faults in fault_rates:
                 for wl in workloads:
                     oracle_wall = None
-                    for ci, name in enumerate(clients):
+                    for ci, name in enumerate(here):
                         seed = zlib.crc32(f"{profile}/{wl}/{faults}".encode())  # the same faults for every client
                         cell = run_cell(srv, profile, wl, name, faults, seed, burst, rates[wl])
                         if name == "oracle":
@@ -186,22 +199,24 @@ def main(argv: Optional[List[str]] = None) -> int:
 def smoke(burst: int, rates: Dict[str, float]) -> int:
     """messaging against the genesys profile: the oracle, pacekeeper configured, the naive
     fixed-delay loop. Hard asserts: 0 lost and 0 duplicated for pacekeeper and the oracle, 0 early
-    retries for pacekeeper, fewer 429s than the naive loop (which must see some: else the server
-    is not rate-limiting and the test could not fail). pacekeeper *learning* is not asserted
-    here yet: see BENCHMARKS.md (it makes early retries on this workload today)."""
-    results = run_matrix(["genesys"], ["messaging"], ["oracle", "pk-configured", "fixed-5s"], [0.0], burst, rates)
+    retries for pacekeeper (configured and learning), fewer 429s than the naive loop (which must
+    see some: else the server is not rate-limiting and the test could not fail)."""
+    results = run_matrix(["genesys"], ["messaging"], ["oracle", "pk-configured", "pk-learning", "fixed-5s"],
+                         [0.0], burst, rates)
     by = {r["client"]: r for r in results}
     failures = []
-    for name in ("oracle", "pk-configured"):
+    for name in ("oracle", "pk-configured", "pk-learning"):
         if by[name]["lost"] or by[name]["duplicated"]:
             failures.append(f"{name}: lost {by[name]['lost']}, duplicated {by[name]['duplicated']}")
-    pk, naive = by["pk-configured"], by["fixed-5s"]
-    if pk["early"]:
-        failures.append(f"pk-configured: {pk['early']} early retries")
+    naive = by["fixed-5s"]
     if naive["throttled"] == 0:
         failures.append("fixed-5s saw no 429: the server is not rate-limiting (the test cannot fail)")
-    elif not pk["throttled"] < naive["throttled"]:
-        failures.append(f"pk-configured: {pk['throttled']} x 429, not fewer than fixed-5s ({naive['throttled']})")
+    for name in ("pk-configured", "pk-learning"):
+        pk = by[name]
+        if pk["early"]:
+            failures.append(f"{name}: {pk['early']} early retries")
+        if naive["throttled"] and not pk["throttled"] < naive["throttled"]:
+            failures.append(f"{name}: {pk['throttled']} x 429, not fewer than fixed-5s ({naive['throttled']})")
     for f in failures:
         print("test-outcome FAILED: " + f, file=sys.stderr)
     if not failures:

@@ -17,7 +17,14 @@ PROFILES = [
     "strict",
 ]
 WORKLOADS = ["bulk", "messaging", "herd", "wfm"]
-CLIENTS = ["oracle", "pk-configured", "pk-learning", "fixed-5s", "tenacity-exp", "urllib3-retry"]
+CLIENTS = ["oracle", "pk-configured", "pk-learning", "genesys-py-sdk", "genesys-node-sdk", "fixed-5s",
+           "tenacity-exp", "urllib3-retry"]
+# pacekeeper through the real Genesys SDKs (Python, Node), Genesys preset, nothing configured:
+# held to the learning targets.
+SDK_CLIENTS = ["genesys-py-sdk", "genesys-node-sdk"]
+# ... run against the Genesys profile only: the adapters start every token from the documented
+# 300/min, which the other profiles (not Genesys) and the time-scaled rates do not claim to be.
+SDK_PROFILES = ["genesys"]
 HAND_WRITTEN = ["fixed-5s", "tenacity-exp", "urllib3-retry"]
 
 BURST = 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from params import HAND_WRITTEN
+from params import HAND_WRITTEN, SDK_CLIENTS
 
 
 def check_targets(results: List[Dict[str, Any]]) -> List[str]:
@@ -16,7 +16,9 @@ def check_targets(results: List[Dict[str, Any]]) -> List[str]:
     for (profile, wl, faults), by in sorted(cells.items()):
         where = f"{profile}/{wl}" + (f" faults {faults:.0%}" if faults else "")
         oracle = by.get("oracle")
-        for name, slack_x, slack_s in (("pk-configured", 1.05, 0.2), ("pk-learning", 1.15, 0.5)):
+        targets = [("pk-configured", 1.05, 0.2), ("pk-learning", 1.15, 0.5)]
+        targets += [(name, 1.15, 0.5) for name in SDK_CLIENTS]
+        for name, slack_x, slack_s in targets:
             r = by.get(name)
             if r is None:
                 continue

@@ -45,9 +45,8 @@ class Transport:
             s = self.local.session = requests.Session()
         return s
 
-    def send(self, method: str, path: str, token: str, body: Any = None) -> requests.Response:
-        if time.monotonic() > self.deadline:
-            raise DeadlineExceeded()
+    def draw_fault(self) -> "tuple[bool, bool]":
+        """The next request's fault from the seeded sequence: (before it leaves, after the answer)."""
         with self.lock:
             fault = self.rng.random() < self.fault_rate
             before = fault and self.rng.random() < 0.5
@@ -56,6 +55,13 @@ class Transport:
                     self.faults_before += 1
                 else:
                     self.faults_after += 1
+        return before, fault and not before
+
+    def send(self, method: str, path: str, token: str, body: Any = None) -> requests.Response:
+        if time.monotonic() > self.deadline:
+            raise DeadlineExceeded()
+        before, after = self.draw_fault()
+        fault = before or after
         if before:
             raise InjectedFault("injected: connection reset before the request was sent")
         r = self._session().request(method, self.url + path, json=body,

@@ -116,3 +116,24 @@ def workload(name: str, client: Any, srv: Server, messages: int = 100) -> Dict[s
         run_threads([[lambda i=i: client.call("GET", "/api/v2/ping", f"warmup-{i % 3}") for i in range(30)]], 3)
         return {"lost": 0, "duplicated": 0}
     raise ValueError(f"unknown workload {name!r}")
+
+
+def records_of(name: str, srv: Server, messages: int = 100, failed_polls: int = 0) -> Dict[str, int]:
+    """Lost and duplicated records of a workload another process ran (the Node SDK client), read
+    back from the server as ``workload`` does; ``failed_polls``: WFM polls that failed."""
+    if name == "bulk":
+        lost = dup = 0
+        for t in range(3):
+            c = srv.control("GET", f"/__contacts/list-{t}")
+            lost += 10_000 - c["unique"]
+            dup += c["duplicates"]
+        return {"lost": lost, "duplicated": dup}
+    if name in ("messaging", "herd"):
+        total = messages if name == "messaging" else 20 * 20
+        m = srv.control("GET", "/__messages")
+        return {"lost": total - m["unique"], "duplicated": m["duplicates"]}
+    if name == "wfm":
+        created = srv.control("GET", "/__stats")["schedulesCreated"]
+        return {"lost": max(0, 5 - created) + failed_polls, "duplicated": max(0, created - 5)}
+    return {"lost": 0, "duplicated": 0}
+

@@ -19,15 +19,31 @@
 //!   server told: IETF `w`) the quota holds only until `v − 1` s and the rate decides inside the
 //!   interval; otherwise (no rate, or a window only estimated from resets) it holds until `v`.
 //!   A reset with a millisecond part is taken as exact.
+//! - **The answer time bounds the server's schedule.** A request may reach the server as late
+//!   as its answer: after a 2xx answered at `now` with `n` requests still in flight, every limit
+//!   in force keeps its next slot at least `(1 + n)` emission intervals after `now`, so pacing at
+//!   exactly the server's rate never runs ahead of a server that received a request late.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it.
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
 //!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
 //!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
-//!   so after a lockout one probe goes, not every waiter.
+//!   so after a lockout one probe goes, not every waiter. A key that starts from a preset (the
+//!   API's documented limit, not this server's burst) sends its first request alone too; its
+//!   answer makes the rate known, and the count it carries sets how many follow at once.
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
 //!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
+//!   Where the reset is in whole seconds, the rate is also learnt from the counts: over a chain
+//!   of readings, the tokens the server gave back (`used₀ + accepted since − usedₖ`) in the
+//!   chain's time teach a refill faster than a second can say (see `Pacer::learn_counts`).
+//!   Where the answers carry no count at all (a Genesys 429 body only, an HTTP-date
+//!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
+//!   through since the key's first send (or the last floor), per the time to the new floor;
+//!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
+//!   With whole-second resets, a learnt limit of the server's own amount follows its count both
+//!   ways (what the server says is left may go now), and a whole-second reset whose interval already began on a key whose
+//!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
 //!   later `begin`. A reading that lowers the quota or a throttle releases every booked slot and
@@ -84,7 +100,9 @@
 //! assert_eq!(p.begin("tenant-a", 1, 0).unwrap(), Step::Wait { ticket: 2, until: 200 });
 //! let reading = parse(200, &[("X-RateLimit-Remaining", "7")], None, 50, &ParseOptions::default()).unwrap();
 //! assert_eq!(p.finish(ticket, &Outcome::Response { reading }, 50).unwrap(), After::Done);
-//! assert_eq!(p.resume(2, 200).unwrap(), Step::Go { ticket: 2 });
+//! // Answered at 50: the server may have seen it only then, so the next slot is 50 + 200.
+//! assert_eq!(p.resume(2, 200).unwrap(), Step::Wait { ticket: 2, until: 250 });
+//! assert_eq!(p.resume(2, 250).unwrap(), Step::Go { ticket: 2 });
 //! ```
 
 use crate::backoff::{Backoff, BackoffPolicy, Decision, GiveUpReason, Outcome, RetryBudget};
@@ -367,12 +385,52 @@ pub struct Lane {
     /// full, and one token returns every `reset / used`.
     #[serde(default)]
     bucket: bool,
-    /// The most of the limit used in a reading since the key was seen to be a token bucket.
+    /// The most of the limit used in a reading since the key was seen to be a token bucket, and
+    /// the longest refill time estimated since.
     #[serde(default)]
     bucket_used: u64,
+    #[serde(default)]
+    bucket_w: u64,
     /// The learnt limit is still the preset's (the server has not named another amount).
     #[serde(default)]
     preset: bool,
+    /// The server answered a request of the key.
+    #[serde(default)]
+    heard: bool,
+    /// Learning from throttles (a server whose answers carry no count): the learnt limit came
+    /// from a throttle cycle; the cycle's start (the key's first send, then each throttle's
+    /// floor), its accepted answers, and the accepted answers since the rate was last raised.
+    #[serde(default)]
+    thr_learnt: bool,
+    #[serde(default)]
+    cycle_from: Option<u64>,
+    #[serde(default)]
+    cycle_ok: u32,
+    #[serde(default)]
+    since_raise: u32,
+    /// Learning from counts: accepted responses seen on the key, and the previous reading's
+    /// used count and accepted number.
+    #[serde(default)]
+    accepted: u64,
+    #[serde(default)]
+    prev_used: u64,
+    #[serde(default)]
+    prev_n: u64,
+    /// The chain of readings the refill is measured over: its first reading's time, used count,
+    /// accepted number (plus what was in flight then) and reset horizon; `chain_on` when open.
+    #[serde(default)]
+    chain_on: bool,
+    #[serde(default)]
+    chain_at: u64,
+    #[serde(default)]
+    chain_used: u64,
+    #[serde(default)]
+    chain_n: u64,
+    #[serde(default)]
+    chain_until: u64,
+    /// The learnt limit comes from the refill counted over a chain (see `Pacer::learn_counts`).
+    #[serde(default)]
+    counted: bool,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -468,6 +526,14 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
     tat.max(scale(l, at))
         .saturating_add(u64::from(cost).saturating_mul(l.period_ms))
 }
+
+/// The shortest horizon of a chain of readings counted for the refill (see `Pacer::learn_counts`):
+/// a longer chain dilutes the counts' rounding and what was in flight at its start.
+const CHAIN_MS: u64 = 2000;
+
+/// The most requests in flight at a chain's first reading (each may or may not be in its count:
+/// they are taken as counted, which can only underestimate the refill).
+const CHAIN_IN_FLIGHT: u32 = 2;
 
 /// True when a reset of `reset` ms read at `now` came in whole seconds (a delta in seconds, an
 /// epoch second, an HTTP-date): it says little below a second.
@@ -624,8 +690,11 @@ impl Pacer {
         }
     }
 
+    /// A rate is known: configured, or learnt — a preset's only once the server answered the key
+    /// (a preset is the API's documented limit, not this server's burst: the first request of a
+    /// key goes alone, and its answer's count sets how many follow at once).
     fn rate_known(config: &PacerConfig, lane: &Lane) -> bool {
-        !config.limits.is_empty() || lane.learnt.is_some()
+        !config.limits.is_empty() || (lane.learnt.is_some() && (lane.heard || !lane.preset))
     }
 
     /// How many more requests the probe window lets go (u32::MAX when a rate is known).
@@ -1001,6 +1070,11 @@ impl Pacer {
         }
         let li = t.lane;
         let mut retry = t.retry;
+        let sent_at = match t.phase {
+            Phase::InFlight { at } => at,
+            // Checked above: in flight.
+            _ => now,
+        };
         let hint = match outcome {
             Outcome::Response { reading } if reading.throttled => {
                 reading.wait_ms.filter(|h| *h > 0)
@@ -1036,6 +1110,7 @@ impl Pacer {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
         lane.in_flight = lane.in_flight.saturating_sub(1);
+        Self::sent_once(lane, sent_at);
         if let Outcome::Response { reading } = outcome {
             Self::observe(config, lane, reading, now);
             if reading.throttled {
@@ -1102,12 +1177,21 @@ impl Pacer {
 
     /// Applies a reading received at `now` to a lane.
     fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
+        lane.heard = true;
         if config.learn && config.limits.is_empty() {
             Self::learn(lane, r, now);
         }
+        let blind = config.learn
+            && config.limits.is_empty()
+            && r.limit.is_none()
+            && r.remaining.is_none()
+            && (lane.learnt.is_none() || lane.thr_learnt);
         if r.throttled {
             let wait = r.wait_ms.unwrap_or(0);
             let floor = now.saturating_add(wait);
+            if blind && wait > 0 {
+                Self::learn_throttle(lane, floor);
+            }
             lane.floor = lane.floor.max(floor);
             lane.quota_left = 0;
             lane.quota_until = lane.quota_until.max(lane.floor);
@@ -1121,6 +1205,10 @@ impl Pacer {
             }
             return;
         }
+        if blind && r.status < 400 {
+            Self::learn_success(lane);
+        }
+        Self::answered(config, lane, now);
         let Some(rem) = r.remaining else {
             return;
         };
@@ -1131,7 +1219,20 @@ impl Pacer {
         for (i, l) in limits.iter().enumerate() {
             if let Some(l) = l {
                 let f = gcra_floor(l, now, left);
-                lane.gates.sent[i] = lane.gates.sent[i].max(f);
+                // A learnt limit of the server's own amount follows its count both ways when the
+                // reset is in whole seconds: what the server says is left (less what is in
+                // flight) may go now, even when the learnt rate (a whole second's) is slower than
+                // the server's (how else would a faster rate ever show?). With a reset to the
+                // millisecond the learnt rate is the server's own and stays a ceiling (a count
+                // read out of order could be high), as a configured limit always does.
+                let follows = i == MAX_LIMITS
+                    && r.limit == Some(u64::from(l.amount))
+                    && r.reset_ms.is_some_and(|reset| whole_seconds(reset, now));
+                lane.gates.sent[i] = if follows {
+                    f
+                } else {
+                    lane.gates.sent[i].max(f)
+                };
             }
         }
         if let Some(reset) = r.reset_ms {
@@ -1154,10 +1255,19 @@ impl Pacer {
             // Only a rate told or configured decides inside the interval: a window estimated from
             // resets can be short (a token bucket's reset is often its time until full).
             let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
+            // A whole-second reset whose interval already began ((v−1, v] holds now: a delta of
+            // 1 s, an epoch second about to turn) on a key whose learnt window is two seconds at
+            // most: the server has never said anything takes longer to come back, and the
+            // interval spans its whole resolution. The learnt rate paces inside it, so
+            // the counts that come back teach the rate (`learn_counts`); a fixed window ending
+            // later in that second answers such a request with a 429 whose instant is the same
+            // `v` (one throttle, one request in flight, no time lost).
+            let within_second =
+                reset_at.saturating_sub(1000) <= now && lane.learnt.is_some_and(|(_, p)| p <= 2000);
             let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.
                 now.saturating_add(reset.div_ceil(used))
-            } else if whole && trusted {
+            } else if whole && (trusted || within_second) {
                 // (v−1, v]: the rate decides inside the interval.
                 reset_at.saturating_sub(1000).max(now)
             } else {
@@ -1168,12 +1278,151 @@ impl Pacer {
         }
     }
 
+    /// A response the server accepted, answered at `now`: the request reached the server by
+    /// then, not necessarily when it was sent. A request that arrives late (a loaded machine, a
+    /// slow network) moves the server's schedule later than the send-time schedule, and the next
+    /// request sent on time would be early for it. The one bound a client knows is the answer
+    /// time: the server's theoretical arrival time is at most one emission interval after `now`
+    /// plus one for each request still in flight (the oracle of `bench/outcome` keeps the same
+    /// bound). Every limit in force keeps at least that, so pacing at exactly the server's rate
+    /// never runs ahead of it (one round trip of slack, spent only while the bucket is empty).
+    fn answered(config: &PacerConfig, lane: &mut Lane, now: u64) {
+        let ahead = u64::from(lane.in_flight).saturating_add(1);
+        let (limits, _) = limits_of(config, lane);
+        for (i, l) in limits.iter().enumerate() {
+            if let Some(l) = l {
+                let bound = scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms));
+                lane.gates.sent[i] = lane.gates.sent[i].max(bound);
+            }
+        }
+    }
+
+    /// Learns the rate from how fast the server's count comes back, when its reset is in whole
+    /// seconds and says nothing below a second (a token bucket refilling in 200 ms reads "reset:
+    /// 1" as well as one refilling in 1 s). Readings are chained: over a chain, the server gave
+    /// back `refill = used₀ + accepted since − usedₖ` (the requests in flight at the chain's
+    /// first reading are counted as already used by it, so the refill is never overestimated by
+    /// them) in `now − t₀` ms, so `limit` tokens return in `limit × (now − t₀) / (refill − 1)` (one
+    /// token less for the counts' rounding). A chain ends at its first reading's reset horizon
+    /// (2 s at least) and when one step gives back half the limit or more at once (a window
+    /// restarting, or a bucket left full: the refill is capped).
+    /// A chain of 300 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
+    /// the rate decides inside a whole-second reset). A fixed window's count never comes back
+    /// inside a chain, so it teaches nothing here. Returns true when the learnt limit is counted.
+    fn learn_counts(lane: &mut Lane, limit: u64, rem: u64, reset: u64, now: u64) -> bool {
+        let used = limit.saturating_sub(rem);
+        lane.accepted = lane.accepted.saturating_add(1);
+        let n = lane.accepted;
+        let step = lane
+            .prev_used
+            .saturating_add(n.saturating_sub(lane.prev_n))
+            .saturating_sub(used);
+        let restart = step.saturating_mul(2) >= limit.max(2);
+        lane.prev_used = used;
+        lane.prev_n = n;
+        if !lane.chain_on || restart || now > lane.chain_until || used == 0 {
+            // A new chain from this reading (a bucket left full starts none, nor a reading with
+            // many requests in flight: how many of them the server had counted is unknown).
+            lane.chain_on = used > 0 && lane.in_flight <= CHAIN_IN_FLIGHT;
+            lane.chain_at = now;
+            lane.chain_used = used;
+            lane.chain_n = n.saturating_add(u64::from(lane.in_flight));
+            lane.chain_until = now.saturating_add(reset.max(CHAIN_MS));
+            return lane.counted;
+        }
+        let dt = now.saturating_sub(lane.chain_at);
+        let refill = lane
+            .chain_used
+            .saturating_add(n.saturating_sub(lane.chain_n))
+            .saturating_sub(used);
+        if dt < 300 || refill < 4 {
+            return lane.counted;
+        }
+        let w = limit
+            .saturating_mul(dt)
+            .div_ceil(refill - 1)
+            .clamp(1, crate::bucket::MAX_PERIOD_MS);
+        // Only a rate faster than a whole second's window says more than the reset does.
+        if w >= whole_second_window(reset) {
+            return lane.counted;
+        }
+        let amount = limit as u32;
+        let changed = lane.learnt.is_none_or(|(a, p)| {
+            a != amount
+                || w.saturating_mul(100) > p.saturating_mul(103)
+                || w.saturating_mul(100) < p.saturating_mul(97)
+        });
+        if changed || !lane.counted {
+            Self::set_learnt(lane, amount, w);
+        }
+        lane.learnt_exact = true;
+        lane.counted = true;
+        true
+    }
+
+    /// A throttle on a key whose answers teach no rate (no count, no limit: a Genesys 429 body
+    /// only, an HTTP-date `Retry-After`): the cycle since the key's first send (or the last
+    /// floor) got `cycle_ok` requests through until this floor, so the server sustains that many
+    /// per cycle. One less (its burst may be below what got through while it refilled) per the
+    /// cycle becomes the learnt limit: after the floor the key is paced at that rate instead of
+    /// probing into the next lockout with every request in flight. Raised by
+    /// `learn_success`, learnt again at the next throttle.
+    fn learn_throttle(lane: &mut Lane, floor: u64) {
+        if let Some(from) = lane.cycle_from {
+            if lane.cycle_ok >= 2 && floor > from {
+                let amount = (lane.cycle_ok - 1).min(MAX_AMOUNT);
+                let period = (floor - from).min(crate::bucket::MAX_PERIOD_MS);
+                Self::set_learnt(lane, amount, period);
+                lane.learnt_exact = false;
+                lane.thr_learnt = true;
+            }
+        }
+        lane.cycle_from = Some(floor);
+        lane.cycle_ok = 0;
+        lane.since_raise = 0;
+    }
+
+    /// A request of the key was sent at `at`: the first throttle cycle starts at the key's first
+    /// send (its first answer comes later, and a cycle measured from it would be short).
+    fn sent_once(lane: &mut Lane, at: u64) {
+        if lane.cycle_from.is_none() {
+            lane.cycle_from = Some(at);
+        }
+    }
+
+    /// A success on a key learning from throttles: counted for the cycle; once a whole learnt
+    /// amount went through without a throttle, the learnt window shrinks by an eighth (a
+    /// cycle's count underestimates a server that refills faster than its whole-second lockout
+    /// says), until a throttle learns it again.
+    fn learn_success(lane: &mut Lane) {
+        lane.cycle_ok = lane.cycle_ok.saturating_add(1);
+        if let (true, Some((amount, period))) = (lane.thr_learnt, lane.learnt) {
+            lane.since_raise = lane.since_raise.saturating_add(1);
+            if lane.since_raise >= amount {
+                Self::set_learnt(lane, amount, (period.saturating_mul(7) / 8).max(1));
+                lane.thr_learnt = true;
+                lane.since_raise = 0;
+            }
+        }
+    }
+
     /// Learns `limit` per window from a reading received at `now`.
     fn learn(lane: &mut Lane, r: &Reading, now: u64) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
             return;
         };
         let amount = limit as u32;
+        if let (false, false, false, Some(rem), Some(reset)) = (
+            r.throttled,
+            lane.bucket,
+            lane.preset,
+            r.remaining,
+            r.reset_ms,
+        ) {
+            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now) {
+                return;
+            }
+        }
         if let Some(w) = r
             .window_ms
             .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))
@@ -1190,6 +1439,7 @@ impl Pacer {
             lane.seen_reset_ms = 0;
             lane.seen_count = 0;
             lane.bucket_used = 0;
+            lane.bucket_w = 0;
         }
         if lane.preset && lane.learnt.is_some_and(|(a, _)| a != amount) {
             // The server names another amount than the preset's: its window is not the preset's
@@ -1209,7 +1459,12 @@ impl Pacer {
             let used = limit.saturating_sub(rem);
             if used > 0 && used >= lane.bucket_used {
                 lane.bucket_used = used;
-                let w = refill_ms(reset, limit, used).clamp(1, crate::bucket::MAX_PERIOD_MS);
+                // The longest estimate seen: a reset read at the answer is short by the time the
+                // answer took (a slow answer reads a bucket nearly full as refilling at once).
+                let w = refill_ms(reset, limit, used)
+                    .max(lane.bucket_w)
+                    .clamp(1, crate::bucket::MAX_PERIOD_MS);
+                lane.bucket_w = w;
                 Self::set_learnt(lane, amount, w);
                 lane.learnt_exact = false;
             }
@@ -1250,6 +1505,7 @@ impl Pacer {
 
     /// A new learnt limit; its bucket starts over (the reading's `remaining` then bounds it).
     fn set_learnt(lane: &mut Lane, amount: u32, period_ms: u64) {
+        lane.thr_learnt = false;
         if lane.learnt != Some((amount, period_ms)) {
             lane.learnt = Some((amount, period_ms));
             lane.gates.sent[MAX_LIMITS] = 0;

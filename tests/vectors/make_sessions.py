@@ -75,9 +75,12 @@ def err(code):
     return {"error": code}
 
 
+BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
+THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by an eighth"
 FLOOR = "429: the server's instant is a floor, never send before it"
 RELEASE = "a slot booked ahead is released by a 429 / a 2xx remaining 0, and booked again after it"
 INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate decides inside"
+ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
@@ -107,9 +110,33 @@ session("429 retry-after is a floor and releases booked slots", cfg(limits=[lim(
     resume(1, 2099, wait(1, 2100), FLOOR),
     resume(1, 2100, go(1), FLOOR),
     begin(2100, wait(3, 2500), FIFO),  # behind t2 (2300): booked tat 12500 -> 2500
+    # answered at 2150, nothing else in flight: sent tat >= 2150*5 + 1*1000 = 11750; rebooked:
+    # t2 at (11750+1000-1000)/5 = 2350 (tat 12750), t3 at 12750/5 = 2550
     finish(1, 2150, DONE, "a 2xx ends the call", status=200),
-    resume(2, 2300, go(2), FIFO),
-    resume(3, 2500, go(3), FIFO),
+    resume(2, 2300, wait(2, 2350), ANSWER),
+    resume(2, 2350, go(2), FIFO),
+    resume(3, 2550, go(3), FIFO),
+])
+
+# The answer time bounds the server's schedule: 10/s, burst 3 (scale x10, T 1000, tau 3000).
+session("a request answered late moves the next slots after its answer", cfg(limits=[lim(10, 1000, 3)]), [
+    begin(0, go(1), "configured: go"),  # tat 1000
+    begin(0, go(2), "the burst allows 3 at once"),  # tat 2000
+    begin(0, go(3), "the burst allows 3 at once"),  # tat 3000
+    begin(0, wait(4, 100), FIFO),  # (3000+1000-3000)/10 = 100; booked tat 4000
+    # t1 answered at 250 with 2 still in flight: it may have reached the server at 250, the other
+    # two after it: sent tat >= 250*10 + (1+2)*1000 = 5500 -> t4 at (5500+1000-3000)/10 = 350
+    finish(1, 250, DONE, ANSWER, status=200),
+    resume(4, 100, wait(4, 350), ANSWER),
+    # t2 answered at 260, 1 in flight: 2600 + 2000 = 4600 < 5500 and t4's booking holds
+    finish(2, 260, DONE, ANSWER, status=200),
+    resume(4, 350, go(4), ANSWER),  # tat 6500
+    # a 429 does not count as accepted: the floor rule applies, not this one
+    finish(3, 400, retry(1400, 2, "server_hint"), FLOOR, status=429, headers=[("Retry-After", "1")]),
+    # t4 answered at 420, nothing in flight: 4200 + 1000 = 5200, below the floor's
+    # 1400*10 + 3000 - 1000 = 16000: t3's retry stays at 1400
+    finish(4, 420, DONE, ANSWER, status=200),
+    resume(3, 1400, go(3), FLOOR),
 ])
 
 # Genesys body only: "Retry the request in [3] seconds".
@@ -272,10 +299,15 @@ session("2xx remaining 0 releases slots booked ahead", cfg(limits=[lim(10, 1000,
 
 # --- learning ---------------------------------------------------------------------------------
 session("genesys preset refined from inin-ratelimit", cfg(preset="genesys"), [
-    begin(0, go(1), GENESYS),  # a rate is known from the start: no probe window
-    begin(0, go(2), GENESYS),
+    begin(0, go(1), GENESYS),
+    # the preset is the API's documented limit, not this server's burst: a key's first request
+    # goes alone (a probe), the next polls 100 ms later
+    begin(0, wait(2, 100), GENESYS + "; a key's first request goes alone"),
+    # answered: the preset's rate is known from here on; count 2 of 300: 298 left, the rate's
+    # tat 100*300 + 300*60000 - 298*60000 = 150000 admits t2 at once
     finish(1, 100, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "300"), ("inin-ratelimit-count", "2"), ("inin-ratelimit-reset", "60")]),
+    resume(2, 100, go(2), GENESYS),
     learnt("k", lim(300, 60000, 300), GENESYS),
     # allowed 180: another amount than the preset's, so not the preset's window either: the window
     # is learnt from the resets from here on (59 s, a whole second: 59000), no longer told
@@ -307,12 +339,39 @@ session("a reset to the millisecond teaches a token bucket's refill", cfg(), [
            headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "7"), ("X-RateLimit-Reset", str(N + 60))]),
     learnt("k", lim(10, 200, 10), LEARN),
     begin(N + 20, go(3), "7 left of a known rate: go"),
+    # the reset moved later (N+30 -> N+60) as more was used: a token bucket from here on.
+    # 50 ms, 4 used: its refill is ceil(500/4) = 125 ms
+    finish(3, N + 30, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "6"), ("X-RateLimit-Reset", str(N + 80))]),
+    learnt("k", lim(10, 125, 10), BUCKET),
+    begin(N + 30, go(4), BUCKET),  # 6 left: tat 10N+300 + 1250 - 750 admits it
+    # 100 ms, 5 used: 200 ms, the longest estimate
+    finish(4, N + 40, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "5"), ("X-RateLimit-Reset", str(N + 140))]),
+    learnt("k", lim(10, 200, 10), BUCKET),
+    begin(N + 40, go(5), BUCKET),  # 5 left: tat 10N+400 + 2000 - 1000 admits it
+    # 10 ms, 6 used: ceil(100/6) = 17 ms, read late (a slow answer): the longest estimate stands
+    finish(5, N + 50, DONE, BUCKET, status=200,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "4"), ("X-RateLimit-Reset", str(N + 60))]),
+    learnt("k", lim(10, 200, 10), "a bucket's refill is the longest estimate seen: a reset read late is short"),
+])
+
+session("a throttle that carries a count teaches through the headers, not as a cycle", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200),
+    begin(10, go(2), PROBE),
+    finish(2, 20, DONE, PROBE, status=200),
+    begin(20, go(3), PROBE),
+    # X-RateLimit-* on the 429: the headers teach (one reading: nothing yet), not the cycle (2
+    # through from 0 to 1030 would have been 1 per 1030 ms)
+    finish(3, 30, retry(1030, 2, "server_hint"), THROTTLE, status=429,
+           headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1")]),
+    learnt("k", None, "a throttle that carries a count teaches through the headers"),
 ])
 
 # A token bucket (10/s, burst 2, configured): X-RateLimit-Reset (epoch ms) is its time until full,
 # which moves later as requests are used; a window's reset would not move.
 # GCRA units 0.1 ms: T = 1000, tau = 2000.
-BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
 session("a token bucket's reset: the next token, not the full bucket", cfg(limits=[lim(10, 1000, 2)]), [
     begin(N, go(1), "configured: go"),  # tat 10N + 1000
     # first reading: full at N+100 with 1 used; quota 1 left until then; floor tat 10N+100+2000-1000
@@ -333,12 +392,16 @@ session("a token bucket's reset: the next token, not the full bucket", cfg(limit
 # bucket; its window becomes the time to refill `allowed` (reset x allowed / count). Learnt 15/3000 ms: units 1/15 ms, T = 3000, tau = 45000.
 session("genesys preset on a token bucket: the window is its refill time", cfg(preset="genesys"), [
     begin(0, go(1), GENESYS),
-    begin(0, go(2), GENESYS),
-    begin(0, go(3), GENESYS),
-    # allowed 15, not the preset's 300: the window starts from this reset (1 s) and is learnt on
+    begin(0, wait(2, 100), GENESYS + "; a key's first request goes alone"),
+    begin(0, wait(3, 100), GENESYS + "; a key's first request goes alone"),
+    # allowed 15, not the preset's 300: the window starts from this reset (1 s) and is learnt on.
+    # 14 left: tat 10*15 + 15000 - 14000 = 1150; the reset's interval (10, 1010] began and the
+    # window is 1 s: the rate decides; t2 and t3 are booked at 10
     finish(1, 10, DONE, GENESYS, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "1"), ("inin-ratelimit-reset", "1")]),
     learnt("k", lim(15, 1000, 15), GENESYS),
+    resume(2, 10, go(2), GENESYS),
+    resume(3, 10, go(3), GENESYS),
     # count 8, reset 2: the reset instant moved from 1010 to 2020 (> 1 s) while more was used
     finish(2, 20, DONE, BUCKET, status=200,
            headers=[("inin-ratelimit-allowed", "15"), ("inin-ratelimit-count", "8"), ("inin-ratelimit-reset", "2")]),
@@ -368,6 +431,102 @@ session("x-ratelimit rate learnt from two readings", cfg(), [
     finish(3, 300, DONE, INTERVAL + " (an estimated window does not shorten it)", status=200,
            headers=[("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2")]),
     begin(300, wait(6, 2300), INTERVAL + " (an estimated window does not shorten it)"),
+])
+
+def inin(count, reset="1"):
+    return [("inin-ratelimit-allowed", "10"), ("inin-ratelimit-count", str(count)), ("inin-ratelimit-reset", reset)]
+
+
+# A bucket of 10 that refills faster than its whole-second reset can say (the loopback server at
+# 50/s: "reset: 1" for a refill of 200 ms). Learnt limit 10 per 1000 ms: scale x10, T 1000,
+# tau 10000.
+session("whole-second resets: the learnt limit follows the count, paces inside (v-1, v] and learns the refill from the counts", cfg(), [
+    begin(0, go(1), PROBE),
+    # count 1 at 10: a chain of readings starts (used 1, 1 accepted, nothing in flight);
+    # one reading is not enough for a window; quota 9 until 1010
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # count 2 at 30: the window estimate is the reset, 1 s, seen twice: 10 per 1000 ms.
+    # answered bound 30*10 + 1000 = 1300; the count: 8 left, tat = 300 + 10000 - 8000 = 2300.
+    # reset 1 s: (v-1, v] = (30, 1030] already began and the learnt window is <= 2 s: the
+    # quota holds until 30 (now), not until 1030: the learnt rate decides inside
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    learnt("k", lim(10, 1000, 10), LEARN),
+    # at 40 the bucket admits while 2300 + 1000k + 1000 - 10000 <= 400: k = 0..7, eight go
+    begin(40, go(3), INTERVAL), begin(40, go(4), INTERVAL), begin(40, go(5), INTERVAL),
+    begin(40, go(6), INTERVAL), begin(40, go(7), INTERVAL), begin(40, go(8), INTERVAL),
+    begin(40, go(9), INTERVAL), begin(40, go(10), INTERVAL),
+    # tat 10300: the ninth at (10300 + 1000 - 10000)/10 = 130 (held until 1030 if the whole
+    # second were waited)
+    begin(40, wait(11, 130), INTERVAL),
+    # count 2 at 60 (the server refilled): 8 left, 7 in flight: 1 may go now.
+    # tat = 600 + 10000 - 1000 = 9600, below the 10300 the learnt rate had booked: a learnt
+    # limit of the server's amount follows the count down (answered bound 600 + 8*1000 = 8600)
+    # -> t11 at (9600 + 1000 - 10000)/10 = 60
+    finish(3, 60, DONE, LEARN, status=200, headers=inin(2)),
+    resume(11, 60, go(11), LEARN),
+    # The chain from t1's reading (at 10: used 1, 1 accepted): counts 3, 3, 3, 1 at 400..403
+    # (accepted 4..7). Each step gives back at most 3 (< half the limit: no restart). At 403:
+    # refill = 1 + (7 - 1) - 1 = 6 tokens in 393 ms: 10 in ceil(10 * 393 / (6 - 1)) = 786 ms,
+    # under the 1 s the reset says: learnt 10 per 786 ms
+    finish(4, 400, DONE, LEARN, status=200, headers=inin(3)),
+    finish(5, 401, DONE, LEARN, status=200, headers=inin(3)),
+    finish(6, 402, DONE, LEARN, status=200, headers=inin(3)),
+    learnt("k", lim(10, 1000, 10), "a chain that gave back 3 tokens teaches nothing yet (4 at least)"),
+    finish(7, 403, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 786, 10), LEARN),
+])
+
+# A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
+# more in one step), and the chain starts over from there.
+session("a fixed window's restart teaches no refill", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),   # chain from here: used 1, n 1
+    begin(20, go(2), PROBE),
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),   # learnt 10 per 1000 ms
+    begin(320, go(3), LEARN),
+    # count 9 at 330 (others used the window): 1 left, tat 3300 + 10000 - 1000 = 12300
+    finish(3, 330, DONE, LEARN, status=200, headers=inin(9)),
+    begin(335, go(4), LEARN),  # (12300 + 1000 - 10000)/10 = 330 <= 335
+    # count 1 at 340: 9 + 1 - 1 = 9 back in one step (>= 5): the window restarted; a new chain
+    # from 340 (used 1, n 4)
+    finish(4, 340, DONE, LEARN, status=200, headers=inin(1)),
+    begin(345, go(5), LEARN),
+    finish(5, 350, DONE, LEARN, status=200, headers=inin(1)),
+    begin(355, go(6), LEARN),
+    # counted from t1's chain this would be 1 + (6 - 1) - 1 = 5 back in 350 ms: 10 per
+    # ceil(10 * 350 / 4) = 875 ms; the chain from 340 is 20 ms old: nothing learnt
+    finish(6, 360, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 1000, 10), "a fixed window's restart teaches no refill: the learnt rate stays the reset's"),
+])
+
+# A server whose answers carry no count (a Genesys 429 body only, an HTTP-date Retry-After):
+# the throttle cycle teaches the rate. Learnt 3 per 1020 ms: scale x3, T 1020, tau 3060.
+session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first send, 0
+    begin(10, go(2), PROBE), begin(10, go(3), PROBE),  # window 2
+    finish(2, 20, DONE, PROBE, status=200), finish(3, 20, DONE, PROBE, status=200),
+    begin(20, go(4), PROBE), begin(20, go(5), PROBE),
+    finish(4, 40, DONE, PROBE, status=200),  # 4 through in this cycle
+    # floor 1050: 4 got through from 0 to 1050 (from the first answer, 10, it would be 1040):
+    # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150); one token at the floor:
+    # tat 1050*3 + 3150 - 1050 = 5250 -> t5 at (5250 + 1050 - 3150)/3 = 1050
+    finish(5, 50, retry(1050, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
+    learnt("k", lim(3, 1050, 3), THROTTLE),
+    # behind t5 (booked tat 6300): (6300 + 1050 - 3150)/3 = 1400, paced, not at the floor with t5
+    begin(60, wait(6, 1400), THROTTLE),
+    resume(5, 1050, go(5), FLOOR),
+    finish(5, 1060, DONE, THROTTLE, status=200),  # answered bound 3180 + 1050 < 6300: t6 stays
+    resume(6, 1400, go(6), THROTTLE),
+    finish(6, 1410, DONE, THROTTLE, status=200),
+    begin(1410, wait(7, 1750), THROTTLE),  # sent tat 7350: (7350 + 1050 - 3150)/3 = 1750
+    resume(7, 1750, go(7), THROTTLE),
+    # the third success since the throttle: a whole learnt amount went through: 1050 * 7/8 = 918
+    finish(7, 1760, DONE, THROTTLE, status=200),
+    learnt("k", lim(3, 918, 3), THROTTLE),
+    # new bucket, answered bound 1760*3 + 918 = 6198: (6198 + 918 - 2754)/3 = 1454 <= 1760
+    begin(1760, go(8), THROTTLE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
