@@ -99,7 +99,7 @@ pub use flat::{num, opt};
 /// `retryState`, `planRequest` and `batch`.
 pub fn vocabulary(name: &str) -> Result<String> {
     let layout: &[&str] = match name {
-        "pacerConfig" => &pacer::CONFIG_SLOTS,
+        "pacerConfig" => pacer::CONFIG_SLOTS,
         "limiterConfig" => &limiter::CONFIG_SLOTS,
         "limiterState" => &limiter::STATE_SLOTS,
         "backoffPolicy" => &backoff::POLICY_SLOTS,
