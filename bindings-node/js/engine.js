@@ -407,7 +407,7 @@ module.exports = function createEngine (native) {
     return planOf(call(() => native.replan(r, p, o, t)))
   }
 
-  const { PacerCore } = createPacerCore(native)
+  const { PacerCore } = createPacerCore(native, F)
 
   function version () { return native.version() }
   function errorCodes () { return ERROR_CODES.slice() }

@@ -7,7 +7,7 @@
 const { codedError, typeError, fromEngine } = require('./errors')
 const C = require('./convert')
 
-module.exports = function createPacerCore (native) {
+module.exports = function createPacerCore (native, F) {
   const vocab = (name) => native.vocabulary(name).split(',')
   const STEPS = vocab('steps')
   const AFTERS = vocab('afters')
@@ -17,20 +17,11 @@ module.exports = function createPacerCore (native) {
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(vocab('pacerConfig').includes('shared:bool') ? vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
-  const LISTS = {}
-  // `path[:kind]` per scalar slot; kind: none a safe integer, `float`, `bool`, else a vocabulary.
-  const SLOTS = vocab('pacerConfig').map((s) => {
-    const [name, kind = ''] = s.split(':')
-    const path = name.split('.')
-    if (kind && kind !== 'bool' && kind !== 'float' && !LISTS[kind]) LISTS[kind] = vocab(kind)
-    return { name, path, kind }
-  })
-  // The option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
-  const KEYS = { '': new Set(['limits', 'seed']), backoff: new Set(['retryStatuses']) }
-  for (const { path } of SLOTS) {
-    KEYS[''].add(path[0])
-    if (path.length > 1) (KEYS[path[0]] = KEYS[path[0]] || new Set()).add(path[1])
-  }
+  // `path[:kind]` per scalar slot (the engine's layout, read by the shared `flat` codec), and
+  // the option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
+  const SLOTS = F.layout('pacerConfig')
+  const KEYS = F.keysOf(SLOTS, ['limits', 'seed'])
+  ;(KEYS.backoff = KEYS.backoff || new Set()).add('retryStatuses')
   const out = new Float64Array(4)
   const nn = (x) => (x !== x ? null : x) // eslint-disable-line no-self-compare
 
@@ -38,46 +29,11 @@ module.exports = function createPacerCore (native) {
     try { return f() } catch (e) { throw fromEngine(e) }
   }
 
-  function checkKeys (o, level, name) {
-    for (const k of Object.keys(o)) {
-      if (o[k] !== undefined && !KEYS[level].has(k)) throw typeError(`unknown ${name} option ${JSON.stringify(k)}`)
-    }
-  }
-
-  function slotValue (v, { name, kind }) {
-    if (v === undefined || v === null) return NaN
-    if (kind === 'bool') {
-      if (typeof v === 'object') return 1 // a group given (retryBudget: {...})
-      return C.bool(v, name) ? 1 : 0
-    }
-    if (kind === 'float') {
-      if (typeof v !== 'number') throw typeError(`${name} must be a number, got ${C.describe(v)}`)
-      if (!Number.isFinite(v)) throw codedError('invalid_number', `${name} must be finite, got ${v}`)
-      return v
-    }
-    if (kind) {
-      const i = LISTS[kind].indexOf(C.str(v, name))
-      if (i < 0) throw codedError('invalid_option', `${name} must be one of ${LISTS[kind].join(', ')}, got ${JSON.stringify(v)}`)
-      return i
-    }
-    return C.int(v, name)
-  }
-
   /** A PacerConfig (camelCase; anything left out is the core's default) → the flat slots. */
   function flatConfig (config) {
     const c = C.optObj(config, 'config')
-    checkKeys(c, '', 'PacerCore')
-    for (const level of Object.keys(KEYS)) {
-      if (level && c[level] !== undefined && c[level] !== null && typeof c[level] === 'object') {
-        checkKeys(C.obj(c[level], level), level, level)
-      }
-    }
-    const flat = []
-    for (const s of SLOTS) {
-      let v = c
-      for (const p of s.path) v = v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]
-      flat.push(slotValue(v, s))
-    }
+    F.checkKeys(c, KEYS, 'PacerCore')
+    const flat = F.scalars(c, SLOTS, [])
     const statuses = c.backoff && c.backoff.retryStatuses
     if (statuses === undefined || statuses === null) flat.push(NaN)
     else {
