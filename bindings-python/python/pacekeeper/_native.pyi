@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional, Sequence, final
 __all__ = [
     "After", "Backoff", "Batch", "Decision", "Limiter", "PacerCore", "Plan", "Policy", "PolicyState", "Reading",
     "Rejection", "RetryBudget", "RetryState", "Step", "Verdict", "error_codes", "now_ms",
-    "parse_headers", "plan", "replan", "shared_script", "shared_script_sha1", "version",
+    "parse_headers", "plan", "replan", "shared_script", "shared_script_sha1", "token_key", "version",
 ]
 
 
