@@ -14,6 +14,7 @@ mod getters;
 mod backoff;
 mod convert;
 mod errors;
+mod headers;
 mod limiter;
 mod pacer;
 mod plan;
