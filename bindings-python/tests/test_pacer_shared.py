@@ -67,11 +67,15 @@ def test_reserved_then_go_and_wait_asks_again() -> None:
 def test_store_errors_by_policy_and_events() -> None:
     d = _native.PacerCore(limits=LIMITS, shared={"peers": 2})
     s = d.begin("k", 1, now=NOW)
-    assert d.consulted(s.ticket, "store_timeout", now=NOW).action == "go"
+    # A store error is never a denial: the degraded share (a half: 5/s) decides. It starts empty
+    # (the shared burst may be spent), so the first token is one share interval away.
+    w0 = d.consulted(s.ticket, "store_timeout", now=NOW)
+    assert (w0.action, w0.until) == ("wait", NOW + 200)
+    assert d.resume(s.ticket, now=NOW + 200).action == "go"
     assert d.store_down
     assert d.poll_event() == {"event": "store_down", "policy": "degrade", "peers": 2}
     assert d.poll_event() is None
-    w = d.begin("k", 1, now=NOW + 10)
+    w = d.begin("k", 1, now=NOW + 210)
     assert w.action == "wait"
     d.cancel(w.ticket)
     probe = d.begin("k", 1, now=NOW + 1000)
@@ -114,7 +118,9 @@ def test_heartbeats_count_peers() -> None:
         "args": ["1", "h", "0", "600000000", "0", "0", "0", "6000000", "0"],
     }
     p.store_done([4, 3, 9, 6, NOW * 1000, 600000], now=NOW)
-    assert p.consulted(s.ticket, "store_unavailable", now=NOW).action == "go"
+    # A third of the budget (10/s: one per 300 ms), starting empty.
+    w = p.consulted(s.ticket, "store_unavailable", now=NOW)
+    assert (w.action, w.until) == ("wait", NOW + 300)
     assert p.poll_event() == {"event": "store_down", "policy": "degrade", "peers": 3}
 
 

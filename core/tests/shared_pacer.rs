@@ -365,11 +365,17 @@ fn store_down_degrades_to_a_share_then_recovers() {
     let Step::Consult { ticket } = s else {
         panic!()
     };
-    // The failure is not a denial: the local share decides (burst 3/3 = 1, 1 per 100 ms).
+    // The failure is not a denial: the local share decides (burst 3/3 = 1, 1 per 100 ms). The
+    // share starts empty (the shared burst may be spent already): the first token is one share
+    // interval away (the store's intervals are whole µs: 1/30 s → 33,334 µs, × 3).
     assert_eq!(
         a.consulted(ticket, Err(down()), 1000).unwrap(),
-        Step::Go { ticket }
+        Step::Wait {
+            ticket,
+            until: 1101
+        }
     );
+    assert_eq!(a.resume(ticket, 1101).unwrap(), Step::Go { ticket });
     assert!(a.store_down());
     assert_eq!(
         a.poll_event(),
@@ -379,14 +385,13 @@ fn store_down_degrades_to_a_share_then_recovers() {
         })
     );
     assert_eq!(a.poll_event(), None);
-    // Degraded: decided here, no consult.
-    let s = a.begin(KEY, 1, 1000).unwrap();
+    // Degraded: decided here, no consult; the next token 100 ms later.
+    let s = a.begin(KEY, 1, 1101).unwrap();
     let Step::Wait { ticket: t2, until } = s else {
         panic!("{s:?}")
     };
-    // 100 ms, and the store's intervals are rounded up to whole µs (1/30 s → 33,334 µs, × 3).
-    assert_eq!(until, 1101);
-    assert_eq!(a.resume(t2, 1101).unwrap(), Step::Go { ticket: t2 });
+    assert_eq!(until, 1201);
+    assert_eq!(a.resume(t2, 1201).unwrap(), Step::Go { ticket: t2 });
     // The probe interval (1 s) passed: the next call asks the store, and its answer recovers.
     let s = a.begin(KEY, 1, 2000).unwrap();
     assert!(matches!(s, Step::Consult { .. }), "{s:?}");
@@ -475,11 +480,15 @@ fn bad_replies_are_store_errors_and_never_is_never() {
     let Step::Consult { ticket } = a.begin(KEY, 1, 1000).unwrap() else {
         panic!()
     };
-    // An acquire answered "done" is not a reply to it: the store is failing.
+    // An acquire answered "done" is not a reply to it: the store is failing (degraded: the
+    // local share, 5/s with burst 5 for one process, starts empty: 200 ms to the first token).
     let done = shared::decode(&[4, 0, 0, 0, 1, 0]).unwrap();
     assert_eq!(
         a.consulted(ticket, Ok(done), 1000).unwrap(),
-        Step::Go { ticket }
+        Step::Wait {
+            ticket,
+            until: 1200
+        }
     );
     assert!(a.store_down());
     // The store's "never" (learnt limits smaller than the cost) drops the ticket.
@@ -739,14 +748,17 @@ fn heartbeats_count_peers_for_the_degraded_share() {
     }
     members.dedup();
     assert_eq!(members.len(), 3, "distinct ids");
-    // Process 0 loses the store: its share is a third (burst 1, 100 ms apart).
+    // Process 0 loses the store: its share is a third (burst 1, 100 ms apart), starting empty.
     let p = &mut ps[0];
     let Step::Consult { ticket } = p.begin(KEY, 1, 2200).unwrap() else {
         panic!()
     };
     assert_eq!(
         p.consulted(ticket, Err(down()), 2200).unwrap(),
-        Step::Go { ticket }
+        Step::Wait {
+            ticket,
+            until: 2301
+        }
     );
     assert_eq!(
         p.poll_event(),
@@ -765,4 +777,133 @@ fn heartbeats_count_peers_for_the_degraded_share() {
     }
     let st = store.state(KEY, 6300 * 1000).unwrap();
     assert_eq!(st.hash.keys().filter(|k| k.starts_with('p')).count(), 2);
+}
+
+/// [`drive`], with every consult failing inside the outage `1000..2000` ms.
+fn drive_outage(store: &mut MemoryStore, p: &mut Pacer, mut step: Step, now: u64) -> Step {
+    while let Step::Consult { ticket } = step {
+        if (1000..2000).contains(&now) {
+            step = p.consulted(ticket, Err(down()), now).unwrap();
+        } else {
+            let c = p.store_call(ticket).unwrap();
+            let r = send(store, &c, now);
+            step = p.consulted(ticket, Ok(r), now).unwrap();
+        }
+    }
+    step
+}
+
+/// The store fails for a second mid-run (1000..2000 ms) and comes back: the three processes
+/// degrade to a third of the budget each, then return to the shared budget. Every send, replayed
+/// into one limiter of the budget, is admitted: the degraded shares start empty (the shared
+/// burst may be spent), slots booked by the side that no longer decides are asked for again,
+/// and on recovery each process takes its share of the burst from the shared budget (which
+/// never saw the local sends).
+#[test]
+fn an_outage_keeps_the_processes_within_one_budget() {
+    let limit = Limit::new(10, 1000).with_burst(3);
+    let mut store = MemoryStore::new();
+    let mut ps: Vec<Pacer> = (0..3)
+        .map(|_| {
+            Pacer::new(config(
+                limit,
+                SharedPacing {
+                    peers: 3,
+                    probe_interval_ms: 200,
+                    ..SharedPacing::default()
+                },
+            ))
+            .unwrap()
+        })
+        .collect();
+    // Per process: (ticket, resume at) waiting; (ticket, finish at) in flight.
+    let mut waiting: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
+    let mut flying: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
+    let mut sends: Vec<u64> = Vec::new();
+    let mut started = [0u32; 3];
+    for now in 0..3000u64 {
+        for i in 0..3 {
+            let p = &mut ps[i];
+            // Finish what is done.
+            let (done, rest): (Vec<_>, Vec<_>) = flying[i].iter().partition(|(_, at)| *at <= now);
+            flying[i] = rest;
+            for (t, _) in done {
+                assert_eq!(p.finish(t, &ok(now), now).unwrap(), After::Done);
+            }
+            if !(1000..2000).contains(&now) {
+                flush(&mut store, p, now);
+            }
+            // New callers, one every 10 ms per process until 15.
+            if now % 10 == i as u64 && started[i] < 15 {
+                started[i] += 1;
+                let s = p.begin(KEY, 1, now).unwrap();
+                match drive_outage(&mut store, p, s, now) {
+                    Step::Go { ticket } => {
+                        sends.push(now);
+                        flying[i].push((ticket, now + 5));
+                    }
+                    Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
+                    s => panic!("{s:?}"),
+                }
+            }
+            let due: Vec<_> = waiting[i].iter().filter(|w| w.1 <= now).copied().collect();
+            waiting[i].retain(|w| w.1 > now);
+            for (t, _) in due {
+                let s = p.resume(t, now).unwrap();
+                match drive_outage(&mut store, p, s, now) {
+                    Step::Go { ticket } => {
+                        sends.push(now);
+                        flying[i].push((ticket, now + 5));
+                        // A caller goes again after its request (a closed loop).
+                        let s = p.begin(KEY, 1, now).unwrap();
+                        match drive_outage(&mut store, p, s, now) {
+                            Step::Go { ticket } => {
+                                sends.push(now);
+                                flying[i].push((ticket, now + 5));
+                            }
+                            Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
+                            s => panic!("{s:?}"),
+                        }
+                    }
+                    Step::Wait { ticket, until } => {
+                        assert!(until > now);
+                        waiting[i].push((ticket, until));
+                    }
+                    s => panic!("{s:?}"),
+                }
+            }
+        }
+    }
+    // Replay every send into one perfect limiter of the budget: each must be admitted.
+    sends.sort_unstable();
+    let one = SharedLimit::from_rate(10, 1000, 3).unwrap();
+    let mut state = State::default();
+    let mut refused = Vec::new();
+    for (n, at) in sends.iter().enumerate() {
+        let r = shared::step(
+            &mut state,
+            &Request::Acquire {
+                cost: 1,
+                limits: vec![one],
+                lease_ttl_us: 0,
+                max_inflight: 0,
+                max_wait_us: 0,
+                idle_ttl_us: 1,
+            },
+            us(*at),
+        )
+        .unwrap();
+        if r.kind != Kind::Allow {
+            refused.push(format!("send {n} at {at} ms: {r:?}"));
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} sends, refused: {refused:?}",
+        sends.len()
+    );
+    // 3 at once, then 10/s for 3 s: 32 at most; liveness at least 90 % of it.
+    assert!(sends.len() >= 29, "only {} sends", sends.len());
+    // Every process got a share.
+    assert!(ps.iter().all(|p| p.open_tickets() > 0));
 }

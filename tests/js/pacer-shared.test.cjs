@@ -81,11 +81,14 @@ test('reserved waits and then goes without asking again; wait asks again', () =>
 test('store errors degrade, deny or allow, with events', () => {
   const d = new pk.PacerCore({ limits, shared: { peers: 2 } })
   const s = d.begin('k', 1, NOW)
-  assert.deepEqual(d.consulted(s.ticket, 'store_timeout', NOW), { action: 'go', ticket: s.ticket })
+  // A store error is never a denial: the degraded share (a half: 5/s) decides. It starts empty
+  // (the shared burst may be spent), so the first token is one share interval away.
+  assert.deepEqual(d.consulted(s.ticket, 'store_timeout', NOW), { action: 'wait', ticket: s.ticket, until: NOW + 200 })
+  assert.deepEqual(d.resume(s.ticket, NOW + 200), { action: 'go', ticket: s.ticket })
   assert.deepEqual(d.pollEvent(), { event: 'store_down', policy: 'degrade', peers: 2 })
   assert.equal(d.pollEvent(), null)
   // Degraded: decided locally (no consult) until the probe interval.
-  const w = d.begin('k', 1, NOW + 10)
+  const w = d.begin('k', 1, NOW + 210)
   assert.equal(w.action, 'wait')
   d.cancel(w.ticket)
   const probe = d.begin('k', 1, NOW + 1000)
@@ -136,7 +139,8 @@ test('heartbeats count the peers a degraded process shares with', () => {
   const t = p.begin('k', 1, NOW + 2500)
   assert.equal(t.action, 'consult')
   assert.equal(p.pollStore().args[5], '9')
-  assert.deepEqual(p.consulted(t.ticket, 'store_unavailable', NOW + 2500).action, 'go')
+  // A third of the budget (10/s: one per 300 ms), starting empty.
+  assert.deepEqual(p.consulted(t.ticket, 'store_unavailable', NOW + 2500), { action: 'wait', ticket: t.ticket, until: NOW + 2800 })
   assert.deepEqual(p.pollEvent(), { event: 'store_down', policy: 'degrade', peers: 3 })
 })
 

@@ -461,12 +461,22 @@ impl Pacer {
         match reply {
             Ok(r) => {
                 let e = sh.fallback.on_reply(&r, nu);
+                let flipped = e.is_some();
                 sh.event(e);
+                if flipped {
+                    self.rescind_reserved(now);
+                    self.prime_shared(now);
+                }
                 self.apply(ticket, r, now)
             }
             Err(e) => {
                 let ev = sh.fallback.on_error(&e, nu);
+                let flipped = ev.is_some();
                 sh.event(ev);
+                if flipped {
+                    self.rescind_reserved(now);
+                }
+                let sh = self.shared.as_mut().ok_or_else(not_shared)?;
                 let route = match sh.config.policy {
                     StorePolicy::Degrade => Route::Local,
                     StorePolicy::Deny => Route::Deny,
@@ -499,7 +509,66 @@ impl Pacer {
                 }
                 Err(e) => sh.fallback.on_error(&e, micros(now)),
             };
+            let flipped = e.is_some();
+            let up = matches!(e, Some(Event::StoreUp { .. }));
             sh.event(e);
+            if flipped {
+                self.rescind_reserved(now);
+            }
+            if up {
+                self.prime_shared(now);
+            }
+        }
+    }
+
+    /// The store is back: during the outage this process spent its degraded share, which the
+    /// shared budget never saw, so it takes its share of the burst from the shared budget (a
+    /// fire-and-forget acquire; a denial writes nothing). Together the processes start the
+    /// shared budget empty instead of adding a whole burst on top of what they sent.
+    fn prime_shared(&mut self, now: u64) {
+        let Some(sh) = self.shared.as_ref() else {
+            return;
+        };
+        let peers = sh.fallback.peers().max(1);
+        let calls: Vec<(usize, Request)> = (0..self.names.len())
+            .filter_map(|li| {
+                let limits = self.store_limits(li);
+                let burst = limits.iter().map(|l| (l.burst / peers).max(1)).min()?;
+                Some((
+                    li,
+                    Request::Acquire {
+                        cost: burst,
+                        limits,
+                        lease_ttl_us: 0,
+                        max_inflight: 0,
+                        max_wait_us: 0,
+                        idle_ttl_us: self.idle_ttl_us(),
+                    },
+                ))
+            })
+            .collect();
+        for (li, request) in calls {
+            self.push(li, request, now);
+        }
+    }
+
+    /// The store went down or came back: the slots booked by the other side (the shared budget
+    /// before, or this process's degraded share during, an outage) are not counted by the side
+    /// that decides now, so every reserved ticket asks again at its slot (never earlier). Without
+    /// this, slots booked up to `max_reserve_ms` ahead go on top of what the new side admits, and
+    /// the processes together exceed the budget across each transition.
+    fn rescind_reserved(&mut self, now: u64) {
+        let reserved: Vec<(u64, u64)> = self
+            .tickets
+            .iter()
+            .filter_map(|(id, t)| match t.phase {
+                Phase::Reserved { until } => Some((*id, until)),
+                _ => None,
+            })
+            .collect();
+        for (id, until) in reserved {
+            // A ticket vanishing here is not an error of the caller's: nothing to requeue.
+            let _ = self.requeue(id, until.max(now), now);
         }
     }
 

@@ -3,7 +3,8 @@
 //! The shell asks [`Fallback::route`] before each call. While the store answers: [`Route::Store`].
 //! After a [`StoreError`](super::StoreError) ([`Fallback::on_error`]): per [`StorePolicy`] —
 //! `Degrade` (the default) runs the same model locally ([`Fallback::local`]) with a `1/peers` share of
-//! each limit and any lockout learnt while the store was up; `Deny` refuses; `Allow` sends unpaced.
+//! each limit and any lockout learnt while the store was up (the share starts empty: the shared
+//! burst may be spent already); `Deny` refuses; `Allow` sends unpaced.
 //! Every `probe_interval_us` one call is routed to the store as a [`Route::Probe`]; its success
 //! ([`Fallback::on_reply`]) returns to shared mode. Transitions come back as [`Event`]s to emit.
 
@@ -88,6 +89,8 @@ pub struct Fallback {
     peers_seen: u64,
     lockout_until: u64,
     local: MemoryStore,
+    /// Budgets whose local share was started empty in this outage (see [`Fallback::local`]).
+    primed: std::collections::BTreeSet<String>,
 }
 
 impl Fallback {
@@ -112,6 +115,7 @@ impl Fallback {
             peers_seen: 1,
             lockout_until: 0,
             local: MemoryStore::new(),
+            primed: std::collections::BTreeSet::new(),
         })
     }
 
@@ -176,6 +180,7 @@ impl Fallback {
             return None;
         }
         self.down_since = Some(now);
+        self.primed.clear();
         self.next_probe = now.saturating_add(self.config.probe_interval_us);
         Some(Event::StoreDown {
             policy: self.config.policy,
@@ -204,6 +209,29 @@ impl Fallback {
                 idle_ttl_us: 0,
             };
             self.local.call(id, &lock, now)?;
+        }
+        if let Request::Acquire {
+            limits,
+            idle_ttl_us,
+            ..
+        } = req
+        {
+            if !limits.is_empty() && self.primed.insert(id.to_owned()) {
+                // The share starts empty: the shared budget's burst may already be spent, so a
+                // process that degrades takes its first token one share interval from now, and
+                // the processes together never add a burst on top of the budget's.
+                let share = self.share(limits);
+                let burst = share.iter().map(|l| l.burst).min().unwrap_or(1);
+                let prime = Request::Acquire {
+                    cost: burst,
+                    limits: share,
+                    lease_ttl_us: 0,
+                    max_inflight: 0,
+                    max_wait_us: 0,
+                    idle_ttl_us: *idle_ttl_us,
+                };
+                self.local.call(id, &prime, now)?;
+            }
         }
         let scaled = match req {
             Request::Acquire {

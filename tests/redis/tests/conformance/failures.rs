@@ -71,13 +71,17 @@ fn a_stopped_or_paused_store_answers_within_the_timeout_with_a_store_error() {
         "{:?}",
         t.elapsed()
     );
-    // Degraded: local decisions with half of the budget (burst 2), no store call.
+    // Degraded: local decisions with half of the budget (burst 2, one per 200 ms), no store
+    // call. The share starts empty (the shared burst may be spent already): nothing at once,
+    // then one token a share interval later.
     let t = Instant::now();
     let kinds: Vec<Kind> = (0..3)
         .map(|_| call(&mut st, &mut fb).1.unwrap().kind)
         .collect();
-    assert_eq!(kinds, [Kind::Allow, Kind::Allow, Kind::Wait]);
+    assert_eq!(kinds, [Kind::Wait, Kind::Wait, Kind::Wait]);
     assert!(t.elapsed() < Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(205));
+    assert_eq!(call(&mut st, &mut fb).1.unwrap().kind, Kind::Allow);
     // Back: the next probe returns to shared mode.
     s.signal("CONT");
     std::thread::sleep(Duration::from_millis(320));
