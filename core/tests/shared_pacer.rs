@@ -11,6 +11,7 @@ use pacekeeper::shared::{
     StorePolicy,
 };
 use pacekeeper::{parse, ErrorCode, Limit, Outcome, ParseOptions};
+use std::ops::Range;
 
 const KEY: &str = "tenant-a";
 
@@ -33,11 +34,28 @@ fn send(store: &mut MemoryStore, c: &StoreCall, now: u64) -> shared::Reply {
 }
 
 /// Answers every consult from `store` until the step is not a consult.
-fn drive(store: &mut MemoryStore, p: &mut Pacer, mut step: Step, now: u64) -> Step {
+fn drive(store: &mut MemoryStore, p: &mut Pacer, step: Step, now: u64) -> Step {
+    drive_outage(store, p, step, now, &NO_OUTAGE)
+}
+
+const NO_OUTAGE: Range<u64> = 0..0;
+
+/// [`drive`], with every consult failing (as against a paused store) while `outage` holds `now`.
+fn drive_outage(
+    store: &mut MemoryStore,
+    p: &mut Pacer,
+    mut step: Step,
+    now: u64,
+    outage: &Range<u64>,
+) -> Step {
     while let Step::Consult { ticket } = step {
-        let c = p.store_call(ticket).unwrap();
-        let r = send(store, &c, now);
-        step = p.consulted(ticket, Ok(r), now).unwrap();
+        let reply = if outage.contains(&now) {
+            Err(down())
+        } else {
+            let c = p.store_call(ticket).unwrap();
+            Ok(send(store, &c, now))
+        };
+        step = p.consulted(ticket, reply, now).unwrap();
     }
     step
 }
@@ -80,15 +98,11 @@ fn down() -> StoreError {
     }
 }
 
-/// Three processes, 15 callers each, one budget of 10/s (burst 2) for 3 s: every send a single
-/// limiter of that budget admits, and the budget is used.
-#[test]
-fn three_processes_never_exceed_one_budget() {
-    let limit = Limit::new(10, 1000).with_burst(2);
-    let mut store = MemoryStore::new();
-    let mut ps: Vec<Pacer> = (0..3)
-        .map(|_| Pacer::new(config(limit, SharedPacing::default())).unwrap())
-        .collect();
+/// Three processes ("pacers") on one budget for 3 s: each starts a caller every 10 ms until 15,
+/// and a caller goes again after each request (a closed loop); requests take 5 ms. While
+/// `outage` holds the time, every consult fails and nothing fire-and-forget reaches the store.
+/// Returns every send's instant, sorted.
+fn run_three(ps: &mut [Pacer], store: &mut MemoryStore, outage: &Range<u64>) -> Vec<u64> {
     // Per process: (ticket, resume at) waiting; (ticket, finish at) in flight.
     let mut waiting: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
     let mut flying: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
@@ -103,12 +117,14 @@ fn three_processes_never_exceed_one_budget() {
             for (t, _) in done {
                 assert_eq!(p.finish(t, &ok(now), now).unwrap(), After::Done);
             }
-            flush(&mut store, p, now);
+            if !outage.contains(&now) {
+                flush(store, p, now);
+            }
             // New callers, one every 10 ms per process until 15.
             if now % 10 == i as u64 && started[i] < 15 {
                 started[i] += 1;
                 let s = p.begin(KEY, 1, now).unwrap();
-                match drive(&mut store, p, s, now) {
+                match drive_outage(store, p, s, now, outage) {
                     Step::Go { ticket } => {
                         sends.push(now);
                         flying[i].push((ticket, now + 5));
@@ -121,13 +137,13 @@ fn three_processes_never_exceed_one_budget() {
             waiting[i].retain(|w| w.1 > now);
             for (t, _) in due {
                 let s = p.resume(t, now).unwrap();
-                match drive(&mut store, p, s, now) {
+                match drive_outage(store, p, s, now, outage) {
                     Step::Go { ticket } => {
                         sends.push(now);
                         flying[i].push((ticket, now + 5));
                         // A caller goes again after its request (a closed loop).
                         let s = p.begin(KEY, 1, now).unwrap();
-                        match drive(&mut store, p, s, now) {
+                        match drive_outage(store, p, s, now, outage) {
                             Step::Go { ticket } => {
                                 sends.push(now);
                                 flying[i].push((ticket, now + 5));
@@ -145,16 +161,20 @@ fn three_processes_never_exceed_one_budget() {
             }
         }
     }
-    // Replay every send into one perfect limiter of the budget: each must be admitted.
     sends.sort_unstable();
-    let one = SharedLimit::from_rate(10, 1000, 2).unwrap();
+    sends
+}
+
+/// The sends (ms) one perfect limiter of `limit` refuses, replayed in order.
+fn refused(sends: &[u64], limit: SharedLimit) -> Vec<String> {
     let mut state = State::default();
+    let mut out = Vec::new();
     for (n, at) in sends.iter().enumerate() {
         let r = shared::step(
             &mut state,
             &Request::Acquire {
                 cost: 1,
-                limits: vec![one],
+                limits: vec![limit],
                 lease_ttl_us: 0,
                 max_inflight: 0,
                 max_wait_us: 0,
@@ -163,8 +183,26 @@ fn three_processes_never_exceed_one_budget() {
             us(*at),
         )
         .unwrap();
-        assert_eq!(r.kind, Kind::Allow, "send {n} at {at} ms: {r:?}");
+        if r.kind != Kind::Allow {
+            out.push(format!("send {n} at {at} ms: {r:?}"));
+        }
     }
+    out
+}
+
+/// Three processes, 15 callers each, one budget of 10/s (burst 2) for 3 s: every send a single
+/// limiter of that budget admits, and the budget is used.
+#[test]
+fn three_processes_never_exceed_one_budget() {
+    let limit = Limit::new(10, 1000).with_burst(2);
+    let mut store = MemoryStore::new();
+    let mut ps: Vec<Pacer> = (0..3)
+        .map(|_| Pacer::new(config(limit, SharedPacing::default())).unwrap())
+        .collect();
+    let sends = run_three(&mut ps, &mut store, &NO_OUTAGE);
+    // Replay every send into one perfect limiter of the budget: each must be admitted.
+    let refused = refused(&sends, SharedLimit::from_rate(10, 1000, 2).unwrap());
+    assert!(refused.is_empty(), "refused: {refused:?}");
     // 2 at once, then 10/s for 3 s: 31 at most; liveness at least 90 % of it.
     assert!(sends.len() <= 31, "{}", sends.len());
     assert!(sends.len() >= 28, "only {} sends", sends.len());
@@ -779,20 +817,6 @@ fn heartbeats_count_peers_for_the_degraded_share() {
     assert_eq!(st.hash.keys().filter(|k| k.starts_with('p')).count(), 2);
 }
 
-/// [`drive`], with every consult failing inside the outage `1000..2000` ms.
-fn drive_outage(store: &mut MemoryStore, p: &mut Pacer, mut step: Step, now: u64) -> Step {
-    while let Step::Consult { ticket } = step {
-        if (1000..2000).contains(&now) {
-            step = p.consulted(ticket, Err(down()), now).unwrap();
-        } else {
-            let c = p.store_call(ticket).unwrap();
-            let r = send(store, &c, now);
-            step = p.consulted(ticket, Ok(r), now).unwrap();
-        }
-    }
-    step
-}
-
 /// The store fails for a second mid-run (1000..2000 ms) and comes back: the three processes
 /// degrade to a third of the budget each, then return to the shared budget. Every send, replayed
 /// into one limiter of the budget, is admitted: the degraded shares start empty (the shared
@@ -816,87 +840,9 @@ fn an_outage_keeps_the_processes_within_one_budget() {
             .unwrap()
         })
         .collect();
-    // Per process: (ticket, resume at) waiting; (ticket, finish at) in flight.
-    let mut waiting: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
-    let mut flying: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
-    let mut sends: Vec<u64> = Vec::new();
-    let mut started = [0u32; 3];
-    for now in 0..3000u64 {
-        for i in 0..3 {
-            let p = &mut ps[i];
-            // Finish what is done.
-            let (done, rest): (Vec<_>, Vec<_>) = flying[i].iter().partition(|(_, at)| *at <= now);
-            flying[i] = rest;
-            for (t, _) in done {
-                assert_eq!(p.finish(t, &ok(now), now).unwrap(), After::Done);
-            }
-            if !(1000..2000).contains(&now) {
-                flush(&mut store, p, now);
-            }
-            // New callers, one every 10 ms per process until 15.
-            if now % 10 == i as u64 && started[i] < 15 {
-                started[i] += 1;
-                let s = p.begin(KEY, 1, now).unwrap();
-                match drive_outage(&mut store, p, s, now) {
-                    Step::Go { ticket } => {
-                        sends.push(now);
-                        flying[i].push((ticket, now + 5));
-                    }
-                    Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
-                    s => panic!("{s:?}"),
-                }
-            }
-            let due: Vec<_> = waiting[i].iter().filter(|w| w.1 <= now).copied().collect();
-            waiting[i].retain(|w| w.1 > now);
-            for (t, _) in due {
-                let s = p.resume(t, now).unwrap();
-                match drive_outage(&mut store, p, s, now) {
-                    Step::Go { ticket } => {
-                        sends.push(now);
-                        flying[i].push((ticket, now + 5));
-                        // A caller goes again after its request (a closed loop).
-                        let s = p.begin(KEY, 1, now).unwrap();
-                        match drive_outage(&mut store, p, s, now) {
-                            Step::Go { ticket } => {
-                                sends.push(now);
-                                flying[i].push((ticket, now + 5));
-                            }
-                            Step::Wait { ticket, until } => waiting[i].push((ticket, until)),
-                            s => panic!("{s:?}"),
-                        }
-                    }
-                    Step::Wait { ticket, until } => {
-                        assert!(until > now);
-                        waiting[i].push((ticket, until));
-                    }
-                    s => panic!("{s:?}"),
-                }
-            }
-        }
-    }
+    let sends = run_three(&mut ps, &mut store, &(1000..2000));
     // Replay every send into one perfect limiter of the budget: each must be admitted.
-    sends.sort_unstable();
-    let one = SharedLimit::from_rate(10, 1000, 3).unwrap();
-    let mut state = State::default();
-    let mut refused = Vec::new();
-    for (n, at) in sends.iter().enumerate() {
-        let r = shared::step(
-            &mut state,
-            &Request::Acquire {
-                cost: 1,
-                limits: vec![one],
-                lease_ttl_us: 0,
-                max_inflight: 0,
-                max_wait_us: 0,
-                idle_ttl_us: 1,
-            },
-            us(*at),
-        )
-        .unwrap();
-        if r.kind != Kind::Allow {
-            refused.push(format!("send {n} at {at} ms: {r:?}"));
-        }
-    }
+    let refused = refused(&sends, SharedLimit::from_rate(10, 1000, 3).unwrap());
     assert!(
         refused.is_empty(),
         "{} sends, refused: {refused:?}",
