@@ -461,21 +461,12 @@ impl Pacer {
         match reply {
             Ok(r) => {
                 let e = sh.fallback.on_reply(&r, nu);
-                let flipped = e.is_some();
-                sh.event(e);
-                if flipped {
-                    self.rescind_reserved(now);
-                    self.prime_shared(now);
-                }
+                self.transition(e, now);
                 self.apply(ticket, r, now)
             }
             Err(e) => {
-                let ev = sh.fallback.on_error(&e, nu);
-                let flipped = ev.is_some();
-                sh.event(ev);
-                if flipped {
-                    self.rescind_reserved(now);
-                }
+                let e = sh.fallback.on_error(&e, nu);
+                self.transition(e, now);
                 let sh = self.shared.as_mut().ok_or_else(not_shared)?;
                 let route = match sh.config.policy {
                     StorePolicy::Degrade => Route::Local,
@@ -509,15 +500,20 @@ impl Pacer {
                 }
                 Err(e) => sh.fallback.on_error(&e, micros(now)),
             };
-            let flipped = e.is_some();
-            let up = matches!(e, Some(Event::StoreUp { .. }));
-            sh.event(e);
-            if flipped {
-                self.rescind_reserved(now);
-            }
-            if up {
-                self.prime_shared(now);
-            }
+            self.transition(e, now);
+        }
+    }
+
+    /// The fallback's transition (if any): emitted as an event; at either one the reserved
+    /// slots are asked for again, and on recovery the shared burst is taken back.
+    fn transition(&mut self, e: Option<Event>, now: u64) {
+        let Some(e) = e else { return };
+        if let Some(sh) = self.shared.as_mut() {
+            sh.event(Some(e));
+        }
+        self.rescind_reserved(now);
+        if matches!(e, Event::StoreUp { .. }) {
+            self.prime_shared(now);
         }
     }
 
@@ -529,11 +525,11 @@ impl Pacer {
         let Some(sh) = self.shared.as_ref() else {
             return;
         };
-        let peers = sh.fallback.peers().max(1);
         let calls: Vec<(usize, Request)> = (0..self.names.len())
             .filter_map(|li| {
                 let limits = self.store_limits(li);
-                let burst = limits.iter().map(|l| (l.burst / peers).max(1)).min()?;
+                // The share a degraded process held (`Fallback::share`): its burst is what it spent.
+                let burst = sh.fallback.share(&limits).iter().map(|l| l.burst).min()?;
                 Some((
                     li,
                     Request::Acquire {
