@@ -31,6 +31,11 @@
 //!   so after a lockout one probe goes, not every waiter. A key that starts from a preset (the
 //!   API's documented limit, not this server's burst) sends its first request alone too; its
 //!   answer makes the rate known, and the count it carries sets how many follow at once.
+//!   A learning key whose answers carry no count, limit or reset (a server that speaks only
+//!   through its 429s: a Genesys body, an HTTP-date `Retry-After`) keeps the window even once a
+//!   rate is learnt, and widens it at most once per clean second: whatever is in flight when such
+//!   a server throttles arrives after the instant it names, so the window is what keeps early
+//!   arrivals at zero (a paced rate rarely needs more than one request in flight).
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
 //!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
@@ -431,6 +436,13 @@ pub struct Lane {
     /// The learnt limit comes from the refill counted over a chain (see `Pacer::learn_counts`).
     #[serde(default)]
     counted: bool,
+    /// The key's last accepted answer carried no count, limit or reset (a server that speaks
+    /// only through its 429s): the probe window bounds it even once a rate is learnt, and it
+    /// widens once per clean [`BARE_GROW_MS`] (since `grown_at`), not on every success.
+    #[serde(default)]
+    bare: bool,
+    #[serde(default)]
+    grown_at: u64,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -530,6 +542,9 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
 /// The shortest horizon of a chain of readings counted for the refill (see `Pacer::learn_counts`):
 /// a longer chain dilutes the counts' rounding and what was in flight at its start.
 const CHAIN_MS: u64 = 2000;
+/// A key whose answers carry no count widens its probe window at most once per this long
+/// without a throttle (see `Lane::bare`).
+const BARE_GROW_MS: u64 = 1000;
 
 /// The most requests in flight at a chain's first reading (each may or may not be in its count:
 /// they are taken as counted, which can only underestimate the refill).
@@ -699,7 +714,7 @@ impl Pacer {
 
     /// How many more requests the probe window lets go (u32::MAX when a rate is known).
     fn window_room(config: &PacerConfig, lane: &Lane) -> u32 {
-        if Self::rate_known(config, lane) {
+        if Self::rate_known(config, lane) && (!lane.bare || !config.limits.is_empty()) {
             u32::MAX
         } else {
             lane.window.saturating_sub(lane.in_flight)
@@ -774,6 +789,9 @@ impl Pacer {
                 self.keys.insert(key.to_owned(), i);
                 #[cfg(feature = "store")]
                 self.names.push(key.to_owned());
+                if let Some(lane) = self.lanes.get_mut(i) {
+                    lane.grown_at = now;
+                }
                 i
             }
         };
@@ -1115,14 +1133,18 @@ impl Pacer {
             Self::observe(config, lane, reading, now);
             if reading.throttled {
                 lane.window = 1;
+                lane.grown_at = lane.grown_at.max(lane.floor);
                 if reading.wait_ms.unwrap_or(0) == 0 {
                     if let Decision::Retry { at, .. } = decision {
                         // No hint: the backoff's instant stands as the floor.
                         lane.floor = lane.floor.max(at);
                     }
                 }
-            } else if reading.status < 400 {
+            } else if reading.status < 400
+                && (!lane.bare || now >= lane.grown_at.saturating_add(BARE_GROW_MS))
+            {
                 lane.window = lane.window.saturating_mul(2).min(config.max_window);
+                lane.grown_at = now;
             }
         }
         let after = match decision {
@@ -1178,6 +1200,9 @@ impl Pacer {
     /// Applies a reading received at `now` to a lane.
     fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
         lane.heard = true;
+        if config.learn && !r.throttled && r.status < 400 {
+            lane.bare = r.limit.is_none() && r.remaining.is_none() && r.reset_ms.is_none();
+        }
         if config.learn && config.limits.is_empty() {
             Self::learn(lane, r, now);
         }

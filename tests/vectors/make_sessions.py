@@ -83,6 +83,7 @@ INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate 
 ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
+BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
 LEARN = "the rate is learnt from successive readings"
 GENESYS = "Genesys preset: 300/min per token, refined from inin-ratelimit-*"
@@ -504,20 +505,32 @@ session("a fixed window's restart teaches no refill", cfg(), [
 # the throttle cycle teaches the rate. Learnt 3 per 1020 ms: scale x3, T 1020, tau 3060.
 session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
     begin(0, go(1), PROBE),
+    begin(0, wait(2, 100), PROBE),  # window 1: held back, polls in 100 ms
+    # answers with no count: the key is bare; its window widens at most once per clean second
+    # (since its first begin, 0): 10 < 1000, the window stays 1; t2 booked at 10
     finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first send, 0
-    begin(10, go(2), PROBE), begin(10, go(3), PROBE),  # window 2
-    finish(2, 20, DONE, PROBE, status=200), finish(3, 20, DONE, PROBE, status=200),
-    begin(20, go(4), PROBE), begin(20, go(5), PROBE),
-    finish(4, 40, DONE, PROBE, status=200),  # 4 through in this cycle
+    resume(2, 10, go(2), PROBE),
+    finish(2, 20, DONE, BARE, status=200),
+    begin(20, go(3), BARE),
+    begin(20, wait(4, 120), BARE),  # still one in flight at a time
+    finish(3, 30, DONE, BARE, status=200),  # t4 booked at 30
+    resume(4, 30, go(4), BARE),
+    finish(4, 40, DONE, BARE, status=200),  # 4 through in this cycle
+    begin(40, go(5), BARE),
     # floor 1050: 4 got through from 0 to 1050 (from the first answer, 10, it would be 1040):
     # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150); one token at the floor:
     # tat 1050*3 + 3150 - 1050 = 5250 -> t5 at (5250 + 1050 - 3150)/3 = 1050
     finish(5, 50, retry(1050, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
     learnt("k", lim(3, 1050, 3), THROTTLE),
-    # behind t5 (booked tat 6300): (6300 + 1050 - 3150)/3 = 1400, paced, not at the floor with t5
-    begin(60, wait(6, 1400), THROTTLE),
+    # a learnt rate does not lift a bare key's window: t5 holds its one place (booked at the
+    # floor), t6 is held back and polls at max(60 + 100, floor 1050)
+    begin(60, wait(6, 1050), BARE),
     resume(5, 1050, go(5), FLOOR),
-    finish(5, 1060, DONE, THROTTLE, status=200),  # answered bound 3180 + 1050 < 6300: t6 stays
+    resume(6, 1050, wait(6, 1150), BARE),  # t5 in flight: no room, poll in 100 ms
+    # t5 sent at 1050: tat max(5250, 3150) + 1050 = 6300; answered bound 3180 + 1050 < 6300;
+    # no widening (1060 < floor 1050 + 1000); t6 booked at (6300 + 1050 - 3150)/3 = 1400
+    finish(5, 1060, DONE, THROTTLE, status=200),
+    resume(6, 1150, wait(6, 1400), THROTTLE),  # paced, not at the floor with t5
     resume(6, 1400, go(6), THROTTLE),
     finish(6, 1410, DONE, THROTTLE, status=200),
     begin(1410, wait(7, 1750), THROTTLE),  # sent tat 7350: (7350 + 1050 - 3150)/3 = 1750
@@ -527,6 +540,15 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     learnt("k", lim(3, 918, 3), THROTTLE),
     # new bucket, answered bound 1760*3 + 918 = 6198: (6198 + 918 - 2754)/3 = 1454 <= 1760
     begin(1760, go(8), THROTTLE),
+    begin(1760, wait(9, 1860), BARE),  # window 1 (1760 < 2050): held back
+    # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2. t8 sent at
+    # 1760: tat max(6198, 5280) + 918 = 7116; answered bound 2060*3 + 918 = 7098 < 7116;
+    # t9 booked at max(2060, (7116 + 918 - 2754)/3 = 1760) = 2060
+    finish(8, 2060, DONE, BARE, status=200),
+    resume(9, 2060, go(9), BARE),
+    # room for a second in flight, paced: tat max(7116, 6180) + 918 = 8034 ->
+    # ceil((8034 + 918 - 2754)/3) = 2066
+    begin(2060, wait(10, 2066), BARE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
