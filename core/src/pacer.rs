@@ -1331,7 +1331,7 @@ impl Pacer {
     /// token less for the counts' rounding). A chain ends at its first reading's reset horizon
     /// (2 s at least) and when one step gives back half the limit or more at once (a window
     /// restarting, or a bucket left full: the refill is capped).
-    /// A chain of 300 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
+    /// A chain of 150 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
     /// the rate decides inside a whole-second reset). A fixed window's count never comes back
     /// inside a chain, so it teaches nothing here. Returns true when the learnt limit is counted.
     fn learn_counts(lane: &mut Lane, limit: u64, rem: u64, reset: u64, now: u64) -> bool {
@@ -1360,7 +1360,7 @@ impl Pacer {
             .chain_used
             .saturating_add(n.saturating_sub(lane.chain_n))
             .saturating_sub(used);
-        if dt < 300 || refill < 4 {
+        if dt < 150 || refill < 4 {
             return lane.counted;
         }
         let w = limit

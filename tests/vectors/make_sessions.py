@@ -478,6 +478,27 @@ session("whole-second resets: the learnt limit follows the count, paces inside (
     learnt("k", lim(10, 786, 10), LEARN),
 ])
 
+# The chain's least time: 150 ms (and 4 tokens back). Learnt 10 per 1000 ms after two readings.
+session("whole-second resets: a chain of 150 ms that gave back 4 tokens teaches the refill", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),  # chain from here: used 1, n 1
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # count 2 at 30: 10 per 1000 ms (the reset, seen twice); 8 left: tat 300 + 10000 - 8000 = 2300
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    learnt("k", lim(10, 1000, 10), LEARN),
+    # at 40: admitted while tat + 1000 - 10000 <= 400 (tat 2300, 3300, 4300)
+    begin(40, go(3), INTERVAL), begin(40, go(4), INTERVAL), begin(40, go(5), INTERVAL),
+    # count 2 at 100 (3 accepted): back 1 + (3 - 1) - 2 = 1 in 90 ms
+    finish(3, 100, DONE, LEARN, status=200, headers=inin(2)),
+    # count 1 at 140 (4 accepted): back 1 + 3 - 1 = 3 in 130 ms: under 4 tokens and 150 ms
+    finish(4, 140, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 1000, 10), "a chain of 130 ms that gave back 3 tokens teaches nothing yet"),
+    # count 1 at 170 (5 accepted): back 1 + 4 - 1 = 4 in 160 ms: 10 in ceil(10 * 160 / (4 - 1)) =
+    # 534 ms, under the 1 s the reset says
+    finish(5, 170, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 534, 10), LEARN),
+])
+
 # A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
 # more in one step), and the chain starts over from there.
 session("a fixed window's restart teaches no refill", cfg(), [
