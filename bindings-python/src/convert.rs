@@ -1,8 +1,7 @@
 //! Python values to the core's types and back: numbers, text, header lists and a JSON bridge
 //! (serde does the shapes, so no field list, enum order or default is restated here).
 
-use crate::errors::{core_err, error, number_err, serde_err, type_err};
-use pacekeeper::ErrorCode;
+use crate::errors::{core_err, number_err, type_err};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -290,9 +289,9 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> 
     ))
 }
 
-/// JSON to the core's type; serde errors are classified in one place ([`serde_err`]).
+/// JSON to the core's type; serde errors classified by the codec's one rule.
 pub(crate) fn from_json<T: DeserializeOwned>(py: Python<'_>, v: Value, what: &str) -> PyResult<T> {
-    serde_json::from_value(v).map_err(|e| serde_err(py, what, &e))
+    pacekeeper_bindings_common::from_value(what, v).map_err(|e| core_err(py, e))
 }
 
 /// A Python value straight to the core's type.
@@ -402,14 +401,6 @@ pub(crate) fn repr_of<T: Serialize>(name: &str, t: &T) -> String {
     out
 }
 
-/// The core's name of a unit enum value (its serde string).
-pub(crate) fn enum_str<T: Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 /// The core's name of an internally tagged enum value: its serde tag `field`.
 pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
     match serde_json::to_value(t) {
@@ -421,21 +412,26 @@ pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
     }
 }
 
-/// A core enum from its name (the core's serde string): `what` names the argument, `unknown` is
-/// the code of a name the core does not know.
-pub(crate) fn enum_of<T: DeserializeOwned>(
-    obj: &Bound<'_, PyAny>,
-    what: &str,
-    unknown: ErrorCode,
-) -> PyResult<T> {
-    let s = obj.cast::<PyString>().map_err(|_| {
-        type_err(
-            obj.py(),
-            format!("{what} must be a str, got {}", type_name(obj)),
-        )
-    })?;
-    serde_json::from_value(Value::String(py_text(s)?))
-        .map_err(|e| error(obj.py(), unknown, format!("{what}: {e}")))
+/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows
+/// with the number of keys).
+pub(crate) fn persisted<C: Serialize + Sync, S: Serialize + Sync>(
+    py: Python<'_>,
+    config: &C,
+    state: &S,
+) -> PyResult<Py<PyAny>> {
+    let v = py.detach(|| -> serde_json::Result<Value> {
+        let (config, state) = (serde_json::to_value(config)?, serde_json::to_value(state)?);
+        Ok(serde_json::json!({ "config": config, "state": state }))
+    });
+    json_to_py(py, &v.map_err(|e| type_err(py, e.to_string()))?)
+}
+
+/// ``from_dict``'s argument: its ``config`` and ``state`` (``None`` when absent).
+pub(crate) fn unpersist(d: &Bound<'_, PyAny>) -> PyResult<(Option<Value>, Option<Value>)> {
+    let Value::Object(mut m) = to_json(d, 0)? else {
+        return Err(type_err(d.py(), "from_dict takes a dict"));
+    };
+    Ok((m.remove("config"), m.remove("state")))
 }
 
 pub(crate) use crate::headers::header_pairs;
