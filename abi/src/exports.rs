@@ -3,11 +3,8 @@
 //! through [`crate::mem`]).
 
 use super::*;
+use crate::mem::read as bytes;
 use pacekeeper::backoff::{BackoffPolicy, Decision, Outcome, RetryState};
-
-fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
-    mem::read(ptr, len, what)
-}
 
 /// The ABI version (1).
 #[no_mangle]

@@ -1,12 +1,9 @@
 //! The exported functions of the pacer (see [`crate::pacer`] and the README). `#[no_mangle]` is
 //! what the `unsafe_code` lint flags here; all memory access goes through [`crate::mem`].
 
+use crate::mem::read as bytes;
 use crate::pacer::*;
 use crate::{fail, finish, mem, Error};
-
-fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
-    mem::read(ptr, len, what)
-}
 
 /// Writes `rec` at `out_ptr` and returns its action code.
 fn put(out_ptr: usize, rec: [i64; ACTION_FIELDS]) -> Result<i64, Error> {
