@@ -203,7 +203,7 @@ impl Backoff {
             .map_err(|e| core_err(py, e))
     }
 
-    fn __repr__(&self) -> String {
-        repr_of("Backoff", self.inner.policy())
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of(py, "Backoff", self.inner.policy())
     }
 }

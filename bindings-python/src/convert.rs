@@ -339,66 +339,17 @@ pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Py<PyAny>
     json_to_py(py, &to_value(py, t)?)
 }
 
-/// A JSON value written as a Python literal (`None`, `True`, `'text'`, `[...]`, `{...}`).
-fn py_literal(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => {
-            out.push('\'');
-            for c in s.chars() {
-                match c {
-                    '\'' | '\\' => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-                    c => out.push(c),
-                }
-            }
-            out.push('\'');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                py_literal(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                py_literal(&Value::String(k.clone()), out);
-                out.push_str(": ");
-                py_literal(x, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// `Name(field=value, ...)` from the core's JSON shape of `t`, in Python's spelling.
-pub(crate) fn repr_of<T: Serialize>(name: &str, t: &T) -> String {
+/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`.
+pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T) -> PyResult<String> {
     let mut out = format!("{name}(");
-    if let Ok(Value::Object(m)) = serde_json::to_value(t) {
+    if let Value::Object(m) = to_value(py, t)? {
         for (i, (k, v)) in m.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(k);
-            out.push('=');
-            py_literal(v, &mut out);
+            let v = json_to_py(py, v)?.into_bound(py).repr()?;
+            out.push_str(&format!("{}{k}={v}", if i > 0 { ", " } else { "" }));
         }
     }
     out.push(')');
-    out
+    Ok(out)
 }
 
 /// The core's name of an internally tagged enum value: its serde tag `field`.

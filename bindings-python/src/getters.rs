@@ -21,8 +21,8 @@ macro_rules! py_getters {
     };
     (@opt $ty:ident [repr $($o:ident)*] $($rest:tt)*) => {
         py_getters!(@opt $ty [$($o)*] $($rest)*
-            fn __repr__(&self) -> String {
-                crate::convert::repr_of(stringify!($ty), &self.inner)
+            fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
+                crate::convert::repr_of(py, stringify!($ty), &self.inner)
             });
     };
     (@opt $ty:ident [] |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {

@@ -109,7 +109,7 @@ py_getters!(Reading [eq] |i| {
         }
         Ok(Reading { inner })
     }
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         // The fields people look at first, in the core's names.
         const SHOWN: [&str; 7] = [
             "status",
@@ -124,7 +124,7 @@ py_getters!(Reading [eq] |i| {
         if let serde_json::Value::Object(m) = &mut v {
             m.retain(|k, _| SHOWN.contains(&k.as_str()));
         }
-        repr_of("Reading", &v)
+        repr_of(py, "Reading", &v)
     }
 );
 
