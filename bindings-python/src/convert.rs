@@ -72,12 +72,11 @@ pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     ))
 }
 
+/// [`to_u64`] of an optional argument (`None`: none).
 pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    match obj {
-        None => Ok(None),
-        Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_u64(o, name).map(Some),
-    }
+    obj.filter(|o| !o.is_none())
+        .map(|o| to_u64(o, name))
+        .transpose()
 }
 
 /// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
@@ -87,12 +86,11 @@ pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     pacekeeper_bindings_common::uint_u64(v, name).map_err(|e| core_err(obj.py(), e))
 }
 
+/// [`to_safe`] of an optional argument (`None`: none).
 pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    match obj {
-        None => Ok(None),
-        Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_safe(o, name).map(Some),
-    }
+    obj.filter(|o| !o.is_none())
+        .map(|o| to_safe(o, name))
+        .transpose()
 }
 
 /// `now`, defaulting to the system clock.

@@ -91,9 +91,8 @@ fn config_of(
     if let Some(n) = opt_safe(max_in_flight, "max_in_flight")? {
         m.insert("max_in_flight".into(), Value::from(n));
     }
-    let config: LimiterConfig = from_json(py, Value::Object(m), "limiter config")?;
-    config.validate().map_err(|e| core_err(py, e))?;
-    Ok(config)
+    // Validated by `Limiter::new`, the core's.
+    from_json(py, Value::Object(m), "limiter config")
 }
 
 /// A keyed GCRA limiter, safe to share between threads. Times are epoch ms.

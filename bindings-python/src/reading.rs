@@ -3,13 +3,12 @@
 use crate::convert::{
     from_py, header_pairs, now_of, opt_safe, py_text, repr_of, to_str, to_u64, type_name,
 };
-use crate::errors::{core_err, error, type_err};
+use crate::errors::{core_err, type_err};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::{
     parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
     Reading as CoreReading, Rejection as CoreRejection,
 };
-use pacekeeper::ErrorCode;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -99,14 +98,9 @@ py_getters!(Reading [eq] |i| {
     #[staticmethod]
     fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<Reading> {
         let inner: CoreReading = from_py(d, "reading")?;
-        // TODO(vocab): the core's status range, restated until the core validates a Reading.
-        if !(100..=599).contains(&inner.status) {
-            return Err(error(
-                py,
-                ErrorCode::InvalidStatus,
-                "status must be 100..=599",
-            ));
-        }
+        // The core's status rule (the parser's: a reading of no headers).
+        let none: [(&str, &str); 0] = [];
+        parse(inner.status, &none, None, 0, &ParseOptions::default()).map_err(|e| core_err(py, e))?;
         Ok(Reading { inner })
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
