@@ -130,18 +130,8 @@ pub extern "C" fn pk_vocabulary(
     out_ptr: usize,
     cap: usize,
 ) -> i64 {
-    let names =
-        bytes(name_ptr, name_len, "name").and_then(|n| vocabulary(&String::from_utf8_lossy(&n)));
-    match names {
-        Ok(s) => {
-            let n = s.len().min(cap);
-            if n > 0 {
-                if let Err(e) = mem::write(out_ptr, &s.as_bytes()[..n], "out") {
-                    return fail(e);
-                }
-            }
-            s.len() as i64
-        }
+    match bytes(name_ptr, name_len, "name").and_then(|n| vocabulary(&String::from_utf8_lossy(&n))) {
+        Ok(s) => crate::exports::copy_out(&s, out_ptr, cap),
         Err(e) => fail(e),
     }
 }
