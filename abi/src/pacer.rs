@@ -136,19 +136,13 @@ fn record(action: i64, o: [f64; OUT_SLOTS]) -> [i64; ACTION_FIELDS] {
     [action, i(o[0]), i(o[1]), count, i(o[3]), capacity]
 }
 
-/// The action record of a [`Step`] (a consult never reaches here: `pacer_new` refuses
-/// `shared` configurations; it would read as go).
+/// The action record of a [`Step`].
 pub fn step_record(s: &Step) -> [i64; ACTION_FIELDS] {
     let mut o = [0.0; OUT_SLOTS];
-    let action = i64::from(write_step(*s, &mut o)).min(PK_NEVER_SEND);
-    record(
-        if let Step::Consult { .. } = s {
-            PK_GO
-        } else {
-            action
-        },
-        o,
-    )
+    let action = i64::from(write_step(*s, &mut o));
+    // A consult never reaches here (`pacer_new` refuses `shared`); it would read as go.
+    let consult = matches!(s, Step::Consult { .. });
+    record(if consult { PK_GO } else { action }, o)
 }
 
 /// The action record of an [`After`] for `ticket`.
