@@ -103,9 +103,10 @@ py_getters!(Decision [eq, repr] |i| {
     }
 );
 
-/// A validated backoff policy: ``Backoff(base_ms=500, multiplier=2.0, cap_ms=60000,
-/// jitter="full", max_attempts=8, deadline_ms=None, retry_statuses=[429, 502, 503, 504],
-/// retry_network_errors=True, hint_spread_percent=10, max_wait_ms=21600000)``.
+/// A validated backoff policy: ``Backoff(**policy)`` with fields of the core's ``BackoffPolicy``
+/// (``base_ms``, ``multiplier``, ``cap_ms``, ``jitter``, ``max_attempts``, ``deadline_ms``,
+/// ``retry_statuses``, ``retry_network_errors``, ``hint_spread_percent``, ``max_wait_ms``); its
+/// defaults for the rest (``Backoff().policy``).
 #[pyclass(frozen, module = "pacekeeper._native")]
 #[derive(Debug)]
 pub(crate) struct Backoff {
