@@ -24,7 +24,9 @@
 //!   in force keeps its next slot at least `(1 + n)` emission intervals after `now`, so pacing at
 //!   exactly the server's rate never runs ahead of a server that received a request late.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
-//!   requests still in flight are subtracted from it.
+//!   requests still in flight are subtracted from it. A count read out of order (its request was
+//!   sent before one whose answer was already read) may miss requests the server saw after it:
+//!   it only tightens, and it teaches no refill.
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
 //!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
 //!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
@@ -443,6 +445,10 @@ pub struct Lane {
     bare: bool,
     #[serde(default)]
     grown_at: u64,
+    /// The latest send time among the requests whose answers were read: the answer of a request
+    /// sent before it is read out of order (see `Pacer::finish_local`).
+    #[serde(default)]
+    read_sent: u64,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -1130,7 +1136,12 @@ impl Pacer {
         lane.in_flight = lane.in_flight.saturating_sub(1);
         Self::sent_once(lane, sent_at);
         if let Outcome::Response { reading } = outcome {
-            Self::observe(config, lane, reading, now);
+            // A count read out of order (its request was sent before one whose answer was read
+            // already) may only tighten: requests sent after it and answered since may have
+            // reached the server after it did, and that count does not include them.
+            let fresh = sent_at >= lane.read_sent;
+            lane.read_sent = lane.read_sent.max(sent_at);
+            Self::observe(config, lane, reading, now, fresh);
             if reading.throttled {
                 lane.window = 1;
                 lane.grown_at = lane.grown_at.max(lane.floor);
@@ -1198,13 +1209,13 @@ impl Pacer {
     }
 
     /// Applies a reading received at `now` to a lane.
-    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
+    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64, fresh: bool) {
         lane.heard = true;
         if config.learn && !r.throttled && r.status < 400 {
             lane.bare = r.limit.is_none() && r.remaining.is_none() && r.reset_ms.is_none();
         }
         if config.learn && config.limits.is_empty() {
-            Self::learn(lane, r, now);
+            Self::learn(lane, r, now, fresh);
         }
         let blind = config.learn
             && config.limits.is_empty()
@@ -1251,6 +1262,7 @@ impl Pacer {
                 // millisecond the learnt rate is the server's own and stays a ceiling (a count
                 // read out of order could be high), as a configured limit always does.
                 let follows = i == MAX_LIMITS
+                    && fresh
                     && r.limit == Some(u64::from(l.amount))
                     && r.reset_ms.is_some_and(|reset| whole_seconds(reset, now));
                 lane.gates.sent[i] = if follows {
@@ -1298,8 +1310,12 @@ impl Pacer {
             } else {
                 reset_at
             };
-            lane.quota_left = left32;
-            lane.quota_until = until;
+            if fresh {
+                lane.quota_left = left32;
+                lane.quota_until = until;
+            } else if until > now {
+                lane.quota_left = lane.quota_left.min(left32);
+            }
         }
     }
 
@@ -1334,9 +1350,21 @@ impl Pacer {
     /// A chain of 150 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
     /// the rate decides inside a whole-second reset). A fixed window's count never comes back
     /// inside a chain, so it teaches nothing here. Returns true when the learnt limit is counted.
-    fn learn_counts(lane: &mut Lane, limit: u64, rem: u64, reset: u64, now: u64) -> bool {
+    fn learn_counts(
+        lane: &mut Lane,
+        limit: u64,
+        rem: u64,
+        reset: u64,
+        now: u64,
+        fresh: bool,
+    ) -> bool {
         let used = limit.saturating_sub(rem);
         lane.accepted = lane.accepted.saturating_add(1);
+        if !fresh {
+            // A count read out of order says less than the one read before it: accepted, not
+            // chained (its `used` would show tokens coming back that never did).
+            return lane.counted;
+        }
         let n = lane.accepted;
         let step = lane
             .prev_used
@@ -1432,7 +1460,7 @@ impl Pacer {
     }
 
     /// Learns `limit` per window from a reading received at `now`.
-    fn learn(lane: &mut Lane, r: &Reading, now: u64) {
+    fn learn(lane: &mut Lane, r: &Reading, now: u64, fresh: bool) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
             return;
         };
@@ -1444,7 +1472,8 @@ impl Pacer {
             r.remaining,
             r.reset_ms,
         ) {
-            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now) {
+            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now, fresh)
+            {
                 return;
             }
         }

@@ -83,6 +83,7 @@ INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate 
 ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
+STALE = "a count read out of order (its request sent before one already answered) only tightens"
 BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
 LEARN = "the rate is learnt from successive readings"
@@ -497,6 +498,26 @@ session("whole-second resets: a chain of 150 ms that gave back 4 tokens teaches 
     # 534 ms, under the 1 s the reset says
     finish(5, 170, DONE, LEARN, status=200, headers=inin(1)),
     learnt("k", lim(10, 534, 10), LEARN),
+])
+
+# Answers read out of order: t3 (sent at 40) is answered after t4 (sent at 41). Its count was
+# taken before t4's and may miss requests the server saw after it: it only tightens.
+session("a count read out of order only tightens", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # 10 per 1000 ms (scale x10, T 1000, tau 10000); 8 left: tat 300 + 10000 - 8000 = 2300
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    begin(40, go(3), INTERVAL),  # tat 3300
+    begin(41, go(4), INTERVAL),  # tat 4300
+    # t4's count 9 at 60, t3 in flight: 1 - 1 = 0 left: tat 600 + 10000 - 0 = 10600
+    finish(4, 60, DONE, DISCOUNT, status=200, headers=inin(9)),
+    begin(60, wait(5, 160), DISCOUNT),  # (10600 + 1000 - 10000)/10 = 160
+    # t3's count 5 at 70 (5 left, nothing in flight: tat 5700 if it were followed, and t5 would
+    # go at once): read out of order, it leaves 10600 as it is
+    finish(3, 70, DONE, STALE, status=200, headers=inin(5)),
+    resume(5, 70, wait(5, 160), STALE),
+    resume(5, 160, go(5), STALE),
 ])
 
 # A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
