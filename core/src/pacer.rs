@@ -53,7 +53,9 @@
 //!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
-//!   later `begin`. A reading that lowers the quota or a throttle releases every booked slot and
+//!   later `begin`. A booked slot goes only if what was actually sent leaves room at
+//!   the `resume` (sleepers that woke late went later than booked; their slots would otherwise
+//!   leave as one burst with the ones on time): otherwise it is booked again. A reading that lowers the quota or a throttle releases every booked slot and
 //!   books them again, in order, from the new state (no avoidable 429).
 //! - **Retries** follow [`Backoff`] (its policy, jitter seeded per ticket from
 //!   [`PacerConfig::seed`], and the shared [`RetryBudget`]), never before the key's floor. A
@@ -972,9 +974,19 @@ impl Pacer {
             ));
         };
         let li = t.lane;
+        let cost = t.cost;
+        // A booked slot goes only if what was actually sent leaves room now: sleepers that woke
+        // late went later than booked, and slots kept for them would otherwise leave as one
+        // burst with the ones on time.
+        let late = booked.is_some_and(|b| b <= now)
+            && !forced
+            && self
+                .lanes
+                .get(li)
+                .is_some_and(|lane| Self::earliest(&self.config, lane, cost, now, false) > now);
         let booked = match booked {
-            Some(b) => Some(b),
-            None => {
+            Some(b) if !late => Some(b),
+            _ => {
                 self.rebook(li, now);
                 match self.tickets.get(&ticket).map(|t| t.phase) {
                     Some(Phase::Waiting { booked, .. }) => booked,
@@ -1012,7 +1024,7 @@ impl Pacer {
                     return Err(unknown(ticket));
                 };
                 // Sent at its booked slot, or now when the cap sends it early (or unbooked).
-                let at = booked.map_or(now, |b| b.min(now));
+                let at = now;
                 let (limits, _) = limits_of(config, lane);
                 for (i, l) in limits.iter().enumerate() {
                     if let Some(l) = l {

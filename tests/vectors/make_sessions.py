@@ -83,6 +83,7 @@ INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate 
 ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
+LATE = "a booked slot goes only if what was actually sent leaves room now (sleepers may wake late)"
 STALE = "a count read out of order (its request sent before one already answered) only tightens"
 BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
@@ -245,6 +246,21 @@ session("after a lockout with no rate known one probe goes, then the window wide
     finish(2, 1200, DONE, PROBE, status=200),  # success: window 2, both booked at 1200
     resume(3, 1220, go(3), PROBE),
     resume(4, 1220, go(4), PROBE),
+])
+
+# 10/s burst 2: scale x10, T 1000, tau 2000. Sleepers that wake late.
+session("a booked slot goes only if what was sent leaves room: late sleepers do not leave as one burst", cfg(limits=[lim(10, 1000, 2)]), [
+    begin(0, go(1), FIFO), begin(0, go(2), FIFO),  # sent tat 2000
+    begin(0, wait(3, 100), FIFO),  # (2000 + 1000 - 2000)/10 = 100, booked tat 3000
+    begin(0, wait(4, 200), FIFO),  # booked 4000
+    begin(0, wait(5, 300), FIFO),  # booked 5000
+    # t3 and t4 wake at 250: sent tat 2000 -> max(2000, 2500) + 1000 - 2000 = 1500 <= 2500: t3
+    # goes (tat 3500); 3500 + 1000 - 2000 = 2500 <= 2500: t4 goes (tat 4500)
+    resume(3, 250, go(3), LATE), resume(4, 250, go(4), LATE),
+    resume(5, 250, wait(5, 300), FIFO),
+    # on time at 300, but 4500 + 1000 - 2000 = 3500 > 3000: booked again at 350
+    resume(5, 300, wait(5, 350), LATE),
+    resume(5, 350, go(5), LATE),
 ])
 
 session("every unknown tenant gets its own first probe", cfg(learn=False), [
