@@ -26,7 +26,9 @@
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it. A count read out of order (its request was
 //!   sent before one whose answer was already read) may miss requests the server saw after it:
-//!   it only tightens, and it teaches no refill.
+//!   it only tightens, and it teaches no refill. Requests are not always counted in the order
+//!   they were sent (threads race to the socket): the lowest count answered while a request was
+//!   in flight, and its own, stands.
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
 //!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
 //!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
@@ -48,6 +50,8 @@
 //!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
 //!   through since the key's first send (or the last floor), per the time to the new floor;
 //!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
+//!   A new learnt limit keeps what the old one had in use (its requests are no fresher for a new
+//!   estimate of the rate): no learnt change starts a full bucket.
 //!   With whole-second resets, a learnt limit of the server's own amount follows its count both
 //!   ways (what the server says is left may go now), and a whole-second reset whose interval already began on a key whose
 //!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
@@ -451,6 +455,9 @@ pub struct Lane {
     /// sent before it is read out of order (see `Pacer::finish_local`).
     #[serde(default)]
     read_sent: u64,
+    /// The last few 2xx counts read: (answered at, remaining).
+    #[serde(default)]
+    recent: Vec<(u64, u64)>,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -553,6 +560,8 @@ const CHAIN_MS: u64 = 2000;
 /// A key whose answers carry no count widens its probe window at most once per this long
 /// without a throttle (see `Lane::bare`).
 const BARE_GROW_MS: u64 = 1000;
+/// How many recent counts a key keeps (see `Lane::recent`).
+const RECENT: usize = 16;
 
 /// The most requests in flight at a chain's first reading (each may or may not be in its count:
 /// they are taken as counted, which can only underestimate the refill).
@@ -1153,7 +1162,7 @@ impl Pacer {
             // reached the server after it did, and that count does not include them.
             let fresh = sent_at >= lane.read_sent;
             lane.read_sent = lane.read_sent.max(sent_at);
-            Self::observe(config, lane, reading, now, fresh);
+            Self::observe(config, lane, reading, now, fresh, sent_at);
             if reading.throttled {
                 lane.window = 1;
                 lane.grown_at = lane.grown_at.max(lane.floor);
@@ -1221,7 +1230,14 @@ impl Pacer {
     }
 
     /// Applies a reading received at `now` to a lane.
-    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64, fresh: bool) {
+    fn observe(
+        config: &PacerConfig,
+        lane: &mut Lane,
+        r: &Reading,
+        now: u64,
+        fresh: bool,
+        sent_at: u64,
+    ) {
         lane.heard = true;
         if config.learn && !r.throttled && r.status < 400 {
             lane.bare = r.limit.is_none() && r.remaining.is_none() && r.reset_ms.is_none();
@@ -1238,7 +1254,7 @@ impl Pacer {
             let wait = r.wait_ms.unwrap_or(0);
             let floor = now.saturating_add(wait);
             if blind && wait > 0 {
-                Self::learn_throttle(lane, floor);
+                Self::learn_throttle(lane, floor, now);
             }
             lane.floor = lane.floor.max(floor);
             lane.quota_left = 0;
@@ -1254,14 +1270,27 @@ impl Pacer {
             return;
         }
         if blind && r.status < 400 {
-            Self::learn_success(lane);
+            Self::learn_success(lane, now);
         }
         Self::answered(config, lane, now);
         let Some(rem) = r.remaining else {
             return;
         };
         // What the server had counted, less what is still in flight on this key.
-        let left = rem.saturating_sub(u64::from(lane.in_flight));
+        // Requests are not always counted in the order they were sent (threads race to the
+        // socket): a count answered while this request was in flight may have been taken after
+        // it. The lowest of those counts (and this one) less what is still in flight is left.
+        let seen = lane
+            .recent
+            .iter()
+            .filter(|(at, _)| *at >= sent_at)
+            .map(|(_, r)| *r)
+            .fold(rem, u64::min);
+        if lane.recent.len() >= RECENT {
+            lane.recent.remove(0);
+        }
+        lane.recent.push((now, rem));
+        let left = seen.saturating_sub(u64::from(lane.in_flight));
         let left32 = u32::try_from(left).unwrap_or(u32::MAX);
         let (limits, _) = limits_of(config, lane);
         for (i, l) in limits.iter().enumerate() {
@@ -1418,7 +1447,7 @@ impl Pacer {
                 || w.saturating_mul(100) < p.saturating_mul(97)
         });
         if changed || !lane.counted {
-            Self::set_learnt(lane, amount, w);
+            Self::set_learnt(lane, amount, w, now);
         }
         lane.learnt_exact = true;
         lane.counted = true;
@@ -1432,12 +1461,12 @@ impl Pacer {
     /// cycle becomes the learnt limit: after the floor the key is paced at that rate instead of
     /// probing into the next lockout with every request in flight. Raised by
     /// `learn_success`, learnt again at the next throttle.
-    fn learn_throttle(lane: &mut Lane, floor: u64) {
+    fn learn_throttle(lane: &mut Lane, floor: u64, now: u64) {
         if let Some(from) = lane.cycle_from {
             if lane.cycle_ok >= 2 && floor > from {
                 let amount = (lane.cycle_ok - 1).min(MAX_AMOUNT);
                 let period = (floor - from).min(crate::bucket::MAX_PERIOD_MS);
-                Self::set_learnt(lane, amount, period);
+                Self::set_learnt(lane, amount, period, now);
                 lane.learnt_exact = false;
                 lane.thr_learnt = true;
             }
@@ -1459,12 +1488,12 @@ impl Pacer {
     /// amount went through without a throttle, the learnt window shrinks by an eighth (a
     /// cycle's count underestimates a server that refills faster than its whole-second lockout
     /// says), until a throttle learns it again.
-    fn learn_success(lane: &mut Lane) {
+    fn learn_success(lane: &mut Lane, now: u64) {
         lane.cycle_ok = lane.cycle_ok.saturating_add(1);
         if let (true, Some((amount, period))) = (lane.thr_learnt, lane.learnt) {
             lane.since_raise = lane.since_raise.saturating_add(1);
             if lane.since_raise >= amount {
-                Self::set_learnt(lane, amount, (period.saturating_mul(7) / 8).max(1));
+                Self::set_learnt(lane, amount, (period.saturating_mul(7) / 8).max(1), now);
                 lane.thr_learnt = true;
                 lane.since_raise = 0;
             }
@@ -1493,7 +1522,7 @@ impl Pacer {
             .window_ms
             .filter(|w| (1..=crate::bucket::MAX_PERIOD_MS).contains(w))
         {
-            Self::set_learnt(lane, amount, w);
+            Self::set_learnt(lane, amount, w, now);
             lane.learnt_exact = true;
             return;
         }
@@ -1512,7 +1541,7 @@ impl Pacer {
             // either. Start from this reading's reset (a whole second at least) and learn on.
             lane.preset = false;
             let w = whole_second_window(reset).min(crate::bucket::MAX_PERIOD_MS);
-            Self::set_learnt(lane, amount, w);
+            Self::set_learnt(lane, amount, w, now);
             lane.learnt_exact = false;
             lane.seen_reset_ms = w;
             lane.seen_count = 1;
@@ -1531,7 +1560,7 @@ impl Pacer {
                     .max(lane.bucket_w)
                     .clamp(1, crate::bucket::MAX_PERIOD_MS);
                 lane.bucket_w = w;
-                Self::set_learnt(lane, amount, w);
+                Self::set_learnt(lane, amount, w, now);
                 lane.learnt_exact = false;
             }
             return;
@@ -1563,19 +1592,36 @@ impl Pacer {
                 .seen_reset_ms
                 .max(known.unwrap_or(0))
                 .clamp(1, crate::bucket::MAX_PERIOD_MS);
-            Self::set_learnt(lane, amount, w);
+            Self::set_learnt(lane, amount, w, now);
             // A preset's window stays told; the amount is refined from `limit`.
             lane.learnt_exact = exact && known == Some(w);
         }
     }
 
     /// A new learnt limit; its bucket starts over (the reading's `remaining` then bounds it).
-    fn set_learnt(lane: &mut Lane, amount: u32, period_ms: u64) {
+    /// Sets the learnt limit. What the old limit had in use stays in use under the new one (its
+    /// requests in flight or recently sent are no fresher for a new estimate of the rate): each
+    /// gate keeps its tokens in use at `now`, re-expressed in the new limit's units.
+    fn set_learnt(lane: &mut Lane, amount: u32, period_ms: u64, now: u64) {
         lane.thr_learnt = false;
-        if lane.learnt != Some((amount, period_ms)) {
-            lane.learnt = Some((amount, period_ms));
-            lane.gates.sent[MAX_LIMITS] = 0;
-            lane.gates.booked[MAX_LIMITS] = 0;
+        if lane.learnt == Some((amount, period_ms)) {
+            return;
+        }
+        let old = lane.learnt.replace((amount, period_ms));
+        for g in [
+            &mut lane.gates.sent[MAX_LIMITS],
+            &mut lane.gates.booked[MAX_LIMITS],
+        ] {
+            *g = match old {
+                Some((a0, p0)) => {
+                    // in use: (tat - now*a0) units of 1/a0 ms = that / p0 tokens
+                    let used = u128::from(g.saturating_sub(now.saturating_mul(u64::from(a0))));
+                    let units = (used * u128::from(period_ms)).div_ceil(u128::from(p0.max(1)));
+                    now.saturating_mul(u64::from(amount))
+                        .saturating_add(u64::try_from(units).unwrap_or(u64::MAX))
+                }
+                None => 0,
+            };
         }
     }
 }

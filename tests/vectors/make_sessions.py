@@ -84,6 +84,8 @@ ANSWER = "a request reached the server by its answer: the next slot is at least 
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
 LATE = "a booked slot goes only if what was actually sent leaves room now (sleepers may wake late)"
+KEEP = "a new learnt limit keeps what the old one had in use (no fresh bucket)"
+OVERLAP = "the lowest count answered while a request was in flight (and its own) stands: requests are not always counted in send order"
 STALE = "a count read out of order (its request sent before one already answered) only tightens"
 BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
@@ -536,6 +538,25 @@ session("a count read out of order only tightens", cfg(), [
     resume(5, 160, go(5), STALE),
 ])
 
+# Counts taken out of send order: t5 (sent at 42) is answered after t3's count (answered at 60,
+# while t5 was in flight) and says more is left: the lower count stands.
+session("the lowest count answered while a request was in flight stands", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),  # 10 per 1000 ms, tat 2300
+    begin(40, go(3), INTERVAL), begin(41, go(4), INTERVAL), begin(42, go(5), INTERVAL),
+    # t3: 5 left, t4 and t5 in flight: 3 left: tat 600 + 10000 - 3000 = 7600
+    finish(3, 60, DONE, DISCOUNT, status=200, headers=inin(5)),
+    # t5: 6 left, but t3's 5 was answered while t5 was in flight: min(6, 5) = 5, t4 in flight:
+    # 4 left: tat 700 + 10000 - 4000 = 6700 (5 left and 5700 if t5's count were taken alone)
+    finish(5, 70, DONE, OVERLAP, status=200, headers=inin(4)),
+    # admitted while tat + 1000 - 10000 <= 700: 6700, 7700, 8700, 9700: four go
+    begin(70, go(6), OVERLAP), begin(70, go(7), OVERLAP), begin(70, go(8), OVERLAP),
+    begin(70, go(9), OVERLAP),
+    begin(70, wait(10, 170), OVERLAP),  # (10700 + 1000 - 10000)/10 = 170
+])
+
 # A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
 # more in one step), and the chain starts over from there.
 session("a fixed window's restart teaches no refill", cfg(), [
@@ -596,17 +617,23 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     # the third success since the throttle: a whole learnt amount went through: 1050 * 7/8 = 918
     finish(7, 1760, DONE, THROTTLE, status=200),
     learnt("k", lim(3, 918, 3), THROTTLE),
-    # new bucket, answered bound 1760*3 + 918 = 6198: (6198 + 918 - 2754)/3 = 1454 <= 1760
-    begin(1760, go(8), THROTTLE),
-    begin(1760, wait(9, 1860), BARE),  # window 1 (1760 < 2050): held back
-    # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2. t8 sent at
-    # 1760: tat max(6198, 5280) + 918 = 7116; answered bound 2060*3 + 918 = 7098 < 7116;
-    # t9 booked at max(2060, (7116 + 918 - 2754)/3 = 1760) = 2060
-    finish(8, 2060, DONE, BARE, status=200),
-    resume(9, 2060, go(9), BARE),
-    # room for a second in flight, paced: tat max(7116, 6180) + 918 = 8034 ->
-    # ceil((8034 + 918 - 2754)/3) = 2066
-    begin(2060, wait(10, 2066), BARE),
+    # the new limit keeps what the old one had in use: t7 left tat max(7350, 5250) + 1050 = 8400,
+    # in use at 1760: 8400 - 5280 = 3120 units = 3120/1050 tokens -> 3120 * 918/1050 = 2728 (up):
+    # tat 5280 + 2728 = 8008 (answered bound 1760*3 + 918 = 6198 below it):
+    # ceil((8008 + 918 - 2754)/3) = 2058
+    begin(1760, wait(8, 2058), KEEP),
+    begin(1760, wait(9, 1860), BARE),  # window 1, t8 holds its place: held back
+    resume(9, 1860, wait(9, 1960), BARE),
+    resume(9, 1960, wait(9, 2060), BARE),
+    resume(8, 2058, go(8), KEEP),  # sent tat 8008: 2058 <= 2058; tat max(8008, 6174) + 918 = 8926
+    resume(9, 2060, wait(9, 2160), BARE),  # t8 in flight: no room
+    # a clean second since the floor (2068 >= 1050 + 1000): the window widens to 2;
+    # t9 booked at ceil((8926 + 918 - 2754)/3) = 2364
+    finish(8, 2068, DONE, BARE, status=200),
+    resume(9, 2160, wait(9, 2364), BARE),
+    resume(9, 2364, go(9), BARE),  # tat max(8926, 7092) + 918 = 9844
+    # room for a second in flight, paced: ceil((9844 + 918 - 2754)/3) = 2670
+    begin(2364, wait(10, 2670), BARE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
