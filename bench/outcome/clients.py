@@ -90,6 +90,10 @@ class PacekeeperClient:
             def sleep(self, seconds: float) -> None:
                 transport_.sleep(seconds)
 
+            def wait_on(self, cond: Any, seconds: float) -> None:  # the pacer's wakeable sleep
+                transport_.check(seconds)
+                super().wait_on(cond, seconds)
+
         self.pacer = pacekeeper.Pacer(limiter, backoff=pacekeeper.Backoff(max_attempts=30), clock=DeadlineClock())
         self.GiveUp = pacekeeper.GiveUp
 
@@ -218,6 +222,10 @@ class GenesysPySdk:
         class DeadlineClock(pacekeeper.SystemClock):
             def sleep(self, seconds: float) -> None:
                 transport.sleep(seconds)
+
+            def wait_on(self, cond: Any, seconds: float) -> None:
+                transport.check(seconds)
+                super().wait_on(cond, seconds)
 
         self.pacer = pacekeeper.Pacer(None, backoff=pacekeeper.Backoff(max_attempts=30),
                                       clock=DeadlineClock(), preset="genesys")

@@ -34,10 +34,14 @@ class Transport:
         """Every client's sleep: one that would end past the cell's deadline stops the client
         at once (DeadlineExceeded; what it had left counts as lost), so no cell runs away (the
         strict profile's lockouts double without end for a client that retries early)."""
-        if time.monotonic() + seconds > self.deadline:
-            raise DeadlineExceeded()
+        self.check(seconds)
         if seconds > 0:
             time.sleep(seconds)
+
+    def check(self, seconds: float) -> None:
+        """DeadlineExceeded when a sleep of ``seconds`` would end past the cell's deadline."""
+        if time.monotonic() + seconds > self.deadline:
+            raise DeadlineExceeded()
 
     def _session(self) -> requests.Session:
         s = getattr(self.local, "session", None)

@@ -21,7 +21,7 @@ module.exports = function createHelpers (engine) {
   const { parseHeaders, Limiter, PacerCore } = engine
   const { readResponse, isNetworkError } = response
   const P = createPacing(engine, response)
-  const { Pacer, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil, storeIo, drain } = P
+  const { Pacer, untilGo, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil, storeIo, drain } = P
 
   const RETRY_OPTIONS = new Set(['backoff', 'limiter', 'pacer', 'key', 'cost', 'budget', 'seed', 'clock', 'signal', 'onRetry',
     'parseOptions', 'isNetworkError', 'readResponse', 'timeoutMs', 'store', 'shared', 'onStoreEvent'])
@@ -100,26 +100,26 @@ module.exports = function createHelpers (engine) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, attempt - 1, lastResponse)
         throw e
       }
-      if (signal && signal.aborted) { core.cancel(ticket); throw abortReason(signal) }
+      if (signal && signal.aborted) { cancelOn(core, ticket); throw abortReason(signal) }
       const scope = attemptScope(signal, timeoutMs)
       let result; let error; let threw = false
       try {
         const p = Promise.resolve().then(() => fn({ attempt, signal: scope.signal }))
         result = await (scope.timedOut ? Promise.race([p, scope.timedOut]) : p)
       } catch (e) { error = e; threw = true }
-      if (threw && signal && signal.aborted) { scope.done(); core.cancel(ticket); throw error }
+      if (threw && signal && signal.aborted) { scope.done(); cancelOn(core, ticket); throw error }
       let res
       try {
         res = await read(threw ? error : result, { timeoutMs: scope.timedOut ? scope.left() : DEFAULT_BODY_MS })
       } catch (e) {
-        if (o.readResponse) { scope.done(); core.cancel(ticket); throw e }
+        if (o.readResponse) { scope.done(); cancelOn(core, ticket); throw e }
         res = null // a hostile object: no status read
       }
       const now = clock.now()
       if (!res && !(threw && isNet(error))) {
-        if (threw) { scope.done(); core.cancel(ticket); throw error } // a bug or a refusal: not ours to retry
+        if (threw) { scope.done(); cancelOn(core, ticket); throw error } // a bug or a refusal: not ours to retry
         scope.keep()
-        core.finish(ticket, { status: 200, headers: [] }, now) // a value without a status: success
+        finishOn(core, ticket, { status: 200, headers: [] }, now) // a value without a status: success
         return result
       }
       lastResponse = res
@@ -128,7 +128,7 @@ module.exports = function createHelpers (engine) {
       if (o.budget && core.budgetTokens !== null) o.budget.tokens = core.budgetTokens
       let decision = decisionOf(after, now)
       if (after.action === 'retry' && after.at - now > cap) {
-        core.cancel(ticket)
+        cancelOn(core, ticket)
         decision = { decision: 'give_up', reason: 'wait_too_long', attempts: attempt }
       }
       if (decision.decision === 'done' || (decision.decision === 'give_up' && decision.reason === 'not_retryable')) {
@@ -153,7 +153,7 @@ module.exports = function createHelpers (engine) {
       if (typeof o.onRetry === 'function') {
         try {
           o.onRetry({ attempt, decision, response: R.redactResponse(res), reading: readingOf(res, parseOptions, now), error: threw ? R.redactValue(error) : undefined })
-        } catch (e) { core.cancel(ticket); throw e } // a waiting ticket left behind would hold the key's queue
+        } catch (e) { cancelOn(core, ticket); throw e } // a waiting ticket left behind would hold the key's queue
       }
       since = now
       step = { action: 'wait', ticket, until: after.at }

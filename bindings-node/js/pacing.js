@@ -34,6 +34,44 @@ module.exports = function createPacing (engine, response) {
     }
   }
 
+  // Wake-ups: a finish or a cancel can move booked slots earlier (a count that says more is
+  // left, a window that widened, a place given up); sleepers on real timers wake and ask the
+  // core again instead of sleeping to the slot they were first given.
+  const wakers = new WeakMap()
+  function wake (core) {
+    const w = wakers.get(core)
+    if (!w || w.size === 0) return
+    const fs = [...w]
+    w.clear()
+    for (const f of fs) f()
+  }
+  function finishOn (core, ticket, response, now) {
+    const after = core.finish(ticket, response, now)
+    wake(core)
+    return after
+  }
+  function cancelOn (core, ticket) {
+    core.cancel(ticket)
+    wake(core)
+  }
+
+  /** `sleepUntil`, woken early (without error) when the core's slots may have moved. */
+  async function napUntil (core, clock, at, signal) {
+    if (clock.sleep !== realSleep || (signal && typeof AbortSignal.any !== 'function')) return sleepUntil(clock, at, signal)
+    const ctl = new AbortController()
+    let w = wakers.get(core)
+    if (!w) { w = new Set(); wakers.set(core, w) }
+    const f = () => ctl.abort()
+    w.add(f)
+    try {
+      await sleepUntil(clock, at, signal ? AbortSignal.any([signal, ctl.signal]) : ctl.signal)
+    } catch (e) {
+      if (!ctl.signal.aborted || (signal && signal.aborted)) throw e
+    } finally {
+      w.delete(f)
+    }
+  }
+
   class WaitTooLong extends Error {
     constructor (waitMs, capMs) { super(`the next slot is ${waitMs} ms away, over the cap of ${capMs} ms`); this.waitMs = waitMs; this.capMs = capMs }
   }
@@ -62,10 +100,10 @@ module.exports = function createPacing (engine, response) {
       try {
         await null // a caller aborting right after the call is seen before any sleep
         if (step.until - since > cap) throw new WaitTooLong(step.until - clock.now(), cap)
-        await sleepUntil(clock, step.until, signal)
+        await napUntil(core, clock, step.until, signal)
         if (signal && signal.aborted) throw abortReason(signal)
       } catch (e) {
-        core.cancel(ticket)
+        cancelOn(core, ticket)
         drain(core, clock, io)
         throw e
       }
@@ -91,7 +129,7 @@ module.exports = function createPacing (engine, response) {
 
   /** One round trip for a `consult` step; the store's reply (or its failure's code) goes back to the core. */
   async function consult (core, step, clock, io) {
-    if (!io) { core.cancel(step.ticket); throw codedError('invalid_state', 'the pacer consults a store but none was given') }
+    if (!io) { cancelOn(core, step.ticket); throw codedError('invalid_state', 'the pacer consults a store but none was given') }
     let answer
     try { answer = await io.store.send(step.keys, step.args) } catch (e) { answer = storeCode(e) }
     const next = core.consulted(step.ticket, answer, clock.now())
@@ -134,10 +172,10 @@ module.exports = function createPacing (engine, response) {
    */
   function finish (core, ticket, r, now) {
     const st = r && r.status
-    if (!(typeof st === 'number' && Number.isInteger(st) && st >= 100 && st <= 599)) return core.finish(ticket, null, now)
+    if (!(typeof st === 'number' && Number.isInteger(st) && st >= 100 && st <= 599)) return finishOn(core, ticket, null, now)
     let headers
     try { headers = C.flattenHeaders(r.headers) } catch { headers = [] }
-    return core.finish(ticket, { status: st, headers, body: typeof r.body === 'string' ? r.body : null }, now)
+    return finishOn(core, ticket, { status: st, headers, body: typeof r.body === 'string' ? r.body : null }, now)
   }
 
   /** The Reading of a response for the caller's eyes (errors, onRetry), or null. */
@@ -282,7 +320,7 @@ module.exports = function createPacing (engine, response) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
         throw e
       }
-      this.core.cancel(ticket) // the slot is taken; nothing will be reported
+      cancelOn(this.core, ticket) // the slot is taken; nothing will be reported
       drain(this.core, clock, this.io)
       return clock.now()
     }
@@ -309,11 +347,11 @@ module.exports = function createPacing (engine, response) {
       try { r = await readResponse(threw ? error : value) } catch { r = null }
       if (r === null && !(threw && isNetworkError(error))) {
         // No response: a value is a success, anything else is not ours to judge.
-        if (threw) this.core.cancel(ticket)
-        else this.core.finish(ticket, { status: 200, headers: [] }, clock.now())
+        if (threw) cancelOn(this.core, ticket)
+        else finishOn(this.core, ticket, { status: 200, headers: [] }, clock.now())
       } else {
         const after = finish(this.core, ticket, r, clock.now())
-        if (after.action === 'retry') this.core.cancel(ticket)
+        if (after.action === 'retry') cancelOn(this.core, ticket)
       }
       drain(this.core, clock, this.io)
       if (threw) throw error
@@ -322,7 +360,7 @@ module.exports = function createPacing (engine, response) {
   }
 
   return {
-    Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, readingOf, WaitTooLong, giveUpTooLong,
+    Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong,
     storeIo, drain, coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS: engine.DEFAULT_MAX_WAIT_MS
   }
 }

@@ -3,7 +3,7 @@
 // - messaging: 6 concurrent workers sending 60 messages through withRetry;
 // - a herd: 5 tenants x 15 requests, all fired at once.
 // Asserts zero early requests (the server counts any request inside a lockout it announced) and
-// zero lost or duplicated messages (see SPARSE for the two profiles without 2xx headers);
+// zero lost or duplicated messages in every profile (see SPARSE for the two without 2xx headers);
 // prints the 429 counts and wall times (issue 10 quotes 23-53 x 429 and 9-18 early retries per
 // messaging run, 25 x 429 and 20 early per herd, for the JS helpers before the core pacer).
 // PACEKEEPER_CONCURRENCY_PROFILES=all runs every profile (default: a representative four).
@@ -20,10 +20,11 @@ const SERVER = path.join(root, 'tests', 'server', 'server.mjs')
 const ALL = ['genesys', 'genesys-body-only', 'xratelimit-epoch-s', 'xratelimit-epoch-ms', 'http-date', 'ietf', 'short-retry-after', 'strict']
 const PROFILES = process.env.PACEKEEPER_CONCURRENCY_PROFILES === 'all' ? ALL : ['genesys', 'http-date', 'strict']
 // Profiles whose 2xx responses carry no rate-limit header at all (and whose 429 carries only the
-// wait): with nothing configured there is no rate to learn before the first 429, and requests
-// already in flight when it comes reach the server inside the lockout. The core pacer does not
-// reach zero early requests there yet (measured: 16-18 per messaging run, 10-11 per herd); this
-// test holds them below the number of 429s and checks nothing is lost. Every other profile: 0.
+// wait): with nothing configured there is no rate to learn before the first 429, so each key meets
+// one (measured: 2 per messaging run, 5 per 5-tenant herd). The core keeps such a key to one
+// request in flight until its window widens (once per clean second), so nothing is in flight
+// when the 429 comes: 0 early requests there too (issue 10 measured 16-18 per messaging run
+// before). The test holds them to at most one 429 per key per throttle cycle.
 const SPARSE = new Set(['genesys-body-only', 'http-date'])
 // The server of issue 10: burst 10, 5 requests/s per token.
 const BURST = 10
@@ -70,7 +71,7 @@ function send (url, token, id, signal) {
 const results = []
 
 for (const profile of PROFILES) {
-  test(`learning, one shared Pacer (${profile}, ${impl}): 6 workers x 60 messages and a 5 x 15 herd, ${SPARSE.has(profile) ? 'fewer early requests than 429s' : 'no early request'}, nothing lost`, { timeout: 120_000 }, async (t) => {
+  test(`learning, one shared Pacer (${profile}, ${impl}): 6 workers x 60 messages and a 5 x 15 herd, no early request, nothing lost`, { timeout: 120_000 }, async (t) => {
     const srv = await startServerProcess(profile)
     try {
       // Messaging: one token, 60 messages, 6 workers.
@@ -112,13 +113,9 @@ for (const profile of PROFILES) {
       const row = { profile, messaging429, messagingEarly, messagingMs, herd429, herdEarly: s2.earlyRetries - messagingEarly, herdMs }
       results.push(row)
       t.diagnostic(JSON.stringify(row))
-      if (SPARSE.has(profile)) {
-        assert.ok(row.messagingEarly < Math.max(1, row.messaging429), 'fewer early requests than 429s (messaging)')
-        assert.ok(row.herdEarly < Math.max(1, row.herd429), 'fewer early requests than 429s (herd)')
-      } else {
-        assert.equal(row.messagingEarly, 0, 'no request before the server said (messaging)')
-        assert.equal(row.herdEarly, 0, 'no request before the server said (herd)')
-      }
+      assert.equal(row.messagingEarly, 0, 'no request before the server said (messaging)')
+      assert.equal(row.herdEarly, 0, 'no request before the server said (herd)')
+      if (SPARSE.has(profile)) assert.ok(row.herd429 <= 2 * 5, 'at most two throttle cycles per herd tenant')
     } finally {
       await srv.stop()
     }

@@ -45,6 +45,13 @@ class SystemClock:
     async def sleep_async(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
+    def wait_on(self, cond: threading.Condition, seconds: float) -> None:
+        """Sleeps like :meth:`sleep`, but wakes early when ``cond`` (held by the caller) is
+        notified: a :class:`~pacekeeper.Pacer` wakes its sleepers this way when a response may
+        have moved their slots earlier. A clock without ``wait_on`` (a :class:`FakeClock`) sleeps."""
+        if seconds > 0:
+            cond.wait(seconds)
+
     def __repr__(self) -> str:
         return "SystemClock()"
 

@@ -8,6 +8,7 @@ Times: the engine takes integer epoch ms; the clock sleeps float seconds.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import random
 import threading
@@ -94,6 +95,11 @@ def read_response(info: ResponseInfo, now: int, max_wait_ms: Optional[int] = Non
             return None
 
 
+def _settle(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
 class Pacer:
     """A paced, retrying send loop over the core pacer (:class:`~pacekeeper.PacerCore`).
 
@@ -175,6 +181,12 @@ class Pacer:
         self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self.key = key
         self.stats = PacerStats()
+        # Wake-ups: a finish or a cancel can move booked slots earlier (a count that says more is
+        # left, a window that widened); sleepers on a clock with ``wait_on`` (the system clock)
+        # wake and ask the core again instead of sleeping to the slot they were first given.
+        self._cv = threading.Condition()
+        self._gen = 0
+        self._afuts: set = set()
 
     # -- the store's I/O ---------------------------------------------------------------------
 
@@ -203,7 +215,7 @@ class Pacer:
         """Settles ``consult`` steps: one round trip each, the reply (or its failure's code) to the core."""
         while step.action == "consult":
             if self.store is None:
-                self.core.cancel(step.ticket)
+                self._cancel(step.ticket)
                 raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
             keys, args = list(step.keys), list(step.args)
             answer = self._answer(lambda: self.store.send(keys, args))
@@ -214,7 +226,7 @@ class Pacer:
     async def _consult_async(self, step: Any) -> Any:
         while step.action == "consult":
             if self.store is None:
-                self.core.cancel(step.ticket)
+                self._cancel(step.ticket)
                 raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
             keys, args = list(step.keys), list(step.args)
             answer = await self._answer_async(lambda: self.store.send(keys, args))
@@ -272,7 +284,7 @@ class Pacer:
     def _sleep_for(self, ticket: int, wait: float, waited: float, timeout: Optional[float], key: str) -> float:
         """The next sleep (the core caps it at ``max_wait_ms``); over ``timeout``: cancelled."""
         if timeout is not None and waited + wait > timeout:
-            self.core.cancel(ticket)
+            self._cancel(ticket)
             raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
         return wait
 
@@ -280,23 +292,92 @@ class Pacer:
         if waited:
             self.stats.add(waits=1, waited_s=waited)
 
-    def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
-        """Sleeps until ``step``'s ticket may go; returns it and the seconds waited."""
-        ticket, wait = self._step(self._consult(step), key)
-        while wait is not None:
-            wait = self._sleep_for(ticket, wait, waited, timeout, key)
+    def _cancel(self, ticket: int) -> None:
+        self.core.cancel(ticket)
+        self._wake()
+
+    def _abandon(self, ticket: int) -> None:
+        """Cancels a ticket whose caller gave up on it (an exception while it waited)."""
+        try:
+            self._cancel(ticket)
+        except PacekeeperError:  # already gone (finished, cancelled or never issued)
+            pass
+
+    def _wake(self) -> None:
+        """Wakes every sleeper of this pacer: each asks the core again (its slot may be earlier)."""
+        with self._cv:
+            self._gen += 1
+            self._cv.notify_all()
+            futs = list(self._afuts)
+        for loop, fut in futs:
+            try:
+                loop.call_soon_threadsafe(_settle, fut)
+            except RuntimeError:  # its loop is closed
+                pass
+
+    def _nap(self, wait: float, gen: int) -> float:
+        """Sleeps ``wait`` s, or less when woken; returns the seconds slept."""
+        t0 = self.clock.now_ms()
+        wait_on = getattr(self.clock, "wait_on", None)
+        if wait_on is None:
             self.clock.sleep(wait)
-            waited += wait
-            ticket, wait = self._step(self._consult(self.core.resume(ticket, now=self.clock.now_ms())), key)
+        else:
+            with self._cv:
+                if self._gen == gen:
+                    wait_on(self._cv, wait)
+        return max(0, self.clock.now_ms() - t0) / 1000.0
+
+    async def _nap_async(self, wait: float, gen: int) -> float:
+        t0 = self.clock.now_ms()
+        if getattr(self.clock, "wait_on", None) is None:
+            await self.clock.sleep_async(wait)
+        else:
+            loop = asyncio.get_running_loop()
+            entry = (loop, loop.create_future())
+            with self._cv:
+                live = self._gen == gen
+                if live:
+                    self._afuts.add(entry)
+            try:
+                if live:
+                    await asyncio.wait((entry[1],), timeout=wait)
+            finally:
+                with self._cv:
+                    self._afuts.discard(entry)
+        return max(0, self.clock.now_ms() - t0) / 1000.0
+
+    def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
+        """Sleeps until ``step``'s ticket may go (woken early when a response moves its slot);
+        returns it and the seconds waited."""
+        gen = self._gen
+        ticket, wait = self._step(self._consult(step), key)
+        try:
+            while wait is not None:
+                wait = self._sleep_for(ticket, wait, waited, timeout, key)
+                waited += self._nap(wait, gen)
+                gen = self._gen
+                ticket, wait = self._step(self._consult(self.core.resume(ticket, now=self.clock.now_ms())), key)
+        except TimeoutError:
+            raise  # _sleep_for cancelled it
+        except BaseException:
+            self._abandon(ticket)  # interrupted while waiting: its place goes to the next
+            raise
         return ticket, waited
 
     async def _go_async(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
+        gen = self._gen
         ticket, wait = self._step(await self._consult_async(step), key)
-        while wait is not None:
-            wait = self._sleep_for(ticket, wait, waited, timeout, key)
-            await self.clock.sleep_async(wait)
-            waited += wait
-            ticket, wait = self._step(await self._consult_async(self.core.resume(ticket, now=self.clock.now_ms())), key)
+        try:
+            while wait is not None:
+                wait = self._sleep_for(ticket, wait, waited, timeout, key)
+                waited += await self._nap_async(wait, gen)
+                gen = self._gen
+                ticket, wait = self._step(await self._consult_async(self.core.resume(ticket, now=self.clock.now_ms())), key)
+        except TimeoutError:
+            raise  # _sleep_for cancelled it
+        except BaseException:
+            self._abandon(ticket)  # a cancelled task: its place goes to the next
+            raise
         return ticket, waited
 
     def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
@@ -306,7 +387,7 @@ class Pacer:
         key = key or self.key
         try:
             ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-            self.core.cancel(ticket)
+            self._cancel(ticket)
         finally:
             self._drain()
         self._held(waited)
@@ -319,7 +400,7 @@ class Pacer:
         key = key or self.key
         try:
             ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-            self.core.cancel(ticket)
+            self._cancel(ticket)
         finally:
             await self._drain_async()
         self._held(waited)
@@ -348,7 +429,7 @@ class Pacer:
         if info is None and (error is None or not isinstance(error, network_errors)):
             # No response: a value with no usable status is returned as is, an exception that
             # is not a network error is re-raised; neither is retried.
-            self.core.cancel(ticket)
+            self._cancel(ticket)
             return ("return", result) if error is None else ("raise", error)
         now = self.clock.now_ms()
         reading = None if info is None else self._parse(info, now)
@@ -356,11 +437,12 @@ class Pacer:
             self.stats.add(network_errors=1)
         elif reading is None:
             # A response the engine cannot read at all: no retry, the caller gets it as is.
-            self.core.cancel(ticket)
+            self._cancel(ticket)
             return ("return", result) if error is None else ("raise", error)
         elif reading.throttled:
             self.stats.add(throttled=1)
         after = self.core.finish(ticket, reading, now=now)
+        self._wake()
         if after.action == "retry":
             self.stats.add(retries=1)
             return "retry", after
