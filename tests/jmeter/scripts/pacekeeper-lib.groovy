@@ -151,11 +151,34 @@ class PacekeeperAbi {
     synchronized long[] finish(long pacer, long ticket, int status, byte[] headers, byte[] body, long now) {
         long[] hb = put(headers, body)
         check(fFinish.apply(pacer, ticket, (long) status, hb[0], hb[1], hb[2], hb[3], now, (long) out)[0])
-        record()
+        long[] r = record()
+        wakeAll()
+        r
     }
 
     synchronized void cancel(long pacer, long ticket) {
         fCancel.apply(pacer, ticket) // an unknown ticket (already closed) is fine here
+        wakeAll()
+    }
+
+    // Wake-ups: a finish or a cancel can move booked slots earlier; sleeping threads wake and ask
+    // the pacer again instead of sleeping to the slot they were first given.
+    final Object wake = new Object()
+    volatile long gen = 0
+
+    void wakeAll() {
+        synchronized (wake) {
+            gen++
+            wake.notifyAll()
+        }
+    }
+
+    /** Sleeps until `at`, or less when woken after `seen` (the wake count read before asking). */
+    void sleepUntil(long at, long seen) {
+        synchronized (wake) {
+            long ms = at - System.currentTimeMillis()
+            if (ms > 0 && gen == seen) wake.wait(ms)
+        }
     }
 
     synchronized long openTickets(long pacer) {
@@ -245,19 +268,17 @@ class Pacekeeper {
         h
     }
 
-    static void sleepUntil(long at) {
-        long ms = at - System.currentTimeMillis()
-        if (ms > 0) Thread.sleep(ms)
-    }
-
-    /** Sleeps and resumes until the pacer says go; cancels the ticket when interrupted. */
+    /** Sleeps and resumes until the pacer says go (woken early when a slot may have moved);
+     *  cancels the ticket when interrupted. */
     long[] untilGo(long h, long[] r) {
         try {
+            long seen = abi.gen
             for (int round = 0; round < 100_000; round++) {
                 String action = abi.actions[(int) r[0]]
                 if (action == 'go') return r
                 if (action != 'wait' && action != 'retry') throw new IllegalStateException("pacekeeper: unexpected ${action}")
-                sleepUntil(r[2])
+                abi.sleepUntil(r[2], seen)
+                seen = abi.gen
                 r = abi.resume(h, r[1], System.currentTimeMillis())
             }
             throw new IllegalStateException('pacekeeper: no slot after 100000 rounds')
