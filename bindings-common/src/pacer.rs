@@ -21,7 +21,8 @@
 //!
 //! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
 
-use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
+use crate::flat::{bad_number, idx, num as n, set};
+use crate::{err, split_joined, ErrorCode, Result, MAX_SAFE};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
@@ -35,14 +36,7 @@ use pacekeeper::{
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
 /// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
 /// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
-#[cfg(feature = "store")]
-pub const CONFIG_SLOTS: &[&str] = &ALL_SLOTS;
-/// The named scalar slots of a flat pacer configuration, in order (see the module docs).
-#[cfg(not(feature = "store"))]
-pub const CONFIG_SLOTS: &[&str] = &BASE_SLOTS;
-
-/// The slots of the in-memory pacer.
-const BASE_SLOTS: [&str; 21] = [
+pub const CONFIG_SLOTS: &[&str] = &[
     "learn:bool",
     "preset:presets",
     "probePollMs",
@@ -64,43 +58,28 @@ const BASE_SLOTS: [&str; 21] = [
     "backoff.retryNetworkErrors:bool",
     "backoff.hintSpreadPercent",
     "backoff.maxWaitMs",
-];
-
-/// The store option's slots, after the others.
-#[cfg(feature = "store")]
-const STORE_SLOTS: [&str; 9] = [
+    #[cfg(feature = "store")]
     "shared:bool",
+    #[cfg(feature = "store")]
     "shared.leaseTtlMs",
+    #[cfg(feature = "store")]
     "shared.idleTtlMs",
+    #[cfg(feature = "store")]
     "shared.maxReserveMs",
+    #[cfg(feature = "store")]
     "shared.callerClock:bool",
+    #[cfg(feature = "store")]
     "shared.policy:storePolicies",
+    #[cfg(feature = "store")]
     "shared.probeIntervalMs",
+    #[cfg(feature = "store")]
     "shared.peers",
+    #[cfg(feature = "store")]
     "shared.heartbeatMs",
 ];
 
-#[cfg(feature = "store")]
-const ALL_SLOTS: [&str; 30] = {
-    let mut all = [""; 30];
-    let mut i = 0;
-    while i < 30 {
-        all[i] = if i < 21 {
-            BASE_SLOTS[i]
-        } else {
-            STORE_SLOTS[i - 21]
-        };
-        i += 1;
-    }
-    all
-};
-
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
-
-fn bad_number(what: &str, rule: &str) -> Error {
-    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
-}
 
 /// A slot: None for NaN (the default), else a safe integer ≥ 0.
 fn slot_uint(v: f64, what: &str) -> Result<Option<u64>> {
@@ -222,44 +201,28 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         ..PacerConfig::default()
     };
     // Slot indexes: the order of CONFIG_SLOTS.
-    if let Some(v) = s.bool(0)? {
-        c.learn = v;
-    }
+    set!(c.learn => s.bool(0)?;);
     c.preset = s.index(1, Preset::from_index)?;
-    if let Some(v) = s.uint(2) {
-        c.probe_poll_ms = v;
-    }
-    if let Some(v) = s.u32(3)? {
-        c.max_window = v;
-    }
-    if let Some(v) = s.uint(4) {
-        c.parse.max_wait_ms = v;
-    }
-    if let Some(m) = s.index(5, ResetMode::from_index)? {
-        c.parse.reset_mode = m;
+    set! {
+        c.probe_poll_ms => s.uint(2);
+        c.max_window => s.u32(3)?;
+        c.parse.max_wait_ms => s.uint(4);
+        c.parse.reset_mode => s.index(5, ResetMode::from_index)?;
     }
     if s.bool(6)? == Some(true) {
         let mut b = RetryBudget::default();
-        if let Some(v) = s.u32(7)? {
-            b.capacity = v;
-        }
+        set!(b.capacity => s.u32(7)?;);
         // The core's default: a full budget.
         b.tokens = s.u32(8)?.unwrap_or(b.capacity);
-        if let Some(v) = s.u32(9)? {
-            b.retry_cost = v;
-        }
-        if let Some(v) = s.u32(10)? {
-            b.network_cost = v;
-        }
-        if let Some(v) = s.u32(11)? {
-            b.success_refund = v;
+        set! {
+            b.retry_cost => s.u32(9)?;
+            b.network_cost => s.u32(10)?;
+            b.success_refund => s.u32(11)?;
         }
         c.retry_budget = Some(b);
     }
     let p = &mut c.backoff;
-    if let Some(v) = s.uint(12) {
-        p.base_ms = v;
-    }
+    set!(p.base_ms => s.uint(12););
     let m = flat.get(13).copied().unwrap_or(f64::NAN);
     if !m.is_nan() {
         if !m.is_finite() {
@@ -267,89 +230,37 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         }
         p.multiplier = m;
     }
-    if let Some(v) = s.uint(14) {
-        p.cap_ms = v;
-    }
-    if let Some(j) = s.index(15, Jitter::from_index)? {
-        p.jitter = j;
-    }
-    if let Some(v) = s.u32(16)? {
-        p.max_attempts = v;
+    set! {
+        p.cap_ms => s.uint(14);
+        p.jitter => s.index(15, Jitter::from_index)?;
+        p.max_attempts => s.u32(16)?;
     }
     p.deadline_ms = s.uint(17);
-    if let Some(v) = s.bool(18)? {
-        p.retry_network_errors = v;
-    }
-    if let Some(v) = s.u32(19)? {
-        p.hint_spread_percent = v;
-    }
-    if let Some(v) = s.uint(20) {
-        p.max_wait_ms = v;
-    }
-    if let Some(v) = statuses {
-        p.retry_statuses = v;
+    set! {
+        p.retry_network_errors => s.bool(18)?;
+        p.hint_spread_percent => s.u32(19)?;
+        p.max_wait_ms => s.uint(20);
+        p.retry_statuses => statuses;
     }
     #[cfg(feature = "store")]
     if s.bool(21)? == Some(true) {
         let mut sh = SharedPacing::default();
-        if let Some(v) = s.uint(22) {
-            sh.lease_ttl_ms = v;
-        }
-        if let Some(v) = s.uint(23) {
-            sh.idle_ttl_ms = v;
-        }
-        if let Some(v) = s.uint(24) {
-            sh.max_reserve_ms = v;
-        }
-        if let Some(v) = s.bool(25)? {
-            sh.caller_clock = v;
-        }
-        if let Some(v) = s.index(26, StorePolicy::from_index)? {
-            sh.policy = v;
-        }
-        if let Some(v) = s.uint(27) {
-            sh.probe_interval_ms = v;
-        }
-        if let Some(v) = s.uint(28) {
-            sh.peers = v;
-        }
-        if let Some(v) = s.uint(29) {
-            sh.heartbeat_ms = v;
+        set! {
+            sh.lease_ttl_ms => s.uint(22);
+            sh.idle_ttl_ms => s.uint(23);
+            sh.max_reserve_ms => s.uint(24);
+            sh.caller_clock => s.bool(25)?;
+            sh.policy => s.index(26, StorePolicy::from_index)?;
+            sh.probe_interval_ms => s.uint(27);
+            sh.peers => s.uint(28);
+            sh.heartbeat_ms => s.uint(29);
         }
         c.shared = Some(sh);
     }
     if !seed_text.is_empty() {
-        c.seed = seed_text.parse::<u64>().map_err(|_| {
-            err(
-                ErrorCode::InvalidNumber,
-                "seed must be an unsigned 64-bit integer",
-            )
-        })?;
+        c.seed = crate::seed(seed_text)?;
     }
     Ok(c)
-}
-
-/// The names of the configuration's scalar slots, joined by commas (the vocabulary
-/// `pacerConfig`).
-pub fn config_slot_names() -> String {
-    let mut s = String::new();
-    for (i, n) in CONFIG_SLOTS.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(n);
-    }
-    s
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn n(v: u64) -> f64 {
-    v as f64
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn idx(i: usize) -> f64 {
-    i as f64
 }
 
 /// `out`'s first [`OUT_SLOTS`] numbers, or `invalid_argument` (checked before the core runs,
