@@ -21,8 +21,8 @@
 //!
 //! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
 
-use crate::flat::{bad_number, idx, num as n, set};
-use crate::{err, split_joined, ErrorCode, Result, MAX_SAFE};
+use crate::flat::{bad_number, idx, num as n, set, Rd};
+use crate::{err, split_joined, ErrorCode, Result};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
@@ -81,182 +81,104 @@ pub const CONFIG_SLOTS: &[&str] = &[
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
 
-/// A slot: None for NaN (the default), else a safe integer ≥ 0.
-fn slot_uint(v: f64, what: &str) -> Result<Option<u64>> {
-    if v.is_nan() {
-        return Ok(None);
-    }
-    if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-        return Err(bad_number(what, "a safe integer >= 0"));
-    }
-    // Whole and within 2^53: exact.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(Some(v as u64))
-}
-
-/// A slot's name without its kind.
-fn slot_name(i: usize) -> &'static str {
-    CONFIG_SLOTS
-        .get(i)
-        .and_then(|s| s.split(':').next())
-        .unwrap_or("pacer config")
-}
-
-/// The scalar slots, checked by one rule each (table-driven: one error site per rule keeps
-/// the WebAssembly module small).
-struct Scalars([Option<u64>; CONFIG_SLOTS.len()]);
-
-impl Scalars {
-    fn read(flat: &[f64]) -> Result<Self> {
-        let mut v = [None; CONFIG_SLOTS.len()];
-        for (i, slot) in v.iter_mut().enumerate() {
-            let x = flat.get(i).copied().unwrap_or(f64::NAN);
-            if !CONFIG_SLOTS[i].ends_with(":float") {
-                *slot = slot_uint(x, slot_name(i))?;
-            }
-        }
-        Ok(Scalars(v))
-    }
-    fn uint(&self, i: usize) -> Option<u64> {
-        self.0[i]
-    }
-    fn u32(&self, i: usize) -> Result<Option<u32>> {
-        self.0[i]
-            .map(|n| u32::try_from(n).map_err(|_| bad_number(slot_name(i), "at most 4294967295")))
-            .transpose()
-    }
-    fn bool(&self, i: usize) -> Result<Option<bool>> {
-        match self.0[i] {
-            None => Ok(None),
-            Some(n @ (0 | 1)) => Ok(Some(n == 1)),
-            Some(_) => Err(err(
-                ErrorCode::InvalidArgument,
-                [slot_name(i), " must be 0 or 1"].concat(),
-            )),
-        }
-    }
-    fn index<T>(&self, i: usize, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
-        let Some(n) = self.0[i] else {
-            return Ok(None);
-        };
-        usize::try_from(n)
-            .ok()
-            .and_then(from)
-            .map(Some)
-            .ok_or_else(|| {
-                err(
-                    ErrorCode::InvalidOption,
-                    [slot_name(i), ": unknown index"].concat(),
-                )
-            })
-    }
-}
-
-/// The numbers after the scalar slots: the retry statuses (a count, NaN for the default) and
-/// the limits (a count, then `amount, periodMs, burst`).
-fn lists(rest: &[f64]) -> Result<(Option<Vec<u16>>, Vec<Limit>)> {
-    let mut it = rest.iter().copied();
-    let mut next = |what: &str| slot_uint(it.next().unwrap_or(f64::NAN), what);
-    let statuses = match next("backoff.retryStatuses")? {
-        None => None,
-        Some(n) => {
-            let mut v = Vec::new();
-            for _ in 0..n.min(1024) {
-                let st = next("backoff.retryStatuses")?.unwrap_or(0);
-                v.push(u16::try_from(st).unwrap_or(0));
-            }
-            Some(v)
-        }
-    };
-    let mut limits = Vec::new();
-    for _ in 0..next("limits")?.unwrap_or(0).min(1024) {
-        let amount = next("limits.amount")?.unwrap_or(0);
-        let period_ms = next("limits.periodMs")?.unwrap_or(0);
-        let burst = next("limits.burst")?.unwrap_or(amount);
-        // Saturated: the core's own range check names the field.
-        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        limits.push(Limit {
-            amount: small(amount),
-            period_ms,
-            burst: small(burst),
-        });
-    }
-    if it.next().is_some() {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            "pacer config: more numbers than its slots",
-        ));
-    }
-    Ok((statuses, limits))
-}
-
 /// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
-/// (empty: the core's default, 0).
+/// (empty: the core's default, 0). The slots are read in the order of [`CONFIG_SLOTS`]; the
+/// options of a group that is off (`retryBudget`, `shared`) are only checked to be numbers.
 pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
-    let n = CONFIG_SLOTS.len();
-    let s = Scalars::read(flat)?;
-    let (statuses, limits) = lists(flat.get(n..).unwrap_or(&[]))?;
-    let mut c = PacerConfig {
-        limits,
-        ..PacerConfig::default()
-    };
-    // Slot indexes: the order of CONFIG_SLOTS.
-    set!(c.learn => s.bool(0)?;);
-    c.preset = s.index(1, Preset::from_index)?;
+    let mut n = Rd::new(flat);
+    let mut c = PacerConfig::default();
+    set!(c.learn => n.flag("learn"););
+    c.preset = n.index("preset", Preset::from_index);
     set! {
-        c.probe_poll_ms => s.uint(2);
-        c.max_window => s.u32(3)?;
-        c.parse.max_wait_ms => s.uint(4);
-        c.parse.reset_mode => s.index(5, ResetMode::from_index)?;
+        c.probe_poll_ms => n.opt("probePollMs");
+        c.max_window => n.u32("maxWindow");
+        c.parse.max_wait_ms => n.opt("parse.maxWaitMs");
+        c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
     }
-    if s.bool(6)? == Some(true) {
-        let mut b = RetryBudget::default();
-        set!(b.capacity => s.u32(7)?;);
-        // The core's default: a full budget.
-        b.tokens = s.u32(8)?.unwrap_or(b.capacity);
-        set! {
-            b.retry_cost => s.u32(9)?;
-            b.network_cost => s.u32(10)?;
-            b.success_refund => s.u32(11)?;
+    let on = n.flag("retryBudget") == Some(true);
+    let u32_if = |n: &mut Rd<'_>, what| {
+        if on {
+            n.u32(what)
+        } else {
+            n.opt(what).and(None)
         }
-        c.retry_budget = Some(b);
+    };
+    let mut b = RetryBudget::default();
+    set!(b.capacity => u32_if(&mut n, "retryBudget.capacity"););
+    // The core's default: a full budget.
+    b.tokens = u32_if(&mut n, "retryBudget.tokens").unwrap_or(b.capacity);
+    set! {
+        b.retry_cost => u32_if(&mut n, "retryBudget.retryCost");
+        b.network_cost => u32_if(&mut n, "retryBudget.networkCost");
+        b.success_refund => u32_if(&mut n, "retryBudget.successRefund");
     }
+    c.retry_budget = on.then_some(b);
     let p = &mut c.backoff;
-    set!(p.base_ms => s.uint(12););
-    let m = flat.get(13).copied().unwrap_or(f64::NAN);
+    set!(p.base_ms => n.opt("backoff.baseMs"););
+    let m = n.raw();
     if !m.is_nan() {
         if !m.is_finite() {
-            return Err(bad_number("backoff.multiplier", "finite"));
+            n.fail(bad_number("backoff.multiplier", "finite"));
         }
         p.multiplier = m;
     }
     set! {
-        p.cap_ms => s.uint(14);
-        p.jitter => s.index(15, Jitter::from_index)?;
-        p.max_attempts => s.u32(16)?;
+        p.cap_ms => n.opt("backoff.capMs");
+        p.jitter => n.index("backoff.jitter", Jitter::from_index);
+        p.max_attempts => n.u32("backoff.maxAttempts");
     }
-    p.deadline_ms = s.uint(17);
+    p.deadline_ms = n.opt("backoff.deadlineMs");
     set! {
-        p.retry_network_errors => s.bool(18)?;
-        p.hint_spread_percent => s.u32(19)?;
-        p.max_wait_ms => s.uint(20);
-        p.retry_statuses => statuses;
+        p.retry_network_errors => n.flag("backoff.retryNetworkErrors");
+        p.hint_spread_percent => n.u32("backoff.hintSpreadPercent");
+        p.max_wait_ms => n.opt("backoff.maxWaitMs");
     }
     #[cfg(feature = "store")]
-    if s.bool(21)? == Some(true) {
+    {
+        let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
+        let opt_if = |n: &mut Rd<'_>, what| n.opt(what).filter(|_| on);
         set! {
-            sh.lease_ttl_ms => s.uint(22);
-            sh.idle_ttl_ms => s.uint(23);
-            sh.max_reserve_ms => s.uint(24);
-            sh.caller_clock => s.bool(25)?;
-            sh.policy => s.index(26, StorePolicy::from_index)?;
-            sh.probe_interval_ms => s.uint(27);
-            sh.peers => s.uint(28);
-            sh.heartbeat_ms => s.uint(29);
+            sh.lease_ttl_ms => opt_if(&mut n, "shared.leaseTtlMs");
+            sh.idle_ttl_ms => opt_if(&mut n, "shared.idleTtlMs");
+            sh.max_reserve_ms => opt_if(&mut n, "shared.maxReserveMs");
         }
-        c.shared = Some(sh);
+        let caller_clock = if on {
+            n.flag("shared.callerClock")
+        } else {
+            n.opt("shared.callerClock").and(None)
+        };
+        let policy = if on {
+            n.index("shared.policy", StorePolicy::from_index)
+        } else {
+            n.opt("shared.policy").and(None)
+        };
+        set! {
+            sh.caller_clock => caller_clock;
+            sh.policy => policy;
+            sh.probe_interval_ms => opt_if(&mut n, "shared.probeIntervalMs");
+            sh.peers => opt_if(&mut n, "shared.peers");
+            sh.heartbeat_ms => opt_if(&mut n, "shared.heartbeatMs");
+        }
+        c.shared = on.then_some(sh);
     }
+    // The lists: the retry statuses (a count, NaN for the default; a bad status is 0) and the
+    // limits (saturated to u32: the core's own range check names the field).
+    if let Some(count) = n.opt("backoff.retryStatuses") {
+        let st = (0..count.min(1024)).map(|_| n.opt("backoff.retryStatuses").unwrap_or(0));
+        c.backoff.retry_statuses = st.map(|s| u16::try_from(s).unwrap_or(0)).collect();
+    }
+    for _ in 0..n.opt("limits").unwrap_or(0).min(1024) {
+        let amount = n.u32_sat("limits.amount").unwrap_or(0);
+        let period_ms = n.opt("limits.periodMs").unwrap_or(0);
+        let burst = n.u32_sat("limits.burst").unwrap_or(amount);
+        c.limits.push(Limit {
+            amount,
+            period_ms,
+            burst,
+        });
+    }
+    n.end("pacer config")?;
     if !seed_text.is_empty() {
         c.seed = crate::seed(seed_text)?;
     }
@@ -307,7 +229,9 @@ pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
 }
 
 fn host_uint(v: f64, what: &str) -> Result<u64> {
-    slot_uint(v, what)?.ok_or_else(|| bad_number(what, "a safe integer >= 0"))
+    let mut n = Rd::new(core::slice::from_ref(&v));
+    let x = n.uint(what);
+    n.check().map(|()| x)
 }
 
 /// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
@@ -535,7 +459,7 @@ pub fn store_reply(
         return Ok(pacekeeper::shared::decode(&[]));
     }
     for (slot, &v) in ints.iter_mut().zip(reply) {
-        if !v.is_finite() || v.fract() != 0.0 || v.abs() > MAX_SAFE {
+        if !v.is_finite() || v.fract() != 0.0 || v.abs() > crate::MAX_SAFE {
             return Ok(Err(StoreError {
                 kind: StoreErrorKind::BadReply,
                 message: String::from("a reply value is not a safe integer"),
