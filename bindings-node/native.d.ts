@@ -33,7 +33,7 @@ export declare class NativeBackoff {
  */
 export declare class NativeLimiter {
   constructor(config: Float64Array, stateKeys?: string | undefined | null, stateNums?: BigUint64Array | undefined | null)
-  /** The id for `limiterCheck` & co. */
+  /** The id for `limiterDecide`. */
   get id(): number
   /** Interns `key`: its id (stable until `prune` returns more than 0). */
   key(key: string): number
@@ -150,7 +150,7 @@ export declare function sharedScriptSha1(): string
 /** The key of a bearer token's budget (`pacekeeper::token_key`): the same in every runtime. */
 export declare function tokenKey(token: string): string
 
-/** The version of the native addon (the crate version, shared by every package). */
+/** The version of the engine (the crate version, shared by every package). */
 export declare function version(): string
 
 /**

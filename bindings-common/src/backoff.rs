@@ -11,7 +11,7 @@
 //!   where none) into `out` and returns the decision's index in `decisions`.
 //! - Seeds cross as decimal text (a u64 does not fit an `f64`).
 
-use crate::flat::{num, opt, Rd};
+use crate::flat::{num, opt, set, Rd};
 use crate::{err, seed, ErrorCode, Result};
 use pacekeeper::backoff::{Decision, Jitter, Outcome, RetryBudget, RetryState};
 use pacekeeper::{Backoff, BackoffPolicy};
@@ -54,9 +54,7 @@ pub const OUT_SLOTS: usize = 4;
 pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
     let mut n = Rd::new(flat);
     let mut p = BackoffPolicy::default();
-    if let Some(v) = n.opt("baseMs") {
-        p.base_ms = v;
-    }
+    set!(p.base_ms => n.opt("baseMs"););
     let m = n.raw();
     if !m.is_nan() {
         if !m.is_finite() {
@@ -64,24 +62,16 @@ pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
         }
         p.multiplier = m;
     }
-    if let Some(v) = n.opt("capMs") {
-        p.cap_ms = v;
-    }
-    if let Some(j) = n.index("jitter", Jitter::from_index) {
-        p.jitter = j;
-    }
-    if let Some(v) = n.u32("maxAttempts") {
-        p.max_attempts = v;
+    set! {
+        p.cap_ms => n.opt("capMs");
+        p.jitter => n.index("jitter", Jitter::from_index);
+        p.max_attempts => n.u32("maxAttempts");
     }
     p.deadline_ms = n.opt("deadlineMs");
-    if let Some(v) = n.flag("retryNetworkErrors") {
-        p.retry_network_errors = v;
-    }
-    if let Some(v) = n.u32("hintSpreadPercent") {
-        p.hint_spread_percent = v;
-    }
-    if let Some(v) = n.opt("maxWaitMs") {
-        p.max_wait_ms = v;
+    set! {
+        p.retry_network_errors => n.flag("retryNetworkErrors");
+        p.hint_spread_percent => n.u32("hintSpreadPercent");
+        p.max_wait_ms => n.opt("maxWaitMs");
     }
     if let Some(count) = n.opt("retryStatuses") {
         let mut v = Vec::new();
@@ -119,9 +109,7 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
 
 fn budget_of(n: &mut Rd<'_>) -> Result<RetryBudget> {
     let mut b = RetryBudget::default();
-    if let Some(v) = n.u32("capacity") {
-        b.capacity = v;
-    }
+    set!(b.capacity => n.u32("capacity"););
     // The core's default: a full budget.
     b.tokens = n.u32("tokens").unwrap_or(b.capacity);
     for (slot, what) in [
@@ -129,9 +117,7 @@ fn budget_of(n: &mut Rd<'_>) -> Result<RetryBudget> {
         (&mut b.network_cost, "networkCost"),
         (&mut b.success_refund, "successRefund"),
     ] {
-        if let Some(v) = n.u32(what) {
-            *slot = v;
-        }
+        set!(*slot => n.u32(what););
     }
     Ok(b)
 }

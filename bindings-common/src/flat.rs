@@ -5,6 +5,12 @@
 use crate::{err, Error, ErrorCode, Result, MAX_SAFE};
 use std::borrow::Cow;
 
+/// `set! { dst => Option; ... }`: each value given (not NaN: `Some`) replaces the default.
+macro_rules! set {
+    ($($dst:expr => $v:expr;)*) => { $(if let Some(v) = $v { $dst = v; })* };
+}
+pub(crate) use set;
+
 /// `what must be rule`, as `invalid_number`.
 #[inline(never)]
 pub fn bad_number(what: &str, rule: &str) -> Error {

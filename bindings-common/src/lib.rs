@@ -14,6 +14,7 @@
 pub mod backoff;
 pub mod flat;
 pub mod limiter;
+mod native;
 pub mod pacer;
 pub mod plan;
 pub mod reading;

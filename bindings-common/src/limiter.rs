@@ -13,7 +13,7 @@
 //!   id, then [`decide`] takes `(limiter id, key id, cost, now)` and returns the codec's verdict
 //!   number ([`crate::encode_verdict`]).
 
-use crate::flat::{escape_into, push_limits, split, Rd};
+use crate::flat::{escape_into, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
 use pacekeeper::{Limiter, LimiterConfig};
@@ -49,9 +49,7 @@ pub const STATE_SLOTS: [&str; MAX_LIMITS + 7] = [
 pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
     let mut n = Rd::new(flat);
     let mut c = LimiterConfig::default();
-    if let Some(v) = n.flag("learn") {
-        c.learn = v;
-    }
+    set!(c.learn => n.flag("learn"););
     let adaptive = n.flag("adaptive").unwrap_or(false);
     let mut a = AdaptiveConfig::default();
     for (slot, what) in [
@@ -61,9 +59,7 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
         (&mut a.decrease_percent, "adaptive.decreasePercent"),
         (&mut a.increase_percent, "adaptive.increasePercent"),
     ] {
-        if let Some(v) = n.u32(what) {
-            *slot = v;
-        }
+        set!(*slot => n.u32(what););
     }
     c.adaptive = adaptive.then_some(a);
     c.max_in_flight = n.u32_sat("maxInFlight");

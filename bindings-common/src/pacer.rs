@@ -21,7 +21,8 @@
 //!
 //! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
 
-use crate::{err, split_joined, Error, ErrorCode, Result, MAX_SAFE};
+use crate::flat::{bad_number, idx, num as n, set, Rd};
+use crate::{err, split_joined, ErrorCode, Result};
 use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
@@ -35,14 +36,7 @@ use pacekeeper::{
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
 /// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
 /// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
-#[cfg(feature = "store")]
-pub const CONFIG_SLOTS: &[&str] = &ALL_SLOTS;
-/// The named scalar slots of a flat pacer configuration, in order (see the module docs).
-#[cfg(not(feature = "store"))]
-pub const CONFIG_SLOTS: &[&str] = &BASE_SLOTS;
-
-/// The slots of the in-memory pacer.
-const BASE_SLOTS: [&str; 21] = [
+pub const CONFIG_SLOTS: &[&str] = &[
     "learn:bool",
     "preset:presets",
     "probePollMs",
@@ -64,292 +58,131 @@ const BASE_SLOTS: [&str; 21] = [
     "backoff.retryNetworkErrors:bool",
     "backoff.hintSpreadPercent",
     "backoff.maxWaitMs",
-];
-
-/// The store option's slots, after the others.
-#[cfg(feature = "store")]
-const STORE_SLOTS: [&str; 9] = [
+    #[cfg(feature = "store")]
     "shared:bool",
+    #[cfg(feature = "store")]
     "shared.leaseTtlMs",
+    #[cfg(feature = "store")]
     "shared.idleTtlMs",
+    #[cfg(feature = "store")]
     "shared.maxReserveMs",
+    #[cfg(feature = "store")]
     "shared.callerClock:bool",
+    #[cfg(feature = "store")]
     "shared.policy:storePolicies",
+    #[cfg(feature = "store")]
     "shared.probeIntervalMs",
+    #[cfg(feature = "store")]
     "shared.peers",
+    #[cfg(feature = "store")]
     "shared.heartbeatMs",
 ];
-
-#[cfg(feature = "store")]
-const ALL_SLOTS: [&str; 30] = {
-    let mut all = [""; 30];
-    let mut i = 0;
-    while i < 30 {
-        all[i] = if i < 21 {
-            BASE_SLOTS[i]
-        } else {
-            STORE_SLOTS[i - 21]
-        };
-        i += 1;
-    }
-    all
-};
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
 
-fn bad_number(what: &str, rule: &str) -> Error {
-    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
-}
-
-/// A slot: None for NaN (the default), else a safe integer ≥ 0.
-fn slot_uint(v: f64, what: &str) -> Result<Option<u64>> {
-    if v.is_nan() {
-        return Ok(None);
-    }
-    if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-        return Err(bad_number(what, "a safe integer >= 0"));
-    }
-    // Whole and within 2^53: exact.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(Some(v as u64))
-}
-
-/// A slot's name without its kind.
-fn slot_name(i: usize) -> &'static str {
-    CONFIG_SLOTS
-        .get(i)
-        .and_then(|s| s.split(':').next())
-        .unwrap_or("pacer config")
-}
-
-/// The scalar slots, checked by one rule each (table-driven: one error site per rule keeps
-/// the WebAssembly module small).
-struct Scalars([Option<u64>; CONFIG_SLOTS.len()]);
-
-impl Scalars {
-    fn read(flat: &[f64]) -> Result<Self> {
-        let mut v = [None; CONFIG_SLOTS.len()];
-        for (i, slot) in v.iter_mut().enumerate() {
-            let x = flat.get(i).copied().unwrap_or(f64::NAN);
-            if !CONFIG_SLOTS[i].ends_with(":float") {
-                *slot = slot_uint(x, slot_name(i))?;
-            }
-        }
-        Ok(Scalars(v))
-    }
-    fn uint(&self, i: usize) -> Option<u64> {
-        self.0[i]
-    }
-    fn u32(&self, i: usize) -> Result<Option<u32>> {
-        self.0[i]
-            .map(|n| u32::try_from(n).map_err(|_| bad_number(slot_name(i), "at most 4294967295")))
-            .transpose()
-    }
-    fn bool(&self, i: usize) -> Result<Option<bool>> {
-        match self.0[i] {
-            None => Ok(None),
-            Some(n @ (0 | 1)) => Ok(Some(n == 1)),
-            Some(_) => Err(err(
-                ErrorCode::InvalidArgument,
-                [slot_name(i), " must be 0 or 1"].concat(),
-            )),
-        }
-    }
-    fn index<T>(&self, i: usize, from: fn(usize) -> Option<T>) -> Result<Option<T>> {
-        let Some(n) = self.0[i] else {
-            return Ok(None);
-        };
-        usize::try_from(n)
-            .ok()
-            .and_then(from)
-            .map(Some)
-            .ok_or_else(|| {
-                err(
-                    ErrorCode::InvalidOption,
-                    [slot_name(i), ": unknown index"].concat(),
-                )
-            })
-    }
-}
-
-/// The numbers after the scalar slots: the retry statuses (a count, NaN for the default) and
-/// the limits (a count, then `amount, periodMs, burst`).
-fn lists(rest: &[f64]) -> Result<(Option<Vec<u16>>, Vec<Limit>)> {
-    let mut it = rest.iter().copied();
-    let mut next = |what: &str| slot_uint(it.next().unwrap_or(f64::NAN), what);
-    let statuses = match next("backoff.retryStatuses")? {
-        None => None,
-        Some(n) => {
-            let mut v = Vec::new();
-            for _ in 0..n.min(1024) {
-                let st = next("backoff.retryStatuses")?.unwrap_or(0);
-                v.push(u16::try_from(st).unwrap_or(0));
-            }
-            Some(v)
-        }
-    };
-    let mut limits = Vec::new();
-    for _ in 0..next("limits")?.unwrap_or(0).min(1024) {
-        let amount = next("limits.amount")?.unwrap_or(0);
-        let period_ms = next("limits.periodMs")?.unwrap_or(0);
-        let burst = next("limits.burst")?.unwrap_or(amount);
-        // Saturated: the core's own range check names the field.
-        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        limits.push(Limit {
-            amount: small(amount),
-            period_ms,
-            burst: small(burst),
-        });
-    }
-    if it.next().is_some() {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            "pacer config: more numbers than its slots",
-        ));
-    }
-    Ok((statuses, limits))
-}
-
 /// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
-/// (empty: the core's default, 0).
+/// (empty: the core's default, 0). The slots are read in the order of [`CONFIG_SLOTS`]; the
+/// options of a group that is off (`retryBudget`, `shared`) are only checked to be numbers.
 pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
-    let n = CONFIG_SLOTS.len();
-    let s = Scalars::read(flat)?;
-    let (statuses, limits) = lists(flat.get(n..).unwrap_or(&[]))?;
-    let mut c = PacerConfig {
-        limits,
-        ..PacerConfig::default()
+    let mut n = Rd::new(flat);
+    let mut c = PacerConfig::default();
+    set!(c.learn => n.flag("learn"););
+    c.preset = n.index("preset", Preset::from_index);
+    set! {
+        c.probe_poll_ms => n.opt("probePollMs");
+        c.max_window => n.u32("maxWindow");
+        c.parse.max_wait_ms => n.opt("parse.maxWaitMs");
+        c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
+    }
+    let on = n.flag("retryBudget") == Some(true);
+    let u32_if = |n: &mut Rd<'_>, what| {
+        if on {
+            n.u32(what)
+        } else {
+            n.opt(what).and(None)
+        }
     };
-    // Slot indexes: the order of CONFIG_SLOTS.
-    if let Some(v) = s.bool(0)? {
-        c.learn = v;
+    let mut b = RetryBudget::default();
+    set!(b.capacity => u32_if(&mut n, "retryBudget.capacity"););
+    // The core's default: a full budget.
+    b.tokens = u32_if(&mut n, "retryBudget.tokens").unwrap_or(b.capacity);
+    set! {
+        b.retry_cost => u32_if(&mut n, "retryBudget.retryCost");
+        b.network_cost => u32_if(&mut n, "retryBudget.networkCost");
+        b.success_refund => u32_if(&mut n, "retryBudget.successRefund");
     }
-    c.preset = s.index(1, Preset::from_index)?;
-    if let Some(v) = s.uint(2) {
-        c.probe_poll_ms = v;
-    }
-    if let Some(v) = s.u32(3)? {
-        c.max_window = v;
-    }
-    if let Some(v) = s.uint(4) {
-        c.parse.max_wait_ms = v;
-    }
-    if let Some(m) = s.index(5, ResetMode::from_index)? {
-        c.parse.reset_mode = m;
-    }
-    if s.bool(6)? == Some(true) {
-        let mut b = RetryBudget::default();
-        if let Some(v) = s.u32(7)? {
-            b.capacity = v;
-        }
-        // The core's default: a full budget.
-        b.tokens = s.u32(8)?.unwrap_or(b.capacity);
-        if let Some(v) = s.u32(9)? {
-            b.retry_cost = v;
-        }
-        if let Some(v) = s.u32(10)? {
-            b.network_cost = v;
-        }
-        if let Some(v) = s.u32(11)? {
-            b.success_refund = v;
-        }
-        c.retry_budget = Some(b);
-    }
+    c.retry_budget = on.then_some(b);
     let p = &mut c.backoff;
-    if let Some(v) = s.uint(12) {
-        p.base_ms = v;
-    }
-    let m = flat.get(13).copied().unwrap_or(f64::NAN);
+    set!(p.base_ms => n.opt("backoff.baseMs"););
+    let m = n.raw();
     if !m.is_nan() {
         if !m.is_finite() {
-            return Err(bad_number("backoff.multiplier", "finite"));
+            n.fail(bad_number("backoff.multiplier", "finite"));
         }
         p.multiplier = m;
     }
-    if let Some(v) = s.uint(14) {
-        p.cap_ms = v;
+    set! {
+        p.cap_ms => n.opt("backoff.capMs");
+        p.jitter => n.index("backoff.jitter", Jitter::from_index);
+        p.max_attempts => n.u32("backoff.maxAttempts");
     }
-    if let Some(j) = s.index(15, Jitter::from_index)? {
-        p.jitter = j;
-    }
-    if let Some(v) = s.u32(16)? {
-        p.max_attempts = v;
-    }
-    p.deadline_ms = s.uint(17);
-    if let Some(v) = s.bool(18)? {
-        p.retry_network_errors = v;
-    }
-    if let Some(v) = s.u32(19)? {
-        p.hint_spread_percent = v;
-    }
-    if let Some(v) = s.uint(20) {
-        p.max_wait_ms = v;
-    }
-    if let Some(v) = statuses {
-        p.retry_statuses = v;
+    p.deadline_ms = n.opt("backoff.deadlineMs");
+    set! {
+        p.retry_network_errors => n.flag("backoff.retryNetworkErrors");
+        p.hint_spread_percent => n.u32("backoff.hintSpreadPercent");
+        p.max_wait_ms => n.opt("backoff.maxWaitMs");
     }
     #[cfg(feature = "store")]
-    if s.bool(21)? == Some(true) {
+    {
+        let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
-        if let Some(v) = s.uint(22) {
-            sh.lease_ttl_ms = v;
+        let opt_if = |n: &mut Rd<'_>, what| n.opt(what).filter(|_| on);
+        set! {
+            sh.lease_ttl_ms => opt_if(&mut n, "shared.leaseTtlMs");
+            sh.idle_ttl_ms => opt_if(&mut n, "shared.idleTtlMs");
+            sh.max_reserve_ms => opt_if(&mut n, "shared.maxReserveMs");
         }
-        if let Some(v) = s.uint(23) {
-            sh.idle_ttl_ms = v;
+        let caller_clock = if on {
+            n.flag("shared.callerClock")
+        } else {
+            n.opt("shared.callerClock").and(None)
+        };
+        let policy = if on {
+            n.index("shared.policy", StorePolicy::from_index)
+        } else {
+            n.opt("shared.policy").and(None)
+        };
+        set! {
+            sh.caller_clock => caller_clock;
+            sh.policy => policy;
+            sh.probe_interval_ms => opt_if(&mut n, "shared.probeIntervalMs");
+            sh.peers => opt_if(&mut n, "shared.peers");
+            sh.heartbeat_ms => opt_if(&mut n, "shared.heartbeatMs");
         }
-        if let Some(v) = s.uint(24) {
-            sh.max_reserve_ms = v;
-        }
-        if let Some(v) = s.bool(25)? {
-            sh.caller_clock = v;
-        }
-        if let Some(v) = s.index(26, StorePolicy::from_index)? {
-            sh.policy = v;
-        }
-        if let Some(v) = s.uint(27) {
-            sh.probe_interval_ms = v;
-        }
-        if let Some(v) = s.uint(28) {
-            sh.peers = v;
-        }
-        if let Some(v) = s.uint(29) {
-            sh.heartbeat_ms = v;
-        }
-        c.shared = Some(sh);
+        c.shared = on.then_some(sh);
     }
+    // The lists: the retry statuses (a count, NaN for the default; a bad status is 0) and the
+    // limits (saturated to u32: the core's own range check names the field).
+    if let Some(count) = n.opt("backoff.retryStatuses") {
+        let st = (0..count.min(1024)).map(|_| n.opt("backoff.retryStatuses").unwrap_or(0));
+        c.backoff.retry_statuses = st.map(|s| u16::try_from(s).unwrap_or(0)).collect();
+    }
+    for _ in 0..n.opt("limits").unwrap_or(0).min(1024) {
+        let amount = n.u32_sat("limits.amount").unwrap_or(0);
+        let period_ms = n.opt("limits.periodMs").unwrap_or(0);
+        let burst = n.u32_sat("limits.burst").unwrap_or(amount);
+        c.limits.push(Limit {
+            amount,
+            period_ms,
+            burst,
+        });
+    }
+    n.end("pacer config")?;
     if !seed_text.is_empty() {
-        c.seed = seed_text.parse::<u64>().map_err(|_| {
-            err(
-                ErrorCode::InvalidNumber,
-                "seed must be an unsigned 64-bit integer",
-            )
-        })?;
+        c.seed = crate::seed(seed_text)?;
     }
     Ok(c)
-}
-
-/// The names of the configuration's scalar slots, joined by commas (the vocabulary
-/// `pacerConfig`).
-pub fn config_slot_names() -> String {
-    let mut s = String::new();
-    for (i, n) in CONFIG_SLOTS.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(n);
-    }
-    s
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn n(v: u64) -> f64 {
-    v as f64
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn idx(i: usize) -> f64 {
-    i as f64
 }
 
 /// `out`'s first [`OUT_SLOTS`] numbers, or `invalid_argument` (checked before the core runs,
@@ -396,7 +229,9 @@ pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
 }
 
 fn host_uint(v: f64, what: &str) -> Result<u64> {
-    slot_uint(v, what)?.ok_or_else(|| bad_number(what, "a safe integer >= 0"))
+    let mut n = Rd::new(core::slice::from_ref(&v));
+    let x = n.uint(what);
+    n.check().map(|()| x)
 }
 
 /// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
@@ -624,7 +459,7 @@ pub fn store_reply(
         return Ok(pacekeeper::shared::decode(&[]));
     }
     for (slot, &v) in ints.iter_mut().zip(reply) {
-        if !v.is_finite() || v.fract() != 0.0 || v.abs() > MAX_SAFE {
+        if !v.is_finite() || v.fract() != 0.0 || v.abs() > crate::MAX_SAFE {
             return Ok(Err(StoreError {
                 kind: StoreErrorKind::BadReply,
                 message: String::from("a reply value is not a safe integer"),

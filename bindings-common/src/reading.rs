@@ -13,12 +13,7 @@ use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, 
 use pacekeeper::msg::push_u64;
 use pacekeeper::Reading;
 
-/// A flag: 1 is true (hosts write 0 or 1).
-fn flag(n: &mut Rd<'_>, _what: &str) -> Result<bool> {
-    Ok(n.raw() == 1.0)
-}
-
-/// A reading from its flat form (see the module docs).
+/// A reading from its flat form (see the module docs; a flag is true when 1).
 pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     let mut n = Rd::new(nums);
     let mut s = split(strs);
@@ -28,9 +23,9 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         .and_then(|v| u16::try_from(v).ok())
         .ok_or_else(|| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
     let mut r = Reading::empty(status);
-    r.throttled = flag(&mut n, "throttled")?;
+    r.throttled = n.raw() == 1.0;
     r.retry_after_ms = n.opt("retryAfterMs");
-    r.retry_after_lenient = flag(&mut n, "retryAfterLenient")?;
+    r.retry_after_lenient = n.raw() == 1.0;
     r.limit = n.opt("limit");
     r.remaining = n.opt("remaining");
     r.reset_ms = n.opt("resetMs");
@@ -49,14 +44,14 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         n.fail(crate::flat::bad_number("dateSkewMs", "a safe integer"));
         None
     };
-    r.capped = flag(&mut n, "capped")?;
+    r.capped = n.raw() == 1.0;
     let np = n.len("policies", MAX_ITEMS);
     let ns = n.len("states", MAX_ITEMS);
     let nr = n.len("rejected", MAX_ITEMS);
     for _ in 0..np {
         let quota = n.uint("quota");
         let window_s = n.opt("windowS");
-        let has_pk = flag(&mut n, "partitionKey")?;
+        let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
         let quota_unit = next_str(&mut n, &mut s, "quotaUnit");
         let partition_key = if has_pk {
@@ -75,7 +70,7 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     for _ in 0..ns {
         let remaining = n.uint("remaining");
         let reset_s = n.opt("resetS");
-        let has_pk = flag(&mut n, "partitionKey")?;
+        let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
         let partition_key = if has_pk {
             Some(next_str(&mut n, &mut s, "partitionKey"))

@@ -5,9 +5,7 @@
 use pacekeeper::backoff::Jitter;
 use pacekeeper::pacer::{PacerConfig, Preset};
 use pacekeeper::{ErrorCode, Limit};
-use pacekeeper_bindings_common::pacer::{
-    config_slot_names, pacer_config, HostPacer, CONFIG_SLOTS, OUT_SLOTS,
-};
+use pacekeeper_bindings_common::pacer::{pacer_config, HostPacer, CONFIG_SLOTS, OUT_SLOTS};
 #[test]
 fn all_nan_is_the_cores_default() {
     let flat = [f64::NAN; CONFIG_SLOTS.len()];
@@ -35,7 +33,8 @@ fn slots_and_lists() {
     assert_eq!(c.backoff.retry_statuses, vec![429, 503]);
     assert_eq!(c.limits, vec![Limit::new(5, 1000)]);
     assert_eq!(c.seed, 42);
-    assert_eq!(CONFIG_SLOTS.len(), config_slot_names().split(',').count());
+    let names = pacekeeper_bindings_common::vocabulary("pacerConfig").unwrap_or_default();
+    assert_eq!(CONFIG_SLOTS.len(), names.split(',').count());
 }
 
 #[test]

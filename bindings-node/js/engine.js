@@ -232,14 +232,7 @@ module.exports = function createEngine (native) {
     const p = C.optObj(policy, 'policy')
     F.checkKeys(p, POLICY_KEYS, 'policy')
     if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
-    const flat = F.scalars(p, POLICY, [])
-    const st = p.retryStatuses
-    if (st === undefined || st === null) flat.push(NaN)
-    else {
-      if (!Array.isArray(st)) throw typeError('retryStatuses must be an array of numbers')
-      flat.push(st.length, ...st.map((s, i) => C.int(s, `retryStatuses[${i}]`)))
-    }
-    return Float64Array.from(flat)
+    return Float64Array.from(F.ints(p.retryStatuses, 'retryStatuses', F.scalars(p, POLICY, [])))
   }
 
   class Backoff {
@@ -349,12 +342,7 @@ module.exports = function createEngine (native) {
     C.obj(req, 'request')
     F.checkKeys(req, REQUEST_KEYS, 'request')
     if (req.maxBatchRecords === undefined) throw typeError('request.maxBatchRecords is missing')
-    const flat = F.scalars(req, REQUEST, [])
-    if (req.sizes === undefined || req.sizes === null) flat.push(NaN)
-    else {
-      if (!Array.isArray(req.sizes)) throw typeError('request.sizes must be an array of numbers')
-      flat.push(req.sizes.length, ...req.sizes.map((s, i) => F.int(s, `request.sizes[${i}]`)))
-    }
+    const flat = F.ints(req.sizes, 'request.sizes', F.scalars(req, REQUEST, []), F.int)
     return Float64Array.from(F.limits(req.limits, 'request.limits', flat))
   }
 

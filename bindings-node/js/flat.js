@@ -80,8 +80,16 @@ module.exports = function createFlat (native) {
     return out
   }
 
+  /** `count, items...` of an optional list of integers; NaN when left out (the core's default). */
+  function ints (list, name, out, int = C.int) {
+    if (list === undefined || list === null) { out.push(NaN); return out }
+    if (!Array.isArray(list)) throw typeError(`${name} must be an array of numbers`)
+    out.push(list.length, ...list.map((x, i) => int(x, `${name}[${i}]`)))
+    return out
+  }
+
   /** `count, (amount, periodMs, burst)...`; a left-out burst is NaN (the core's default). */
-  function limits (list, name, out) {
+  function limits (list, name, out, u32 = int) {
     if (list === undefined || list === null) list = []
     if (!Array.isArray(list)) throw typeError(`${name} must be an array of {amount, periodMs, burst?}, got ${C.describe(list)}`)
     out.push(list.length)
@@ -91,8 +99,8 @@ module.exports = function createFlat (native) {
       for (const k of Object.keys(l)) if (k !== 'amount' && k !== 'periodMs' && k !== 'burst') throw typeError(`${w}: unknown field ${JSON.stringify(k)}`)
       if (l.amount === undefined) throw typeError(`${w}.amount is missing`)
       if (l.periodMs === undefined) throw typeError(`${w}.periodMs is missing`)
-      out.push(int(l.amount, `${w}.amount`), int(l.periodMs, `${w}.periodMs`),
-        l.burst === undefined || l.burst === null ? NaN : int(l.burst, `${w}.burst`))
+      out.push(u32(l.amount, `${w}.amount`), int(l.periodMs, `${w}.periodMs`),
+        l.burst === undefined || l.burst === null ? NaN : u32(l.burst, `${w}.burst`))
     })
     return out
   }
@@ -241,5 +249,5 @@ module.exports = function createFlat (native) {
     return [keys.map(clean).join('\0'), BigUint64Array.from(nums)]
   }
 
-  return { layout, keysOf, checkKeys, scalars, limits, unflat, limitsOf, reading, stateJson, stateFlat, vocab, int }
+  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, stateJson, stateFlat, vocab, int }
 }

@@ -34,23 +34,8 @@ module.exports = function createPacerCore (native, F) {
     const c = C.optObj(config, 'config')
     F.checkKeys(c, KEYS, 'PacerCore')
     const flat = F.scalars(c, SLOTS, [])
-    const statuses = c.backoff && c.backoff.retryStatuses
-    if (statuses === undefined || statuses === null) flat.push(NaN)
-    else {
-      if (!Array.isArray(statuses)) throw typeError('backoff.retryStatuses must be an array of numbers')
-      flat.push(statuses.length, ...statuses.map((s, i) => C.int(s, `backoff.retryStatuses[${i}]`)))
-    }
-    const limits = c.limits === undefined || c.limits === null ? [] : c.limits
-    if (!Array.isArray(limits)) throw typeError(`limits must be an array of {amount, periodMs, burst?}, got ${C.describe(limits)}`)
-    flat.push(limits.length)
-    limits.forEach((l, i) => {
-      C.obj(l, `limits[${i}]`)
-      for (const k of Object.keys(l)) if (k !== 'amount' && k !== 'periodMs' && k !== 'burst') throw typeError(`limits[${i}]: unknown field ${JSON.stringify(k)}`)
-      if (l.amount === undefined) throw typeError(`limits[${i}].amount is missing`)
-      if (l.periodMs === undefined) throw typeError(`limits[${i}].periodMs is missing`)
-      flat.push(C.u32(l.amount, `limits[${i}].amount`), C.int(l.periodMs, `limits[${i}].periodMs`),
-        l.burst === undefined || l.burst === null ? NaN : C.u32(l.burst, `limits[${i}].burst`))
-    })
+    F.ints(c.backoff && c.backoff.retryStatuses, 'backoff.retryStatuses', flat)
+    F.limits(c.limits, 'limits', flat, C.u32)
     return Float64Array.from(flat)
   }
 

@@ -1,23 +1,15 @@
-//! Node.js bindings for pacekeeper (napi-rs v3): a shell over `pacekeeper-bindings-common`. The
-//! WebAssembly module (`bindings-wasm/src/`) exports the same names with the same shapes.
-//!
-//! `native.js` (the platform loader) and `native.d.ts` are generated from this file by
-//! `napi build --platform --js native.js --dts native.d.ts`; never edit them by hand. The
-//! public API is plain JavaScript in `js/` (see `js/NATIVE.md` for this interface). Every error
-//! is thrown with `.code` set to a core error code; the JavaScript layer only picks the class
-//! (TypeError for `invalid_argument`, RangeError otherwise). Nothing is parsed out of messages.
+//! Node.js bindings for pacekeeper (napi-rs v3): the engine interface `native_api!` of
+//! `pacekeeper-bindings-common` (the WebAssembly module expands the same), plus the shared-store
+//! calls only the native package has. `native.js` and `native.d.ts` are generated from this crate
+//! by `napi build --platform --js native.js --dts native.d.ts`; never edit them by hand. Every
+//! error is thrown with `.code` set to a core error code (see `js/NATIVE.md`).
 // `deny`, not `forbid`: the `#[napi]` expansion needs a local `allow(unsafe_code)`.
 #![deny(unsafe_code)]
 
-use napi::bindgen_prelude::Float64Array;
+use napi::bindgen_prelude::{BigUint64Array, Float64Array};
 use napi_derive::napi;
 use pacekeeper::ErrorCode;
-use pacekeeper_bindings_common as codec;
-
-mod limiter;
-mod pacer;
-pub use limiter::{bind_io, limiter_decide, limiter_decide_io, NativeBackoff, NativeLimiter};
-pub use pacer::NativePacer;
+use std::{cell::RefCell, mem::ManuallyDrop};
 
 /// The status of a thrown error: a core error code (JS `.code`).
 #[derive(Debug)]
@@ -29,43 +21,18 @@ impl AsRef<str> for Code {
     }
 }
 
-pub(crate) type Result<T> = napi::Result<T, Code>;
+type Result<T> = napi::Result<T, Code>;
 
 /// A caller's `Float64Array`, written in place (an alias so that napi reads it as a value).
-pub(crate) type OutSlots<'a> = &'a mut [f64];
+type OutSlots<'a> = &'a mut [f64];
 
-pub(crate) fn host(e: pacekeeper::Error) -> napi::Error<Code> {
+fn host(e: pacekeeper::Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.code), e.message)
 }
 
-/// The version of the native addon (the crate version, shared by every package).
-#[napi]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// One vocabulary of the core or layout of the codec, its names joined by commas in order
-/// (`codec::vocabulary`): enums cross as indexes into these lists, flat values in these layouts.
-#[napi]
-pub fn vocabulary(name: String) -> Result<String> {
-    codec::vocabulary(&name).map_err(host)
-}
-
-/// The core's defaults of one layout, flat (`codec::defaults`).
-#[napi]
-pub fn defaults(name: String) -> Result<Vec<f64>> {
-    codec::defaults(&name).map_err(host)
-}
-
-/// A call that does nothing: measures the cost of crossing the boundary.
-#[napi]
-pub fn noop() {}
-
-/// The key of a bearer token's budget (`pacekeeper::token_key`): the same in every runtime.
-#[napi]
-pub fn token_key(token: String) -> String {
-    pacekeeper::token_key(&token)
-}
+pacekeeper_bindings_common::native_api!(napi,
+    out = [#[napi(ts_arg_type = "Float64Array")]] [OutSlots<'_>],
+    opt = [&[f64]], u64s = [BigUint64Array] [BigUint64Array], str = [String]);
 
 /// The shared-budget Lua script (`pacekeeper::shared::SCRIPT`), for `EVAL` after `NOSCRIPT`.
 #[napi]
@@ -79,51 +46,78 @@ pub fn shared_script_sha1() -> &'static str {
     pacekeeper::shared::script_sha1()
 }
 
-/// Parses a response: `headers` is `name LF value LF ...` (empty for none), `maxWaitMs` NaN for
-/// the core's default, `resetMode` an index into `vocabulary("resetModes")`. Writes the
-/// reading's scalars into `out` (`codec::write_reading`); returns the JSON of `{policies,
-/// states, rejected}` when one of them is not empty, else null.
-#[napi]
-pub fn parse_headers(
-    status: u32,
-    headers: String,
-    body: Option<String>,
-    now: f64,
-    max_wait_ms: f64,
-    reset_mode: u32,
-    #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
-) -> Result<Option<String>> {
-    codec::reading::parse_into(
-        status,
-        &headers,
-        body.as_deref(),
-        now,
-        max_wait_ms,
-        reset_mode,
-        out,
-    )
-    .map_err(host)
+thread_local! {
+    /// The caller's argument buffer for `limiterDecideIo` (`bindIo`): kept for the life of the
+    /// thread (never dropped: it belongs to the JS heap of this thread).
+    static IO: RefCell<Option<ManuallyDrop<Float64Array>>> = const { RefCell::new(None) };
 }
 
-/// A retry budget with the core's defaults filled in (`vocabulary("retryBudget")`; NaN: default).
+/// napi only (an argument-free call costs napi about half of one with five arguments): binds a
+/// `Float64Array` of 5 numbers, `op, id, keyId, cost, now`, read by `limiterDecideIo`.
 #[napi]
-pub fn retry_budget(flat: Float64Array) -> Result<Vec<f64>> {
-    codec::backoff::budget_flat(&flat).map_err(host)
+pub fn bind_io(buf: Float64Array) {
+    IO.with(|io| *io.borrow_mut() = Some(ManuallyDrop::new(buf)));
 }
 
-/// A batching plan for the flat `request` (`codec::plan`), flat.
+/// `limiterDecide` with its arguments in the bound buffer.
 #[napi]
-pub fn plan(request: Float64Array, now: f64) -> Result<Vec<f64>> {
-    codec::plan::plan(&request, now).map_err(host)
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn limiter_decide_io() -> Result<f64> {
+    let a = IO.with(|io| {
+        io.borrow()
+            .as_ref()
+            .and_then(|b| b.get(..5).map(|s| [s[0], s[1], s[2], s[3], s[4]]))
+    });
+    let Some([op, id, key, cost, now]) = a else {
+        return Err(host(pacekeeper::Error::new(
+            ErrorCode::InvalidState,
+            "bindIo was not called with 5 numbers",
+        )));
+    };
+    // The JavaScript layer wrote checked integers; `as` saturates anything else.
+    lim::decide(op as usize, id as u32, key as u32, cost, now).map_err(host)
 }
 
-/// Plans again after `outcomes` of `previous` (all flat, `codec::plan`).
+/// The pacer's shared-store crossings (the WebAssembly module has no store mode).
 #[napi]
-pub fn replan(
-    request: Float64Array,
-    previous: Float64Array,
-    outcomes: Float64Array,
-    now: f64,
-) -> Result<Vec<f64>> {
-    codec::plan::replan(&request, &previous, &outcomes, now).map_err(host)
+impl NativePacer {
+    /// The store call of a ticket that got `consult`: `<L>:<key1><key2><args joined by ','>`,
+    /// `L` each key's length in UTF-16 units (`codec::pacer::store_call_text`).
+    #[napi]
+    pub fn store_call(&self, ticket: f64) -> Result<String> {
+        self.inner.store_call(ticket).map_err(host)
+    }
+
+    /// The store's reply to a consult (its six integers, or empty with `errorCode`, a name of
+    /// `vocabulary("storeErrors")`): the step's action index, the rest in `out`.
+    #[napi]
+    pub fn consulted(
+        &mut self,
+        ticket: f64,
+        reply: &[f64],
+        error_code: String,
+        now: f64,
+        #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
+    ) -> Result<u32> {
+        let r = self.inner.consulted(ticket, reply, &error_code, now, out);
+        r.map_err(host)
+    }
+
+    /// The next fire-and-forget store call (as `storeCall`), or `''`.
+    #[napi]
+    pub fn poll_store(&mut self) -> Result<String> {
+        self.inner.poll_store().map_err(host)
+    }
+
+    /// The outcome of a polled call (as for `consulted`).
+    #[napi]
+    pub fn store_done(&mut self, reply: &[f64], error_code: String, now: f64) -> Result<()> {
+        self.inner.store_done(reply, &error_code, now).map_err(host)
+    }
+
+    /// The next store event: `store_down,<policy>,<peers>`, `store_up,<downForUs>` or `''`.
+    #[napi]
+    pub fn poll_event(&mut self) -> String {
+        self.inner.poll_event()
+    }
 }
