@@ -61,6 +61,11 @@ optimize() {
 raw="$stage/pkg-node/pacekeeper_wasm_bg.wasm"
 cp "$raw" "$stage/raw.wasm"
 optimize "$stage/raw.wasm" "$stage/opt.wasm"
+# WASM_NAMED=path: also write the module optimized the same way but keeping its function names
+# (for bindings-wasm/bench/wasm-size.mjs, which lists what the module is made of).
+if [[ -n "${WASM_NAMED:-}" ]]; then
+  "$WASM_OPT" "$WASM_OPT_LEVEL" -g --strip-producers "${WASM_FEATURES[@]}" "$stage/snipped.wasm" -o "$WASM_NAMED"
+fi
 for dir in pkg-node pkg-web pkg-bundler; do
   wasm="$stage/$dir/pacekeeper_wasm_bg.wasm"
   if cmp -s "$wasm" "$stage/raw.wasm"; then
