@@ -38,7 +38,7 @@ remap=""
 for d in "$registry_src"/*/; do
   [[ -d "$d" ]] && remap+=" --remap-path-prefix=${d%/}=crates"
 done
-CARGO_PROFILE_RELEASE_STRIP=debuginfo CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_PANIC=abort \
+CARGO_PROFILE_RELEASE_STRIP=debuginfo CARGO_PROFILE_RELEASE_OPT_LEVEL=${WASM_RUST_OPT:-z} CARGO_PROFILE_RELEASE_PANIC=abort \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-}$remap" \
   "$CARGO" build --target wasm32-unknown-unknown --release -p pacekeeper-wasm
 target_dir=${CARGO_TARGET_DIR:-target}
