@@ -1,20 +1,20 @@
-//! [`VecMap`]: the core's one ordered map, a vector of `(key, value)` pairs kept sorted by key.
+//! [`VecMap`]: the core's one ordered map, sorted vectors of `(key, value)` pairs.
 //!
 //! It replaces `std::collections::BTreeMap` in the limiter's keyed state and the pacer's keys and
 //! tickets, with the subset of `BTreeMap`'s API they use and the same observable behaviour:
-//! iteration in ascending key order, `insert` replacing and returning the old value, and the same
-//! serde shape (a map, so saved JSON states are unchanged; a repeated key keeps its last value).
+//! iteration in ascending key order, `insert` replacing and returning the old value, equality by
+//! entries, and the same serde shape (a map, so saved JSON states are unchanged; a repeated key
+//! keeps its last value).
 //!
 //! Why: a `BTreeMap` monomorphization costs several KB of WebAssembly per key/value type (node
-//! splitting, merging, stealing, dropping), and the module must stay small. A sorted vector is a
-//! binary search and a `Vec::insert`/`Vec::remove`.
+//! splitting, merging, stealing, dropping), and the module must stay small. This is binary
+//! searches, `Vec::insert`/`Vec::remove` and one split.
 //!
-//! Cost: lookups are O(log n) as in a `BTreeMap`, and faster for the few keys a client usually
-//! paces (one contiguous slice). Inserting a *new* key or removing one moves the entries after it,
-//! O(n) (a `memmove` of n × the entry size): keys that arrive in ascending order (the pacer's
-//! ticket ids always do) append at the end, but with ~10⁵ keys arriving in random order every new
-//! key moves a few MB. Up to ~10⁴ live keys that is noise beside a request; limiters keyed by
-//! millions of distinct ids should prune ([`crate::Limiter::prune`]) or shard.
+//! Layout: the entries sit in chunks, each a sorted `Vec` of at most [`SPLIT`] entries, the chunks
+//! in key order (a one-level B-tree). A map of up to [`SPLIT`] keys is one vector. Lookups are
+//! O(log n), as in a `BTreeMap`; inserting or removing a key moves at most [`SPLIT`] entries in
+//! its chunk plus the chunk list (n / 64 pointers), so 10⁵ keys inserted in random order cost
+//! about as much as in a `BTreeMap` (a flat sorted vector would move megabytes per new key).
 
 use core::borrow::Borrow;
 use core::fmt;
@@ -22,15 +22,22 @@ use core::marker::PhantomData;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A map kept as one vector sorted by key. See the [module documentation](self).
-#[derive(Clone, PartialEq, Eq)]
+/// The most entries in one chunk; a fuller chunk splits in two halves.
+const SPLIT: usize = 128;
+
+/// An ordered map kept as sorted vectors. See the [module documentation](self).
+#[derive(Clone)]
 pub struct VecMap<K, V> {
-    entries: Vec<(K, V)>,
+    /// Non-empty sorted chunks; every key of a chunk is below every key of the next.
+    chunks: Vec<Vec<(K, V)>>,
+    len: usize,
 }
 
 /// The iterator of [`VecMap::iter`]: `(&key, &value)` in ascending key order.
-pub type Iter<'a, K, V> =
-    core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+pub type Iter<'a, K, V> = core::iter::Map<
+    core::iter::Flatten<core::slice::Iter<'a, Vec<(K, V)>>>,
+    fn(&'a (K, V)) -> (&'a K, &'a V),
+>;
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
@@ -38,57 +45,80 @@ impl<K, V> Default for VecMap<K, V> {
     }
 }
 
+impl<K: PartialEq, V: PartialEq> PartialEq for VecMap<K, V> {
+    /// Equal entries, however they are chunked.
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl<K: Eq, V: Eq> Eq for VecMap<K, V> {}
+
 impl<K, V> VecMap<K, V> {
     /// An empty map (no allocation).
     pub const fn new() -> Self {
         VecMap {
-            entries: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
         }
     }
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// `(&key, &value)` pairs in ascending key order.
     pub fn iter(&self) -> Iter<'_, K, V> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.chunks.iter().flatten().map(|(k, v)| (k, v))
     }
 
     /// The keys in ascending order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.iter().map(|(k, _)| k)
     }
 
     /// The values in ascending key order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
-        self.entries.iter().map(|(_, v)| v)
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
     }
 
     /// The values in ascending key order, mutably.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, v)| v)
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
+        self.chunks.iter_mut().flatten().map(|(_, v)| v)
     }
 
     /// Keeps the entries for which `f` returns true (in key order), dropping the others.
     pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
-        self.entries.retain_mut(|(k, v)| f(k, v));
+        for chunk in &mut self.chunks {
+            chunk.retain_mut(|(k, v)| f(k, v));
+        }
+        self.chunks.retain(|c| !c.is_empty());
+        self.len = self.chunks.iter().map(Vec::len).sum();
     }
 }
 
 impl<K: Ord, V> VecMap<K, V> {
-    /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
-    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    /// The chunk `key` belongs in (the last one for a key above every key), and `Ok(index)` of
+    /// `key` in it or `Err(index)` where it would be inserted.
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> (usize, Result<usize, usize>)
     where
         K: Borrow<Q>,
     {
-        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+        let c = self
+            .chunks
+            .partition_point(|ch| ch.last().is_some_and(|(k, _)| k.borrow() < key))
+            .min(self.chunks.len().saturating_sub(1));
+        let at = match self.chunks.get(c) {
+            Some(ch) => ch.binary_search_by(|(k, _)| k.borrow().cmp(key)),
+            None => Err(0),
+        };
+        (c, at)
     }
 
     /// The value of `key`.
@@ -96,8 +126,8 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = self.find(key).ok()?;
-        self.entries.get(i).map(|(_, v)| v)
+        let (c, at) = self.find(key);
+        self.chunks.get(c)?.get(at.ok()?).map(|(_, v)| v)
     }
 
     /// The value of `key`, mutably.
@@ -105,8 +135,8 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = self.find(key).ok()?;
-        self.entries.get_mut(i).map(|(_, v)| v)
+        let (c, at) = self.find(key);
+        self.chunks.get_mut(c)?.get_mut(at.ok()?).map(|(_, v)| v)
     }
 
     /// Whether `key` has an entry.
@@ -114,22 +144,44 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(key).is_ok()
+        self.find(key).1.is_ok()
     }
 
     /// Sets `key` to `value`; returns the value it replaced (the key itself is kept, as in
     /// `BTreeMap::insert`).
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.find(&key) {
-            Ok(i) => self
-                .entries
-                .get_mut(i)
-                .map(|(_, v)| core::mem::replace(v, value)),
-            Err(i) => {
-                self.entries.insert(i, (key, value));
-                None
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::new());
+        }
+        let (mut c, at) = self.find(&key);
+        let mut i = match at {
+            Ok(i) => {
+                let v = self.chunks.get_mut(c)?.get_mut(i)?;
+                return Some(core::mem::replace(&mut v.1, value));
+            }
+            Err(i) => i,
+        };
+        let last = c + 1 == self.chunks.len();
+        let ch = self.chunks.get_mut(c)?;
+        if ch.len() >= SPLIT && i == SPLIT && last {
+            // Above every key, the last chunk full: a new chunk (keys inserted in ascending
+            // order fill whole chunks).
+            self.chunks.push(vec![(key, value)]);
+            self.len += 1;
+            return None;
+        }
+        if ch.len() >= SPLIT {
+            // A full chunk splits in halves first; the key goes into the half it belongs in.
+            let upper = ch.split_off(SPLIT / 2);
+            self.chunks.insert(c + 1, upper);
+            if i > SPLIT / 2 {
+                i -= SPLIT / 2;
+                c += 1;
             }
         }
+        self.chunks.get_mut(c)?.insert(i, (key, value));
+        self.len += 1;
+        None
     }
 
     /// Removes `key`; returns its value.
@@ -137,8 +189,15 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = self.find(key).ok()?;
-        Some(self.entries.remove(i).1)
+        let (c, at) = self.find(key);
+        let ch = self.chunks.get_mut(c)?;
+        let i = at.ok()?;
+        let (_, v) = ch.remove(i);
+        if ch.is_empty() {
+            self.chunks.remove(c);
+        }
+        self.len -= 1;
+        Some(v)
     }
 }
 
@@ -204,11 +263,11 @@ mod tests {
         let mut a: VecMap<String, u64> = VecMap::new();
         let mut b: BTreeMap<String, u64> = BTreeMap::new();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for step in 0..4_000u64 {
+        for step in 0..40_000u64 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let key = format!("k{}", x % 300);
+            let key = format!("k{}", x % 3000);
             let probe = key.clone();
             match x % 5 {
                 0 | 1 => assert_eq!(a.insert(key.clone(), step), b.insert(key, step)),
@@ -219,20 +278,50 @@ mod tests {
                         *q += 1;
                     }
                 }
-                _ => {
+                _ if step % 500 == 4 => {
                     let keep = |_: &String, v: &mut u64| *v % 7 != 0;
                     a.retain(keep);
                     b.retain(keep);
                 }
+                _ => {}
             }
             assert_eq!(a.len(), b.len());
             assert_eq!(a.get(probe.as_str()), b.get(probe.as_str()));
             assert_eq!(a.contains_key(&probe), b.contains_key(&probe));
+            if step % 1000 == 0 {
+                assert!(a.iter().eq(b.iter()));
+            }
         }
         assert!(a.iter().eq(b.iter()));
         assert!(a.keys().eq(b.keys()));
         assert!(a.values().eq(b.values()));
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+
+    /// Keys in ascending and descending order (appends and splits), then removed; maps with the
+    /// same entries are equal however they are chunked.
+    #[test]
+    fn orders_and_equality() {
+        let mut up: VecMap<u64, u64> = VecMap::new();
+        let mut down: VecMap<u64, u64> = VecMap::new();
+        for k in 0..1_000u64 {
+            assert_eq!(up.insert(k, k * 2), None);
+            assert_eq!(down.insert(999 - k, (999 - k) * 2), None);
+        }
+        assert_eq!(up.len(), 1_000);
+        assert!(up.iter().map(|(k, _)| *k).eq(0..1_000));
+        assert!(down.iter().map(|(k, _)| *k).eq(0..1_000));
+        assert_eq!(up, down);
+        assert_eq!(up.insert(500, 1), Some(1_000));
+        assert_ne!(up, down);
+        assert_eq!(up.get(&500), Some(&1));
+        assert_eq!(up.get(&1_000), None);
+        for k in (0..1_000u64).rev() {
+            assert_eq!(down.remove(&k), Some(k * 2));
+            assert_eq!(down.remove(&k), None);
+        }
+        assert!(down.is_empty() && down.iter().next().is_none());
+        assert_eq!(down, VecMap::new());
     }
 
     /// The serde shape is a map's: the same JSON as a `BTreeMap`, both ways, including integer
