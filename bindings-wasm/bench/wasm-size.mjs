@@ -129,6 +129,25 @@ console.log('\nby crate:')
 for (const [c, n] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 20))
   console.log(`${String(n).padStart(7)}  ${c}`)
 
+// By feature: each function body under the first area its name matches. Exports carry the core
+// code inlined into them, so this attributes by entry point as much as by module.
+const AREAS = [
+  ['pacer (core Pacer, NativePacer, its codec)', /pacer|Pacer/],
+  ['limiter (bucket, NativeLimiter, its codec)', /bucket::|nativelimiter|limiterDecide|[Ll]imiter/],
+  ['headers (parse, families, HTTP dates, structured fields, readings)', /headers::|httpdate|::sf::|parseHeaders|reading|Reading|[Hh]eader/],
+  ['backoff (policy, decide, ChaCha8 draw, retry budget)', /backoff|[Bb]ackoff|[Bb]udget/],
+  ['plans (plan, replan)', /plan/],
+  ['VecMap', /map::VecMap/],
+  ['runtime (alloc, talc, core::str/slice, wasm-bindgen glue)', /^(<?core|<?alloc|talc|__|wasm_bindgen|<wasm_bindgen|func\d|<str>|<\[u8\]>|<T|<&|memcpy|memset|memmove|memcmp|dlmalloc|rust_)/],
+]
+const byArea = new Map()
+for (const f of fns) {
+  const area = AREAS.find(([, re]) => re.test(f.name))?.[0] ?? 'other exports, vocabulary, codec'
+  byArea.set(area, (byArea.get(area) ?? 0) + f.size)
+}
+console.log('\nby area:')
+for (const [a, n] of [...byArea].sort((x, y) => y[1] - x[1])) console.log(`${String(n).padStart(7)}  ${a}`)
+
 // Data: printable runs of 6+ bytes, largest first, and the non-text remainder.
 const data = find(11)
 if (data) {
