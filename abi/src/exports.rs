@@ -3,11 +3,8 @@
 //! through [`crate::mem`]).
 
 use super::*;
+use crate::mem::read as bytes;
 use pacekeeper::backoff::{BackoffPolicy, Decision, Outcome, RetryState};
-
-fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
-    mem::read(ptr, len, what)
-}
 
 /// The ABI version (1).
 #[no_mangle]
@@ -32,15 +29,14 @@ pub extern "C" fn pk_free(ptr: usize, len: usize) -> i64 {
 /// bytes) and returns its full length; 0 when there was none.
 #[no_mangle]
 pub extern "C" fn pk_last_error(out_ptr: usize, cap: usize) -> i64 {
-    let msg = LAST_ERROR.with(|l| l.borrow().clone());
-    let n = msg.len().min(cap);
-    if n > 0 {
-        // A failed copy leaves the message in place and reports the failure instead.
-        if let Err(e) = mem::write(out_ptr, &msg.as_bytes()[..n], "out") {
-            return fail(e);
-        }
-    }
-    msg.len() as i64
+    // A failed copy leaves the message in place and reports the failure instead.
+    copy_out(&LAST_ERROR.with(|l| l.borrow().clone()), out_ptr, cap)
+}
+
+/// Copies at most `cap` bytes of `text` to `out_ptr`; its full length, or an error code.
+pub(crate) fn copy_out(text: &str, out_ptr: usize, cap: usize) -> i64 {
+    let n = text.len().min(cap);
+    finish(mem::write(out_ptr, &text.as_bytes()[..n], "out").map(|()| text.len() as i64))
 }
 
 /// Parses a response: `status`, the raw header block and the body (length 0 = none), at

@@ -6,11 +6,12 @@
 //! indices into the core's vocabularies ([`pacekeeper::vocab`]): the action codes are the
 //! core's `steps` then its `afters` ([`ACTIONS`]), the never reasons its `neverReasons`.
 
-use crate::{non_neg, out, read_response_with};
+use crate::{non_neg, read_response_with};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, Step};
 use pacekeeper::vocab::{AFTERS, STEPS};
 use pacekeeper::{Error, ErrorCode, Limit};
+use pacekeeper_bindings_common::pacer::{write_after, write_step, OUT_SLOTS};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -122,54 +123,33 @@ pub fn ticket_of(t: i64) -> Result<u64, Error> {
     non_neg("ticket", t)
 }
 
-fn u32_out(v: u32) -> i64 {
-    i64::from(v)
+/// The action record from the codec's answer slots (`ticket, until|at, attempt|attempts|capacity,
+/// reason`, NaN for none: −1 here): `[action, ticket, until|at, attempt(s), reason, capacity]`.
+fn record(action: i64, o: [f64; OUT_SLOTS]) -> [i64; ACTION_FIELDS] {
+    // The slots hold safe integers or NaN.
+    let i = |v: f64| if v.is_nan() { -1 } else { v as i64 };
+    let (count, capacity) = if action == PK_NEVER_SEND {
+        (-1, i(o[2]))
+    } else {
+        (i(o[2]), -1)
+    };
+    [action, i(o[0]), i(o[1]), count, i(o[3]), capacity]
 }
 
-/// The action record of a [`Step`]: `[action, ticket, until, -1, never reason, capacity]`.
+/// The action record of a [`Step`].
 pub fn step_record(s: &Step) -> [i64; ACTION_FIELDS] {
-    match *s {
-        // A consult never reaches here: `pacer_new` refuses `shared` configurations.
-        Step::Go { ticket } | Step::Consult { ticket } => [PK_GO, out(ticket), -1, -1, -1, -1],
-        Step::Wait { ticket, until } => [PK_WAIT, out(ticket), out(until), -1, -1, -1],
-        Step::Never { reason, capacity } => [
-            PK_NEVER_SEND,
-            -1,
-            -1,
-            -1,
-            reason.index() as i64,
-            u32_out(capacity),
-        ],
-    }
+    let mut o = [0.0; OUT_SLOTS];
+    let action = i64::from(write_step(*s, &mut o));
+    // A consult never reaches here (`pacer_new` refuses `shared`); it would read as go.
+    let consult = matches!(s, Step::Consult { .. });
+    record(if consult { PK_GO } else { action }, o)
 }
 
-/// The action record of an [`After`] for `ticket`:
-/// `[action, ticket, retry at, attempt(s), reason, -1]`.
+/// The action record of an [`After`] for `ticket`.
 pub fn after_record(ticket: u64, a: &After) -> [i64; ACTION_FIELDS] {
-    let t = out(ticket);
-    match *a {
-        After::Done => [PK_DONE, t, -1, -1, -1, -1],
-        After::Retry {
-            at,
-            attempt,
-            reason,
-        } => [
-            PK_RETRY,
-            t,
-            out(at),
-            u32_out(attempt),
-            reason.index() as i64,
-            -1,
-        ],
-        After::GiveUp { reason, attempts } => [
-            PK_GIVE_UP,
-            t,
-            -1,
-            u32_out(attempts),
-            reason.index() as i64,
-            -1,
-        ],
-    }
+    let mut o = [0.0; OUT_SLOTS];
+    let action = PK_DONE + i64::from(write_after(ticket, *a, &mut o));
+    record(action, o)
 }
 
 /// `Pacer::begin` on a handle.
@@ -245,61 +225,5 @@ pub fn vocabulary(name: &str) -> Result<String, Error> {
                 format!("unknown vocabulary {other:?}"),
             )
         }),
-    }
-}
-
-#[cfg(test)]
-mod names {
-    use super::*;
-    use pacekeeper::backoff::{GiveUpReason, RetryReason};
-
-    /// The action and never-reason orders name exactly the core's serde tags.
-    #[test]
-    fn actions_are_the_cores_serde_names() {
-        let steps = [
-            Step::Go { ticket: 1 },
-            Step::Wait {
-                ticket: 1,
-                until: 2,
-            },
-            Step::Never {
-                reason: NeverReason::CostAboveBurst,
-                capacity: 3,
-            },
-        ];
-        let afters = [
-            After::Done,
-            After::Retry {
-                at: 1,
-                attempt: 2,
-                reason: RetryReason::Backoff,
-            },
-            After::GiveUp {
-                reason: GiveUpReason::MaxAttempts,
-                attempts: 3,
-            },
-        ];
-        let mut tags = Vec::new();
-        for s in &steps {
-            let v = serde_json::to_value(s).unwrap_or_default();
-            let code = step_record(s)[0] as usize;
-            assert_eq!(v["action"], ACTIONS[code]);
-            tags.push(code);
-            if let Step::Never { .. } = s {
-                assert_eq!(v["reason"], NEVER_REASONS[step_record(s)[4] as usize]);
-            }
-        }
-        for a in &afters {
-            let v = serde_json::to_value(a).unwrap_or_default();
-            let code = after_record(9, a)[0] as usize;
-            assert_eq!(v["action"], ACTIONS[code]);
-            tags.push(code);
-        }
-        tags.sort_unstable();
-        assert_eq!(
-            tags,
-            (0..ACTIONS.len()).collect::<Vec<_>>(),
-            "every code used once"
-        );
     }
 }

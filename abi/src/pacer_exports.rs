@@ -1,12 +1,9 @@
 //! The exported functions of the pacer (see [`crate::pacer`] and the README). `#[no_mangle]` is
 //! what the `unsafe_code` lint flags here; all memory access goes through [`crate::mem`].
 
+use crate::mem::read as bytes;
 use crate::pacer::*;
 use crate::{fail, finish, mem, Error};
-
-fn bytes(ptr: usize, len: usize, what: &str) -> Result<Vec<u8>, Error> {
-    mem::read(ptr, len, what)
-}
 
 /// Writes `rec` at `out_ptr` and returns its action code.
 fn put(out_ptr: usize, rec: [i64; ACTION_FIELDS]) -> Result<i64, Error> {
@@ -133,18 +130,8 @@ pub extern "C" fn pk_vocabulary(
     out_ptr: usize,
     cap: usize,
 ) -> i64 {
-    let names =
-        bytes(name_ptr, name_len, "name").and_then(|n| vocabulary(&String::from_utf8_lossy(&n)));
-    match names {
-        Ok(s) => {
-            let n = s.len().min(cap);
-            if n > 0 {
-                if let Err(e) = mem::write(out_ptr, &s.as_bytes()[..n], "out") {
-                    return fail(e);
-                }
-            }
-            s.len() as i64
-        }
+    match bytes(name_ptr, name_len, "name").and_then(|n| vocabulary(&String::from_utf8_lossy(&n))) {
+        Ok(s) => crate::exports::copy_out(&s, out_ptr, cap),
         Err(e) => fail(e),
     }
 }

@@ -2,14 +2,9 @@
 //! policy and retry-state records, and one backoff decision on records.
 
 use crate::{invalid_number, non_neg, opt, out, to_u32};
-use crate::{PK_GIVE_UP_DEADLINE, PK_GIVE_UP_MAX_ATTEMPTS, PK_GIVE_UP_NOT_RETRYABLE, PK_NONE};
-use crate::{
-    PK_GIVE_UP_RETRY_BUDGET, PK_GIVE_UP_WAIT_TOO_LONG, POLICY_FIELDS, POLICY_STATUSES,
-    READING_FIELDS, SKEW_NONE, STATE_FIELDS,
-};
-use pacekeeper::backoff::{
-    Backoff, BackoffPolicy, Decision, GiveUpReason, Jitter, Outcome, RetryReason, RetryState,
-};
+use crate::{PK_GIVE_UP_NOT_RETRYABLE, PK_NONE, POLICY_FIELDS, POLICY_STATUSES};
+use crate::{READING_FIELDS, SKEW_NONE, STATE_FIELDS};
+use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Jitter, Outcome, RetryState};
 use pacekeeper::headers::{parse, ParseOptions, Reading, Source, WaitSource};
 use pacekeeper::{Error, ErrorCode};
 
@@ -70,18 +65,18 @@ pub fn read_response_with(
     parse(status, &pairs, body.as_deref(), now, opts)
 }
 
-/// A reading as the fixed record of [`pk_read`].
+/// An index into one of the core's `ALL` lists (`pacekeeper::vocab`), −1 for none.
+fn index(i: Option<usize>) -> i64 {
+    i.map_or(-1, |i| i as i64)
+}
+
+/// A reading as the fixed record of [`pk_read`] (enums as their index in the core's `ALL`).
 pub fn reading_record(r: &Reading) -> [i64; READING_FIELDS] {
     [
         i64::from(r.status),
         i64::from(r.throttled),
         opt(r.wait_ms),
-        match r.wait_source {
-            None => -1,
-            Some(WaitSource::RetryAfter) => 0,
-            Some(WaitSource::Reset) => 1,
-            Some(WaitSource::Body) => 2,
-        },
+        index(r.wait_source.map(WaitSource::index)),
         opt(r.retry_after_ms),
         opt(r.limit),
         opt(r.remaining),
@@ -90,15 +85,7 @@ pub fn reading_record(r: &Reading) -> [i64; READING_FIELDS] {
         r.date_skew_ms.unwrap_or(SKEW_NONE),
         i64::from(r.capped),
         r.rejected.len() as i64,
-        match r.source {
-            None => -1,
-            Some(Source::Ietf) => 0,
-            Some(Source::IetfDraft07) => 1,
-            Some(Source::RatelimitTrio) => 2,
-            Some(Source::XRatelimit) => 3,
-            Some(Source::Genesys) => 4,
-            Some(Source::Shopify) => 5,
-        },
+        index(r.source.map(Source::index)),
     ]
 }
 
@@ -110,12 +97,7 @@ pub fn policy_record(p: &BackoffPolicy) -> [i64; POLICY_FIELDS] {
     rec[0] = out(p.base_ms);
     rec[1] = (p.multiplier * 1000.0).round() as i64;
     rec[2] = out(p.cap_ms);
-    rec[3] = match p.jitter {
-        Jitter::None => 0,
-        Jitter::Full => 1,
-        Jitter::Equal => 2,
-        Jitter::Decorrelated => 3,
-    };
+    rec[3] = index(Some(p.jitter.index()));
     rec[4] = i64::from(p.max_attempts);
     rec[5] = opt(p.deadline_ms);
     rec[6] = i64::from(p.retry_network_errors);
@@ -130,20 +112,21 @@ pub fn policy_record(p: &BackoffPolicy) -> [i64; POLICY_FIELDS] {
 /// A policy from its record; validated by the core.
 pub fn policy_from_record(rec: &[i64]) -> Result<BackoffPolicy, Error> {
     let field = |i: usize| rec.get(i).copied().unwrap_or(0);
-    let jitter = match field(3) {
-        0 => Jitter::None,
-        1 => Jitter::Full,
-        2 => Jitter::Equal,
-        3 => Jitter::Decorrelated,
-        j => {
-            return Err(Error::new(
+    let j = field(3);
+    let jitter = usize::try_from(j)
+        .ok()
+        .and_then(Jitter::from_index)
+        .ok_or_else(|| {
+            let names: Vec<String> = Jitter::NAMES
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{i} ({n})"))
+                .collect();
+            Error::new(
                 ErrorCode::InvalidPolicy,
-                format!(
-                    "jitter must be 0 (none), 1 (full), 2 (equal) or 3 (decorrelated), got {j}"
-                ),
-            ))
-        }
-    };
+                format!("jitter must be one of {}, got {j}", names.join(", ")),
+            )
+        })?;
     let multiplier_milli = non_neg("multiplier_milli", field(1))?;
     let mut statuses = Vec::new();
     for i in 9..9 + POLICY_STATUSES {
@@ -199,14 +182,7 @@ pub fn state_from_record(rec: &[i64]) -> Result<RetryState, Error> {
 /// The record of a state, with the decision's reason and time in fields 6 and 7.
 pub fn state_record(s: &RetryState, d: &Decision) -> [i64; STATE_FIELDS] {
     let (reason, at) = match d {
-        Decision::Retry { at, reason, .. } => (
-            match reason {
-                RetryReason::Backoff => 0,
-                RetryReason::ServerHint => 1,
-                RetryReason::Escalated => 2,
-            },
-            out(*at),
-        ),
+        Decision::Retry { at, reason, .. } => (index(Some(reason.index())), out(*at)),
         _ => (-1, -1),
     };
     [
@@ -226,13 +202,8 @@ pub fn decision_code(d: &Decision) -> i64 {
     match d {
         Decision::Done => PK_NONE,
         Decision::Retry { delay_ms, .. } => out(*delay_ms),
-        Decision::GiveUp { reason, .. } => match reason {
-            GiveUpReason::NotRetryable => PK_GIVE_UP_NOT_RETRYABLE,
-            GiveUpReason::MaxAttempts => PK_GIVE_UP_MAX_ATTEMPTS,
-            GiveUpReason::Deadline => PK_GIVE_UP_DEADLINE,
-            GiveUpReason::RetryBudget => PK_GIVE_UP_RETRY_BUDGET,
-            GiveUpReason::WaitTooLong => PK_GIVE_UP_WAIT_TOO_LONG,
-        },
+        // −2 − the reason's index in `GiveUpReason::ALL` (`PK_GIVE_UP_*`).
+        Decision::GiveUp { reason, .. } => PK_GIVE_UP_NOT_RETRYABLE - index(Some(reason.index())),
     }
 }
 

@@ -1,19 +1,18 @@
 //! `Backoff`, `RetryState`, `RetryBudget` and the `Decision` they lead to.
 
 use crate::convert::{
-    clock_ms, config_json, dict_of, enum_str, from_json, now_of, opt_safe, opt_u64, random_u64,
-    repr_of, tag_of, to_safe, to_u64,
+    clock_ms, config_json, dict_of, from_json, now_of, opt_safe, opt_u64, random_u64, repr_of,
+    to_safe, to_u64,
 };
 use crate::errors::{core_err, in_use_err, type_err};
-use crate::reading::Reading;
+use crate::reading::outcome_of;
 use pacekeeper::backoff::{
-    Backoff as CoreBackoff, BackoffPolicy, Decision as CoreDecision, Outcome,
-    RetryBudget as CoreBudget, RetryState as CoreState, MAX_ATTEMPTS,
+    Backoff as CoreBackoff, BackoffPolicy, Decision as CoreDecision, RetryBudget as CoreBudget,
+    RetryState as CoreState, MAX_ATTEMPTS,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
 
 /// The progress of one logical call (mutated by :meth:`Backoff.decide`).
 #[pyclass(module = "pacekeeper._native")]
@@ -22,7 +21,7 @@ pub(crate) struct RetryState {
     pub(crate) inner: CoreState,
 }
 
-py_getters!(RetryState |i| {
+py_getters!(RetryState [repr] |i| {
     attempts: u32,
     started_at: u64,
     seed: u64,
@@ -42,13 +41,6 @@ py_getters!(RetryState |i| {
             inner: CoreState::new(started_at, seed),
         })
     }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("RetryState", &self.inner)
-    }
 );
 
 /// A retry budget shared across calls (mutated by :meth:`Backoff.decide`).
@@ -58,7 +50,7 @@ pub(crate) struct RetryBudget {
     pub(crate) inner: CoreBudget,
 }
 
-py_getters!(RetryBudget |i| {
+py_getters!(RetryBudget [repr] |i| {
     capacity: u32,
     tokens: u32,
     retry_cost: u32,
@@ -77,13 +69,6 @@ py_getters!(RetryBudget |i| {
             inner: from_json(py, v, "retry budget")?,
         })
     }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("RetryBudget", &self.inner)
-    }
 );
 
 /// What to do after an attempt (immutable): ``decision`` is ``"done"``, ``"retry"``
@@ -95,41 +80,33 @@ pub(crate) struct Decision {
     pub(crate) inner: CoreDecision,
 }
 
-py_getters!(Decision |i| {
+py_getters!(Decision [eq, repr] |i| {
     at: Option<u64> = if let CoreDecision::Retry { at, .. } = *i { Some(at) } else { None },
     delay_ms: Option<u64> = if let CoreDecision::Retry { delay_ms, .. } = *i { Some(delay_ms) } else { None },
     attempt: Option<u32> = if let CoreDecision::Retry { attempt, .. } = *i { Some(attempt) } else { None },
     attempts: Option<u32> = if let CoreDecision::GiveUp { attempts, .. } = *i { Some(attempts) } else { None },
-    reason: Option<String> = match i { CoreDecision::Retry { reason, .. } => Some(enum_str(reason)), CoreDecision::GiveUp { reason, .. } => Some(enum_str(reason)), CoreDecision::Done => None },
+    reason: Option<&'static str> = match *i {
+        CoreDecision::Retry { reason, .. } => Some(reason.as_str()),
+        CoreDecision::GiveUp { reason, .. } => Some(reason.as_str()),
+        CoreDecision::Done => None,
+    },
 }
-    /// The core's name of the decision (its serde tag), computed once per kind.
+    /// The core's name of the decision (its serde tag).
     #[getter]
     fn decision(&self) -> &'static str {
-        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
         let kind = match self.inner {
             CoreDecision::Done => 0,
             CoreDecision::Retry { .. } => 1,
             CoreDecision::GiveUp { .. } => 2,
         };
-        NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
-    }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Decision>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("Decision", &self.inner)
+        pacekeeper::vocab::DECISIONS[kind]
     }
 );
 
-/// A validated backoff policy: ``Backoff(base_ms=500, multiplier=2.0, cap_ms=60000,
-/// jitter="full", max_attempts=8, deadline_ms=None, retry_statuses=[429, 502, 503, 504],
-/// retry_network_errors=True, hint_spread_percent=10, max_wait_ms=21600000)``.
+/// A validated backoff policy: ``Backoff(**policy)`` with fields of the core's ``BackoffPolicy``
+/// (``base_ms``, ``multiplier``, ``cap_ms``, ``jitter``, ``max_attempts``, ``deadline_ms``,
+/// ``retry_statuses``, ``retry_network_errors``, ``hint_spread_percent``, ``max_wait_ms``); its
+/// defaults for the rest (``Backoff().policy``).
 #[pyclass(frozen, module = "pacekeeper._native")]
 #[derive(Debug)]
 pub(crate) struct Backoff {
@@ -167,16 +144,7 @@ impl Backoff {
         now: Option<&Bound<'_, PyAny>>,
         budget: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let outcome = if reading.is_none() {
-            Outcome::NetworkError
-        } else {
-            let r = reading.cast::<Reading>().map_err(|_| {
-                type_err(py, "reading must be a Reading from parse_headers() or None")
-            })?;
-            Outcome::Response {
-                reading: r.get().inner.clone(),
-            }
-        };
+        let outcome = outcome_of(reading, "reading")?;
         let state = state
             .cast::<RetryState>()
             .map_err(|_| type_err(py, "state must be a RetryState"))?;
@@ -236,7 +204,7 @@ impl Backoff {
             .map_err(|e| core_err(py, e))
     }
 
-    fn __repr__(&self) -> String {
-        repr_of("Backoff", self.inner.policy())
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of(py, "Backoff", self.inner.policy())
     }
 }

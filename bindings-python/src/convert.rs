@@ -1,8 +1,7 @@
 //! Python values to the core's types and back: numbers, text, header lists and a JSON bridge
 //! (serde does the shapes, so no field list, enum order or default is restated here).
 
-use crate::errors::{core_err, error, number_err, serde_err, type_err};
-use pacekeeper::ErrorCode;
+use crate::errors::{core_err, number_err, type_err};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -73,12 +72,11 @@ pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     ))
 }
 
+/// [`to_u64`] of an optional argument (`None`: none).
 pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    match obj {
-        None => Ok(None),
-        Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_u64(o, name).map(Some),
-    }
+    obj.filter(|o| !o.is_none())
+        .map(|o| to_u64(o, name))
+        .transpose()
 }
 
 /// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
@@ -88,12 +86,11 @@ pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     pacekeeper_bindings_common::uint_u64(v, name).map_err(|e| core_err(obj.py(), e))
 }
 
+/// [`to_safe`] of an optional argument (`None`: none).
 pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    match obj {
-        None => Ok(None),
-        Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_safe(o, name).map(Some),
-    }
+    obj.filter(|o| !o.is_none())
+        .map(|o| to_safe(o, name))
+        .transpose()
 }
 
 /// `now`, defaulting to the system clock.
@@ -290,9 +287,9 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> 
     ))
 }
 
-/// JSON to the core's type; serde errors are classified in one place ([`serde_err`]).
+/// JSON to the core's type; serde errors classified by the codec's one rule.
 pub(crate) fn from_json<T: DeserializeOwned>(py: Python<'_>, v: Value, what: &str) -> PyResult<T> {
-    serde_json::from_value(v).map_err(|e| serde_err(py, what, &e))
+    pacekeeper_bindings_common::from_value(what, v).map_err(|e| core_err(py, e))
 }
 
 /// A Python value straight to the core's type.
@@ -340,74 +337,17 @@ pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Py<PyAny>
     json_to_py(py, &to_value(py, t)?)
 }
 
-/// A JSON value written as a Python literal (`None`, `True`, `'text'`, `[...]`, `{...}`).
-fn py_literal(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => {
-            out.push('\'');
-            for c in s.chars() {
-                match c {
-                    '\'' | '\\' => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-                    c => out.push(c),
-                }
-            }
-            out.push('\'');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                py_literal(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                py_literal(&Value::String(k.clone()), out);
-                out.push_str(": ");
-                py_literal(x, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// `Name(field=value, ...)` from the core's JSON shape of `t`, in Python's spelling.
-pub(crate) fn repr_of<T: Serialize>(name: &str, t: &T) -> String {
+/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`.
+pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T) -> PyResult<String> {
     let mut out = format!("{name}(");
-    if let Ok(Value::Object(m)) = serde_json::to_value(t) {
+    if let Value::Object(m) = to_value(py, t)? {
         for (i, (k, v)) in m.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(k);
-            out.push('=');
-            py_literal(v, &mut out);
+            let v = json_to_py(py, v)?.into_bound(py).repr()?;
+            out.push_str(&format!("{}{k}={v}", if i > 0 { ", " } else { "" }));
         }
     }
     out.push(')');
-    out
-}
-
-/// The core's name of a unit enum value (its serde string).
-pub(crate) fn enum_str<T: Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
+    Ok(out)
 }
 
 /// The core's name of an internally tagged enum value: its serde tag `field`.
@@ -421,21 +361,26 @@ pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
     }
 }
 
-/// A core enum from its name (the core's serde string): `what` names the argument, `unknown` is
-/// the code of a name the core does not know.
-pub(crate) fn enum_of<T: DeserializeOwned>(
-    obj: &Bound<'_, PyAny>,
-    what: &str,
-    unknown: ErrorCode,
-) -> PyResult<T> {
-    let s = obj.cast::<PyString>().map_err(|_| {
-        type_err(
-            obj.py(),
-            format!("{what} must be a str, got {}", type_name(obj)),
-        )
-    })?;
-    serde_json::from_value(Value::String(py_text(s)?))
-        .map_err(|e| error(obj.py(), unknown, format!("{what}: {e}")))
+/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows
+/// with the number of keys).
+pub(crate) fn persisted<C: Serialize + Sync, S: Serialize + Sync>(
+    py: Python<'_>,
+    config: &C,
+    state: &S,
+) -> PyResult<Py<PyAny>> {
+    let v = py.detach(|| -> serde_json::Result<Value> {
+        let (config, state) = (serde_json::to_value(config)?, serde_json::to_value(state)?);
+        Ok(serde_json::json!({ "config": config, "state": state }))
+    });
+    json_to_py(py, &v.map_err(|e| type_err(py, e.to_string()))?)
+}
+
+/// ``from_dict``'s argument: its ``config`` and ``state`` (``None`` when absent).
+pub(crate) fn unpersist(d: &Bound<'_, PyAny>) -> PyResult<(Option<Value>, Option<Value>)> {
+    let Value::Object(mut m) = to_json(d, 0)? else {
+        return Err(type_err(d.py(), "from_dict takes a dict"));
+    };
+    Ok((m.remove("config"), m.remove("state")))
 }
 
 pub(crate) use crate::headers::header_pairs;

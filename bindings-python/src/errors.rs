@@ -48,14 +48,3 @@ pub(crate) fn in_use_err(py: Python<'_>, what: &str) -> PyErr {
         format!("{what} is in use by another call (share one per logical call, or lock)"),
     )
 }
-
-/// A serde error about `what`, classified by the codec's one rule
-/// ([`pacekeeper_bindings_common::classify`]).
-pub(crate) fn serde_err(py: Python<'_>, what: &str, e: &serde_json::Error) -> PyErr {
-    let m = e.to_string();
-    error(
-        py,
-        pacekeeper_bindings_common::classify(&m),
-        format!("{what}: {m}"),
-    )
-}

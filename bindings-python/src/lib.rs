@@ -47,10 +47,7 @@ mod _native {
     /// Every stable error code string an error's ``code`` can take, e.g. ``"invalid_limit"``.
     #[pyfunction]
     fn error_codes() -> Vec<&'static str> {
-        pacekeeper::ErrorCode::ALL
-            .iter()
-            .map(|code| code.as_str())
-            .collect()
+        pacekeeper::vocab::ERROR_CODES.to_vec()
     }
 
     /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the

@@ -1,8 +1,8 @@
 //! `Limiter` and the `Verdict` it answers with.
 
 use crate::convert::{
-    config_json, cost_of, dict_of, from_json, json_to_py, key_str, lock, now_of, opt_safe, tag_of,
-    to_json, to_safe, to_value, Flag,
+    config_json, cost_of, dict_of, from_json, key_str, lock, now_of, opt_safe, persisted, tag_of,
+    to_safe, unpersist, Flag,
 };
 use crate::errors::{core_err, type_err};
 use crate::reading::Reading;
@@ -23,7 +23,7 @@ pub(crate) struct Verdict {
     pub(crate) inner: CoreVerdict,
 }
 
-py_getters!(Verdict |i| {
+py_getters!(Verdict [eq] |i| {
     /// True for ``"allow"``.
     allowed: bool = matches!(i, CoreVerdict::Allow { .. }),
     remaining: Option<u64> = if let CoreVerdict::Allow { remaining } = *i { remaining } else { None },
@@ -43,17 +43,8 @@ py_getters!(Verdict |i| {
         };
         NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
     }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
     fn __bool__(&self) -> bool {
         self.allowed()
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Verdict>()
-            .is_ok_and(|o| o.get().inner == self.inner)
     }
     fn __repr__(&self) -> String {
         let fields = match self.inner {
@@ -100,9 +91,8 @@ fn config_of(
     if let Some(n) = opt_safe(max_in_flight, "max_in_flight")? {
         m.insert("max_in_flight".into(), Value::from(n));
     }
-    let config: LimiterConfig = from_json(py, Value::Object(m), "limiter config")?;
-    config.validate().map_err(|e| core_err(py, e))?;
-    Ok(config)
+    // Validated by `Limiter::new`, the core's.
+    from_json(py, Value::Object(m), "limiter config")
 }
 
 /// A keyed GCRA limiter, safe to share between threads. Times are epoch ms.
@@ -110,6 +100,22 @@ fn config_of(
 #[derive(Debug)]
 pub(crate) struct Limiter {
     pub(crate) inner: Mutex<CoreLimiter>,
+}
+
+impl Limiter {
+    /// `op` (check, peek or reserve) on Python's arguments.
+    fn decide(
+        &self,
+        key: &Bound<'_, PyAny>,
+        cost: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        op: impl FnOnce(&mut CoreLimiter, &str, u32, u64) -> pacekeeper::Result<CoreVerdict>,
+    ) -> PyResult<Verdict> {
+        let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
+        let r = op(&mut lock(&self.inner), &k, cost, now);
+        r.map(|inner| Verdict { inner })
+            .map_err(|e| core_err(key.py(), e))
+    }
 }
 
 #[pymethods]
@@ -136,17 +142,10 @@ impl Limiter {
     /// A limiter from ``to_dict()``'s ``{"config": ..., "state": ...}``.
     #[staticmethod]
     fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<Limiter> {
-        let v = to_json(d, 0)?;
-        let Value::Object(mut m) = v else {
-            return Err(type_err(py, "from_dict takes a dict"));
-        };
-        let cv = m.remove("config").unwrap_or(Value::Object(Map::new()));
-        let config: LimiterConfig = from_json(py, cv, "limiter config")?;
-        let state: LimiterState = from_json(
-            py,
-            m.remove("state").unwrap_or(Value::Object(Map::new())),
-            "limiter state",
-        )?;
+        let (config, state) = unpersist(d)?;
+        let empty = || Value::Object(Map::new());
+        let config: LimiterConfig = from_json(py, config.unwrap_or_else(empty), "limiter config")?;
+        let state: LimiterState = from_json(py, state.unwrap_or_else(empty), "limiter state")?;
         let inner = CoreLimiter::from_state(config, state).map_err(|e| core_err(py, e))?;
         Ok(Limiter {
             inner: Mutex::new(inner),
@@ -159,10 +158,7 @@ impl Limiter {
             let l = lock(&self.inner);
             (l.config().clone(), l.state().clone())
         };
-        let mut m = Map::new();
-        m.insert("config".into(), to_value(py, &config)?);
-        m.insert("state".into(), to_value(py, &state)?);
-        json_to_py(py, &Value::Object(m))
+        persisted(py, &config, &state)
     }
 
     /// The configuration as a dict.
@@ -181,10 +177,7 @@ impl Limiter {
         cost: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Verdict> {
-        let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
-        let r = lock(&self.inner).check(&k, cost, now);
-        r.map(|inner| Verdict { inner })
-            .map_err(|e| core_err(key.py(), e))
+        self.decide(key, cost, now, CoreLimiter::check)
     }
 
     /// Like ``check`` but takes nothing.
@@ -195,10 +188,7 @@ impl Limiter {
         cost: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Verdict> {
-        let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
-        let r = lock(&self.inner).peek(&k, cost, now);
-        r.map(|inner| Verdict { inner })
-            .map_err(|e| core_err(key.py(), e))
+        self.decide(key, cost, now, |l, k, c, n| l.peek(k, c, n))
     }
 
     /// Books the earliest slot: ``allow`` to go now, or ``wait`` with the booked ``until``.
@@ -209,10 +199,7 @@ impl Limiter {
         cost: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Verdict> {
-        let (k, cost, now) = (key_str(key)?, cost_of(cost)?, now_of(now)?);
-        let r = lock(&self.inner).reserve(&k, cost, now);
-        r.map(|inner| Verdict { inner })
-            .map_err(|e| core_err(key.py(), e))
+        self.decide(key, cost, now, CoreLimiter::reserve)
     }
 
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.

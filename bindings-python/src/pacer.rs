@@ -7,21 +7,21 @@
 //! with the number of keys and tickets) serialises outside the GIL.
 
 use crate::convert::{
-    config_json, cost_of, dict_of, enum_str, from_json, json_to_py, key_str, lock, now_of, repr_of,
-    tag_of, to_json, to_u64, to_value,
+    config_json, cost_of, dict_of, from_json, json_to_py, key_str, lock, now_of, persisted,
+    py_text, to_u64, to_value, unpersist,
 };
 use crate::errors::{core_err, type_err};
-use crate::reading::Reading;
-use pacekeeper::backoff::Outcome;
+use crate::reading::outcome_of;
 use pacekeeper::pacer::{
-    After as CoreAfter, Pacer as CorePacer, PacerConfig, PacerState, Step as CoreStep, StoreCall,
+    After as CoreAfter, Pacer as CorePacer, PacerConfig, Step as CoreStep, StoreCall,
 };
 use pacekeeper::shared::fallback::Event;
 use pacekeeper::shared::{Reply as StoreReply, StoreError, StoreErrorKind};
+use pacekeeper_bindings_common::pacer::store_reply;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// The answer to :meth:`PacerCore.begin` / :meth:`PacerCore.resume` (immutable): ``action``
 /// is ``"go"`` (``ticket``), ``"wait"`` (``ticket``, ``until`` epoch ms: sleep, then
@@ -36,24 +36,17 @@ pub(crate) struct Step {
     pub(crate) call: Option<(Vec<String>, Vec<String>)>,
 }
 
-#[pymethods]
-impl Step {
-    /// The core's name of the action (its serde tag), computed once per kind.
-    #[getter]
-    fn action(&self) -> &'static str {
-        static NAMES: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
-        let kind = self.inner.index();
-        NAMES[kind].get_or_init(|| tag_of(&self.inner, "action"))
-    }
-    #[getter]
-    fn ticket(&self) -> Option<u64> {
-        match self.inner {
-            CoreStep::Go { ticket }
-            | CoreStep::Wait { ticket, .. }
-            | CoreStep::Consult { ticket } => Some(ticket),
-            CoreStep::Never { .. } => None,
-        }
-    }
+py_getters!(Step [eq, repr] |i| {
+    /// The core's name of the action (its serde tag).
+    action: &'static str = i.action(),
+    ticket: Option<u64> = match *i {
+        CoreStep::Go { ticket } | CoreStep::Wait { ticket, .. } | CoreStep::Consult { ticket } => Some(ticket),
+        CoreStep::Never { .. } => None,
+    },
+    until: Option<u64> = if let CoreStep::Wait { until, .. } = *i { Some(until) } else { None },
+    reason: Option<&'static str> = if let CoreStep::Never { reason, .. } = *i { Some(reason.as_str()) } else { None },
+    capacity: Option<u32> = if let CoreStep::Never { capacity, .. } = *i { Some(capacity) } else { None },
+}
     /// A consult's two Redis keys (``None`` for other actions).
     #[getter]
     fn keys(&self) -> Option<Vec<String>> {
@@ -64,40 +57,7 @@ impl Step {
     fn args(&self) -> Option<Vec<String>> {
         self.call.as_ref().map(|c| c.1.clone())
     }
-    #[getter]
-    fn until(&self) -> Option<u64> {
-        match self.inner {
-            CoreStep::Wait { until, .. } => Some(until),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn reason(&self) -> Option<String> {
-        match &self.inner {
-            CoreStep::Never { reason, .. } => Some(enum_str(reason)),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn capacity(&self) -> Option<u32> {
-        match self.inner {
-            CoreStep::Never { capacity, .. } => Some(capacity),
-            _ => None,
-        }
-    }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Step>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("Step", &self.inner)
-    }
-}
+);
 
 /// The answer to :meth:`PacerCore.finish` (immutable): ``action`` is ``"done"``, ``"retry"``
 /// (``at`` epoch ms: sleep, then ``resume``; ``attempt``, ``reason``) or ``"give_up"``
@@ -108,61 +68,18 @@ pub(crate) struct After {
     pub(crate) inner: CoreAfter,
 }
 
-#[pymethods]
-impl After {
-    /// The core's name of the action (its serde tag), computed once per kind.
-    #[getter]
-    fn action(&self) -> &'static str {
-        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
-        let kind = match self.inner {
-            CoreAfter::Done => 0,
-            CoreAfter::Retry { .. } => 1,
-            CoreAfter::GiveUp { .. } => 2,
-        };
-        NAMES[kind].get_or_init(|| tag_of(&self.inner, "action"))
-    }
-    #[getter]
-    fn at(&self) -> Option<u64> {
-        match self.inner {
-            CoreAfter::Retry { at, .. } => Some(at),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn attempt(&self) -> Option<u32> {
-        match self.inner {
-            CoreAfter::Retry { attempt, .. } => Some(attempt),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn attempts(&self) -> Option<u32> {
-        match self.inner {
-            CoreAfter::GiveUp { attempts, .. } => Some(attempts),
-            _ => None,
-        }
-    }
-    #[getter]
-    fn reason(&self) -> Option<String> {
-        match &self.inner {
-            CoreAfter::Retry { reason, .. } => Some(enum_str(reason)),
-            CoreAfter::GiveUp { reason, .. } => Some(enum_str(reason)),
-            CoreAfter::Done => None,
-        }
-    }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<After>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("After", &self.inner)
-    }
-}
+py_getters!(After [eq, repr] |i| {
+    /// The core's name of the action (its serde tag).
+    action: &'static str = i.action(),
+    at: Option<u64> = if let CoreAfter::Retry { at, .. } = *i { Some(at) } else { None },
+    attempt: Option<u32> = if let CoreAfter::Retry { attempt, .. } = *i { Some(attempt) } else { None },
+    attempts: Option<u32> = if let CoreAfter::GiveUp { attempts, .. } = *i { Some(attempts) } else { None },
+    reason: Option<&'static str> = match *i {
+        CoreAfter::Retry { reason, .. } => Some(reason.as_str()),
+        CoreAfter::GiveUp { reason, .. } => Some(reason.as_str()),
+        CoreAfter::Done => None,
+    },
+});
 
 /// A configuration from a dict and keyword fields (the keywords win). Names, types and
 /// defaults are the core's (`PacerConfig`'s serde); only a limit's default burst is filled.
@@ -223,39 +140,29 @@ fn step_of(p: &CorePacer, inner: CoreStep) -> pacekeeper::Result<Step> {
 }
 
 /// A store's answer from Python: an error code (str), else the reply's integers. Anything but
-/// six ints came from the server: ``store_bad_reply``, never a raised error.
+/// six ints came from the server: ``store_bad_reply``, never a raised error (the codec's rule).
 fn store_answer(r: &Bound<'_, PyAny>) -> PyResult<core::result::Result<StoreReply, StoreError>> {
     let py = r.py();
     if let Ok(s) = r.cast::<PyString>() {
-        let code: String = s.extract()?;
-        let kind: StoreErrorKind = code.parse().map_err(|e| core_err(py, e))?;
-        return Ok(Err(StoreError {
-            kind,
-            message: "reported by the shell".into(),
-        }));
+        let kind: StoreErrorKind = py_text(s)?.parse().map_err(|e| core_err(py, e))?;
+        return store_reply(&[], kind.as_str()).map_err(|e| core_err(py, e));
     }
-    if r.is_instance_of::<PyString>()
-        || !(r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>())
-    {
-        return Err(type_err(
-            py,
-            "a store reply must be a list of ints or an error code string",
-        ));
+    if !(r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>()) {
+        let m = "a store reply must be a list of ints or an error code string";
+        return Err(type_err(py, m));
     }
     let mut vals = Vec::with_capacity(6);
     for item in r.try_iter()? {
         let item = item?;
-        match item.extract::<i64>() {
-            Ok(v) if !item.is_instance_of::<PyBool>() => vals.push(v),
-            _ => {
-                return Ok(Err(StoreError {
-                    kind: StoreErrorKind::BadReply,
-                    message: "a reply value is not an integer".into(),
-                }))
-            }
-        }
+        let int = item.is_instance_of::<PyInt>() && !item.is_instance_of::<PyBool>();
+        // Not an int, or beyond 2^53: the codec's `store_bad_reply`.
+        vals.push(
+            int.then(|| item.extract::<f64>().ok())
+                .flatten()
+                .unwrap_or(f64::NAN),
+        );
     }
-    Ok(pacekeeper::shared::decode(&vals))
+    store_reply(&vals, "").map_err(|e| core_err(py, e))
 }
 
 #[pymethods]
@@ -286,21 +193,15 @@ impl PacerCore {
     /// A pacer from ``to_dict()``'s ``{"config": ..., "state": ...}``.
     #[staticmethod]
     fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<PacerCore> {
-        let Value::Object(mut m) = to_json(d, 0)? else {
-            return Err(type_err(py, "from_dict takes a dict"));
-        };
-        let cv = m.remove("config").unwrap_or(Value::Object(Map::new()));
+        let (cv, sv) = unpersist(d)?;
+        let cv = cv.unwrap_or_else(|| Value::Object(Map::new()));
         let config = config_of(py, Some(&json_to_py(py, &cv)?.into_bound(py)), None)?;
-        let inner = match m.remove("state") {
-            Some(sv) => {
-                let state: PacerState = from_json(py, sv, "pacer state")?;
-                CorePacer::from_state(config, state)
-            }
+        let inner = match sv {
+            Some(sv) => CorePacer::from_state(config, from_json(py, sv, "pacer state")?),
             None => CorePacer::new(config),
-        }
-        .map_err(|e| core_err(py, e))?;
+        };
         Ok(PacerCore {
-            inner: Mutex::new(inner),
+            inner: Mutex::new(inner.map_err(|e| core_err(py, e))?),
         })
     }
 
@@ -311,19 +212,7 @@ impl PacerCore {
             let p = lock(&self.inner);
             (p.config().clone(), p.state())
         };
-        let v = py.detach(|| -> Result<Value, String> {
-            let mut m = Map::new();
-            m.insert(
-                "config".into(),
-                serde_json::to_value(&config).map_err(|e| e.to_string())?,
-            );
-            m.insert(
-                "state".into(),
-                serde_json::to_value(&state).map_err(|e| e.to_string())?,
-            );
-            Ok(Value::Object(m))
-        });
-        json_to_py(py, &v.map_err(|e| type_err(py, e))?)
+        persisted(py, &config, &state)
     }
 
     /// The configuration as a dict (every default filled in).
@@ -477,16 +366,7 @@ impl PacerCore {
     ) -> PyResult<After> {
         let py = ticket.py();
         let t = ticket_of(ticket)?;
-        let outcome = if outcome.is_none() {
-            Outcome::NetworkError
-        } else {
-            let r = outcome.cast::<Reading>().map_err(|_| {
-                type_err(py, "outcome must be a Reading from parse_headers() or None")
-            })?;
-            Outcome::Response {
-                reading: r.get().inner.clone(),
-            }
-        };
+        let outcome = outcome_of(outcome, "outcome")?;
         let now = now_of(now)?;
         let r = lock(&self.inner).finish(t, &outcome, now);
         r.map(|inner| After { inner }).map_err(|e| core_err(py, e))
@@ -505,7 +385,7 @@ impl PacerCore {
         Ok(format!(
             "PacerCore(limits={}, preset={:?}, open_tickets={})",
             v,
-            p.config().preset.map(|x| enum_str(&x)),
+            p.config().preset.map(|x| x.as_str()),
             p.open_tickets()
         ))
     }

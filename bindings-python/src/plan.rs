@@ -1,6 +1,6 @@
 //! `plan`, `replan` and the `Plan` of `Batch`es they return.
 
-use crate::convert::{config_json, dict_of, from_json, from_py, now_of};
+use crate::convert::{config_json, from_json, from_py, now_of};
 use crate::errors::{core_err, type_err};
 use pacekeeper::plan::{
     plan as core_plan, replan as core_replan, Batch as CoreBatch, BatchOutcome, Plan as CorePlan,
@@ -15,43 +15,13 @@ pub(crate) struct Batch {
     pub(crate) inner: CoreBatch,
 }
 
-#[pymethods]
-impl Batch {
-    #[getter]
-    fn index(&self) -> u64 {
-        self.inner.index
-    }
-    #[getter]
-    fn start(&self) -> u64 {
-        self.inner.start
-    }
-    #[getter]
-    fn end(&self) -> u64 {
-        self.inner.end
-    }
-    #[getter]
-    fn bytes(&self) -> u64 {
-        self.inner.bytes
-    }
-    #[getter]
-    fn send_at(&self) -> u64 {
-        self.inner.send_at
-    }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
+py_getters!(Batch [] |i| { index: u64, start: u64, end: u64, bytes: u64, send_at: u64 }
     fn __repr__(&self) -> String {
-        format!(
-            "Batch(index={}, start={}, end={}, bytes={}, send_at={})",
-            self.inner.index,
-            self.inner.start,
-            self.inner.end,
-            self.inner.bytes,
-            self.inner.send_at
-        )
+        let b = &self.inner;
+        let (i, s, e, n, at) = (b.index, b.start, b.end, b.bytes, b.send_at);
+        format!("Batch(index={i}, start={s}, end={e}, bytes={n}, send_at={at})")
     }
-}
+);
 
 /// An ordered batching plan (immutable).
 #[pyclass(frozen, module = "pacekeeper._native")]
@@ -60,8 +30,12 @@ pub(crate) struct Plan {
     pub(crate) inner: CorePlan,
 }
 
-#[pymethods]
-impl Plan {
+py_getters!(Plan [eq] |i| {
+    batches: Vec<Batch> = i.batches.iter().map(|b| Batch { inner: *b }).collect(),
+    start: u64,
+    finish_at: u64,
+    duration_ms: u64,
+}
     /// A plan from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> PyResult<Plan> {
@@ -69,48 +43,20 @@ impl Plan {
             inner: from_py(d, "plan")?,
         })
     }
-    #[getter]
-    fn batches(&self) -> Vec<Batch> {
-        self.inner
-            .batches
-            .iter()
-            .map(|b| Batch { inner: *b })
-            .collect()
-    }
-    #[getter]
-    fn start(&self) -> u64 {
-        self.inner.start
-    }
-    #[getter]
-    fn finish_at(&self) -> u64 {
-        self.inner.finish_at
-    }
-    #[getter]
-    fn duration_ms(&self) -> u64 {
-        self.inner.duration_ms
-    }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
     fn __len__(&self) -> usize {
         self.inner.batches.len()
     }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Plan>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
     fn __repr__(&self) -> String {
+        let p = &self.inner;
         format!(
             "Plan(batches={}, start={}, finish_at={}, duration_ms={})",
-            self.inner.batches.len(),
-            self.inner.start,
-            self.inner.finish_at,
-            self.inner.duration_ms
+            p.batches.len(),
+            p.start,
+            p.finish_at,
+            p.duration_ms
         )
     }
-}
+);
 
 fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PlanRequest> {
     let v = config_json(request)?;

@@ -1,15 +1,16 @@
 //! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
 use crate::convert::{
-    dict_of, enum_of, enum_str, from_py, header_pairs, now_of, opt_safe, repr_of, to_str, to_u64,
+    from_py, header_pairs, now_of, opt_safe, py_text, repr_of, to_str, to_u64, type_name,
 };
-use crate::errors::{core_err, error};
+use crate::errors::{core_err, type_err};
+use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::{
     parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
     Reading as CoreReading, Rejection as CoreRejection,
 };
-use pacekeeper::ErrorCode;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 /// Reads a response's rate-limit headers (and a Genesys 429 body) into a :class:`Reading`.
 ///
@@ -40,12 +41,32 @@ pub(crate) fn parse_headers(
         opts.max_wait_ms = m;
     }
     if let Some(mode) = reset_mode.filter(|m| !m.is_none()) {
-        // The names are the core's (its serde names); an unknown one is an invalid option.
-        opts.reset_mode = enum_of(mode, "reset_mode", ErrorCode::InvalidOption)?;
+        // The core's names; an unknown one is the core's `invalid_option`.
+        let s = mode.cast::<PyString>().map_err(|_| {
+            type_err(
+                py,
+                format!("reset_mode must be a str, got {}", type_name(mode)),
+            )
+        })?;
+        opts.reset_mode = py_text(s)?.parse().map_err(|e| core_err(py, e))?;
     }
     parse(status, &pairs, body.as_deref(), now, &opts)
         .map(|r| Reading { inner: r })
         .map_err(|e| core_err(py, e))
+}
+
+/// A finished attempt's outcome: its :class:`Reading`, or ``None`` for a network error.
+pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Outcome> {
+    if obj.is_none() {
+        return Ok(Outcome::NetworkError);
+    }
+    let r = obj.cast::<Reading>().map_err(|_| {
+        let m = format!("{what} must be a Reading from parse_headers() or None");
+        type_err(obj.py(), m)
+    })?;
+    Ok(Outcome::Response {
+        reading: r.get().inner.clone(),
+    })
 }
 
 /// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
@@ -55,7 +76,7 @@ pub(crate) struct Reading {
     pub(crate) inner: CoreReading,
 }
 
-py_getters!(Reading |i| {
+py_getters!(Reading [eq] |i| {
     status: u16,
     throttled: bool,
     retry_after_ms: Option<u64>,
@@ -64,11 +85,11 @@ py_getters!(Reading |i| {
     remaining: Option<u64>,
     reset_ms: Option<u64>,
     window_ms: Option<u64>,
-    source: Option<String> = i.source.as_ref().map(enum_str),
+    source: Option<&'static str> = i.source.map(|s| s.as_str()),
     policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
     states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
     wait_ms: Option<u64>,
-    wait_source: Option<String> = i.wait_source.as_ref().map(enum_str),
+    wait_source: Option<&'static str> = i.wait_source.map(|s| s.as_str()),
     date_skew_ms: Option<i64>,
     capped: bool,
     rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
@@ -77,26 +98,12 @@ py_getters!(Reading |i| {
     #[staticmethod]
     fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<Reading> {
         let inner: CoreReading = from_py(d, "reading")?;
-        // TODO(vocab): the core's status range, restated until the core validates a Reading.
-        if !(100..=599).contains(&inner.status) {
-            return Err(error(
-                py,
-                ErrorCode::InvalidStatus,
-                "status must be 100..=599",
-            ));
-        }
+        // The core's status rule (the parser's: a reading of no headers).
+        let none: [(&str, &str); 0] = [];
+        parse(inner.status, &none, None, 0, &ParseOptions::default()).map_err(|e| core_err(py, e))?;
         Ok(Reading { inner })
     }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Reading>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         // The fields people look at first, in the core's names.
         const SHOWN: [&str; 7] = [
             "status",
@@ -111,7 +118,7 @@ py_getters!(Reading |i| {
         if let serde_json::Value::Object(m) = &mut v {
             m.retain(|k, _| SHOWN.contains(&k.as_str()));
         }
-        repr_of("Reading", &v)
+        repr_of(py, "Reading", &v)
     }
 );
 
@@ -122,20 +129,13 @@ pub(crate) struct Policy {
     pub(crate) inner: CorePolicy,
 }
 
-py_getters!(Policy |i| {
+py_getters!(Policy [repr] |i| {
     name: String = i.name.clone(),
     quota: u64,
     quota_unit: String = i.quota_unit.clone(),
     window_s: Option<u64>,
     partition_key: Option<String> = i.partition_key.clone(),
 }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("Policy", &self.inner)
-    }
 );
 
 /// One ``RateLimit`` item (immutable).
@@ -145,19 +145,12 @@ pub(crate) struct PolicyState {
     pub(crate) inner: CorePolicyState,
 }
 
-py_getters!(PolicyState |i| {
+py_getters!(PolicyState [repr] |i| {
     name: String = i.name.clone(),
     remaining: u64,
     reset_s: Option<u64>,
     partition_key: Option<String> = i.partition_key.clone(),
 }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("PolicyState", &self.inner)
-    }
 );
 
 /// A header value that was rejected, with the reason (immutable).
@@ -167,16 +160,9 @@ pub(crate) struct Rejection {
     pub(crate) inner: CoreRejection,
 }
 
-py_getters!(Rejection |i| {
+py_getters!(Rejection [repr] |i| {
     header: String = i.header.clone(),
     value: String = i.value.clone(),
-    reason: String = enum_str(&i.reason),
+    reason: &'static str = i.reason.as_str(),
 }
-    /// The core's JSON shape, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
-    }
-    fn __repr__(&self) -> String {
-        repr_of("Rejection", &self.inner)
-    }
 );

@@ -24,13 +24,20 @@
 //!   in force keeps its next slot at least `(1 + n)` emission intervals after `now`, so pacing at
 //!   exactly the server's rate never runs ahead of a server that received a request late.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
-//!   requests still in flight are subtracted from it.
+//!   requests still in flight are subtracted from it. A count read out of order (its request was
+//!   sent before one whose answer was already read) may miss requests the server saw after it:
+//!   it only tightens, and it teaches no refill.
 //! - **Probing.** A key with no rate known (no configured limit, no preset, nothing learnt) sends
 //!   one request at a time at first (a first probe for an unknown tenant); each success doubles the
 //!   window of requests in flight, up to [`PacerConfig::max_window`]; a throttle shrinks it to one,
 //!   so after a lockout one probe goes, not every waiter. A key that starts from a preset (the
 //!   API's documented limit, not this server's burst) sends its first request alone too; its
 //!   answer makes the rate known, and the count it carries sets how many follow at once.
+//!   A learning key whose answers carry no count, limit or reset (a server that speaks only
+//!   through its 429s: a Genesys body, an HTTP-date `Retry-After`) keeps the window even once a
+//!   rate is learnt, and widens it at most once per clean second: whatever is in flight when such
+//!   a server throttles arrives after the instant it names, so the window is what keeps early
+//!   arrivals at zero (a paced rate rarely needs more than one request in flight).
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
 //!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
@@ -46,7 +53,9 @@
 //!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
-//!   later `begin`. A reading that lowers the quota or a throttle releases every booked slot and
+//!   later `begin`. A booked slot goes only if what was actually sent leaves room at
+//!   the `resume` (sleepers that woke late went later than booked; their slots would otherwise
+//!   leave as one burst with the ones on time): otherwise it is booked again. A reading that lowers the quota or a throttle releases every booked slot and
 //!   books them again, in order, from the new state (no avoidable 429).
 //! - **Retries** follow [`Backoff`] (its policy, jitter seeded per ticket from
 //!   [`PacerConfig::seed`], and the shared [`RetryBudget`]), never before the key's floor. A
@@ -431,6 +440,17 @@ pub struct Lane {
     /// The learnt limit comes from the refill counted over a chain (see `Pacer::learn_counts`).
     #[serde(default)]
     counted: bool,
+    /// The key's last accepted answer carried no count, limit or reset (a server that speaks
+    /// only through its 429s): the probe window bounds it even once a rate is learnt, and it
+    /// widens once per clean [`BARE_GROW_MS`] (since `grown_at`), not on every success.
+    #[serde(default)]
+    bare: bool,
+    #[serde(default)]
+    grown_at: u64,
+    /// The latest send time among the requests whose answers were read: the answer of a request
+    /// sent before it is read out of order (see `Pacer::finish_local`).
+    #[serde(default)]
+    read_sent: u64,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -530,6 +550,9 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
 /// The shortest horizon of a chain of readings counted for the refill (see `Pacer::learn_counts`):
 /// a longer chain dilutes the counts' rounding and what was in flight at its start.
 const CHAIN_MS: u64 = 2000;
+/// A key whose answers carry no count widens its probe window at most once per this long
+/// without a throttle (see `Lane::bare`).
+const BARE_GROW_MS: u64 = 1000;
 
 /// The most requests in flight at a chain's first reading (each may or may not be in its count:
 /// they are taken as counted, which can only underestimate the refill).
@@ -699,7 +722,7 @@ impl Pacer {
 
     /// How many more requests the probe window lets go (u32::MAX when a rate is known).
     fn window_room(config: &PacerConfig, lane: &Lane) -> u32 {
-        if Self::rate_known(config, lane) {
+        if Self::rate_known(config, lane) && (!lane.bare || !config.limits.is_empty()) {
             u32::MAX
         } else {
             lane.window.saturating_sub(lane.in_flight)
@@ -774,6 +797,9 @@ impl Pacer {
                 self.keys.insert(key.to_owned(), i);
                 #[cfg(feature = "store")]
                 self.names.push(key.to_owned());
+                if let Some(lane) = self.lanes.get_mut(i) {
+                    lane.grown_at = now;
+                }
                 i
             }
         };
@@ -948,9 +974,19 @@ impl Pacer {
             ));
         };
         let li = t.lane;
+        let cost = t.cost;
+        // A booked slot goes only if what was actually sent leaves room now: sleepers that woke
+        // late went later than booked, and slots kept for them would otherwise leave as one
+        // burst with the ones on time.
+        let late = booked.is_some_and(|b| b <= now)
+            && !forced
+            && self
+                .lanes
+                .get(li)
+                .is_some_and(|lane| Self::earliest(&self.config, lane, cost, now, false) > now);
         let booked = match booked {
-            Some(b) => Some(b),
-            None => {
+            Some(b) if !late => Some(b),
+            _ => {
                 self.rebook(li, now);
                 match self.tickets.get(&ticket).map(|t| t.phase) {
                     Some(Phase::Waiting { booked, .. }) => booked,
@@ -988,7 +1024,7 @@ impl Pacer {
                     return Err(unknown(ticket));
                 };
                 // Sent at its booked slot, or now when the cap sends it early (or unbooked).
-                let at = booked.map_or(now, |b| b.min(now));
+                let at = now;
                 let (limits, _) = limits_of(config, lane);
                 for (i, l) in limits.iter().enumerate() {
                     if let Some(l) = l {
@@ -1112,17 +1148,26 @@ impl Pacer {
         lane.in_flight = lane.in_flight.saturating_sub(1);
         Self::sent_once(lane, sent_at);
         if let Outcome::Response { reading } = outcome {
-            Self::observe(config, lane, reading, now);
+            // A count read out of order (its request was sent before one whose answer was read
+            // already) may only tighten: requests sent after it and answered since may have
+            // reached the server after it did, and that count does not include them.
+            let fresh = sent_at >= lane.read_sent;
+            lane.read_sent = lane.read_sent.max(sent_at);
+            Self::observe(config, lane, reading, now, fresh);
             if reading.throttled {
                 lane.window = 1;
+                lane.grown_at = lane.grown_at.max(lane.floor);
                 if reading.wait_ms.unwrap_or(0) == 0 {
                     if let Decision::Retry { at, .. } = decision {
                         // No hint: the backoff's instant stands as the floor.
                         lane.floor = lane.floor.max(at);
                     }
                 }
-            } else if reading.status < 400 {
+            } else if reading.status < 400
+                && (!lane.bare || now >= lane.grown_at.saturating_add(BARE_GROW_MS))
+            {
                 lane.window = lane.window.saturating_mul(2).min(config.max_window);
+                lane.grown_at = now;
             }
         }
         let after = match decision {
@@ -1176,10 +1221,13 @@ impl Pacer {
     }
 
     /// Applies a reading received at `now` to a lane.
-    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64) {
+    fn observe(config: &PacerConfig, lane: &mut Lane, r: &Reading, now: u64, fresh: bool) {
         lane.heard = true;
+        if config.learn && !r.throttled && r.status < 400 {
+            lane.bare = r.limit.is_none() && r.remaining.is_none() && r.reset_ms.is_none();
+        }
         if config.learn && config.limits.is_empty() {
-            Self::learn(lane, r, now);
+            Self::learn(lane, r, now, fresh);
         }
         let blind = config.learn
             && config.limits.is_empty()
@@ -1226,6 +1274,7 @@ impl Pacer {
                 // millisecond the learnt rate is the server's own and stays a ceiling (a count
                 // read out of order could be high), as a configured limit always does.
                 let follows = i == MAX_LIMITS
+                    && fresh
                     && r.limit == Some(u64::from(l.amount))
                     && r.reset_ms.is_some_and(|reset| whole_seconds(reset, now));
                 lane.gates.sent[i] = if follows {
@@ -1273,8 +1322,12 @@ impl Pacer {
             } else {
                 reset_at
             };
-            lane.quota_left = left32;
-            lane.quota_until = until;
+            if fresh {
+                lane.quota_left = left32;
+                lane.quota_until = until;
+            } else if until > now {
+                lane.quota_left = lane.quota_left.min(left32);
+            }
         }
     }
 
@@ -1306,12 +1359,24 @@ impl Pacer {
     /// token less for the counts' rounding). A chain ends at its first reading's reset horizon
     /// (2 s at least) and when one step gives back half the limit or more at once (a window
     /// restarting, or a bucket left full: the refill is capped).
-    /// A chain of 300 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
+    /// A chain of 150 ms or more that gave back 4 tokens or more sets the learnt limit (as told:
     /// the rate decides inside a whole-second reset). A fixed window's count never comes back
     /// inside a chain, so it teaches nothing here. Returns true when the learnt limit is counted.
-    fn learn_counts(lane: &mut Lane, limit: u64, rem: u64, reset: u64, now: u64) -> bool {
+    fn learn_counts(
+        lane: &mut Lane,
+        limit: u64,
+        rem: u64,
+        reset: u64,
+        now: u64,
+        fresh: bool,
+    ) -> bool {
         let used = limit.saturating_sub(rem);
         lane.accepted = lane.accepted.saturating_add(1);
+        if !fresh {
+            // A count read out of order says less than the one read before it: accepted, not
+            // chained (its `used` would show tokens coming back that never did).
+            return lane.counted;
+        }
         let n = lane.accepted;
         let step = lane
             .prev_used
@@ -1335,7 +1400,7 @@ impl Pacer {
             .chain_used
             .saturating_add(n.saturating_sub(lane.chain_n))
             .saturating_sub(used);
-        if dt < 300 || refill < 4 {
+        if dt < 150 || refill < 4 {
             return lane.counted;
         }
         let w = limit
@@ -1407,7 +1472,7 @@ impl Pacer {
     }
 
     /// Learns `limit` per window from a reading received at `now`.
-    fn learn(lane: &mut Lane, r: &Reading, now: u64) {
+    fn learn(lane: &mut Lane, r: &Reading, now: u64, fresh: bool) {
         let Some(limit) = r.limit.filter(|l| (1..=u64::from(MAX_AMOUNT)).contains(l)) else {
             return;
         };
@@ -1419,7 +1484,8 @@ impl Pacer {
             r.remaining,
             r.reset_ms,
         ) {
-            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now) {
+            if whole_seconds(reset, now) && Self::learn_counts(lane, limit, rem, reset, now, fresh)
+            {
                 return;
             }
         }

@@ -83,6 +83,9 @@ INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate 
 ANSWER = "a request reached the server by its answer: the next slot is at least one interval per request still ahead of it after the answer"
 DISCOUNT = "2xx remaining is discounted by the key's requests still in flight"
 PROBE = "unknown rate: one request in flight after a lockout (and for a new key), widening on success"
+LATE = "a booked slot goes only if what was actually sent leaves room now (sleepers may wake late)"
+STALE = "a count read out of order (its request sent before one already answered) only tightens"
+BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
 LEARN = "the rate is learnt from successive readings"
 GENESYS = "Genesys preset: 300/min per token, refined from inin-ratelimit-*"
@@ -243,6 +246,21 @@ session("after a lockout with no rate known one probe goes, then the window wide
     finish(2, 1200, DONE, PROBE, status=200),  # success: window 2, both booked at 1200
     resume(3, 1220, go(3), PROBE),
     resume(4, 1220, go(4), PROBE),
+])
+
+# 10/s burst 2: scale x10, T 1000, tau 2000. Sleepers that wake late.
+session("a booked slot goes only if what was sent leaves room: late sleepers do not leave as one burst", cfg(limits=[lim(10, 1000, 2)]), [
+    begin(0, go(1), FIFO), begin(0, go(2), FIFO),  # sent tat 2000
+    begin(0, wait(3, 100), FIFO),  # (2000 + 1000 - 2000)/10 = 100, booked tat 3000
+    begin(0, wait(4, 200), FIFO),  # booked 4000
+    begin(0, wait(5, 300), FIFO),  # booked 5000
+    # t3 and t4 wake at 250: sent tat 2000 -> max(2000, 2500) + 1000 - 2000 = 1500 <= 2500: t3
+    # goes (tat 3500); 3500 + 1000 - 2000 = 2500 <= 2500: t4 goes (tat 4500)
+    resume(3, 250, go(3), LATE), resume(4, 250, go(4), LATE),
+    resume(5, 250, wait(5, 300), FIFO),
+    # on time at 300, but 4500 + 1000 - 2000 = 3500 > 3000: booked again at 350
+    resume(5, 300, wait(5, 350), LATE),
+    resume(5, 350, go(5), LATE),
 ])
 
 session("every unknown tenant gets its own first probe", cfg(learn=False), [
@@ -477,6 +495,47 @@ session("whole-second resets: the learnt limit follows the count, paces inside (
     learnt("k", lim(10, 786, 10), LEARN),
 ])
 
+# The chain's least time: 150 ms (and 4 tokens back). Learnt 10 per 1000 ms after two readings.
+session("whole-second resets: a chain of 150 ms that gave back 4 tokens teaches the refill", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),  # chain from here: used 1, n 1
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # count 2 at 30: 10 per 1000 ms (the reset, seen twice); 8 left: tat 300 + 10000 - 8000 = 2300
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    learnt("k", lim(10, 1000, 10), LEARN),
+    # at 40: admitted while tat + 1000 - 10000 <= 400 (tat 2300, 3300, 4300)
+    begin(40, go(3), INTERVAL), begin(40, go(4), INTERVAL), begin(40, go(5), INTERVAL),
+    # count 2 at 100 (3 accepted): back 1 + (3 - 1) - 2 = 1 in 90 ms
+    finish(3, 100, DONE, LEARN, status=200, headers=inin(2)),
+    # count 1 at 140 (4 accepted): back 1 + 3 - 1 = 3 in 130 ms: under 4 tokens and 150 ms
+    finish(4, 140, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 1000, 10), "a chain of 130 ms that gave back 3 tokens teaches nothing yet"),
+    # count 1 at 170 (5 accepted): back 1 + 4 - 1 = 4 in 160 ms: 10 in ceil(10 * 160 / (4 - 1)) =
+    # 534 ms, under the 1 s the reset says
+    finish(5, 170, DONE, LEARN, status=200, headers=inin(1)),
+    learnt("k", lim(10, 534, 10), LEARN),
+])
+
+# Answers read out of order: t3 (sent at 40) is answered after t4 (sent at 41). Its count was
+# taken before t4's and may miss requests the server saw after it: it only tightens.
+session("a count read out of order only tightens", cfg(), [
+    begin(0, go(1), PROBE),
+    finish(1, 10, DONE, PROBE, status=200, headers=inin(1)),
+    begin(20, go(2), "the quota (9 left) lets the second request go"),
+    # 10 per 1000 ms (scale x10, T 1000, tau 10000); 8 left: tat 300 + 10000 - 8000 = 2300
+    finish(2, 30, DONE, LEARN, status=200, headers=inin(2)),
+    begin(40, go(3), INTERVAL),  # tat 3300
+    begin(41, go(4), INTERVAL),  # tat 4300
+    # t4's count 9 at 60, t3 in flight: 1 - 1 = 0 left: tat 600 + 10000 - 0 = 10600
+    finish(4, 60, DONE, DISCOUNT, status=200, headers=inin(9)),
+    begin(60, wait(5, 160), DISCOUNT),  # (10600 + 1000 - 10000)/10 = 160
+    # t3's count 5 at 70 (5 left, nothing in flight: tat 5700 if it were followed, and t5 would
+    # go at once): read out of order, it leaves 10600 as it is
+    finish(3, 70, DONE, STALE, status=200, headers=inin(5)),
+    resume(5, 70, wait(5, 160), STALE),
+    resume(5, 160, go(5), STALE),
+])
+
 # A fixed window's count never comes back inside a chain: it restarts at once (half the limit or
 # more in one step), and the chain starts over from there.
 session("a fixed window's restart teaches no refill", cfg(), [
@@ -504,20 +563,32 @@ session("a fixed window's restart teaches no refill", cfg(), [
 # the throttle cycle teaches the rate. Learnt 3 per 1020 ms: scale x3, T 1020, tau 3060.
 session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
     begin(0, go(1), PROBE),
+    begin(0, wait(2, 100), PROBE),  # window 1: held back, polls in 100 ms
+    # answers with no count: the key is bare; its window widens at most once per clean second
+    # (since its first begin, 0): 10 < 1000, the window stays 1; t2 booked at 10
     finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first send, 0
-    begin(10, go(2), PROBE), begin(10, go(3), PROBE),  # window 2
-    finish(2, 20, DONE, PROBE, status=200), finish(3, 20, DONE, PROBE, status=200),
-    begin(20, go(4), PROBE), begin(20, go(5), PROBE),
-    finish(4, 40, DONE, PROBE, status=200),  # 4 through in this cycle
+    resume(2, 10, go(2), PROBE),
+    finish(2, 20, DONE, BARE, status=200),
+    begin(20, go(3), BARE),
+    begin(20, wait(4, 120), BARE),  # still one in flight at a time
+    finish(3, 30, DONE, BARE, status=200),  # t4 booked at 30
+    resume(4, 30, go(4), BARE),
+    finish(4, 40, DONE, BARE, status=200),  # 4 through in this cycle
+    begin(40, go(5), BARE),
     # floor 1050: 4 got through from 0 to 1050 (from the first answer, 10, it would be 1040):
     # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150); one token at the floor:
     # tat 1050*3 + 3150 - 1050 = 5250 -> t5 at (5250 + 1050 - 3150)/3 = 1050
     finish(5, 50, retry(1050, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
     learnt("k", lim(3, 1050, 3), THROTTLE),
-    # behind t5 (booked tat 6300): (6300 + 1050 - 3150)/3 = 1400, paced, not at the floor with t5
-    begin(60, wait(6, 1400), THROTTLE),
+    # a learnt rate does not lift a bare key's window: t5 holds its one place (booked at the
+    # floor), t6 is held back and polls at max(60 + 100, floor 1050)
+    begin(60, wait(6, 1050), BARE),
     resume(5, 1050, go(5), FLOOR),
-    finish(5, 1060, DONE, THROTTLE, status=200),  # answered bound 3180 + 1050 < 6300: t6 stays
+    resume(6, 1050, wait(6, 1150), BARE),  # t5 in flight: no room, poll in 100 ms
+    # t5 sent at 1050: tat max(5250, 3150) + 1050 = 6300; answered bound 3180 + 1050 < 6300;
+    # no widening (1060 < floor 1050 + 1000); t6 booked at (6300 + 1050 - 3150)/3 = 1400
+    finish(5, 1060, DONE, THROTTLE, status=200),
+    resume(6, 1150, wait(6, 1400), THROTTLE),  # paced, not at the floor with t5
     resume(6, 1400, go(6), THROTTLE),
     finish(6, 1410, DONE, THROTTLE, status=200),
     begin(1410, wait(7, 1750), THROTTLE),  # sent tat 7350: (7350 + 1050 - 3150)/3 = 1750
@@ -527,6 +598,15 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     learnt("k", lim(3, 918, 3), THROTTLE),
     # new bucket, answered bound 1760*3 + 918 = 6198: (6198 + 918 - 2754)/3 = 1454 <= 1760
     begin(1760, go(8), THROTTLE),
+    begin(1760, wait(9, 1860), BARE),  # window 1 (1760 < 2050): held back
+    # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2. t8 sent at
+    # 1760: tat max(6198, 5280) + 918 = 7116; answered bound 2060*3 + 918 = 7098 < 7116;
+    # t9 booked at max(2060, (7116 + 918 - 2754)/3 = 1760) = 2060
+    finish(8, 2060, DONE, BARE, status=200),
+    resume(9, 2060, go(9), BARE),
+    # room for a second in flight, paced: tat max(7116, 6180) + 918 = 8034 ->
+    # ceil((8034 + 918 - 2754)/3) = 2066
+    begin(2060, wait(10, 2066), BARE),
 ])
 
 session("ietf w gives the window at once", cfg(), [

@@ -320,3 +320,59 @@ fn vocabularies_are_exported() {
         ACTIONS.join(",").len() as i64
     );
 }
+
+mod names {
+    use crate::*;
+    use pacekeeper::backoff::{GiveUpReason, RetryReason};
+    use pacekeeper::pacer::{After, NeverReason, Step};
+
+    /// The action and never-reason orders name exactly the core's serde tags.
+    #[test]
+    fn actions_are_the_cores_serde_names() {
+        let steps = [
+            Step::Go { ticket: 1 },
+            Step::Wait {
+                ticket: 1,
+                until: 2,
+            },
+            Step::Never {
+                reason: NeverReason::CostAboveBurst,
+                capacity: 3,
+            },
+        ];
+        let afters = [
+            After::Done,
+            After::Retry {
+                at: 1,
+                attempt: 2,
+                reason: RetryReason::Backoff,
+            },
+            After::GiveUp {
+                reason: GiveUpReason::MaxAttempts,
+                attempts: 3,
+            },
+        ];
+        let mut tags = Vec::new();
+        for s in &steps {
+            let v = serde_json::to_value(s).unwrap_or_default();
+            let code = step_record(s)[0] as usize;
+            assert_eq!(v["action"], ACTIONS[code]);
+            tags.push(code);
+            if let Step::Never { .. } = s {
+                assert_eq!(v["reason"], NEVER_REASONS[step_record(s)[4] as usize]);
+            }
+        }
+        for a in &afters {
+            let v = serde_json::to_value(a).unwrap_or_default();
+            let code = after_record(9, a)[0] as usize;
+            assert_eq!(v["action"], ACTIONS[code]);
+            tags.push(code);
+        }
+        tags.sort_unstable();
+        assert_eq!(
+            tags,
+            (0..ACTIONS.len()).collect::<Vec<_>>(),
+            "every code used once"
+        );
+    }
+}
