@@ -10,11 +10,12 @@
 //! splitting, merging, stealing, dropping), and the module must stay small. This is binary
 //! searches, `Vec::insert`/`Vec::remove` and one split.
 //!
-//! Layout: the entries sit in chunks, each a sorted `Vec` of at most [`SPLIT`] entries, the chunks
-//! in key order (a one-level B-tree). A map of up to [`SPLIT`] keys is one vector. Lookups are
-//! O(log n), as in a `BTreeMap`; inserting or removing a key moves at most [`SPLIT`] entries in
-//! its chunk plus the chunk list (n / 64 pointers), so 10⁵ keys inserted in random order cost
-//! about as much as in a `BTreeMap` (a flat sorted vector would move megabytes per new key).
+//! Layout: the entries sit in chunks, each a sorted `Vec` of at most 128 entries (`SPLIT`), the
+//! chunks in key order (a one-level B-tree). A map of up to 128 keys is one vector. Lookups are
+//! O(log n), as in a `BTreeMap`; inserting or removing a key moves at most 128 entries in its
+//! chunk plus the chunk list (n / 64 pointers), so 10⁵ keys inserted in random order cost a few
+//! microseconds each, within a small factor of a `BTreeMap` (BENCHMARKS.md, "The map's cost"); a
+//! flat sorted vector would move megabytes per new key. Keys above every key fill whole chunks.
 
 use core::borrow::Borrow;
 use core::fmt;
