@@ -111,10 +111,14 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let c = self
-            .chunks
-            .partition_point(|ch| ch.last().is_some_and(|(k, _)| k.borrow() < key))
-            .min(self.chunks.len().saturating_sub(1));
+        // One chunk (up to 128 keys, the usual case): no search over the chunks.
+        let c = match self.chunks.len() {
+            0 | 1 => 0,
+            n => self
+                .chunks
+                .partition_point(|ch| ch.last().is_some_and(|(k, _)| k.borrow() < key))
+                .min(n - 1),
+        };
         let at = match self.chunks.get(c) {
             Some(ch) => ch.binary_search_by(|(k, _)| k.borrow().cmp(key)),
             None => Err(0),
