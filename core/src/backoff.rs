@@ -3,15 +3,14 @@
 //!
 //! Randomness comes from ChaCha8 seeded by [`RetryState::seed`], with the attempt number as the
 //! stream: the same seed gives the same schedule on every platform (wasm32 included), and each
-//! decision needs no RNG state beyond the seed.
+//! decision needs no RNG state beyond the seed. One 64-bit draw per decision, computed here from
+//! one ChaCha8 block: the numbers `rand_chacha`'s `ChaCha8Rng` gives (checked by a test).
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Reading;
 use crate::msg::msg;
 use crate::shape::map_only;
 use crate::MAX_TIME;
-use rand_chacha::ChaCha8Rng;
-use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// The longest delay or deadline accepted in a policy: 30 days.
@@ -196,18 +195,18 @@ impl BackoffPolicy {
     /// The jittered delay before retry `n` (n ≥ 1), given the previous delay (for decorrelated
     /// jitter; 0 for none) and the seed.
     pub fn delay_ms(&self, n: u32, prev_ms: u64, seed: u64) -> u64 {
-        let mut rng = rng_for(seed, n, 0);
+        let rng = rng_for(seed, n, 0);
         let d = self.exponential_ms(n);
         match self.jitter {
             Jitter::None => d,
-            Jitter::Full => uniform(&mut rng, 0, d),
-            Jitter::Equal => d / 2 + uniform(&mut rng, 0, d - d / 2),
+            Jitter::Full => uniform(rng, 0, d),
+            Jitter::Equal => d / 2 + uniform(rng, 0, d - d / 2),
             Jitter::Decorrelated => {
                 let hi = prev_ms
                     .max(self.base_ms)
                     .saturating_mul(3)
                     .max(self.base_ms);
-                uniform(&mut rng, self.base_ms, hi).min(self.cap_ms)
+                uniform(rng, self.base_ms, hi).min(self.cap_ms)
             }
         }
     }
@@ -233,20 +232,75 @@ impl BackoffPolicy {
     }
 }
 
-fn rng_for(seed: u64, attempt: u32, purpose: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream((u64::from(attempt) << 8) | purpose);
-    rng
+/// The random draw of one decision: ChaCha8 keyed by the seed, on the stream of the attempt and
+/// the purpose (0: the backoff's jitter, 1: the spread over a server hint).
+/// Not `Copy`: each one is drawn from once, as each `ChaCha8Rng` was.
+struct Rng {
+    seed: u64,
+    stream: u64,
+}
+
+fn rng_for(seed: u64, attempt: u32, purpose: u64) -> Rng {
+    Rng {
+        seed,
+        stream: (u64::from(attempt) << 8) | purpose,
+    }
+}
+
+/// One ChaCha quarter round.
+#[inline(always)]
+fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(16);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(12);
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(8);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(7);
+}
+
+/// The first 64 bits of ChaCha8's keystream for `rng`: the number
+/// `rand_chacha::ChaCha8Rng::seed_from_u64(seed)` then `set_stream(stream)` then `next_u64()`
+/// gives (the 256-bit key expanded from the seed by PCG32 as `rand_core`'s `seed_from_u64` does,
+/// block counter 0, the stream as the 64-bit nonce; the first two output words, low one first).
+/// One block, computed directly: rand_chacha computes four at once, and its wide code is about
+/// 4 KB of WebAssembly. `tests::draw_is_rand_chacha` checks the numbers are the same.
+fn draw(rng: &Rng) -> u64 {
+    let mut s = [0u32; 16];
+    s[..4].copy_from_slice(&[0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]);
+    let mut pcg = rng.seed;
+    for w in &mut s[4..12] {
+        pcg = pcg
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(11_634_580_027_462_260_723);
+        *w = ((((pcg >> 18) ^ pcg) >> 27) as u32).rotate_right((pcg >> 59) as u32);
+    }
+    s[14] = rng.stream as u32;
+    s[15] = (rng.stream >> 32) as u32;
+    let mut x = s;
+    // 8 rounds: 4 double rounds, each on the columns, then on the diagonals.
+    for _ in 0..4 {
+        quarter(&mut x, 0, 4, 8, 12);
+        quarter(&mut x, 1, 5, 9, 13);
+        quarter(&mut x, 2, 6, 10, 14);
+        quarter(&mut x, 3, 7, 11, 15);
+        quarter(&mut x, 0, 5, 10, 15);
+        quarter(&mut x, 1, 6, 11, 12);
+        quarter(&mut x, 2, 7, 8, 13);
+        quarter(&mut x, 3, 4, 9, 14);
+    }
+    (u64::from(x[1].wrapping_add(s[1])) << 32) | u64::from(x[0].wrapping_add(s[0]))
 }
 
 /// Uniform integer in `[lo, hi]` by a 128-bit multiply (Lemire's method without rejection; the
 /// bias is below 2^-64 × range).
-fn uniform(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
+fn uniform(rng: Rng, lo: u64, hi: u64) -> u64 {
     if hi <= lo {
         return lo;
     }
     let span = u128::from(hi - lo) + 1;
-    lo + ((u128::from(rng.next_u64()) * span) >> 64) as u64
+    lo + ((u128::from(draw(&rng)) * span) >> 64) as u64
 }
 
 /// What happened to an attempt.
@@ -497,7 +551,7 @@ impl Backoff {
                 } else {
                     0
                 };
-                let mut rng = rng_for(state.seed, attempts, 1);
+                let rng = rng_for(state.seed, attempts, 1);
                 if escalate {
                     // The hint we honoured last time was not enough: grow the larger of the two
                     // hints by 2^k and add the backoff on top.
@@ -509,7 +563,7 @@ impl Backoff {
                 } else {
                     state.short_hints = 0;
                     let spread = h.saturating_mul(u64::from(p.hint_spread_percent)) / 100;
-                    let d = h.saturating_add(uniform(&mut rng, 0, spread));
+                    let d = h.saturating_add(uniform(rng, 0, spread));
                     if backoff > d {
                         (backoff, RetryReason::Backoff)
                     } else {
@@ -552,6 +606,35 @@ impl Backoff {
 
 #[cfg(test)]
 mod tests {
+    use rand_chacha::ChaCha8Rng;
+    use rand_core::{RngCore, SeedableRng};
+
+    /// The one-block ChaCha8 draw gives rand_chacha's numbers (which every vector's jitter
+    /// was recorded with), over seeds and streams of every magnitude.
+    #[test]
+    fn draw_is_rand_chacha() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut seeds = vec![0, 1, 42, u64::MAX, 1 << 63, (1 << 53) - 1];
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seeds.push(x);
+        }
+        for (i, &seed) in seeds.iter().enumerate() {
+            let attempt = [0, 1, 2, 7, 1000, u32::MAX][i % 6];
+            for purpose in [0, 1] {
+                let mut want = ChaCha8Rng::seed_from_u64(seed);
+                want.set_stream((u64::from(attempt) << 8) | purpose);
+                assert_eq!(
+                    super::draw(&super::rng_for(seed, attempt, purpose)),
+                    want.next_u64(),
+                    "seed {seed} attempt {attempt} purpose {purpose}"
+                );
+            }
+        }
+    }
+
     use super::*;
     use crate::headers::{parse, ParseOptions};
 

@@ -25,11 +25,11 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::{Reading, DEFAULT_MAX_WAIT_MS, MAX_MAX_WAIT_MS};
+use crate::map::VecMap;
 use crate::msg::msg;
 use crate::shape::map_only;
 use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The most limits a limiter enforces at once (configured ones; one more is learnt from headers).
 pub const MAX_LIMITS: usize = 3;
@@ -358,7 +358,7 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limiter {
     config: LimiterConfig,
-    keys: BTreeMap<String, KeyState>,
+    keys: VecMap<String, KeyState>,
     /// The cap on any wait the server's word or the adaptive rate imposes (default 6 hours).
     #[serde(
         default = "default_max_wait_ms",
@@ -386,7 +386,7 @@ fn check_max_wait(ms: u64) -> Result<()> {
 }
 
 /// The serialisable state of a [`Limiter`].
-pub type LimiterState = BTreeMap<String, KeyState>;
+pub type LimiterState = VecMap<String, KeyState>;
 
 /// Checks that `key` is a valid limiter key (1..=[`MAX_KEY_LEN`] bytes): `invalid_key` otherwise.
 /// Bindings call it before they keep a copy of a key, so a rejected key is never retained.
@@ -448,7 +448,7 @@ impl Limiter {
         config.validate()?;
         Ok(Limiter {
             config,
-            keys: BTreeMap::new(),
+            keys: VecMap::new(),
             max_wait_ms: DEFAULT_MAX_WAIT_MS,
         })
     }

@@ -39,6 +39,7 @@ pub mod bucket;
 pub mod error;
 pub mod headers;
 pub mod httpdate;
+pub mod map;
 #[doc(hidden)]
 pub mod msg;
 pub mod pacer;
@@ -55,6 +56,7 @@ pub use backoff::{
 pub use bucket::{AdaptiveConfig, KeyState, Limit, Limiter, LimiterConfig, LimiterState, Verdict};
 pub use error::{Error, ErrorCode, Result};
 pub use headers::{parse, ParseOptions, Reading, ResetMode};
+pub use map::VecMap;
 pub use pacer::{
     After, NeverReason, Pacer, PacerConfig, PacerState, Preset, SharedPacing, Step, StoreCall,
 };

@@ -123,10 +123,10 @@ use crate::backoff::{RetryReason, RetryState};
 use crate::bucket::{Limit, MAX_AMOUNT, MAX_COST, MAX_KEY_LEN, MAX_LIMITS};
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::{ParseOptions, Reading};
+use crate::map::VecMap;
 use crate::msg::msg;
 use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 mod store;
 pub use store::{SharedPacing, StoreCall};
@@ -467,9 +467,9 @@ pub struct Pacer {
     backoff: Backoff,
     budget: Option<RetryBudget>,
     /// Key → index into `lanes` (lanes are never dropped while the pacer lives).
-    keys: BTreeMap<String, usize>,
+    keys: VecMap<String, usize>,
     lanes: Vec<Lane>,
-    tickets: BTreeMap<u64, Ticket>,
+    tickets: VecMap<u64, Ticket>,
     next_ticket: u64,
     last_now: u64,
     /// Lane index → its key (shared mode's budget ids).
@@ -485,9 +485,9 @@ pub struct Pacer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PacerState {
     budget: Option<RetryBudget>,
-    keys: BTreeMap<String, usize>,
+    keys: VecMap<String, usize>,
     lanes: Vec<Lane>,
-    tickets: BTreeMap<u64, Ticket>,
+    tickets: VecMap<u64, Ticket>,
     next_ticket: u64,
     last_now: u64,
 }
@@ -607,9 +607,9 @@ impl Pacer {
             budget: config.retry_budget,
             backoff,
             config,
-            keys: BTreeMap::new(),
+            keys: VecMap::new(),
             lanes: Vec::new(),
-            tickets: BTreeMap::new(),
+            tickets: VecMap::new(),
             next_ticket: 1,
             last_now: 0,
         })
@@ -879,7 +879,7 @@ impl Pacer {
         Ok(step)
     }
 
-    fn booked_waiters(lane: &Lane, tickets: &BTreeMap<u64, Ticket>) -> u32 {
+    fn booked_waiters(lane: &Lane, tickets: &VecMap<u64, Ticket>) -> u32 {
         let n = lane
             .queue
             .iter()
@@ -902,7 +902,7 @@ impl Pacer {
         not_before <= lane.floor.max(now)
     }
 
-    fn has_ready_waiters(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> bool {
+    fn has_ready_waiters(lane: &Lane, tickets: &VecMap<u64, Ticket>, now: u64) -> bool {
         lane.queue
             .iter()
             .any(|t| match tickets.get(t).map(|t| t.phase) {
@@ -911,7 +911,7 @@ impl Pacer {
             })
     }
 
-    fn last_booked(lane: &Lane, tickets: &BTreeMap<u64, Ticket>, now: u64) -> u64 {
+    fn last_booked(lane: &Lane, tickets: &VecMap<u64, Ticket>, now: u64) -> u64 {
         lane.queue
             .iter()
             .filter_map(|t| match tickets.get(t).map(|t| t.phase) {
