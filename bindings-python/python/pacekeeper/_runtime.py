@@ -8,8 +8,6 @@ Times: the engine takes integer epoch ms; the clock sleeps float seconds.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import random
 import threading
 from dataclasses import dataclass, field
@@ -20,20 +18,10 @@ from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
 from ._native import Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
 from ._redact import redact_exception
-from .store_redis import store_code
+from ._store_io import StoreIO
+from ._wake import Waker
 
 __all__ = ["Pacer", "PacerStats", "GiveUp"]
-
-def _call_parts(c: Any) -> Tuple[list, list]:
-    """A polled store call (``{"keys": [...], "args": [...]}``) as two lists."""
-    if isinstance(c, dict):
-        return list(c["keys"]), list(c["args"])
-    return list(c.keys), list(c.args)
-
-
-def _store_code(e: BaseException) -> str:
-    """A failed store call's code for the core: a StoreError's own, else unavailable."""
-    return store_code(e)
 
 T = TypeVar("T")
 LimitSpec = Union[dict, Any]
@@ -95,12 +83,7 @@ def read_response(info: ResponseInfo, now: int, max_wait_ms: Optional[int] = Non
             return None
 
 
-def _settle(fut: "asyncio.Future[None]") -> None:
-    if not fut.done():
-        fut.set_result(None)
-
-
-class Pacer:
+class Pacer(StoreIO):
     """A paced, retrying send loop over the core pacer (:class:`~pacekeeper.PacerCore`).
 
     ``limits`` (e.g. ``[{"amount": 1, "period_ms": 1000, "burst": 15}]``; or a ``limiter``,
@@ -181,93 +164,7 @@ class Pacer:
         self.clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self.key = key
         self.stats = PacerStats()
-        # Wake-ups: a finish or a cancel can move booked slots earlier (a count that says more is
-        # left, a window that widened); sleepers on a clock with ``wait_on`` (the system clock)
-        # wake and ask the core again instead of sleeping to the slot they were first given.
-        self._cv = threading.Condition()
-        self._gen = 0
-        self._afuts: set = set()
-
-    # -- the store's I/O ---------------------------------------------------------------------
-
-    def _answer(self, send: Callable[[], Any]) -> Any:
-        try:
-            r = send()
-        except Exception as e:  # noqa: BLE001 - a failed store call is a code for the core
-            return _store_code(e)
-        if inspect.isawaitable(r):
-            close = getattr(r, "close", None)
-            if close is not None:
-                close()
-            raise PacekeeperTypeError("Pacer.call needs a sync store (RedisStore); AsyncRedisStore is for call_async")
-        return r
-
-    async def _answer_async(self, send: Callable[[], Any]) -> Any:
-        try:
-            r = send()
-            if inspect.isawaitable(r):
-                r = await r
-        except Exception as e:  # noqa: BLE001
-            return _store_code(e)
-        return r
-
-    def _consult(self, step: Any) -> Any:
-        """Settles ``consult`` steps: one round trip each, the reply (or its failure's code) to the core."""
-        while step.action == "consult":
-            if self.store is None:
-                self._cancel(step.ticket)
-                raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
-            keys, args = list(step.keys), list(step.args)
-            answer = self._answer(lambda: self.store.send(keys, args))
-            step = self.core.consulted(step.ticket, answer, now=self.clock.now_ms())
-            self._drain()
-        return step
-
-    async def _consult_async(self, step: Any) -> Any:
-        while step.action == "consult":
-            if self.store is None:
-                self._cancel(step.ticket)
-                raise PacekeeperError("the pacer consults a store but none was given", "invalid_state")
-            keys, args = list(step.keys), list(step.args)
-            answer = await self._answer_async(lambda: self.store.send(keys, args))
-            step = self.core.consulted(step.ticket, answer, now=self.clock.now_ms())
-            await self._drain_async()
-        return step
-
-    def _drain(self) -> None:
-        """Sends the core's store calls that need no answer to go on (lease releases, refunds,
-        lockouts, probes), each outcome reported, and hands its store events out."""
-        if self.store is None:
-            return
-        for _ in range(256):
-            c = self.core.poll_store()
-            if c is None:
-                break
-            keys, args = _call_parts(c)
-            self.core.store_done(self._answer(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
-        self._events()
-
-    async def _drain_async(self) -> None:
-        if self.store is None:
-            return
-        for _ in range(256):
-            c = self.core.poll_store()
-            if c is None:
-                break
-            keys, args = _call_parts(c)
-            self.core.store_done(await self._answer_async(lambda: self.store.send(keys, args)), now=self.clock.now_ms())
-        self._events()
-
-    def _events(self) -> None:
-        for _ in range(64):
-            e = self.core.poll_event()
-            if e is None:
-                return
-            if self.on_store_event is not None:
-                try:
-                    self.on_store_event(e)
-                except Exception:  # noqa: BLE001, S110 - a listener's error is not the pacer's
-                    pass
+        self._waker = Waker()  # wakes sleepers when a finish or a cancel may move their slots
 
     # -- waiting ----------------------------------------------------------------------------
 
@@ -294,7 +191,7 @@ class Pacer:
 
     def _cancel(self, ticket: int) -> None:
         self.core.cancel(ticket)
-        self._wake()
+        self._waker.wake()
 
     def _abandon(self, ticket: int) -> None:
         """Cancels a ticket whose caller gave up on it (an exception while it waited)."""
@@ -303,59 +200,16 @@ class Pacer:
         except PacekeeperError:  # already gone (finished, cancelled or never issued)
             pass
 
-    def _wake(self) -> None:
-        """Wakes every sleeper of this pacer: each asks the core again (its slot may be earlier)."""
-        with self._cv:
-            self._gen += 1
-            self._cv.notify_all()
-            futs = list(self._afuts)
-        for loop, fut in futs:
-            try:
-                loop.call_soon_threadsafe(_settle, fut)
-            except RuntimeError:  # its loop is closed
-                pass
-
-    def _nap(self, wait: float, gen: int) -> float:
-        """Sleeps ``wait`` s, or less when woken; returns the seconds slept."""
-        t0 = self.clock.now_ms()
-        wait_on = getattr(self.clock, "wait_on", None)
-        if wait_on is None:
-            self.clock.sleep(wait)
-        else:
-            with self._cv:
-                if self._gen == gen:
-                    wait_on(self._cv, wait)
-        return max(0, self.clock.now_ms() - t0) / 1000.0
-
-    async def _nap_async(self, wait: float, gen: int) -> float:
-        t0 = self.clock.now_ms()
-        if getattr(self.clock, "wait_on", None) is None:
-            await self.clock.sleep_async(wait)
-        else:
-            loop = asyncio.get_running_loop()
-            entry = (loop, loop.create_future())
-            with self._cv:
-                live = self._gen == gen
-                if live:
-                    self._afuts.add(entry)
-            try:
-                if live:
-                    await asyncio.wait((entry[1],), timeout=wait)
-            finally:
-                with self._cv:
-                    self._afuts.discard(entry)
-        return max(0, self.clock.now_ms() - t0) / 1000.0
-
     def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
         """Sleeps until ``step``'s ticket may go (woken early when a response moves its slot);
         returns it and the seconds waited."""
-        gen = self._gen
+        gen = self._waker.gen
         ticket, wait = self._step(self._consult(step), key)
         try:
             while wait is not None:
                 wait = self._sleep_for(ticket, wait, waited, timeout, key)
-                waited += self._nap(wait, gen)
-                gen = self._gen
+                waited += self._waker.nap(self.clock, wait, gen)
+                gen = self._waker.gen
                 ticket, wait = self._step(self._consult(self.core.resume(ticket, now=self.clock.now_ms())), key)
         except TimeoutError:
             raise  # _sleep_for cancelled it
@@ -365,13 +219,13 @@ class Pacer:
         return ticket, waited
 
     async def _go_async(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
-        gen = self._gen
+        gen = self._waker.gen
         ticket, wait = self._step(await self._consult_async(step), key)
         try:
             while wait is not None:
                 wait = self._sleep_for(ticket, wait, waited, timeout, key)
-                waited += await self._nap_async(wait, gen)
-                gen = self._gen
+                waited += await self._waker.nap_async(self.clock, wait, gen)
+                gen = self._waker.gen
                 ticket, wait = self._step(await self._consult_async(self.core.resume(ticket, now=self.clock.now_ms())), key)
         except TimeoutError:
             raise  # _sleep_for cancelled it
@@ -442,7 +296,7 @@ class Pacer:
         elif reading.throttled:
             self.stats.add(throttled=1)
         after = self.core.finish(ticket, reading, now=now)
-        self._wake()
+        self._waker.wake()
         if after.action == "retry":
             self.stats.add(retries=1)
             return "retry", after
