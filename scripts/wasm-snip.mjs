@@ -16,6 +16,7 @@
 // Prints what it snipped; exits non-zero if a required function is missing (a toolchain change
 // would otherwise silently undo the saving).
 import fs from 'node:fs'
+import { leb, readModule } from './wasm-module.mjs'
 
 const SNIP_TRAP = [
   /::panicking::/,
@@ -38,16 +39,6 @@ if (!input || !output) {
 }
 const buf = fs.readFileSync(input)
 
-function leb(b, i) {
-  let r = 0
-  let s = 0
-  for (;;) {
-    const x = b[i++]
-    r += (x & 0x7f) * 2 ** s
-    s += 7
-    if (x < 0x80) return [r, i]
-  }
-}
 function encLeb(n) {
   const out = []
   do {
@@ -59,81 +50,8 @@ function encLeb(n) {
   return Buffer.from(out)
 }
 
-// Sections: [id, start of payload, end].
-const sections = []
-for (let i = 8; i < buf.length; ) {
-  const id = buf[i++]
-  const [size, p] = leb(buf, i)
-  sections.push({ id, start: p, end: p + size, head: i - 1 })
-  i = p + size
-}
-const section = (id, name) =>
-  sections.find((s) => {
-    if (s.id !== id) return false
-    if (name === undefined) return true
-    const [len, p] = leb(buf, s.start)
-    return buf.toString('utf8', p, p + len) === name
-  })
-
-// Number of imported functions, and each function's type.
-let importedFns = 0
-const imp = section(2)
-if (imp) {
-  let [n, i] = leb(buf, imp.start)
-  for (; n > 0; n--) {
-    let len
-    ;[len, i] = leb(buf, i)
-    i += len
-    ;[len, i] = leb(buf, i)
-    i += len
-    const kind = buf[i++]
-    if (kind === 0) {
-      importedFns++
-      ;[, i] = leb(buf, i)
-    } else if (kind === 1) {
-      i++ // reftype
-      let flags
-      ;[flags, i] = leb(buf, i)
-      ;[, i] = leb(buf, i)
-      if (flags & 1) [, i] = leb(buf, i)
-    } else if (kind === 2) {
-      let flags
-      ;[flags, i] = leb(buf, i)
-      ;[, i] = leb(buf, i)
-      if (flags & 1) [, i] = leb(buf, i)
-    } else if (kind === 3) {
-      i += 2
-    } else if (kind === 4) {
-      i++
-      ;[, i] = leb(buf, i)
-    } else throw new Error(`unknown import kind ${kind}`)
-  }
-}
-// Function names.
-const names = new Map()
-{
-  const s = section(0, 'name')
-  if (!s) throw new Error('no name section: run wasm-bindgen without --remove-name-section')
-  let [len, i] = leb(buf, s.start)
-  i += len
-  while (i < s.end) {
-    const sub = buf[i++]
-    let size
-    ;[size, i] = leb(buf, i)
-    const end = i + size
-    if (sub === 1) {
-      let [n, j] = leb(buf, i)
-      for (; n > 0; n--) {
-        let idx, l
-        ;[idx, j] = leb(buf, j)
-        ;[l, j] = leb(buf, j)
-        names.set(idx, buf.toString('utf8', j, j + l))
-        j += l
-      }
-    }
-    i = end
-  }
-}
+const { section, importedFns, names } = readModule(buf)
+if (!section(0, 'name')) throw new Error('no name section: run wasm-bindgen without --remove-name-section')
 
 // Rewrite the code section.
 const code = section(10)

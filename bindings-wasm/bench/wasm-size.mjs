@@ -6,6 +6,7 @@
 //
 //   node bindings-wasm/bench/wasm-size.mjs target/wasm-named.wasm [top-N] [filter-regex]
 import fs from 'node:fs'
+import { leb, readModule } from '../../scripts/wasm-module.mjs'
 
 const [file, topArg, filter] = process.argv.slice(2)
 if (!file) {
@@ -15,89 +16,11 @@ if (!file) {
 const top = Number(topArg ?? 40)
 const buf = fs.readFileSync(file)
 
-function leb(b, i) {
-  let r = 0
-  let s = 0
-  for (;;) {
-    const x = b[i++]
-    r += (x & 0x7f) * 2 ** s
-    s += 7
-    if (x < 0x80) return [r, i]
-  }
-}
-
 const SECTION = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export',
   'start', 'element', 'code', 'data', 'datacount']
-const sections = []
-for (let i = 8; i < buf.length; ) {
-  const id = buf[i++]
-  const [size, p] = leb(buf, i)
-  let name = SECTION[id] ?? `#${id}`
-  if (id === 0) {
-    const [len, q] = leb(buf, p)
-    name = `custom:${buf.toString('utf8', q, q + len)}`
-  }
-  sections.push({ id, name, start: p, end: p + size, total: p + size - (i - 1) })
-  i = p + size
-}
+const { sections: raw, importedFns, names } = readModule(buf)
+const sections = raw.map((s) => ({ ...s, name: s.id === 0 ? `custom:${s.name}` : SECTION[s.id] ?? `#${s.id}`, total: s.end - s.head }))
 const find = (id, name) => sections.find((s) => s.id === id && (name === undefined || s.name === name))
-
-let importedFns = 0
-const imp = find(2)
-if (imp) {
-  let [n, i] = leb(buf, imp.start)
-  for (; n > 0; n--) {
-    let len
-    ;[len, i] = leb(buf, i)
-    i += len
-    ;[len, i] = leb(buf, i)
-    i += len
-    const kind = buf[i++]
-    if (kind === 0) {
-      importedFns++
-      ;[, i] = leb(buf, i)
-    } else if (kind === 1) {
-      i++
-      let flags
-      ;[flags, i] = leb(buf, i)
-      ;[, i] = leb(buf, i)
-      if (flags & 1) [, i] = leb(buf, i)
-    } else if (kind === 2) {
-      let flags
-      ;[flags, i] = leb(buf, i)
-      ;[, i] = leb(buf, i)
-      if (flags & 1) [, i] = leb(buf, i)
-    } else if (kind === 3) i += 2
-    else if (kind === 4) {
-      i++
-      ;[, i] = leb(buf, i)
-    }
-  }
-}
-
-const names = new Map()
-const nameSec = find(0, 'custom:name')
-if (nameSec) {
-  let [len, i] = leb(buf, nameSec.start)
-  i += len
-  while (i < nameSec.end) {
-    const sub = buf[i++]
-    let size
-    ;[size, i] = leb(buf, i)
-    const end = i + size
-    if (sub === 1) {
-      let [n, j] = leb(buf, i)
-      for (; n > 0; n--) {
-        let idx, l
-        ;[idx, j] = leb(buf, j)
-        ;[l, j] = leb(buf, j)
-        names.set(idx, buf.toString('utf8', j, j + l))
-        j += l
-      }
-    }
-    i = end
-  }
-}
 
 console.log(`module ${buf.length} bytes`)
 for (const s of sections) console.log(`  ${s.name.padEnd(24)} ${String(s.total).padStart(8)}`)
