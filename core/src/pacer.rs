@@ -41,8 +41,9 @@
 //!   a server throttles arrives after the instant it names, so the window is what keeps early
 //!   arrivals at zero (a paced rate rarely needs more than one request in flight).
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
-//!   IETF `w` when given, else the longest reset seen for that limit (rounded up to a whole second)
-//!   once two readings carried it (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
+//!   IETF `w` when given, else the longest reset seen for that limit once two readings carried
+//!   it (a reset in whole seconds counts as the shortest time it can mean, `v − 1` s, rounded up
+//!   to a whole second: an epoch second read late in a second is not a two-second window) (Genesys `inin-ratelimit-*`, `X-RateLimit-*`, the draft trio).
 //!   Where the reset is in whole seconds, the rate is also learnt from the counts: over a chain
 //!   of readings, the tokens the server gave back (`used₀ + accepted since − usedₖ`) in the
 //!   chain's time teach a refill faster than a second can say (see `Pacer::learn_counts`).
@@ -53,8 +54,9 @@
 //!   A new learnt limit keeps what the old one had in use (its requests are no fresher for a new
 //!   estimate of the rate): no learnt change starts a full bucket.
 //!   With whole-second resets, a learnt limit of the server's own amount follows its count both
-//!   ways (what the server says is left may go now), and a whole-second reset whose interval already began on a key whose
-//!   learnt window is at most 2 s does not hold the quota: the learnt rate paces inside it.
+//!   ways (what the server says is left may go now), and on a key whose learnt window is at
+//!   most 2 s a whole-second reset holds the quota only until `v − 1` s: the learnt rate paces
+//!   inside the interval.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
 //!   later `begin`. A booked slot goes only if what was actually sent leaves room at
@@ -1333,15 +1335,15 @@ impl Pacer {
             // Only a rate told or configured decides inside the interval: a window estimated from
             // resets can be short (a token bucket's reset is often its time until full).
             let trusted = !config.limits.is_empty() || (lane.learnt.is_some() && lane.learnt_exact);
-            // A whole-second reset whose interval already began ((v−1, v] holds now: a delta of
-            // 1 s, an epoch second about to turn) on a key whose learnt window is two seconds at
-            // most: the server has never said anything takes longer to come back, and the
-            // interval spans its whole resolution. The learnt rate paces inside it, so
-            // the counts that come back teach the rate (`learn_counts`); a fixed window ending
-            // later in that second answers such a request with a 429 whose instant is the same
-            // `v` (one throttle, one request in flight, no time lost).
-            let within_second =
-                reset_at.saturating_sub(1000) <= now && lane.learnt.is_some_and(|(_, p)| p <= 2000);
+            // A whole-second reset on a key whose learnt window is two seconds at most: the
+            // server has never said anything takes longer to come back, and the interval
+            // (v−1, v] spans its whole resolution. The quota holds until `v − 1` (now, for a
+            // delta of 1 s; an epoch second read late in a second names the next one, whose
+            // interval begins within the second) and the learnt rate paces inside it, so the
+            // counts that come back teach the rate (`learn_counts`); a fixed window ending later
+            // in that second answers such a request with a 429 whose instant is the same `v`
+            // (one throttle, one request in flight, no time lost).
+            let within_second = lane.learnt.is_some_and(|(_, p)| p <= 2000);
             let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.
                 now.saturating_add(reset.div_ceil(used))
@@ -1567,13 +1569,15 @@ impl Pacer {
         }
         // A window estimate from this reading. A reset in whole seconds (a delta in seconds, an
         // epoch second, an HTTP-date) says little below a second: the window is at least the
-        // reset, rounded up to a whole second. A reset to the millisecond (epoch ms, a delta in ms,
+        // shortest time the reset can mean, rounded up to a whole second. A reset to the millisecond (epoch ms, a delta in ms,
         // a Go duration) is a token bucket's time until full as precisely as a fixed window's time
         // left: `limit` tokens refill in `reset × limit / used` — exact for a bucket, never
         // shorter than a fixed window's time left, and the quota (`remaining` until the reset)
         // still bounds a fixed window.
         let estimate = if whole_seconds(reset, now) {
-            whole_second_window(reset)
+            // The instant named lies in `(reset − 1 s, reset]`: an epoch second read 829 ms
+            // into a second is 1,171 ms away for an end that may be 172 ms away.
+            whole_second_window(reset.saturating_sub(999))
         } else {
             let used = r
                 .remaining

@@ -518,6 +518,35 @@ session("whole-second resets: a chain of 150 ms that gave back 4 tokens teaches 
     learnt("k", lim(10, 534, 10), LEARN),
 ])
 
+# X-RateLimit-Reset in epoch seconds (a token bucket's time until full, rounded up to the second,
+# as the loopback server sends it): read 810 ms into a second, the next second's reset
+# 1700000002 is 1,190 ms away, its instant in (190, 1190] ms. Learnt 10 per 1000 ms: scale x10,
+# T 1000, tau 10000.
+EPOCH_S = "an epoch-second reset is an interval too: the window is at least its shortest meaning in whole seconds, and the quota holds to v - 1 s"
+
+
+def xrl(rem, reset="1700000002"):
+    return [("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", str(rem)), ("X-RateLimit-Reset", reset)]
+
+
+session("epoch-second resets: a second's window, and the learnt rate decides from v - 1 s", cfg(), [
+    begin(N + 800, go(1), PROBE),
+    # reset 1700000002000 - (N+810) = 1190 ms: at least 191 ms, a 1 s window (not 2 s)
+    finish(1, N + 810, DONE, EPOCH_S, status=200, headers=xrl(9)),
+    begin(N + 820, go(2), PROBE),  # window 2 after the success
+    # 1170 ms, seen twice: 10 per 1000 ms
+    finish(2, N + 830, DONE, EPOCH_S, status=200, headers=xrl(8)),
+    learnt("k", lim(10, 1000, 10), EPOCH_S),
+    # the count follows (8 left): tat 10(N+830) + 10000 - 8000 = 10N + 10300;
+    # admitted at N+840: 10N + 10300 + 1000 - 10000 = 10N + 1300 <= 10N + 8400
+    begin(N + 840, go(3), INTERVAL),
+    # 0 left at N+850: tat 10(N+850) + 10000 = 10N + 18500, the rate's next slot
+    # (18500 + 1000 - 10000)/10 = N + 950; reset 1150 ms names (N+1000, N+2000]: the quota holds
+    # to N + 1000, then the learnt 1 s rate decides (not the interval's far end N + 2000)
+    finish(3, N + 850, DONE, EPOCH_S, status=200, headers=xrl(0)),
+    begin(N + 860, wait(4, N + 1000), EPOCH_S),
+])
+
 # Answers read out of order: t3 (sent at 40) is answered after t4 (sent at 41). Its count was
 # taken before t4's and may miss requests the server saw after it: it only tightens.
 session("a count read out of order only tightens", cfg(), [
