@@ -51,6 +51,9 @@
 //!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
 //!   through since the key's first send (or the last floor), per the time to the new floor;
 //!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
+//!   Such a rate covers a whole cycle, lockout included: at a throttle its bucket is empty and
+//!   refills at that rate through the lockout, so after the floor what came back goes (other
+//!   limits have one token at the floor).
 //!   A new learnt limit keeps what the old one had in use (its requests are no fresher for a new
 //!   estimate of the rate): no learnt change starts a full bucket.
 //!   With whole-second resets, a learnt limit of the server's own amount follows its count both
@@ -1261,11 +1264,19 @@ impl Pacer {
             lane.floor = lane.floor.max(floor);
             lane.quota_left = 0;
             lane.quota_until = lane.quota_until.max(lane.floor);
-            // Every bucket empty until the floor, one token at it.
+            // Every bucket empty until the floor, one token at it. A rate learnt from throttle
+            // cycles is what the server sustains over a whole cycle, its lockout included: its
+            // bucket is empty at the throttle and refills at that rate through the lockout (the
+            // server's own refilled at least as fast), so the next cycle starts with what came
+            // back, not with one token. Nothing goes before the floor either way.
             let (limits, _) = limits_of(config, lane);
+            let thr = lane.thr_learnt;
             for (i, l) in limits.iter().enumerate() {
                 if let Some(l) = l {
-                    let f = gcra_floor(l, lane.floor, 1);
+                    let mut f = gcra_floor(l, lane.floor, 1);
+                    if thr && i == MAX_LIMITS {
+                        f = f.min(gcra_floor(l, now, 0));
+                    }
                     lane.gates.sent[i] = lane.gates.sent[i].max(f);
                 }
             }

@@ -626,43 +626,45 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     finish(4, 40, DONE, BARE, status=200),  # 4 through in this cycle
     begin(40, go(5), BARE),
     # floor 1050: 4 got through from 0 to 1050 (from the first answer, 10, it would be 1040):
-    # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150); one token at the floor:
-    # tat 1050*3 + 3150 - 1050 = 5250 -> t5 at (5250 + 1050 - 3150)/3 = 1050
+    # learnt 3 per 1050 ms (scale x3, T 1050, tau 3150). A rate learnt from throttle cycles
+    # includes the lockout: its bucket is empty at the throttle (50) and refills through the
+    # lockout: tat min(one token at the floor 1050*3 + 3150 - 1050 = 5250, empty at 50:
+    # 150 + 3150 = 3300) = 3300; at the floor (3150 + 3150 - 3300)/1050 = 2.8 tokens are back
     finish(5, 50, retry(1050, 2, "server_hint"), THROTTLE, status=429, headers=[("Retry-After", "1")]),
     learnt("k", lim(3, 1050, 3), THROTTLE),
     # a learnt rate does not lift a bare key's window: t5 holds its one place (booked at the
     # floor), t6 is held back and polls at max(60 + 100, floor 1050)
     begin(60, wait(6, 1050), BARE),
-    resume(5, 1050, go(5), FLOOR),
+    resume(5, 1050, go(5), FLOOR),  # (3300 + 1050 - 3150)/3 = 400 <= 1050; tat 3150 + ... = max(3300, 3150) + 1050 = 4350
     resume(6, 1050, wait(6, 1150), BARE),  # t5 in flight: no room, poll in 100 ms
-    # t5 sent at 1050: tat max(5250, 3150) + 1050 = 6300; answered bound 3180 + 1050 < 6300;
-    # no widening (1060 < floor 1050 + 1000); t6 booked at (6300 + 1050 - 3150)/3 = 1400
+    # answered bound 3180 + 1050 = 4230 < 4350; no widening (1060 < floor 1050 + 1000);
+    # t6's slot: (4350 + 1050 - 3150)/3 = 750, already past: the tokens that came back in the
+    # lockout let it go at its poll, not one learnt interval after t5 (which was 1400)
     finish(5, 1060, DONE, THROTTLE, status=200),
-    resume(6, 1150, wait(6, 1400), THROTTLE),  # paced, not at the floor with t5
-    resume(6, 1400, go(6), THROTTLE),
-    finish(6, 1410, DONE, THROTTLE, status=200),
-    begin(1410, wait(7, 1750), THROTTLE),  # sent tat 7350: (7350 + 1050 - 3150)/3 = 1750
-    resume(7, 1750, go(7), THROTTLE),
+    resume(6, 1150, go(6), THROTTLE),  # tat max(4350, 3450) + 1050 = 5400
+    finish(6, 1160, DONE, THROTTLE, status=200),
+    begin(1160, go(7), THROTTLE),  # (5400 + 1050 - 3150)/3 = 1100 <= 1160; tat max(5400, 3480) + 1050 = 6450
     # the third success since the throttle: a whole learnt amount went through: 1050 * 7/8 = 918
-    finish(7, 1760, DONE, THROTTLE, status=200),
+    finish(7, 1170, DONE, THROTTLE, status=200),
     learnt("k", lim(3, 918, 3), THROTTLE),
-    # the new limit keeps what the old one had in use: t7 left tat max(7350, 5250) + 1050 = 8400,
-    # in use at 1760: 8400 - 5280 = 3120 units = 3120/1050 tokens -> 3120 * 918/1050 = 2728 (up):
-    # tat 5280 + 2728 = 8008 (answered bound 1760*3 + 918 = 6198 below it):
-    # ceil((8008 + 918 - 2754)/3) = 2058
-    begin(1760, wait(8, 2058), KEEP),
-    begin(1760, wait(9, 1860), BARE),  # window 1, t8 holds its place: held back
-    resume(9, 1860, wait(9, 1960), BARE),
-    resume(9, 1960, wait(9, 2060), BARE),
-    resume(8, 2058, go(8), KEEP),  # sent tat 8008: 2058 <= 2058; tat max(8008, 6174) + 918 = 8926
-    resume(9, 2060, wait(9, 2160), BARE),  # t8 in flight: no room
-    # a clean second since the floor (2068 >= 1050 + 1000): the window widens to 2;
-    # t9 booked at ceil((8926 + 918 - 2754)/3) = 2364
-    finish(8, 2068, DONE, BARE, status=200),
-    resume(9, 2160, wait(9, 2364), BARE),
-    resume(9, 2364, go(9), BARE),  # tat max(8926, 7092) + 918 = 9844
-    # room for a second in flight, paced: ceil((9844 + 918 - 2754)/3) = 2670
-    begin(2364, wait(10, 2670), BARE),
+    # the new limit keeps what the old one had in use: tat 6450, in use at 1170: 6450 - 3510 =
+    # 2940 units = 2940/1050 tokens -> 2940 * 918/1050 = 2571 (up): tat 3510 + 2571 = 6081
+    # (answered bound 3510 + 918 below it): ceil((6081 + 918 - 2754)/3) = 1415
+    begin(1170, wait(8, 1415), KEEP),
+    begin(1170, wait(9, 1270), BARE),  # window 1, t8 holds its place: held back
+    resume(9, 1270, wait(9, 1370), BARE),
+    resume(8, 1415, go(8), KEEP),  # 1415 >= 1415; tat max(6081, 4245) + 918 = 6999
+    resume(9, 1470, wait(9, 1570), BARE),  # t8 in flight: no room
+    # no widening yet (1480 < 1050 + 1000); answered bound 4440 + 918 < 6999;
+    # t9 booked at ceil((6999 + 918 - 2754)/3) = 1721
+    finish(8, 1480, DONE, BARE, status=200),
+    resume(9, 1570, wait(9, 1721), BARE),
+    resume(9, 1721, go(9), BARE),  # tat max(6999, 5163) + 918 = 7917
+    # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2
+    finish(9, 2060, DONE, BARE, status=200),
+    begin(2060, go(10), BARE),  # ceil((7917 + 918 - 2754)/3) = 2027 <= 2060; tat max(7917, 6180) + 918 = 8835
+    # room for a second in flight, paced: ceil((8835 + 918 - 2754)/3) = 2333
+    begin(2060, wait(11, 2333), BARE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
