@@ -50,7 +50,7 @@
 //!   Where the answers carry no count at all (a Genesys 429 body only, an HTTP-date
 //!   `Retry-After`), a throttle cycle teaches the rate: one less than the requests that got
 //!   through since the key's first send (or the last floor), per the time to the new floor;
-//!   each clean learnt amount shortens that window by an eighth, the next throttle learns again.
+//!   each clean learnt amount shortens that window by a quarter, the next throttle learns again.
 //!   Such a rate covers a whole cycle, lockout included: at a throttle its bucket is empty and
 //!   refills at that rate through the lockout, so after the floor what came back goes (other
 //!   limits have one token at the floor).
@@ -1498,7 +1498,7 @@ impl Pacer {
     }
 
     /// A success on a key learning from throttles: counted for the cycle; once a whole learnt
-    /// amount went through without a throttle, the learnt window shrinks by an eighth (a
+    /// amount went through without a throttle, the learnt window shrinks by a quarter (a
     /// cycle's count underestimates a server that refills faster than its whole-second lockout
     /// says), until a throttle learns it again.
     fn learn_success(lane: &mut Lane, now: u64) {
@@ -1506,7 +1506,7 @@ impl Pacer {
         if let (true, Some((amount, period))) = (lane.thr_learnt, lane.learnt) {
             lane.since_raise = lane.since_raise.saturating_add(1);
             if lane.since_raise >= amount {
-                Self::set_learnt(lane, amount, (period.saturating_mul(7) / 8).max(1), now);
+                Self::set_learnt(lane, amount, (period.saturating_mul(3) / 4).max(1), now);
                 lane.thr_learnt = true;
                 lane.since_raise = 0;
             }

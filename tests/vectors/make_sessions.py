@@ -76,7 +76,7 @@ def err(code):
 
 
 BUCKET = "a reset that moves later as requests are used is a token bucket's: the next token is one reset/used away"
-THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by an eighth"
+THROTTLE = "no count in the answers: a throttle cycle teaches the rate (one less than got through, per the cycle); a clean learnt amount shortens its window by a quarter"
 FLOOR = "429: the server's instant is a floor, never send before it"
 RELEASE = "a slot booked ahead is released by a 429 / a 2xx remaining 0, and booked again after it"
 INTERVAL = "2xx quota exhausted with a whole-second reset v: (v-1, v], the rate decides inside"
@@ -644,27 +644,27 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     resume(6, 1150, go(6), THROTTLE),  # tat max(4350, 3450) + 1050 = 5400
     finish(6, 1160, DONE, THROTTLE, status=200),
     begin(1160, go(7), THROTTLE),  # (5400 + 1050 - 3150)/3 = 1100 <= 1160; tat max(5400, 3480) + 1050 = 6450
-    # the third success since the throttle: a whole learnt amount went through: 1050 * 7/8 = 918
+    # the third success since the throttle: a whole learnt amount went through: 1050 * 3/4 = 787
     finish(7, 1170, DONE, THROTTLE, status=200),
-    learnt("k", lim(3, 918, 3), THROTTLE),
+    learnt("k", lim(3, 787, 3), THROTTLE),
     # the new limit keeps what the old one had in use: tat 6450, in use at 1170: 6450 - 3510 =
-    # 2940 units = 2940/1050 tokens -> 2940 * 918/1050 = 2571 (up): tat 3510 + 2571 = 6081
-    # (answered bound 3510 + 918 below it): ceil((6081 + 918 - 2754)/3) = 1415
-    begin(1170, wait(8, 1415), KEEP),
+    # 2940 units = 2940/1050 tokens -> 2940 * 787/1050 = 2204 (up): tat 3510 + 2204 = 5714
+    # (answered bound 3510 + 787 below it; tau 3 * 787 = 2361): ceil((5714 + 787 - 2361)/3) = 1380
+    begin(1170, wait(8, 1380), KEEP),
     begin(1170, wait(9, 1270), BARE),  # window 1, t8 holds its place: held back
     resume(9, 1270, wait(9, 1370), BARE),
-    resume(8, 1415, go(8), KEEP),  # 1415 >= 1415; tat max(6081, 4245) + 918 = 6999
+    resume(8, 1380, go(8), KEEP),  # 1380 >= 1380; tat max(5714, 4140) + 787 = 6501
     resume(9, 1470, wait(9, 1570), BARE),  # t8 in flight: no room
-    # no widening yet (1480 < 1050 + 1000); answered bound 4440 + 918 < 6999;
-    # t9 booked at ceil((6999 + 918 - 2754)/3) = 1721
+    # no widening yet (1480 < 1050 + 1000); answered bound 4440 + 787 < 6501;
+    # t9 booked at ceil((6501 + 787 - 2361)/3) = 1643
     finish(8, 1480, DONE, BARE, status=200),
-    resume(9, 1570, wait(9, 1721), BARE),
-    resume(9, 1721, go(9), BARE),  # tat max(6999, 5163) + 918 = 7917
+    resume(9, 1570, wait(9, 1643), BARE),
+    resume(9, 1643, go(9), BARE),  # tat max(6501, 4929) + 787 = 7288
     # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2
     finish(9, 2060, DONE, BARE, status=200),
-    begin(2060, go(10), BARE),  # ceil((7917 + 918 - 2754)/3) = 2027 <= 2060; tat max(7917, 6180) + 918 = 8835
-    # room for a second in flight, paced: ceil((8835 + 918 - 2754)/3) = 2333
-    begin(2060, wait(11, 2333), BARE),
+    begin(2060, go(10), BARE),  # ceil((7288 + 787 - 2361)/3) = 1905 <= 2060; tat max(7288, 6180) + 787 = 8075
+    # room for a second in flight, paced: ceil((8075 + 787 - 2361)/3) = 2167
+    begin(2060, wait(11, 2167), BARE),
 ])
 
 session("ietf w gives the window at once", cfg(), [
