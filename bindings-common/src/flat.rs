@@ -26,12 +26,36 @@ pub struct Rd<'a> {
     v: &'a [f64],
     i: usize,
     bad: Option<Error>,
+    /// The group being read (`backoff.`), before each slot's name in messages.
+    pre: &'a str,
 }
 
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        Rd { v, i: 0, bad: None }
+        Rd {
+            v,
+            i: 0,
+            bad: None,
+            pre: "",
+        }
+    }
+
+    /// Runs `f` on the slots of the group `pre` (their names prefixed with it in messages): one
+    /// reader for a layout read alone (`baseMs`) and inside a larger one (`backoff.baseMs`).
+    pub fn group<T>(&mut self, pre: &'a str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = core::mem::replace(&mut self.pre, pre);
+        let v = f(self);
+        self.pre = outer;
+        v
+    }
+
+    /// Keeps `what rule` (the slot's name with its group's prefix) as the error `code`.
+    #[inline(never)]
+    pub fn bad(&mut self, code: ErrorCode, what: &str, rule: &str) {
+        if self.bad.is_none() {
+            self.bad = Some(err(code, [self.pre, what, rule].concat()));
+        }
     }
 
     /// The next number as it is (NaN past the end).
@@ -78,7 +102,11 @@ impl<'a> Rd<'a> {
             return None;
         }
         if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-            self.fail(bad_number(what, "a safe integer >= 0"));
+            self.bad(
+                ErrorCode::InvalidNumber,
+                what,
+                " must be a safe integer >= 0",
+            );
             return None;
         }
         // Whole and within 2^53: exact.
@@ -86,11 +114,27 @@ impl<'a> Rd<'a> {
         Some(v as u64)
     }
 
+    /// None for NaN, else a finite number.
+    pub fn float(&mut self, what: &str) -> Option<f64> {
+        let v = self.raw();
+        if v.is_nan() {
+            return None;
+        }
+        if !v.is_finite() {
+            self.bad(ErrorCode::InvalidNumber, what, " must be finite");
+        }
+        Some(v)
+    }
+
     /// A safe integer ≥ 0 that must be there (0 after an error).
     pub fn uint(&mut self, what: &str) -> u64 {
         let v = self.opt(what);
         if v.is_none() {
-            self.fail(bad_number(what, "a safe integer >= 0"));
+            self.bad(
+                ErrorCode::InvalidNumber,
+                what,
+                " must be a safe integer >= 0",
+            );
         }
         v.unwrap_or(0)
     }
@@ -100,7 +144,11 @@ impl<'a> Rd<'a> {
         let v = self.opt(what)?;
         let n = u32::try_from(v).ok();
         if n.is_none() {
-            self.fail(bad_number(what, "at most 4294967295"));
+            self.bad(
+                ErrorCode::InvalidNumber,
+                what,
+                " must be at most 4294967295",
+            );
         }
         n
     }
@@ -115,10 +163,7 @@ impl<'a> Rd<'a> {
         match self.opt(what)? {
             n @ (0 | 1) => Some(n == 1),
             _ => {
-                self.fail(err(
-                    ErrorCode::InvalidArgument,
-                    [what, " must be 0 or 1"].concat(),
-                ));
+                self.bad(ErrorCode::InvalidArgument, what, " must be 0 or 1");
                 None
             }
         }
@@ -129,7 +174,7 @@ impl<'a> Rd<'a> {
         let i = self.opt(what)?;
         let v = usize::try_from(i).ok().and_then(from);
         if v.is_none() {
-            self.fail(unknown_index(what));
+            self.bad(ErrorCode::InvalidOption, what, ": unknown index");
         }
         v
     }
@@ -140,19 +185,11 @@ impl<'a> Rd<'a> {
         match usize::try_from(n).ok().filter(|&n| n <= max) {
             Some(n) => n,
             None => {
-                self.fail(err(
-                    ErrorCode::InvalidArgument,
-                    [what, ": too long"].concat(),
-                ));
+                self.bad(ErrorCode::InvalidArgument, what, ": too long");
                 0
             }
         }
     }
-}
-
-#[inline(never)]
-fn unknown_index(what: &str) -> Error {
-    err(ErrorCode::InvalidOption, [what, ": unknown index"].concat())
 }
 
 /// The most items in one flat list.

@@ -21,12 +21,12 @@
 //!
 //! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
 
-use crate::flat::{bad_number, idx, num as n, set, Rd};
+use crate::backoff::{budget_of, policy_scalars, retry_statuses};
+use crate::flat::{idx, num as n, set, Rd};
 use crate::{err, split_joined, ErrorCode, Result};
-use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
+use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
-use pacekeeper::Limit;
 #[cfg(feature = "store")]
 use pacekeeper::{
     pacer::{SharedPacing, StoreCall},
@@ -96,43 +96,9 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
     }
     let on = n.flag("retryBudget") == Some(true);
-    let u32_if = |n: &mut Rd<'_>, what| {
-        if on {
-            n.u32(what)
-        } else {
-            n.opt(what).and(None)
-        }
-    };
-    let mut b = RetryBudget::default();
-    set!(b.capacity => u32_if(&mut n, "retryBudget.capacity"););
-    // The core's default: a full budget.
-    b.tokens = u32_if(&mut n, "retryBudget.tokens").unwrap_or(b.capacity);
-    set! {
-        b.retry_cost => u32_if(&mut n, "retryBudget.retryCost");
-        b.network_cost => u32_if(&mut n, "retryBudget.networkCost");
-        b.success_refund => u32_if(&mut n, "retryBudget.successRefund");
-    }
+    let b = n.group("retryBudget.", |n| budget_of(n, on));
     c.retry_budget = on.then_some(b);
-    let p = &mut c.backoff;
-    set!(p.base_ms => n.opt("backoff.baseMs"););
-    let m = n.raw();
-    if !m.is_nan() {
-        if !m.is_finite() {
-            n.fail(bad_number("backoff.multiplier", "finite"));
-        }
-        p.multiplier = m;
-    }
-    set! {
-        p.cap_ms => n.opt("backoff.capMs");
-        p.jitter => n.index("backoff.jitter", Jitter::from_index);
-        p.max_attempts => n.u32("backoff.maxAttempts");
-    }
-    p.deadline_ms = n.opt("backoff.deadlineMs");
-    set! {
-        p.retry_network_errors => n.flag("backoff.retryNetworkErrors");
-        p.hint_spread_percent => n.u32("backoff.hintSpreadPercent");
-        p.max_wait_ms => n.opt("backoff.maxWaitMs");
-    }
+    n.group("backoff.", |n| policy_scalars(n, &mut c.backoff));
     #[cfg(feature = "store")]
     {
         let on = n.flag("shared") == Some(true);
@@ -162,22 +128,9 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         }
         c.shared = on.then_some(sh);
     }
-    // The lists: the retry statuses (a count, NaN for the default; a bad status is 0) and the
-    // limits (saturated to u32: the core's own range check names the field).
-    if let Some(count) = n.opt("backoff.retryStatuses") {
-        let st = (0..count.min(1024)).map(|_| n.opt("backoff.retryStatuses").unwrap_or(0));
-        c.backoff.retry_statuses = st.map(|s| u16::try_from(s).unwrap_or(0)).collect();
-    }
-    for _ in 0..n.opt("limits").unwrap_or(0).min(1024) {
-        let amount = n.u32_sat("limits.amount").unwrap_or(0);
-        let period_ms = n.opt("limits.periodMs").unwrap_or(0);
-        let burst = n.u32_sat("limits.burst").unwrap_or(amount);
-        c.limits.push(Limit {
-            amount,
-            period_ms,
-            burst,
-        });
-    }
+    // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
+    n.group("backoff.", |n| retry_statuses(n, &mut c.backoff));
+    c.limits = crate::flat::limits(&mut n, "limits")?;
     n.end("pacer config")?;
     if !seed_text.is_empty() {
         c.seed = crate::seed(seed_text)?;
