@@ -26,6 +26,12 @@ function int (v, name) {
   return v
 }
 
+/** A time: `int`, or the clock when undefined. */
+function now (v) { return v === undefined ? Date.now() : int(v, 'now') }
+
+/** An engine's number, NaN as null. */
+function nn (x) { return x !== x ? null : x } // eslint-disable-line no-self-compare
+
 /** `int`, or `dflt` when undefined. */
 function optInt (v, name, dflt) { return v === undefined ? dflt : int(v, name) }
 
@@ -138,6 +144,6 @@ function toCamel (v) {
 }
 
 module.exports = {
-  int, optInt, u32, seed, str, bool, obj, optObj, describe,
+  int, now, nn, optInt, u32, seed, str, bool, obj, optObj, describe,
   flattenHeaders, joinHeaders, toCamel, camel
 }
