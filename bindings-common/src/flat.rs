@@ -11,12 +11,6 @@ macro_rules! set {
 }
 pub(crate) use set;
 
-/// `what must be rule`, as `invalid_number`.
-#[inline(never)]
-pub fn bad_number(what: &str, rule: &str) -> Error {
-    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
-}
-
 /// Reads a flat `&[f64]` front to back; past the end every slot is NaN. A bad number does not
 /// return at once: the reader keeps the first error and hands out `None`/0 from then on, and
 /// [`Rd::check`] or [`Rd::end`] returns it (one error exit per value instead of one per slot:
@@ -50,7 +44,8 @@ impl<'a> Rd<'a> {
         v
     }
 
-    /// Keeps `what rule` (the slot's name with its group's prefix) as the error `code`.
+    /// Keeps `what rule` (the slot's name with its group's prefix) as the error `code`, unless
+    /// an earlier error is kept.
     #[inline(never)]
     pub fn bad(&mut self, code: ErrorCode, what: &str, rule: &str) {
         if self.bad.is_none() {
@@ -68,14 +63,6 @@ impl<'a> Rd<'a> {
     /// True while numbers are left.
     pub fn more(&self) -> bool {
         self.i < self.v.len()
-    }
-
-    /// Keeps `e` unless an earlier error is kept.
-    #[inline(never)]
-    pub fn fail(&mut self, e: Error) {
-        if self.bad.is_none() {
-            self.bad = Some(e);
-        }
     }
 
     /// The first error kept, if any.
@@ -256,10 +243,7 @@ pub fn next_str<'a>(
     match it.next() {
         Some(s) => s.into_owned(),
         None => {
-            n.fail(err(
-                ErrorCode::InvalidArgument,
-                [what, " is missing"].concat(),
-            ));
+            n.bad(ErrorCode::InvalidArgument, what, " is missing");
             String::new()
         }
     }

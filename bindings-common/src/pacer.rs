@@ -23,7 +23,7 @@
 
 use crate::backoff::{budget_of, policy_scalars, retry_statuses};
 use crate::flat::{idx, num as n, set, Rd};
-use crate::{err, split_joined, ErrorCode, Result};
+use crate::{err, split_joined, uint, uint32, ErrorCode, Result};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
@@ -83,7 +83,7 @@ pub const OUT_SLOTS: usize = 4;
 
 /// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
 /// (empty: the core's default, 0). The slots are read in the order of [`CONFIG_SLOTS`]; the
-/// options of a group that is off (`retryBudget`, `shared`) are only checked to be numbers.
+/// options of a group that is off (`retryBudget`, `shared`) are checked, then dropped.
 pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     let mut n = Rd::new(flat);
     let mut c = PacerConfig::default();
@@ -101,31 +101,21 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     n.group("backoff.", |n| policy_scalars(n, &mut c.backoff));
     #[cfg(feature = "store")]
     {
+        // A group that is off (`shared: false`) has its slots checked and dropped.
         let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
-        let opt_if = |n: &mut Rd<'_>, what| n.opt(what).filter(|_| on);
-        set! {
-            sh.lease_ttl_ms => opt_if(&mut n, "shared.leaseTtlMs");
-            sh.idle_ttl_ms => opt_if(&mut n, "shared.idleTtlMs");
-            sh.max_reserve_ms => opt_if(&mut n, "shared.maxReserveMs");
-        }
-        let caller_clock = if on {
-            n.flag("shared.callerClock")
-        } else {
-            n.opt("shared.callerClock").and(None)
-        };
-        let policy = if on {
-            n.index("shared.policy", StorePolicy::from_index)
-        } else {
-            n.opt("shared.policy").and(None)
-        };
-        set! {
-            sh.caller_clock => caller_clock;
-            sh.policy => policy;
-            sh.probe_interval_ms => opt_if(&mut n, "shared.probeIntervalMs");
-            sh.peers => opt_if(&mut n, "shared.peers");
-            sh.heartbeat_ms => opt_if(&mut n, "shared.heartbeatMs");
-        }
+        n.group("shared.", |n| {
+            set! {
+                sh.lease_ttl_ms => n.opt("leaseTtlMs").filter(|_| on);
+                sh.idle_ttl_ms => n.opt("idleTtlMs").filter(|_| on);
+                sh.max_reserve_ms => n.opt("maxReserveMs").filter(|_| on);
+                sh.caller_clock => n.flag("callerClock").filter(|_| on);
+                sh.policy => n.index("policy", StorePolicy::from_index).filter(|_| on);
+                sh.probe_interval_ms => n.opt("probeIntervalMs").filter(|_| on);
+                sh.peers => n.opt("peers").filter(|_| on);
+                sh.heartbeat_ms => n.opt("heartbeatMs").filter(|_| on);
+            }
+        });
         c.shared = on.then_some(sh);
     }
     // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
@@ -181,12 +171,6 @@ pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
     u32::try_from(after.index()).unwrap_or(0)
 }
 
-fn host_uint(v: f64, what: &str) -> Result<u64> {
-    let mut n = Rd::new(core::slice::from_ref(&v));
-    let x = n.uint(what);
-    n.check().map(|()| x)
-}
-
 /// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
 #[derive(Debug)]
 pub struct HostPacer {
@@ -204,8 +188,8 @@ impl HostPacer {
     /// `Pacer::begin`; the step's action index, the rest in `out`.
     pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let cost = u32::try_from(host_uint(cost, "cost")?).unwrap_or(u32::MAX);
-        let now = host_uint(now, "now")?;
+        let cost = uint32(cost, "cost")?;
+        let now = uint(now, "now")?;
         let step = self.inner.begin(key, cost, now)?;
         Ok(write_step(step, o))
     }
@@ -213,15 +197,15 @@ impl HostPacer {
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let ticket = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let ticket = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let step = self.inner.resume(ticket, now)?;
         Ok(write_step(step, o))
     }
 
     /// `Pacer::cancel`.
     pub fn cancel(&mut self, ticket: f64) -> Result<()> {
-        self.inner.cancel(host_uint(ticket, "ticket")?)
+        self.inner.cancel(uint(ticket, "ticket")?)
     }
 
     /// Parses a response (`headers` joined `name LF value ...`) and finishes `ticket` with it.
@@ -235,8 +219,8 @@ impl HostPacer {
         out: &mut [f64],
     ) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let status = u16::try_from(status)
             .ok()
             .filter(|s| (100..=599).contains(s))
@@ -255,8 +239,8 @@ impl HostPacer {
     /// Finishes `ticket` after a network error (no response).
     pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let after = self.inner.finish(t, &Outcome::NetworkError, now)?;
         Ok(write_after(t, after, o))
     }
@@ -303,7 +287,7 @@ impl HostPacer {
     #[cfg(feature = "store")]
     /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
     pub fn store_call(&self, ticket: f64) -> Result<String> {
-        let call = self.inner.store_call(host_uint(ticket, "ticket")?)?;
+        let call = self.inner.store_call(uint(ticket, "ticket")?)?;
         store_call_text(&call)
     }
 
@@ -319,8 +303,8 @@ impl HostPacer {
         out: &mut [f64],
     ) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let r = store_reply(reply, error_code)?;
         let step = self.inner.consulted(t, r, now)?;
         Ok(write_step(step, o))
@@ -338,7 +322,7 @@ impl HostPacer {
     #[cfg(feature = "store")]
     /// `Pacer::store_done`: the outcome of a polled call (as for [`HostPacer::consulted`]).
     pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
-        let now = host_uint(now, "now")?;
+        let now = uint(now, "now")?;
         let r = store_reply(reply, error_code)?;
         self.inner.store_done(r, now);
         Ok(())

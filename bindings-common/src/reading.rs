@@ -41,7 +41,11 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         #[allow(clippy::cast_possible_truncation)]
         Some(skew as i64)
     } else {
-        n.fail(crate::flat::bad_number("dateSkewMs", "a safe integer"));
+        n.bad(
+            ErrorCode::InvalidNumber,
+            "dateSkewMs",
+            " must be a safe integer",
+        );
         None
     };
     r.capped = n.raw() == 1.0;
@@ -54,17 +58,12 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
         let quota_unit = next_str(&mut n, &mut s, "quotaUnit");
-        let partition_key = if has_pk {
-            Some(next_str(&mut n, &mut s, "partitionKey"))
-        } else {
-            None
-        };
         r.policies.push(Policy {
             name,
             quota,
             quota_unit,
             window_s,
-            partition_key,
+            partition_key: has_pk.then(|| next_str(&mut n, &mut s, "partitionKey")),
         });
     }
     for _ in 0..ns {
@@ -72,16 +71,11 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let reset_s = n.opt("resetS");
         let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
-        let partition_key = if has_pk {
-            Some(next_str(&mut n, &mut s, "partitionKey"))
-        } else {
-            None
-        };
         r.states.push(PolicyState {
             name,
             remaining,
             reset_s,
-            partition_key,
+            partition_key: has_pk.then(|| next_str(&mut n, &mut s, "partitionKey")),
         });
     }
     for _ in 0..nr {
