@@ -66,7 +66,7 @@ module.exports = function createEngine (native) {
     try {
       lists = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
     } catch (e) { throw fromEngine(e) }
-    const l = lists == null ? null : JSON.parse(lists)
+    const l = lists == null ? null : F.lists(lists)
     return {
       status: s[0],
       throttled: s[1] === 1,
@@ -77,8 +77,8 @@ module.exports = function createEngine (native) {
       resetMs: nn(s[6]),
       windowMs: nn(s[7]),
       source: s[8] !== s[8] ? null : SOURCES[s[8]], // eslint-disable-line no-self-compare
-      policies: l ? toCamelList(l.policies) : [],
-      states: l ? toCamelList(l.states) : [],
+      policies: l ? l.policies : [],
+      states: l ? l.states : [],
       waitMs: nn(s[9]),
       waitSource: s[10] !== s[10] ? null : WAIT_SOURCES[s[10]], // eslint-disable-line no-self-compare
       dateSkewMs: nn(s[11]),
@@ -86,8 +86,6 @@ module.exports = function createEngine (native) {
       rejected: l ? l.rejected : []
     }
   }
-
-  function toCamelList (list) { return list.map(C.toCamel) }
 
 
   // --- limiter -----------------------------------------------------------------------------
