@@ -84,11 +84,7 @@ pub(crate) fn retry_statuses(n: &mut Rd<'_>, p: &mut BackoffPolicy) {
         for _ in 0..count.min(1024) {
             let s = n.uint("retryStatuses");
             v.push(u16::try_from(s).unwrap_or_else(|_| {
-                n.bad(
-                    ErrorCode::InvalidNumber,
-                    "retryStatuses",
-                    " must be at most 65535",
-                );
+                n.bad_number("retryStatuses", " must be at most 65535");
                 0
             }));
         }

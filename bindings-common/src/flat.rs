@@ -89,16 +89,17 @@ impl<'a> Rd<'a> {
             return None;
         }
         if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-            self.bad(
-                ErrorCode::InvalidNumber,
-                what,
-                " must be a safe integer >= 0",
-            );
+            self.bad_number(what, " must be a safe integer >= 0");
             return None;
         }
         // Whole and within 2^53: exact.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Some(v as u64)
+    }
+
+    /// [`Rd::bad`] with `invalid_number`.
+    pub fn bad_number(&mut self, what: &str, rule: &str) {
+        self.bad(ErrorCode::InvalidNumber, what, rule);
     }
 
     /// None for NaN, else a finite number.
@@ -108,7 +109,7 @@ impl<'a> Rd<'a> {
             return None;
         }
         if !v.is_finite() {
-            self.bad(ErrorCode::InvalidNumber, what, " must be finite");
+            self.bad_number(what, " must be finite");
         }
         Some(v)
     }
@@ -117,11 +118,7 @@ impl<'a> Rd<'a> {
     pub fn uint(&mut self, what: &str) -> u64 {
         let v = self.opt(what);
         if v.is_none() {
-            self.bad(
-                ErrorCode::InvalidNumber,
-                what,
-                " must be a safe integer >= 0",
-            );
+            self.bad_number(what, " must be a safe integer >= 0");
         }
         v.unwrap_or(0)
     }
@@ -131,11 +128,7 @@ impl<'a> Rd<'a> {
         let v = self.opt(what)?;
         let n = u32::try_from(v).ok();
         if n.is_none() {
-            self.bad(
-                ErrorCode::InvalidNumber,
-                what,
-                " must be at most 4294967295",
-            );
+            self.bad_number(what, " must be at most 4294967295");
         }
         n
     }

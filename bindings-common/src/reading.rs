@@ -1,10 +1,10 @@
-//! A [`Reading`] across a boundary. Out: [`crate::write_reading`]'s scalar slots and, when a list
-//! is not empty, the lists in the layout below ([`lists_text`]). In ([`reading_of`]): the same first 13 slots (NaN for
-//! null; `dateSkewMs` may be negative), then the counts of policies, states and rejections, then
-//! per policy `quota, windowS, hasPartitionKey`, per state `remaining, resetS, hasPartitionKey`,
-//! per rejection its reason's index in `rejectReasons`; the strings NUL-joined ([`split`]): per
-//! policy `name, quotaUnit[, partitionKey]`, per state `name[, partitionKey]`, per rejection
-//! `header, value`.
+//! A [`Reading`] across a boundary, one layout both ways. Out: [`crate::write_reading`]'s scalar
+//! slots and, when a list is not empty, the lists ([`lists_text`]). In ([`reading_of`]): the
+//! same first 13 slots (NaN for null; `dateSkewMs` may be negative), then the counts of
+//! policies, states and rejections, then per policy `quota, windowS, hasPartitionKey`, per state
+//! `remaining, resetS, hasPartitionKey`, per rejection its reason's index in `rejectReasons`;
+//! the strings NUL-joined ([`split`]): per policy `name, quotaUnit[, partitionKey]`, per state
+//! `name[, partitionKey]`, per rejection `header, value`.
 
 use crate::flat::{escape_into, next_str, split, Rd, MAX_ITEMS};
 use crate::{err, ErrorCode, Result, MAX_SAFE};
@@ -40,11 +40,7 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         #[allow(clippy::cast_possible_truncation)]
         Some(skew as i64)
     } else {
-        n.bad(
-            ErrorCode::InvalidNumber,
-            "dateSkewMs",
-            " must be a safe integer",
-        );
+        n.bad_number("dateSkewMs", " must be a safe integer");
         None
     };
     r.capped = n.raw() == 1.0;
