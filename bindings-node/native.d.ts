@@ -127,8 +127,9 @@ export declare function noop(): void
 /**
  * Parses a response: `headers` is `name LF value LF ...` (empty for none), `maxWaitMs` NaN for
  * the core's default, `resetMode` an index into `vocabulary("resetModes")`. Writes the
- * reading's scalars into `out` (`codec::write_reading`); returns the JSON of `{policies,
- * states, rejected}` when one of them is not empty, else null.
+ * reading's scalars into `out` (`codec::write_reading`); returns its lists when one of them
+ * is not empty (`codec::reading::lists_text`: the flat reading's numbers after its 13 slots
+ * comma-joined, NUL, then its strings), else null.
  */
 export declare function parseHeaders(status: number, headers: string, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
 

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::mem::read as bytes;
-use pacekeeper::backoff::{BackoffPolicy, Decision, Outcome, RetryState};
+use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Outcome, RetryState};
+use pacekeeper::headers::Reading;
 
 /// The ABI version (1).
 #[no_mangle]
@@ -51,11 +52,21 @@ pub extern "C" fn pk_parse(
     body_len: usize,
     now_ms: i64,
 ) -> i64 {
-    finish((|| {
-        let h = bytes(headers_ptr, headers_len, "headers")?;
-        let b = bytes(body_ptr, body_len, "body")?;
-        Ok(opt(read_response(status, &h, &b, now_ms, 0)?.wait_ms))
-    })())
+    let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
+    finish(response_at(status, h, b, now_ms, 0).map(|r| opt(r.wait_ms)))
+}
+
+/// The response in the host's buffers (`(ptr, len)` of the header block and of the body).
+fn response_at(
+    status: i32,
+    (headers_ptr, headers_len): (usize, usize),
+    (body_ptr, body_len): (usize, usize),
+    now_ms: i64,
+    max_wait_ms: i64,
+) -> Result<Reading, Error> {
+    let h = bytes(headers_ptr, headers_len, "headers")?;
+    let b = bytes(body_ptr, body_len, "body")?;
+    read_response(status, &h, &b, now_ms, max_wait_ms)
 }
 
 /// Like [`pk_parse`] with a wait cap (`max_wait_ms`, 0 = the default 6 h) and the whole
@@ -72,9 +83,8 @@ pub extern "C" fn pk_read(
     out_ptr: usize,
 ) -> i64 {
     finish((|| {
-        let h = bytes(headers_ptr, headers_len, "headers")?;
-        let b = bytes(body_ptr, body_len, "body")?;
-        let r = read_response(status, &h, &b, now_ms, max_wait_ms)?;
+        let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
+        let r = response_at(status, h, b, now_ms, max_wait_ms)?;
         mem::write_i64s(out_ptr, &reading_record(&r), "out")?;
         Ok(opt(r.wait_ms))
     })())
@@ -107,13 +117,19 @@ fn policy_at(ptr: usize) -> Result<Option<Vec<i64>>, Error> {
     }
 }
 
-fn decide_at(policy_ptr: usize, state_ptr: usize, outcome: &Outcome, now_ms: i64) -> i64 {
+/// One backoff decision on the records at `policy_ptr` (0: the default policy) and `state_ptr`
+/// (updated in place); the decision's code.
+fn decide_at(policy_ptr: usize, state_ptr: usize, outcome: Outcome, now_ms: i64) -> i64 {
     finish((|| {
         let policy = policy_at(policy_ptr)?;
         let state = mem::read_i64s(state_ptr, STATE_FIELDS, "state")?;
-        let (code, rec) = decide_records(policy.as_deref(), &state, outcome, now_ms)?;
-        mem::write_i64s(state_ptr, &rec, "state")?;
-        Ok(code)
+        let now = non_neg("now_ms", now_ms)?;
+        let policy = policy.as_deref().map(policy_from_record).transpose()?;
+        let backoff = Backoff::new(policy.unwrap_or_default())?;
+        let mut s = state_from_record(&state)?;
+        let d = backoff.decide(&mut s, &outcome, now, None)?;
+        mem::write_i64s(state_ptr, &state_record(&s, &d), "state")?;
+        Ok(decision_code(&d))
     })())
 }
 
@@ -131,7 +147,7 @@ pub extern "C" fn pk_decide(
     now_ms: i64,
 ) -> i64 {
     match scalar_outcome(status, wait_ms) {
-        Ok(outcome) => decide_at(policy_ptr, state_ptr, &outcome, now_ms),
+        Ok(outcome) => decide_at(policy_ptr, state_ptr, outcome, now_ms),
         Err(e) => fail(e),
     }
 }
@@ -149,17 +165,13 @@ pub extern "C" fn pk_retry(
     body_len: usize,
     now_ms: i64,
 ) -> i64 {
-    let outcome = (|| {
-        if status == 0 {
-            return Ok(Outcome::NetworkError);
-        }
-        let h = bytes(headers_ptr, headers_len, "headers")?;
-        let b = bytes(body_ptr, body_len, "body")?;
-        let reading = read_response(status, &h, &b, now_ms, 0)?;
-        Ok(Outcome::Response { reading })
-    })();
+    let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
+    let outcome = match status {
+        0 => Ok(Outcome::NetworkError),
+        _ => response_at(status, h, b, now_ms, 0).map(|reading| Outcome::Response { reading }),
+    };
     match outcome {
-        Ok(o) => decide_at(policy_ptr, state_ptr, &o, now_ms),
+        Ok(o) => decide_at(policy_ptr, state_ptr, o, now_ms),
         Err(e) => fail(e),
     }
 }
@@ -180,11 +192,7 @@ pub extern "C" fn pk_bucket_step(
     out_ptr: usize,
 ) -> i64 {
     finish((|| {
-        let reserve = match reserve {
-            0 => false,
-            1 => true,
-            v => return Err(invalid_number("reserve (0 or 1)", i64::from(v))),
-        };
+        let reserve = flag("reserve (0 or 1)", i64::from(reserve))?;
         let (code, rec) = bucket_step(tat, amount, period_ms, burst, cost, now_ms, reserve)?;
         mem::write_i64s(out_ptr, &rec, "out")?;
         Ok(code)
@@ -209,9 +217,8 @@ pub extern "C" fn pk_bucket_observe(
     out_ptr: usize,
 ) -> i64 {
     finish((|| {
-        let h = bytes(headers_ptr, headers_len, "headers")?;
-        let b = bytes(body_ptr, body_len, "body")?;
-        let reading = read_response(status, &h, &b, now_ms, 0)?;
+        let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
+        let reading = response_at(status, h, b, now_ms, 0)?;
         let (code, rec) = bucket_observe(tat, amount, period_ms, burst, &reading, now_ms)?;
         mem::write_i64s(out_ptr, &rec, "out")?;
         Ok(code)

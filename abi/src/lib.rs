@@ -107,6 +107,14 @@ fn non_neg(what: &str, v: i64) -> Result<u64, Error> {
     pacekeeper_bindings_common::uint_i64(v, what)
 }
 
+/// 0 or 1 (else `invalid_number`).
+fn flag(what: &str, v: i64) -> Result<bool, Error> {
+    match v {
+        0 | 1 => Ok(v == 1),
+        _ => Err(invalid_number(what, v)),
+    }
+}
+
 fn to_u32(what: &str, v: i64) -> Result<u32, Error> {
     u32::try_from(v).map_err(|_| invalid_number(what, v))
 }

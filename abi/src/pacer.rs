@@ -6,11 +6,11 @@
 //! indices into the core's vocabularies ([`pacekeeper::vocab`]): the action codes are the
 //! core's `steps` then its `afters` ([`ACTIONS`]), the never reasons its `neverReasons`.
 
-use crate::{non_neg, read_response_with};
+use crate::read_response_with;
 use pacekeeper::backoff::Outcome;
 use pacekeeper::pacer::{After, NeverReason, Pacer, PacerConfig, Step};
 use pacekeeper::vocab::{AFTERS, STEPS};
-use pacekeeper::{Error, ErrorCode, Limit};
+use pacekeeper::{Error, ErrorCode};
 use pacekeeper_bindings_common::pacer::{write_after, write_step, OUT_SLOTS};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -118,11 +118,6 @@ pub fn key_of(bytes: &[u8]) -> Result<&str, Error> {
         .map_err(|_| Error::new(ErrorCode::InvalidKey, "key must be valid UTF-8"))
 }
 
-/// A ticket number from the host (0..=2^53 − 1; unknown ones are the core's `unknown_ticket`).
-pub fn ticket_of(t: i64) -> Result<u64, Error> {
-    non_neg("ticket", t)
-}
-
 /// The action record from the codec's answer slots (`ticket, until|at, attempt|attempts|capacity,
 /// reason`, NaN for none: −1 here): `[action, ticket, until|at, attempt(s), reason, capacity]`.
 fn record(action: i64, o: [f64; OUT_SLOTS]) -> [i64; ACTION_FIELDS] {
@@ -152,65 +147,23 @@ pub fn after_record(ticket: u64, a: &After) -> [i64; ACTION_FIELDS] {
     record(action, o)
 }
 
-/// `Pacer::begin` on a handle.
-pub fn pacer_begin(h: i64, key: &[u8], cost: i32, now: i64) -> Result<Step, Error> {
-    let key = key_of(key)?;
-    // A negative cost is invalid_number (as everywhere); the core checks 1..=MAX_COST.
-    let cost = u32::try_from(cost).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidNumber,
-            format!("cost must be a non-negative integer, got {cost}"),
-        )
-    })?;
-    let now = non_neg("now_ms", now)?;
-    with_pacer(h, |p| p.begin(key, cost, now))
-}
-
-/// `Pacer::resume` on a handle.
-pub fn pacer_resume(h: i64, ticket: i64, now: i64) -> Result<Step, Error> {
-    let ticket = ticket_of(ticket)?;
-    let now = non_neg("now_ms", now)?;
-    with_pacer(h, |p| p.resume(ticket, now))
-}
-
 /// Parses the response with the pacer's own parse options (status 0: a network error, headers
 /// and body ignored) and finishes the ticket.
 pub fn pacer_finish(
-    h: i64,
-    ticket: i64,
+    p: &mut Pacer,
+    ticket: u64,
     status: i32,
     headers: &[u8],
     body: &[u8],
-    now: i64,
+    now: u64,
 ) -> Result<After, Error> {
-    let ticket = ticket_of(ticket)?;
-    let now_u = non_neg("now_ms", now)?;
-    with_pacer(h, |p| {
-        let outcome = if status == 0 {
-            Outcome::NetworkError
-        } else {
-            let reading = read_response_with(status, headers, body, now, &p.config().parse)?;
-            Outcome::Response { reading }
-        };
-        p.finish(ticket, &outcome, now_u)
-    })
-}
-
-/// `Pacer::cancel` on a handle.
-pub fn pacer_cancel(h: i64, ticket: i64) -> Result<(), Error> {
-    let ticket = ticket_of(ticket)?;
-    with_pacer(h, |p| p.cancel(ticket))
-}
-
-/// The learnt limit of a key, if any.
-pub fn pacer_learnt(h: i64, key: &[u8]) -> Result<Option<Limit>, Error> {
-    let key = key_of(key)?;
-    with_pacer(h, |p| Ok(p.learnt(key)))
-}
-
-/// Open tickets of a pacer (waiting or in flight).
-pub fn pacer_open_tickets(h: i64) -> Result<i64, Error> {
-    with_pacer(h, |p| Ok(p.open_tickets() as i64))
+    let outcome = if status == 0 {
+        Outcome::NetworkError
+    } else {
+        let reading = read_response_with(status, headers, body, now, &p.config().parse)?;
+        Outcome::Response { reading }
+    };
+    p.finish(ticket, &outcome, now)
 }
 
 /// The names of a vocabulary, comma-joined: the core's (`pacekeeper::vocab::VOCABULARIES`:

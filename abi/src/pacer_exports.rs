@@ -3,12 +3,17 @@
 
 use crate::mem::read as bytes;
 use crate::pacer::*;
-use crate::{fail, finish, mem, Error};
+use crate::{fail, finish, mem, non_neg, to_u32, Error};
 
 /// Writes `rec` at `out_ptr` and returns its action code.
 fn put(out_ptr: usize, rec: [i64; ACTION_FIELDS]) -> Result<i64, Error> {
     mem::write_i64s(out_ptr, &rec, "out")?;
     Ok(rec[0])
+}
+
+/// A ticket number from the host (0..=2^53 − 1; unknown ones are the core's `unknown_ticket`).
+fn ticket_of(t: i64) -> Result<u64, Error> {
+    non_neg("ticket", t)
 }
 
 /// Creates a pacer from the core's JSON configuration (`len` 0: the default configuration) and
@@ -38,7 +43,11 @@ pub extern "C" fn pk_pacer_begin(
 ) -> i64 {
     finish((|| {
         let key = bytes(key_ptr, key_len, "key")?;
-        let s = pacer_begin(handle, &key, cost, now_ms)?;
+        let key = key_of(&key)?;
+        // A negative cost is invalid_number (as everywhere); the core checks 1..=MAX_COST.
+        let cost = to_u32("cost", i64::from(cost))?;
+        let now = non_neg("now_ms", now_ms)?;
+        let s = with_pacer(handle, |p| p.begin(key, cost, now))?;
         put(out_ptr, step_record(&s))
     })())
 }
@@ -46,7 +55,11 @@ pub extern "C" fn pk_pacer_begin(
 /// Asks again for a waiting ticket (after wait or retry): go (0) or wait (1), or an error code.
 #[no_mangle]
 pub extern "C" fn pk_pacer_resume(handle: i64, ticket: i64, now_ms: i64, out_ptr: usize) -> i64 {
-    finish(pacer_resume(handle, ticket, now_ms).and_then(|s| put(out_ptr, step_record(&s))))
+    finish((|| {
+        let (ticket, now) = (ticket_of(ticket)?, non_neg("now_ms", now_ms)?);
+        let s = with_pacer(handle, |p| p.resume(ticket, now))?;
+        put(out_ptr, step_record(&s))
+    })())
 }
 
 /// Reports how the ticket's request ended at `now_ms`: `status` 0 is a network error (headers
@@ -76,8 +89,8 @@ pub extern "C" fn pk_pacer_finish(
         };
         // The output range is checked before the ticket moves, so a bad out_ptr loses nothing.
         mem::write_i64s(out_ptr, &[0; ACTION_FIELDS], "out")?;
-        let a = pacer_finish(handle, ticket, status, &h, &b, now_ms)?;
-        let t = ticket_of(ticket)?;
+        let (t, now) = (ticket_of(ticket)?, non_neg("now_ms", now_ms)?);
+        let a = with_pacer(handle, |p| pacer_finish(p, t, status, &h, &b, now))?;
         put(out_ptr, after_record(t, &a))
     })())
 }
@@ -86,7 +99,8 @@ pub extern "C" fn pk_pacer_finish(
 /// an error code (`unknown_ticket`).
 #[no_mangle]
 pub extern "C" fn pk_pacer_cancel(handle: i64, ticket: i64) -> i64 {
-    finish(pacer_cancel(handle, ticket).map(|()| 0))
+    let r = ticket_of(ticket).and_then(|t| with_pacer(handle, |p| p.cancel(t)));
+    finish(r.map(|()| 0))
 }
 
 /// The limit learnt for a key: writes `[amount, period_ms, burst]` at `out_ptr` and returns 0,
@@ -100,7 +114,8 @@ pub extern "C" fn pk_pacer_learnt(
 ) -> i64 {
     finish((|| {
         let key = bytes(key_ptr, key_len, "key")?;
-        match pacer_learnt(handle, &key)? {
+        let key = key_of(&key)?;
+        match with_pacer(handle, |p| Ok(p.learnt(key)))? {
             Some(l) => {
                 let rec = [
                     i64::from(l.amount),
@@ -118,7 +133,7 @@ pub extern "C" fn pk_pacer_learnt(
 /// The number of open tickets (waiting or in flight) of a pacer, or an error code.
 #[no_mangle]
 pub extern "C" fn pk_pacer_open_tickets(handle: i64) -> i64 {
-    finish(pacer_open_tickets(handle))
+    finish(with_pacer(handle, |p| Ok(p.open_tickets() as i64)))
 }
 
 /// Copies a vocabulary's names (comma-joined, in order; the name is UTF-8 bytes) into `out_ptr`

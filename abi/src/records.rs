@@ -1,10 +1,10 @@
 //! Records and conversions of the stateless functions: raw header blocks, the reading,
 //! policy and retry-state records, and one backoff decision on records.
 
-use crate::{invalid_number, non_neg, opt, out, to_u32};
+use crate::{flag, non_neg, opt, out, to_u32};
 use crate::{PK_GIVE_UP_NOT_RETRYABLE, PK_NONE, POLICY_FIELDS, POLICY_STATUSES};
 use crate::{READING_FIELDS, SKEW_NONE, STATE_FIELDS};
-use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Jitter, Outcome, RetryState};
+use pacekeeper::backoff::{BackoffPolicy, Decision, Jitter, Outcome, RetryState};
 use pacekeeper::headers::{parse, ParseOptions, Reading, Source, WaitSource};
 use pacekeeper::{Error, ErrorCode};
 
@@ -42,7 +42,7 @@ pub fn read_response(
     if max_wait_ms != 0 {
         opts.max_wait_ms = non_neg("max_wait_ms", max_wait_ms)?;
     }
-    read_response_with(status, headers, body, now_ms, &opts)
+    read_response_with(status, headers, body, non_neg("now_ms", now_ms)?, &opts)
 }
 
 /// [`read_response`] with the given parse options (the pacer's `parse`).
@@ -50,10 +50,9 @@ pub fn read_response_with(
     status: i32,
     headers: &[u8],
     body: &[u8],
-    now_ms: i64,
+    now: u64,
     opts: &ParseOptions,
 ) -> Result<Reading, Error> {
-    let now = non_neg("now_ms", now_ms)?;
     let status = u16::try_from(status).map_err(|_| {
         Error::new(
             ErrorCode::InvalidStatus,
@@ -151,11 +150,7 @@ pub fn policy_from_record(rec: &[i64]) -> Result<BackoffPolicy, Error> {
             d => Some(non_neg("deadline_ms", d)?),
         },
         retry_statuses: statuses,
-        retry_network_errors: match field(6) {
-            0 => false,
-            1 => true,
-            v => return Err(invalid_number("retry_network_errors (0 or 1)", v)),
-        },
+        retry_network_errors: flag("retry_network_errors (0 or 1)", field(6))?,
         hint_spread_percent: to_u32("hint_spread_percent", field(7))?,
         max_wait_ms: non_neg("max_wait_ms", field(8))?,
     };
@@ -205,25 +200,6 @@ pub fn decision_code(d: &Decision) -> i64 {
         // −2 − the reason's index in `GiveUpReason::ALL` (`PK_GIVE_UP_*`).
         Decision::GiveUp { reason, .. } => PK_GIVE_UP_NOT_RETRYABLE - index(Some(reason.index())),
     }
-}
-
-/// One backoff decision on plain records: reads the policy (or the default when `policy` is
-/// None) and the state, decides with the core, and returns the code and the new state record.
-pub fn decide_records(
-    policy: Option<&[i64]>,
-    state: &[i64],
-    outcome: &Outcome,
-    now_ms: i64,
-) -> Result<(i64, [i64; STATE_FIELDS]), Error> {
-    let now = non_neg("now_ms", now_ms)?;
-    let policy = match policy {
-        Some(rec) => policy_from_record(rec)?,
-        None => BackoffPolicy::default(),
-    };
-    let backoff = Backoff::new(policy)?;
-    let mut s = state_from_record(state)?;
-    let d = backoff.decide(&mut s, outcome, now, None)?;
-    Ok((decision_code(&d), state_record(&s, &d)))
 }
 
 /// The outcome of [`pk_decide`]'s scalar inputs: status 0 is a network error; otherwise a

@@ -54,15 +54,17 @@ pub const OUT_SLOTS: usize = 4;
 pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
     let mut n = Rd::new(flat);
     let mut p = BackoffPolicy::default();
-    set!(p.base_ms => n.opt("baseMs"););
-    let m = n.raw();
-    if !m.is_nan() {
-        if !m.is_finite() {
-            n.fail(crate::flat::bad_number("multiplier", "finite"));
-        }
-        p.multiplier = m;
-    }
+    policy_scalars(&mut n, &mut p);
+    retry_statuses(&mut n, &mut p);
+    n.end("backoff policy")?;
+    Ok(p)
+}
+
+/// The [`POLICY_SLOTS`] into `p` (NaN: as it is; in the pacer's layout too, `backoff.*`).
+pub(crate) fn policy_scalars(n: &mut Rd<'_>, p: &mut BackoffPolicy) {
     set! {
+        p.base_ms => n.opt("baseMs");
+        p.multiplier => n.float("multiplier");
         p.cap_ms => n.opt("capMs");
         p.jitter => n.index("jitter", Jitter::from_index);
         p.max_attempts => n.u32("maxAttempts");
@@ -73,20 +75,21 @@ pub fn policy_of(flat: &[f64]) -> Result<BackoffPolicy> {
         p.hint_spread_percent => n.u32("hintSpreadPercent");
         p.max_wait_ms => n.opt("maxWaitMs");
     }
+}
+
+/// The retry statuses: a count (NaN: the core's default list), then the statuses.
+pub(crate) fn retry_statuses(n: &mut Rd<'_>, p: &mut BackoffPolicy) {
     if let Some(count) = n.opt("retryStatuses") {
         let mut v = Vec::new();
         for _ in 0..count.min(1024) {
             let s = n.uint("retryStatuses");
-            let s = u16::try_from(s).unwrap_or_else(|_| {
-                n.fail(crate::flat::bad_number("retryStatuses", "at most 65535"));
+            v.push(u16::try_from(s).unwrap_or_else(|_| {
+                n.bad_number("retryStatuses", " must be at most 65535");
                 0
-            });
-            v.push(s);
+            }));
         }
         p.retry_statuses = v;
     }
-    n.end("backoff policy")?;
-    Ok(p)
 }
 
 /// A policy in its flat form (every slot filled in; `deadlineMs` NaN for none).
@@ -107,19 +110,20 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
     v
 }
 
-fn budget_of(n: &mut Rd<'_>) -> Result<RetryBudget> {
+/// The [`BUDGET_SLOTS`] (NaN: the core's default). A budget that is off (the pacer's
+/// `retryBudget: false`) has its slots checked and dropped.
+pub(crate) fn budget_of(n: &mut Rd<'_>, on: bool) -> RetryBudget {
+    let mut u32_if = |what| n.u32(what).filter(|_| on);
     let mut b = RetryBudget::default();
-    set!(b.capacity => n.u32("capacity"););
+    set!(b.capacity => u32_if("capacity"););
     // The core's default: a full budget.
-    b.tokens = n.u32("tokens").unwrap_or(b.capacity);
-    for (slot, what) in [
-        (&mut b.retry_cost, "retryCost"),
-        (&mut b.network_cost, "networkCost"),
-        (&mut b.success_refund, "successRefund"),
-    ] {
-        set!(*slot => n.u32(what););
+    b.tokens = u32_if("tokens").unwrap_or(b.capacity);
+    set! {
+        b.retry_cost => u32_if("retryCost");
+        b.network_cost => u32_if("networkCost");
+        b.success_refund => u32_if("successRefund");
     }
-    Ok(b)
+    b
 }
 
 fn write_budget(b: &RetryBudget, out: &mut [f64]) {
@@ -137,7 +141,7 @@ fn write_budget(b: &RetryBudget, out: &mut [f64]) {
 /// A retry budget with the core's defaults filled in (NaN slots), flat.
 pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
     let mut n = Rd::new(flat);
-    let b = budget_of(&mut n)?;
+    let b = budget_of(&mut n, true);
     n.end("retry budget")?;
     let mut v = vec![0.0; BUDGET_SLOTS.len()];
     write_budget(&b, &mut v);
@@ -194,11 +198,7 @@ impl HostBackoff {
             last_hint_ms: n.opt("state.lastHintMs"),
             short_hints: n.u32("state.shortHints").unwrap_or(0),
         };
-        let mut b = if budget {
-            Some(budget_of(&mut n)?)
-        } else {
-            None
-        };
+        let mut b = budget.then(|| budget_of(&mut n, true));
         n.check()?;
         let outcome = match reading {
             Some((nums, strs)) => Outcome::Response {

@@ -11,12 +11,6 @@ macro_rules! set {
 }
 pub(crate) use set;
 
-/// `what must be rule`, as `invalid_number`.
-#[inline(never)]
-pub fn bad_number(what: &str, rule: &str) -> Error {
-    err(ErrorCode::InvalidNumber, [what, " must be ", rule].concat())
-}
-
 /// Reads a flat `&[f64]` front to back; past the end every slot is NaN. A bad number does not
 /// return at once: the reader keeps the first error and hands out `None`/0 from then on, and
 /// [`Rd::check`] or [`Rd::end`] returns it (one error exit per value instead of one per slot:
@@ -26,12 +20,37 @@ pub struct Rd<'a> {
     v: &'a [f64],
     i: usize,
     bad: Option<Error>,
+    /// The group being read (`backoff.`), before each slot's name in messages.
+    pre: &'a str,
 }
 
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        Rd { v, i: 0, bad: None }
+        Rd {
+            v,
+            i: 0,
+            bad: None,
+            pre: "",
+        }
+    }
+
+    /// Runs `f` on the slots of the group `pre` (their names prefixed with it in messages): one
+    /// reader for a layout read alone (`baseMs`) and inside a larger one (`backoff.baseMs`).
+    pub fn group<T>(&mut self, pre: &'a str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = core::mem::replace(&mut self.pre, pre);
+        let v = f(self);
+        self.pre = outer;
+        v
+    }
+
+    /// Keeps `what rule` (the slot's name with its group's prefix) as the error `code`, unless
+    /// an earlier error is kept.
+    #[inline(never)]
+    pub fn bad(&mut self, code: ErrorCode, what: &str, rule: &str) {
+        if self.bad.is_none() {
+            self.bad = Some(err(code, [self.pre, what, rule].concat()));
+        }
     }
 
     /// The next number as it is (NaN past the end).
@@ -44,14 +63,6 @@ impl<'a> Rd<'a> {
     /// True while numbers are left.
     pub fn more(&self) -> bool {
         self.i < self.v.len()
-    }
-
-    /// Keeps `e` unless an earlier error is kept.
-    #[inline(never)]
-    pub fn fail(&mut self, e: Error) {
-        if self.bad.is_none() {
-            self.bad = Some(e);
-        }
     }
 
     /// The first error kept, if any.
@@ -78,7 +89,7 @@ impl<'a> Rd<'a> {
             return None;
         }
         if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
-            self.fail(bad_number(what, "a safe integer >= 0"));
+            self.bad_number(what, " must be a safe integer >= 0");
             return None;
         }
         // Whole and within 2^53: exact.
@@ -86,11 +97,28 @@ impl<'a> Rd<'a> {
         Some(v as u64)
     }
 
+    /// [`Rd::bad`] with `invalid_number`.
+    pub fn bad_number(&mut self, what: &str, rule: &str) {
+        self.bad(ErrorCode::InvalidNumber, what, rule);
+    }
+
+    /// None for NaN, else a finite number.
+    pub fn float(&mut self, what: &str) -> Option<f64> {
+        let v = self.raw();
+        if v.is_nan() {
+            return None;
+        }
+        if !v.is_finite() {
+            self.bad_number(what, " must be finite");
+        }
+        Some(v)
+    }
+
     /// A safe integer ≥ 0 that must be there (0 after an error).
     pub fn uint(&mut self, what: &str) -> u64 {
         let v = self.opt(what);
         if v.is_none() {
-            self.fail(bad_number(what, "a safe integer >= 0"));
+            self.bad_number(what, " must be a safe integer >= 0");
         }
         v.unwrap_or(0)
     }
@@ -100,7 +128,7 @@ impl<'a> Rd<'a> {
         let v = self.opt(what)?;
         let n = u32::try_from(v).ok();
         if n.is_none() {
-            self.fail(bad_number(what, "at most 4294967295"));
+            self.bad_number(what, " must be at most 4294967295");
         }
         n
     }
@@ -115,10 +143,7 @@ impl<'a> Rd<'a> {
         match self.opt(what)? {
             n @ (0 | 1) => Some(n == 1),
             _ => {
-                self.fail(err(
-                    ErrorCode::InvalidArgument,
-                    [what, " must be 0 or 1"].concat(),
-                ));
+                self.bad(ErrorCode::InvalidArgument, what, " must be 0 or 1");
                 None
             }
         }
@@ -129,7 +154,7 @@ impl<'a> Rd<'a> {
         let i = self.opt(what)?;
         let v = usize::try_from(i).ok().and_then(from);
         if v.is_none() {
-            self.fail(unknown_index(what));
+            self.bad(ErrorCode::InvalidOption, what, ": unknown index");
         }
         v
     }
@@ -140,19 +165,11 @@ impl<'a> Rd<'a> {
         match usize::try_from(n).ok().filter(|&n| n <= max) {
             Some(n) => n,
             None => {
-                self.fail(err(
-                    ErrorCode::InvalidArgument,
-                    [what, ": too long"].concat(),
-                ));
+                self.bad(ErrorCode::InvalidArgument, what, ": too long");
                 0
             }
         }
     }
-}
-
-#[inline(never)]
-fn unknown_index(what: &str) -> Error {
-    err(ErrorCode::InvalidOption, [what, ": unknown index"].concat())
 }
 
 /// The most items in one flat list.
@@ -219,10 +236,7 @@ pub fn next_str<'a>(
     match it.next() {
         Some(s) => s.into_owned(),
         None => {
-            n.fail(err(
-                ErrorCode::InvalidArgument,
-                [what, " is missing"].concat(),
-            ));
+            n.bad(ErrorCode::InvalidArgument, what, " is missing");
             String::new()
         }
     }

@@ -56,23 +56,22 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
 
 /// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
 pub fn uint_i64(v: i64, what: &str) -> Result<u64> {
-    match u64::try_from(v) {
-        Ok(u) if u <= 9_007_199_254_740_991 => Ok(u),
-        _ => Err(err(
-            ErrorCode::InvalidNumber,
-            format!("{what} must be 0..=2^53 - 1, got {v}"),
-        )),
-    }
+    u64::try_from(v)
+        .ok()
+        .filter(|&u| u <= 9_007_199_254_740_991)
+        .ok_or_else(|| bad_int(what, v))
 }
 
 /// [`uint`] for hosts with exact 64-bit integers (Python): the same range, 0..=2^53 − 1.
 pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
-    uint_i64(i64::try_from(v).unwrap_or(i64::MAX), what).map_err(|_| {
-        err(
-            ErrorCode::InvalidNumber,
-            format!("{what} must be 0..=2^53 - 1, got {v}"),
-        )
-    })
+    Some(v)
+        .filter(|&u| u <= 9_007_199_254_740_991)
+        .ok_or_else(|| bad_int(what, v))
+}
+
+fn bad_int(what: &str, v: impl core::fmt::Display) -> Error {
+    let m = format!("{what} must be 0..=2^53 - 1, got {v}");
+    err(ErrorCode::InvalidNumber, m)
 }
 
 /// [`uint`], saturated to `u32::MAX` (the core's own range check then names the field).

@@ -86,7 +86,12 @@ pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
 }
 
 fn state_u32(v: u64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| crate::flat::bad_number(what, "at most 4294967295"))
+    u32::try_from(v).map_err(|_| {
+        err(
+            ErrorCode::InvalidNumber,
+            [what, " must be at most 4294967295"].concat(),
+        )
+    })
 }
 
 /// A saved state from its keys and numbers.

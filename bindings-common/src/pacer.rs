@@ -21,12 +21,12 @@
 //!
 //! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
 
-use crate::flat::{bad_number, idx, num as n, set, Rd};
-use crate::{err, split_joined, ErrorCode, Result};
-use pacekeeper::backoff::{Jitter, Outcome, RetryBudget};
+use crate::backoff::{budget_of, policy_scalars, retry_statuses};
+use crate::flat::{idx, num as n, set, Rd};
+use crate::{err, split_joined, uint, uint32, ErrorCode, Result};
+use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
-use pacekeeper::Limit;
 #[cfg(feature = "store")]
 use pacekeeper::{
     pacer::{SharedPacing, StoreCall},
@@ -83,7 +83,7 @@ pub const OUT_SLOTS: usize = 4;
 
 /// A [`PacerConfig`] from its flat form (see the module docs) and the seed's decimal text
 /// (empty: the core's default, 0). The slots are read in the order of [`CONFIG_SLOTS`]; the
-/// options of a group that is off (`retryBudget`, `shared`) are only checked to be numbers.
+/// options of a group that is off (`retryBudget`, `shared`) are checked, then dropped.
 pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     let mut n = Rd::new(flat);
     let mut c = PacerConfig::default();
@@ -96,88 +96,31 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
     }
     let on = n.flag("retryBudget") == Some(true);
-    let u32_if = |n: &mut Rd<'_>, what| {
-        if on {
-            n.u32(what)
-        } else {
-            n.opt(what).and(None)
-        }
-    };
-    let mut b = RetryBudget::default();
-    set!(b.capacity => u32_if(&mut n, "retryBudget.capacity"););
-    // The core's default: a full budget.
-    b.tokens = u32_if(&mut n, "retryBudget.tokens").unwrap_or(b.capacity);
-    set! {
-        b.retry_cost => u32_if(&mut n, "retryBudget.retryCost");
-        b.network_cost => u32_if(&mut n, "retryBudget.networkCost");
-        b.success_refund => u32_if(&mut n, "retryBudget.successRefund");
-    }
+    let b = n.group("retryBudget.", |n| budget_of(n, on));
     c.retry_budget = on.then_some(b);
-    let p = &mut c.backoff;
-    set!(p.base_ms => n.opt("backoff.baseMs"););
-    let m = n.raw();
-    if !m.is_nan() {
-        if !m.is_finite() {
-            n.fail(bad_number("backoff.multiplier", "finite"));
-        }
-        p.multiplier = m;
-    }
-    set! {
-        p.cap_ms => n.opt("backoff.capMs");
-        p.jitter => n.index("backoff.jitter", Jitter::from_index);
-        p.max_attempts => n.u32("backoff.maxAttempts");
-    }
-    p.deadline_ms = n.opt("backoff.deadlineMs");
-    set! {
-        p.retry_network_errors => n.flag("backoff.retryNetworkErrors");
-        p.hint_spread_percent => n.u32("backoff.hintSpreadPercent");
-        p.max_wait_ms => n.opt("backoff.maxWaitMs");
-    }
+    n.group("backoff.", |n| policy_scalars(n, &mut c.backoff));
     #[cfg(feature = "store")]
     {
+        // A group that is off (`shared: false`) has its slots checked and dropped.
         let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
-        let opt_if = |n: &mut Rd<'_>, what| n.opt(what).filter(|_| on);
-        set! {
-            sh.lease_ttl_ms => opt_if(&mut n, "shared.leaseTtlMs");
-            sh.idle_ttl_ms => opt_if(&mut n, "shared.idleTtlMs");
-            sh.max_reserve_ms => opt_if(&mut n, "shared.maxReserveMs");
-        }
-        let caller_clock = if on {
-            n.flag("shared.callerClock")
-        } else {
-            n.opt("shared.callerClock").and(None)
-        };
-        let policy = if on {
-            n.index("shared.policy", StorePolicy::from_index)
-        } else {
-            n.opt("shared.policy").and(None)
-        };
-        set! {
-            sh.caller_clock => caller_clock;
-            sh.policy => policy;
-            sh.probe_interval_ms => opt_if(&mut n, "shared.probeIntervalMs");
-            sh.peers => opt_if(&mut n, "shared.peers");
-            sh.heartbeat_ms => opt_if(&mut n, "shared.heartbeatMs");
-        }
+        n.group("shared.", |n| {
+            set! {
+                sh.lease_ttl_ms => n.opt("leaseTtlMs").filter(|_| on);
+                sh.idle_ttl_ms => n.opt("idleTtlMs").filter(|_| on);
+                sh.max_reserve_ms => n.opt("maxReserveMs").filter(|_| on);
+                sh.caller_clock => n.flag("callerClock").filter(|_| on);
+                sh.policy => n.index("policy", StorePolicy::from_index).filter(|_| on);
+                sh.probe_interval_ms => n.opt("probeIntervalMs").filter(|_| on);
+                sh.peers => n.opt("peers").filter(|_| on);
+                sh.heartbeat_ms => n.opt("heartbeatMs").filter(|_| on);
+            }
+        });
         c.shared = on.then_some(sh);
     }
-    // The lists: the retry statuses (a count, NaN for the default; a bad status is 0) and the
-    // limits (saturated to u32: the core's own range check names the field).
-    if let Some(count) = n.opt("backoff.retryStatuses") {
-        let st = (0..count.min(1024)).map(|_| n.opt("backoff.retryStatuses").unwrap_or(0));
-        c.backoff.retry_statuses = st.map(|s| u16::try_from(s).unwrap_or(0)).collect();
-    }
-    for _ in 0..n.opt("limits").unwrap_or(0).min(1024) {
-        let amount = n.u32_sat("limits.amount").unwrap_or(0);
-        let period_ms = n.opt("limits.periodMs").unwrap_or(0);
-        let burst = n.u32_sat("limits.burst").unwrap_or(amount);
-        c.limits.push(Limit {
-            amount,
-            period_ms,
-            burst,
-        });
-    }
+    // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
+    n.group("backoff.", |n| retry_statuses(n, &mut c.backoff));
+    c.limits = crate::flat::limits(&mut n, "limits")?;
     n.end("pacer config")?;
     if !seed_text.is_empty() {
         c.seed = crate::seed(seed_text)?;
@@ -228,12 +171,6 @@ pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
     u32::try_from(after.index()).unwrap_or(0)
 }
 
-fn host_uint(v: f64, what: &str) -> Result<u64> {
-    let mut n = Rd::new(core::slice::from_ref(&v));
-    let x = n.uint(what);
-    n.check().map(|()| x)
-}
-
 /// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
 #[derive(Debug)]
 pub struct HostPacer {
@@ -251,8 +188,8 @@ impl HostPacer {
     /// `Pacer::begin`; the step's action index, the rest in `out`.
     pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let cost = u32::try_from(host_uint(cost, "cost")?).unwrap_or(u32::MAX);
-        let now = host_uint(now, "now")?;
+        let cost = uint32(cost, "cost")?;
+        let now = uint(now, "now")?;
         let step = self.inner.begin(key, cost, now)?;
         Ok(write_step(step, o))
     }
@@ -260,15 +197,15 @@ impl HostPacer {
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let ticket = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let ticket = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let step = self.inner.resume(ticket, now)?;
         Ok(write_step(step, o))
     }
 
     /// `Pacer::cancel`.
     pub fn cancel(&mut self, ticket: f64) -> Result<()> {
-        self.inner.cancel(host_uint(ticket, "ticket")?)
+        self.inner.cancel(uint(ticket, "ticket")?)
     }
 
     /// Parses a response (`headers` joined `name LF value ...`) and finishes `ticket` with it.
@@ -282,8 +219,8 @@ impl HostPacer {
         out: &mut [f64],
     ) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let status = u16::try_from(status)
             .ok()
             .filter(|s| (100..=599).contains(s))
@@ -302,8 +239,8 @@ impl HostPacer {
     /// Finishes `ticket` after a network error (no response).
     pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let after = self.inner.finish(t, &Outcome::NetworkError, now)?;
         Ok(write_after(t, after, o))
     }
@@ -350,7 +287,7 @@ impl HostPacer {
     #[cfg(feature = "store")]
     /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
     pub fn store_call(&self, ticket: f64) -> Result<String> {
-        let call = self.inner.store_call(host_uint(ticket, "ticket")?)?;
+        let call = self.inner.store_call(uint(ticket, "ticket")?)?;
         store_call_text(&call)
     }
 
@@ -366,8 +303,8 @@ impl HostPacer {
         out: &mut [f64],
     ) -> Result<u32> {
         let o = out_slots(out)?;
-        let t = host_uint(ticket, "ticket")?;
-        let now = host_uint(now, "now")?;
+        let t = uint(ticket, "ticket")?;
+        let now = uint(now, "now")?;
         let r = store_reply(reply, error_code)?;
         let step = self.inner.consulted(t, r, now)?;
         Ok(write_step(step, o))
@@ -385,7 +322,7 @@ impl HostPacer {
     #[cfg(feature = "store")]
     /// `Pacer::store_done`: the outcome of a polled call (as for [`HostPacer::consulted`]).
     pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
-        let now = host_uint(now, "now")?;
+        let now = uint(now, "now")?;
         let r = store_reply(reply, error_code)?;
         self.inner.store_done(r, now);
         Ok(())

@@ -1,13 +1,12 @@
-//! A [`Reading`] across a boundary. Out: [`crate::write_reading`]'s scalar slots and, when a list
-//! is not empty, the JSON of `{policies, states, rejected}` ([`lists_json`], written by hand:
-//! no serde in the WebAssembly module). In ([`reading_of`]): the same first 13 slots (NaN for
-//! null; `dateSkewMs` may be negative), then the counts of policies, states and rejections, then
-//! per policy `quota, windowS, hasPartitionKey`, per state `remaining, resetS, hasPartitionKey`,
-//! per rejection its reason's index in `rejectReasons`; the strings NUL-joined ([`split`]): per
-//! policy `name, quotaUnit[, partitionKey]`, per state `name[, partitionKey]`, per rejection
-//! `header, value`.
+//! A [`Reading`] across a boundary, one layout both ways. Out: [`crate::write_reading`]'s scalar
+//! slots and, when a list is not empty, the lists ([`lists_text`]). In ([`reading_of`]): the
+//! same first 13 slots (NaN for null; `dateSkewMs` may be negative), then the counts of
+//! policies, states and rejections, then per policy `quota, windowS, hasPartitionKey`, per state
+//! `remaining, resetS, hasPartitionKey`, per rejection its reason's index in `rejectReasons`;
+//! the strings NUL-joined ([`split`]): per policy `name, quotaUnit[, partitionKey]`, per state
+//! `name[, partitionKey]`, per rejection `header, value`.
 
-use crate::flat::{next_str, split, Rd, MAX_ITEMS};
+use crate::flat::{escape_into, next_str, split, Rd, MAX_ITEMS};
 use crate::{err, ErrorCode, Result, MAX_SAFE};
 use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, WaitSource};
 use pacekeeper::msg::push_u64;
@@ -41,7 +40,7 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         #[allow(clippy::cast_possible_truncation)]
         Some(skew as i64)
     } else {
-        n.fail(crate::flat::bad_number("dateSkewMs", "a safe integer"));
+        n.bad_number("dateSkewMs", " must be a safe integer");
         None
     };
     r.capped = n.raw() == 1.0;
@@ -54,17 +53,12 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
         let quota_unit = next_str(&mut n, &mut s, "quotaUnit");
-        let partition_key = if has_pk {
-            Some(next_str(&mut n, &mut s, "partitionKey"))
-        } else {
-            None
-        };
         r.policies.push(Policy {
             name,
             quota,
             quota_unit,
             window_s,
-            partition_key,
+            partition_key: has_pk.then(|| next_str(&mut n, &mut s, "partitionKey")),
         });
     }
     for _ in 0..ns {
@@ -72,16 +66,11 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         let reset_s = n.opt("resetS");
         let has_pk = n.raw() == 1.0;
         let name = next_str(&mut n, &mut s, "name");
-        let partition_key = if has_pk {
-            Some(next_str(&mut n, &mut s, "partitionKey"))
-        } else {
-            None
-        };
         r.states.push(PolicyState {
             name,
             remaining,
             reset_s,
-            partition_key,
+            partition_key: has_pk.then(|| next_str(&mut n, &mut s, "partitionKey")),
         });
     }
     for _ in 0..nr {
@@ -101,97 +90,48 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     Ok(r)
 }
 
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(char::from(HEX[(c as usize >> 4) & 15]));
-                out.push(char::from(HEX[c as usize & 15]));
-            }
-            c => out.push(c),
+/// The reading's lists in [`reading_of`]'s layout, as one text: the numbers after the 13 scalar
+/// slots (comma-joined, `NaN` for none), NUL, then the strings (NUL-joined, [`escape_into`]).
+pub fn lists_text(r: &Reading) -> String {
+    let flag = |pk: &Option<String>| Some(u64::from(pk.is_some()));
+    let len = |n: usize| Some(n as u64);
+    let mut nums = vec![
+        len(r.policies.len()),
+        len(r.states.len()),
+        len(r.rejected.len()),
+    ];
+    let mut strs: Vec<&str> = Vec::new();
+    for p in &r.policies {
+        nums.extend([Some(p.quota), p.window_s, flag(&p.partition_key)]);
+        strs.extend([&*p.name, &*p.quota_unit]);
+        strs.extend(p.partition_key.as_deref());
+    }
+    for x in &r.states {
+        nums.extend([Some(x.remaining), x.reset_s, flag(&x.partition_key)]);
+        strs.push(&x.name);
+        strs.extend(x.partition_key.as_deref());
+    }
+    for x in &r.rejected {
+        nums.push(len(x.reason.index()));
+        strs.extend([&*x.header, &*x.value]);
+    }
+    let mut out = String::new();
+    for (i, v) in nums.into_iter().enumerate() {
+        out.push_str(if i == 0 { "" } else { "," });
+        match v {
+            Some(v) => push_u64(&mut out, v),
+            None => out.push_str("NaN"),
         }
     }
-    out.push('"');
-}
-
-/// `"name":` then the value.
-fn field(out: &mut String, first: bool, name: &str) {
-    out.push_str(if first { "{\"" } else { ",\"" });
-    out.push_str(name);
-    out.push_str("\":");
-}
-
-fn opt_str(out: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => json_str(out, s),
-        None => out.push_str("null"),
+    for s in strs {
+        out.push('\0');
+        escape_into(&mut out, s);
     }
+    out
 }
 
-fn opt_u64(out: &mut String, v: Option<u64>) {
-    match v {
-        Some(v) => push_u64(out, v),
-        None => out.push_str("null"),
-    }
-}
-
-fn list<T>(out: &mut String, name: &str, items: &[T], item: impl Fn(&mut String, &T)) {
-    out.push_str(name);
-    out.push('[');
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        item(out, x);
-        out.push('}');
-    }
-    out.push(']');
-}
-
-/// The JSON of `{policies, states, rejected}` in the core's shape (snake_case).
-pub fn lists_json(r: &Reading) -> String {
-    let mut o = String::from("{");
-    list(&mut o, "\"policies\":", &r.policies, |o, p| {
-        field(o, true, "name");
-        json_str(o, &p.name);
-        field(o, false, "quota");
-        push_u64(o, p.quota);
-        field(o, false, "quota_unit");
-        json_str(o, &p.quota_unit);
-        field(o, false, "window_s");
-        opt_u64(o, p.window_s);
-        field(o, false, "partition_key");
-        opt_str(o, p.partition_key.as_deref());
-    });
-    list(&mut o, ",\"states\":", &r.states, |o, s| {
-        field(o, true, "name");
-        json_str(o, &s.name);
-        field(o, false, "remaining");
-        push_u64(o, s.remaining);
-        field(o, false, "reset_s");
-        opt_u64(o, s.reset_s);
-        field(o, false, "partition_key");
-        opt_str(o, s.partition_key.as_deref());
-    });
-    list(&mut o, ",\"rejected\":", &r.rejected, |o, x| {
-        field(o, true, "header");
-        json_str(o, &x.header);
-        field(o, false, "value");
-        json_str(o, &x.value);
-        field(o, false, "reason");
-        json_str(o, x.reason.as_str());
-    });
-    o.push('}');
-    o
-}
-
-/// Parses a response with host numbers into `out` ([`crate::write_reading`]); the lists' JSON
-/// when one is not empty. `max_wait_ms` NaN: the core's default.
+/// Parses a response with host numbers into `out` ([`crate::write_reading`]); the lists
+/// ([`lists_text`]) when one is not empty. `max_wait_ms` NaN: the core's default.
 pub fn parse_into(
     status: u32,
     headers: &str,
@@ -203,7 +143,7 @@ pub fn parse_into(
 ) -> Result<Option<String>> {
     let pairs = crate::split_joined(headers);
     let r = crate::parse(status, &pairs, body, now, max_wait_ms, mode)?;
-    Ok(crate::write_reading(&r, out)?.then(|| lists_json(&r)))
+    Ok(crate::write_reading(&r, out)?.then(|| lists_text(&r)))
 }
 
 #[cfg(test)]
@@ -211,26 +151,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_json_is_the_cores_json() {
+    fn lists_text_reads_back_as_the_reading() {
         let pairs = [
-            ("RateLimit-Policy", "\"burst\";q=100;w=60;pk=:YWJj:"),
+            (
+                "RateLimit-Policy",
+                "\"burst\";q=100;w=60;pk=:YWJj:, \"day\";q=9",
+            ),
             ("RateLimit", "\"burst\";r=0;t=30"),
-            ("Retry-After", "soon\"\\"),
+            ("Retry-After", "soon\"\\\u{1}"),
         ];
-        let r = pacekeeper::parse(
-            429,
-            &pairs,
-            None,
-            0,
-            &pacekeeper::headers::ParseOptions::default(),
-        )
-        .unwrap_or_else(|_| Reading::empty(429));
-        let mine: serde_json::Value =
-            serde_json::from_str(&lists_json(&r)).unwrap_or(serde_json::Value::Null);
-        let theirs = serde_json::json!({
-            "policies": r.policies, "states": r.states, "rejected": r.rejected
-        });
-        assert_eq!(mine, theirs);
-        assert!(!r.policies.is_empty() || !r.rejected.is_empty());
+        let opts = pacekeeper::headers::ParseOptions::default();
+        let r =
+            pacekeeper::parse(429, &pairs, None, 0, &opts).unwrap_or_else(|_| Reading::empty(429));
+        assert!(!r.policies.is_empty() && !r.states.is_empty() && !r.rejected.is_empty());
+        let mut nums = [0.0; crate::READING_SLOTS];
+        assert_eq!(crate::write_reading(&r, &mut nums).ok(), Some(true));
+        let text = lists_text(&r);
+        let (lists, strs) = text.split_once('\0').unwrap_or_default();
+        let mut flat = nums[..crate::READING_SLOTS - 1].to_vec();
+        flat.extend(lists.split(',').map(|v| v.parse::<f64>().unwrap_or(-1.0)));
+        assert_eq!(reading_of(&flat, strs).ok(), Some(r));
     }
 }

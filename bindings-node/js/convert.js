@@ -1,5 +1,5 @@
 'use strict'
-// Argument checks, header normalisation and the core's snake_case names → camelCase.
+// Argument checks and header normalisation.
 // Engine-agnostic: shared by the napi package and the WASM package.
 
 const { typeError, numberError } = require('./errors')
@@ -25,6 +25,12 @@ function int (v, name) {
   if (v > MAX_SAFE) throw numberError(`${name} must be at most 2^53 - 1, got ${v}`)
   return v
 }
+
+/** A time: `int`, or the clock when undefined. */
+function now (v) { return v === undefined ? Date.now() : int(v, 'now') }
+
+/** An engine's number, NaN as null. */
+function nn (x) { return x !== x ? null : x } // eslint-disable-line no-self-compare
 
 /** `int`, or `dflt` when undefined. */
 function optInt (v, name, dflt) { return v === undefined ? dflt : int(v, name) }
@@ -122,22 +128,7 @@ function joinHeaders (flat) {
   return flat.join('\n')
 }
 
-// --- the core's snake_case names -----------------------------------------------------------------------------
-
-const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
-
-/** The core's snake_case JSON value → camelCase (keys only; values unchanged). */
-function toCamel (v) {
-  if (Array.isArray(v)) return v.map(toCamel)
-  if (v !== null && typeof v === 'object') {
-    const out = {}
-    for (const k of Object.keys(v)) out[camel(k)] = toCamel(v[k])
-    return out
-  }
-  return v
-}
-
 module.exports = {
-  int, optInt, u32, seed, str, bool, obj, optObj, describe,
-  flattenHeaders, joinHeaders, toCamel, camel
+  int, now, nn, optInt, u32, seed, str, bool, obj, optObj, describe,
+  flattenHeaders, joinHeaders
 }

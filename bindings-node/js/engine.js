@@ -4,7 +4,7 @@
 // names and shapes). Values cross flat, in layouts and vocabularies the engine names (flat.js);
 // the core's defaults come from the engine too.
 
-const { codedError, typeError, fromEngine, setCodes } = require('./errors')
+const { codedError, typeError, fromEngine, engineCall: call, setCodes } = require('./errors')
 const C = require('./convert')
 const createFlat = require('./flat')
 const createPacerCore = require('./pacer-core')
@@ -13,12 +13,12 @@ const RESTORE = Symbol('restore')
 
 module.exports = function createEngine (native) {
   // The core's vocabulary (its enums' `ALL` orders): enums cross as indexes into these lists.
-  const ERROR_CODES = native.vocabulary('errorCodes').split(',')
-  const SOURCES = native.vocabulary('sources').split(',')
-  const WAIT_SOURCES = native.vocabulary('waitSources').split(',')
-  const RESET_MODES = native.vocabulary('resetModes').split(',')
-  setCodes(ERROR_CODES)
   const F = createFlat(native)
+  const ERROR_CODES = F.vocab('errorCodes')
+  const SOURCES = F.vocab('sources')
+  const WAIT_SOURCES = F.vocab('waitSources')
+  const RESET_MODES = F.vocab('resetModes')
+  setCodes(ERROR_CODES)
   const [DEFAULT_MAX_WAIT_MS] = native.defaults('parseOptions')
   const slots = new Float64Array(16)
   const out = new Float64Array(4)
@@ -27,13 +27,7 @@ module.exports = function createEngine (native) {
   const io = new Float64Array(5)
   const hasIo = typeof native.bindIo === 'function'
   if (hasIo) native.bindIo(io)
-  const nn = (x) => (x !== x ? null : x) // eslint-disable-line no-self-compare
-
-  function call (f) {
-    try { return f() } catch (e) { throw fromEngine(e) }
-  }
-
-  function nowOf (now) { return now === undefined ? Date.now() : C.int(now, 'now') }
+  const { nn, now: nowOf } = C
 
   function status (v) {
     if (typeof v !== 'number') throw typeError(`status must be a number, got ${C.describe(v)}`)
@@ -72,7 +66,7 @@ module.exports = function createEngine (native) {
     try {
       lists = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
     } catch (e) { throw fromEngine(e) }
-    const l = lists == null ? null : JSON.parse(lists)
+    const l = lists == null ? null : F.lists(lists)
     return {
       status: s[0],
       throttled: s[1] === 1,
@@ -83,8 +77,8 @@ module.exports = function createEngine (native) {
       resetMs: nn(s[6]),
       windowMs: nn(s[7]),
       source: s[8] !== s[8] ? null : SOURCES[s[8]], // eslint-disable-line no-self-compare
-      policies: l ? toCamelList(l.policies) : [],
-      states: l ? toCamelList(l.states) : [],
+      policies: l ? l.policies : [],
+      states: l ? l.states : [],
       waitMs: nn(s[9]),
       waitSource: s[10] !== s[10] ? null : WAIT_SOURCES[s[10]], // eslint-disable-line no-self-compare
       dateSkewMs: nn(s[11]),
@@ -92,8 +86,6 @@ module.exports = function createEngine (native) {
       rejected: l ? l.rejected : []
     }
   }
-
-  function toCamelList (list) { return list.map(C.toCamel) }
 
 
   // --- limiter -----------------------------------------------------------------------------

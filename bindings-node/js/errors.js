@@ -28,6 +28,11 @@ function fromEngine (e) {
   return codedError(e.code, e.message)
 }
 
+/** `f()`, with an engine's coded error converted by `fromEngine`. */
+function engineCall (f) {
+  try { return f() } catch (e) { throw fromEngine(e) }
+}
+
 /**
  * The error `withRetry` throws when it gives up: carries the attempts made, the give-up reason,
  * the last response read (`{status, headers, body}` or null after a network error), the last
@@ -59,4 +64,4 @@ class TimeoutError extends Error {
   }
 }
 
-module.exports = { setCodes, codedError, typeError, numberError, fromEngine, RetryError, TimeoutError }
+module.exports = { setCodes, codedError, typeError, numberError, fromEngine, engineCall, RetryError, TimeoutError }

@@ -199,6 +199,32 @@ module.exports = function createFlat (native) {
     return [Float64Array.from(n), s.join('\0')]
   }
 
+  /**
+   * A reading's lists from the engine (`parseHeaders`: the numbers after the 13 scalar slots,
+   * comma-joined, NUL, then the strings, in the layout `reading` writes) → {policies, states, rejected}.
+   */
+  function lists (text) {
+    const cut = text.indexOf('\0')
+    const n = text.slice(0, cut).split(',').map(Number)
+    const s = text.slice(cut + 1).split('\0').map(unclean)
+    let i = 3
+    let j = 0
+    const pk = (has) => (has === 1 ? s[j++] : null)
+    const policies = []
+    const states = []
+    const rejected = []
+    for (let k = 0; k < n[0]; k++, i += 3) {
+      const [name, quotaUnit] = [s[j++], s[j++]]
+      policies.push({ name, quota: n[i], quotaUnit, windowS: C.nn(n[i + 1]), partitionKey: pk(n[i + 2]) })
+    }
+    for (let k = 0; k < n[1]; k++, i += 3) {
+      const name = s[j++]
+      states.push({ name, remaining: n[i], resetS: C.nn(n[i + 1]), partitionKey: pk(n[i + 2]) })
+    }
+    for (let k = 0; k < n[2]; k++, i++) rejected.push({ header: s[j++], value: s[j++], reason: REASONS[n[i]] })
+    return { policies, states, rejected }
+  }
+
   // --- limiter state: the core's JSON; its u64s cross as a BigUint64Array (exact beyond 2^53) --
 
   const STATE = vocab('limiterState') // `tat[0]`, ..., the core's KeyState fields
@@ -249,5 +275,5 @@ module.exports = function createFlat (native) {
     return [keys.map(clean).join('\0'), BigUint64Array.from(nums)]
   }
 
-  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, stateJson, stateFlat, vocab, int }
+  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, lists, stateJson, stateFlat, vocab, int }
 }

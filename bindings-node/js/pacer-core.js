@@ -4,11 +4,11 @@
 // crossing per step. Nothing here knows the configuration's layout or an enum's order: the
 // slots come from `vocabulary('pacerConfig')`, actions and reasons from the core's vocabularies.
 
-const { codedError, typeError, fromEngine } = require('./errors')
+const { codedError, typeError, engineCall: call } = require('./errors')
 const C = require('./convert')
 
 module.exports = function createPacerCore (native, F) {
-  const vocab = (name) => native.vocabulary(name).split(',')
+  const { vocab } = F
   const STEPS = vocab('steps')
   const AFTERS = vocab('afters')
   const NEVER_REASONS = vocab('neverReasons')
@@ -23,11 +23,6 @@ module.exports = function createPacerCore (native, F) {
   const KEYS = F.keysOf(SLOTS, ['limits', 'seed'])
   ;(KEYS.backoff = KEYS.backoff || new Set()).add('retryStatuses')
   const out = new Float64Array(4)
-  const nn = (x) => (x !== x ? null : x) // eslint-disable-line no-self-compare
-
-  function call (f) {
-    try { return f() } catch (e) { throw fromEngine(e) }
-  }
 
   /** A PacerConfig (camelCase; anything left out is the core's default) → the flat slots. */
   function flatConfig (config) {
@@ -80,7 +75,7 @@ module.exports = function createPacerCore (native, F) {
     return { action: a }
   }
 
-  const nowOf = (now) => (now === undefined ? Date.now() : C.int(now, 'now'))
+  const { nn, now: nowOf } = C
   const ticketOf = (t) => C.int(t, 'ticket')
 
   /**
