@@ -120,14 +120,14 @@ impl Backoff {
         budget: Option<&Bound<'_, PyAny>>,
     ) -> R<Decision> {
         let outcome = outcome_of(reading, "reading")?;
-        let state = native::<RetryState>(state, "state must be a RetryState")?;
+        let state = native::<RetryState>(state, "state", "a RetryState")?;
         let now = clock_or(now);
         let mut st = state
             .try_borrow_mut()
             .map_err(|_| in_use_err("this RetryState"))?;
         let inner = match budget {
             Some(b) => {
-                let b = native::<RetryBudget>(b, "budget must be a RetryBudget")?;
+                let b = native::<RetryBudget>(b, "budget", "a RetryBudget")?;
                 let mut b = b
                     .try_borrow_mut()
                     .map_err(|_| in_use_err("this RetryBudget"))?;

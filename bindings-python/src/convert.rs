@@ -3,13 +3,13 @@
 //! restated here).
 
 use crate::errors::{number_err, type_err, Failure, R};
-use pacekeeper_bindings_common::{from_value, json_number, uint_u64};
+use pacekeeper_bindings_common::{from_value, json_number, uint, uint_u64};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
@@ -40,16 +40,19 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
-/// `obj`, which must be an instance of the native class `T` (else `invalid_argument`: `what`).
+/// Argument `name`, which must be an instance of the native class `T` (else `invalid_argument`:
+/// "`name` must be `expected`").
 pub(crate) fn native<'a, 'py, T: pyo3::PyClass>(
     obj: &'a Bound<'py, PyAny>,
-    what: &str,
+    name: &str,
+    expected: &str,
 ) -> R<&'a Bound<'py, T>> {
-    obj.cast::<T>().map_err(|_| type_err(what))
+    obj.cast::<T>()
+        .map_err(|_| type_err(format!("{name} must be {expected}")))
 }
 
-/// A non-negative integer (an `int`, or a `float` holding an exact integer). `bool` is not a
-/// number here.
+/// A non-negative integer: an `int` of 64 bits, or a `float` by the codec's rule for host
+/// numbers (a safe integer). `bool` is not a number here.
 pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     if obj.is_instance_of::<PyBool>() {
         return Err(type_err(format!("{name} must be an int, got a bool")));
@@ -60,16 +63,8 @@ pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
             .map_err(|_| number_err(format!("{name} must be an integer in 0..=2^64-1, got {i}")));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        #[allow(clippy::cast_precision_loss)]
-        let max = u64::MAX as f64;
-        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < max {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            return Ok(v as u64);
-        }
-        return Err(number_err(format!(
-            "{name} must be a finite non-negative integer, got {v}"
-        )));
+        // The codec's rule for a host number (a float beyond 2^53 - 1 is not meant exactly).
+        return Ok(uint(f.value(), name)?);
     }
     Err(type_err(format!(
         "{name} must be an int, got {}",
@@ -222,7 +217,8 @@ pub(crate) fn data<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R
 }
 
 /// A Python value as JSON: dicts, lists, tuples, str, int, float, bool, None, and any object
-/// with a `to_dict()` method or mapping methods. `safe`: numbers by the codec's rule.
+/// with a `to_dict()` method or mapping methods. Floats by the codec's rule; ints too when
+/// `safe` (else persisted exact 64-bit values).
 fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     if depth > MAX_DEPTH {
         return Err(type_err("input nested too deeply"));
@@ -249,19 +245,7 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
         };
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        if safe {
-            return Ok(json_number(v, "a number")?);
-        }
-        if !v.is_finite() {
-            return Err(number_err(format!("not a finite number: {v}")));
-        }
-        #[allow(clippy::cast_precision_loss)]
-        if v.fract() == 0.0 && v >= 0.0 && v < u64::MAX as f64 {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            return Ok(Value::from(v as u64));
-        }
-        return Ok(Number::from_f64(v).map_or(Value::Null, Value::Number));
+        return Ok(json_number(f.value(), "a number")?);
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(py_text(s)?));

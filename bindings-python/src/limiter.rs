@@ -152,8 +152,8 @@ impl Limiter {
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.
     #[pyo3(signature = (key, reading, *, now=None))]
     fn observe(&self, key: Key, reading: &Bound<'_, PyAny>, now: Option<Now>) -> R<()> {
-        let m = "reading must be a Reading from parse_headers()";
-        let reading = native::<Reading>(reading, m)?.get();
+        let expected = "a Reading from parse_headers()";
+        let reading = native::<Reading>(reading, "reading", expected)?.get();
         Ok(lock(&self.inner).observe(&key, &reading.inner, clock_or(now))?)
     }
 

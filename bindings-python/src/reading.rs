@@ -52,8 +52,8 @@ pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
     if obj.is_none() {
         return Ok(Outcome::NetworkError);
     }
-    let m = format!("{what} must be a Reading from parse_headers() or None");
-    let reading = native::<Reading>(obj, &m)?.get().inner.clone();
+    let expected = "a Reading from parse_headers() or None";
+    let reading = native::<Reading>(obj, what, expected)?.get().inner.clone();
     Ok(Outcome::Response { reading })
 }
 
