@@ -110,12 +110,8 @@ args! {
     Ticket(u64) = |o| to_u64(&o, "ticket");
     /// A seed: any unsigned 64-bit integer.
     Seed(u64) = |o| to_u64(&o, "seed");
-    /// A strict `bool` (`1` is not a bool).
-    Flag(bool) = |o| o.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
-        type_err(format!("this argument must be a bool, got {}", type_name(&o)))
-    });
-    /// A key's text: borrowed from Python when it is valid UTF-8 (no copy), else a lossy copy.
-    Key(KeyText) = |o| key_text(&o);
+    /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
+    Key(PyBackedStr) = |o| key_text(&o);
 }
 
 /// `now`, defaulting to the system clock.
@@ -160,29 +156,14 @@ pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     )))
 }
 
-pub(crate) enum KeyText {
-    Borrowed(PyBackedStr),
-    Owned(String),
-}
-
-impl std::ops::Deref for Key {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match &self.0 {
-            KeyText::Borrowed(s) => s,
-            KeyText::Owned(s) => s,
-        }
-    }
-}
-
-fn key_text(key: &Bound<'_, PyAny>) -> R<KeyText> {
+fn key_text(key: &Bound<'_, PyAny>) -> R<PyBackedStr> {
     let s = key
         .cast::<PyString>()
         .map_err(|_| type_err(format!("key must be a str, got {}", type_name(key))))?;
-    match PyBackedStr::try_from(s.clone()) {
-        Ok(b) => Ok(KeyText::Borrowed(b)),
-        Err(_) => py_text(s).map(KeyText::Owned),
-    }
+    Ok(match PyBackedStr::try_from(s.clone()) {
+        Ok(b) => b,
+        Err(_) => PyString::new(key.py(), &py_text(s)?).try_into()?,
+    })
 }
 
 // ---------------------------------------------------------------- JSON bridge (non-hot paths)

@@ -2,11 +2,11 @@
 
 use crate::convert::{
     clock_or, config, cost_or_1, dict_of, lock, native, persisted, tag_of, to_safe, unpersist,
-    Cost, Flag, Key, Now,
+    Cost, Key, Now,
 };
 use crate::errors::R;
 use crate::reading::Reading;
-use pacekeeper::bucket::{Limiter as CoreLimiter, LimiterConfig, Verdict as CoreVerdict};
+use pacekeeper::bucket::{Limiter as CoreLimiter, Verdict as CoreVerdict};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
 use std::sync::{Mutex, OnceLock};
@@ -69,21 +69,21 @@ impl Limiter {
 impl Limiter {
     #[new]
     #[pyo3(
-        signature = (limits=None, *, learn=Flag(true), adaptive=None, max_in_flight=None),
+        signature = (limits=None, *, learn=None, adaptive=None, max_in_flight=None),
         text_signature = "(limits=None, *, learn=True, adaptive=None, max_in_flight=None)"
     )]
     fn new(
         py: Python<'_>,
         limits: Option<&Bound<'_, PyAny>>,
-        learn: Flag,
+        learn: Option<&Bound<'_, PyAny>>,
         adaptive: Option<&Bound<'_, PyAny>>,
         max_in_flight: Option<&Bound<'_, PyAny>>,
     ) -> R<Self> {
-        // The arguments as one config for the core's serde: its names, defaults and rules.
+        // The arguments given as one config for the core's serde: its names, defaults and rules.
         let d = PyDict::new(py);
-        d.set_item("learn", learn.0)?;
         let given = [
             ("limits", limits),
+            ("learn", learn),
             ("adaptive", adaptive),
             ("max_in_flight", max_in_flight),
         ];
@@ -96,8 +96,7 @@ impl Limiter {
         if let Some(a) = adaptive.filter(|a| a.is_instance_of::<PyBool>()) {
             d.set_item("adaptive", a.is_truthy()?.then(|| PyDict::new(py)))?;
         }
-        let config: LimiterConfig = config(d.as_any(), "limiter config")?;
-        let inner = Mutex::new(CoreLimiter::new(config)?);
+        let inner = Mutex::new(CoreLimiter::new(config(d.as_any(), "limiter config")?)?);
         Ok(Limiter { inner })
     }
 
@@ -134,19 +133,19 @@ impl Limiter {
     /// are taken, on ``wait`` nothing is (ask again at ``until``).
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn check(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.check(&key, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.check(&key.0, cost_or_1(cost), clock_or(now)))
     }
 
     /// Like ``check`` but takes nothing.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn peek(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.peek(&key, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.peek(&key.0, cost_or_1(cost), clock_or(now)))
     }
 
     /// Books the earliest slot: ``allow`` to go now, or ``wait`` with the booked ``until``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn reserve(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.reserve(&key, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.reserve(&key.0, cost_or_1(cost), clock_or(now)))
     }
 
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.
@@ -154,23 +153,23 @@ impl Limiter {
     fn observe(&self, key: Key, reading: &Bound<'_, PyAny>, now: Option<Now>) -> R<()> {
         let expected = "a Reading from parse_headers()";
         let reading = native::<Reading>(reading, "reading", expected)?.get();
-        Ok(lock(&self.inner).observe(&key, &reading.inner, clock_or(now))?)
+        Ok(lock(&self.inner).observe(&key.0, &reading.inner, clock_or(now))?)
     }
 
     /// Holds every request for ``key`` until ``until`` (epoch ms), as a 429 does.
     fn block_until(&self, key: Key, until: &Bound<'_, PyAny>) -> R<()> {
         let until = to_safe(until, "until")?;
-        Ok(lock(&self.inner).block_until(&key, until)?)
+        Ok(lock(&self.inner).block_until(&key.0, until)?)
     }
 
     /// Takes an in-flight slot; ``False`` when ``max_in_flight`` are taken.
     fn acquire(&self, key: Key) -> R<bool> {
-        Ok(lock(&self.inner).acquire(&key)?)
+        Ok(lock(&self.inner).acquire(&key.0)?)
     }
 
     /// Gives back an in-flight slot; returns how many stay in flight.
     fn release(&self, key: Key) -> R<u32> {
-        Ok(lock(&self.inner).release(&key)?)
+        Ok(lock(&self.inner).release(&key.0)?)
     }
 
     /// Drops keys that hold nothing at ``now``; returns how many were dropped.

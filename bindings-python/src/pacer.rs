@@ -185,13 +185,13 @@ impl PacerCore {
     /// What the pacer knows of ``key`` (``floor``, ``quota_left``, ``quota_until``,
     /// ``in_flight``, ``window``, ...), or ``None``.
     fn lane(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let lane = lock(&self.inner).lane(&key).cloned();
+        let lane = lock(&self.inner).lane(&key.0).cloned();
         lane.map(|l| dict_of(py, &l)).transpose()
     }
 
     /// The limit learnt for ``key`` (``{"amount", "period_ms", "burst"}``), or ``None``.
     fn learnt(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let l = lock(&self.inner).learnt(&key);
+        let l = lock(&self.inner).learnt(&key.0);
         l.map(|l| dict_of(py, &l)).transpose()
     }
 
@@ -205,7 +205,7 @@ impl PacerCore {
     /// Starts a request of ``cost`` for ``key`` at ``now``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn begin(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Step> {
-        self.step(|p| p.begin(&key, cost_or_1(cost), clock_or(now)))
+        self.step(|p| p.begin(&key.0, cost_or_1(cost), clock_or(now)))
     }
 
     /// Asks again for a waiting ticket (after a ``wait`` step or a ``retry``).
