@@ -164,6 +164,6 @@ impl Backoff {
     }
 
     fn __repr__(&self, py: Python<'_>) -> R<String> {
-        repr_of(py, "Backoff", self.inner.policy())
+        repr_of(py, "Backoff", self.inner.policy(), &[])
     }
 }

@@ -308,17 +308,25 @@ pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> R<Py<PyAny>> {
     Ok(json_to_py(py, &to_value(t)?)?)
 }
 
-/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`.
-pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T) -> R<String> {
-    let mut out = format!("{name}(");
-    if let Value::Object(m) = to_value(t)? {
-        for (i, (k, v)) in m.iter().enumerate() {
-            let v = json_to_py(py, v)?.into_bound(py).repr()?;
-            out.push_str(&format!("{}{k}={v}", if i > 0 { ", " } else { "" }));
+/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
+/// the fields `shown` that it has, in that order (none: all of them).
+pub(crate) fn repr_of<T: Serialize>(
+    py: Python<'_>,
+    name: &str,
+    t: &T,
+    shown: &[&str],
+) -> R<String> {
+    let Value::Object(m) = to_value(t)? else {
+        return Ok(format!("{name}()"));
+    };
+    let all: Vec<&str> = m.keys().map(String::as_str).collect();
+    let mut parts = Vec::new();
+    for k in if shown.is_empty() { &all } else { shown } {
+        if let Some(v) = m.get(*k) {
+            parts.push(format!("{k}={}", json_to_py(py, v)?.into_bound(py).repr()?));
         }
     }
-    out.push(')');
-    Ok(out)
+    Ok(format!("{name}({})", parts.join(", ")))
 }
 
 /// The core's name of an internally tagged enum value: its serde tag `field`.

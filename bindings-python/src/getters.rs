@@ -4,7 +4,8 @@
 //! getters listed (`name: Type` reads the copyable field `inner.name`; `name: Type = expr`
 //! computes it from `i`, bound to `&self.inner`), `to_dict` (the core's JSON shape), the options
 //! in brackets (may be empty; `eq`: `__eq__` on `inner`; `repr`: `Name(field=value, ...)` from
-//! the core's JSON shape), then the other methods as written.
+//! the core's JSON shape; `show(field, ...)`: the same with those fields, in that order), then
+//! the other methods as written.
 //!
 //! ```ignore
 //! py_class!(
@@ -18,7 +19,7 @@
 //! ```
 
 macro_rules! py_class {
-    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $f:ident: $fty:ty)*) [$($o:ident),*] $($rest:tt)*) => {
+    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $f:ident: $fty:ty)*) [$($o:tt)*] $($rest:tt)*) => {
         $(#[$m])*
         #[pyo3::pyclass($($pc,)? module = "pacekeeper._native")]
         #[derive(Debug, Clone)]
@@ -28,16 +29,22 @@ macro_rules! py_class {
         }
         py_class!(@opt $ty [$($o)*] $($rest)*);
     };
-    (@opt $ty:ident [eq $($o:ident)*] $($rest:tt)*) => {
+    (@opt $ty:ident [, $($o:tt)*] $($rest:tt)*) => {
+        py_class!(@opt $ty [$($o)*] $($rest)*);
+    };
+    (@opt $ty:ident [eq $($o:tt)*] $($rest:tt)*) => {
         py_class!(@opt $ty [$($o)*] $($rest)*
             fn __eq__(&self, other: &pyo3::Bound<'_, pyo3::PyAny>) -> bool {
                 other.cast::<$ty>().is_ok_and(|o| o.get().inner == self.inner)
             });
     };
-    (@opt $ty:ident [repr $($o:ident)*] $($rest:tt)*) => {
+    (@opt $ty:ident [repr $($o:tt)*] $($rest:tt)*) => {
+        py_class!(@opt $ty [show() $($o)*] $($rest)*);
+    };
+    (@opt $ty:ident [show($($f:ident),*) $($o:tt)*] $($rest:tt)*) => {
         py_class!(@opt $ty [$($o)*] $($rest)*
             fn __repr__(&self, py: pyo3::Python<'_>) -> crate::errors::R<String> {
-                crate::convert::repr_of(py, stringify!($ty), &self.inner)
+                crate::convert::repr_of(py, stringify!($ty), &self.inner, &[$(stringify!($f)),*])
             });
     };
     (@opt $ty:ident [] |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {

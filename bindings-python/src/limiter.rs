@@ -15,7 +15,7 @@ py_class!(
     /// The answer to a check or a reservation (immutable): ``decision`` is ``"allow"``
     /// (``remaining``), ``"wait"`` (``until`` epoch ms, ``wait_ms``) or ``"never"``
     /// (``cost``, ``capacity``); fields of other decisions are ``None``.
-    frozen Verdict(CoreVerdict) [eq] |i| {
+    frozen Verdict(CoreVerdict) [eq, show(decision, remaining, until, wait_ms, cost, capacity)] |i| {
         /// True for ``"allow"``.
         allowed: bool = matches!(i, CoreVerdict::Allow { .. }),
         remaining: Option<u64> = if let CoreVerdict::Allow { remaining } = *i { remaining } else { None },
@@ -37,14 +37,6 @@ py_class!(
     }
     fn __bool__(&self) -> bool {
         self.allowed()
-    }
-    fn __repr__(&self) -> String {
-        let fields = match self.inner {
-            CoreVerdict::Allow { remaining } => format!("remaining={remaining:?}"),
-            CoreVerdict::Wait { until, wait_ms } => format!("until={until}, wait_ms={wait_ms}"),
-            CoreVerdict::Never { cost, capacity } => format!("cost={cost}, capacity={capacity}"),
-        };
-        format!("Verdict(decision={:?}, {fields})", self.decision())
     }
 );
 

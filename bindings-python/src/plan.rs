@@ -10,11 +10,8 @@ use pyo3::prelude::*;
 
 py_class!(
     /// One batch of a plan (immutable): records ``start..end``, sent no earlier than ``send_at``.
-    frozen Batch(CoreBatch) [] |i| { index: u64, start: u64, end: u64, bytes: u64, send_at: u64 }
-    fn __repr__(&self) -> String {
-        let b = &self.inner;
-        let (i, s, e, n, at) = (b.index, b.start, b.end, b.bytes, b.send_at);
-        format!("Batch(index={i}, start={s}, end={e}, bytes={n}, send_at={at})")
+    frozen Batch(CoreBatch) [show(index, start, end, bytes, send_at)] |i| {
+        index: u64, start: u64, end: u64, bytes: u64, send_at: u64
     }
 );
 

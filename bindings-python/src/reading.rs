@@ -1,8 +1,6 @@
 //! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{
-    clock_or, data, native, opt_safe, py_text, repr_of, to_str, to_u64, type_name, Now,
-};
+use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, type_name, Now};
 use crate::errors::{type_err, R};
 use crate::headers::header_pairs;
 use pacekeeper::backoff::Outcome;
@@ -59,7 +57,7 @@ pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
 
 py_class!(
     /// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
-    frozen Reading(CoreReading) [eq] |i| {
+    frozen Reading(CoreReading) [eq, show(limit, remaining, source, status, throttled, wait_ms, wait_source)] |i| {
         status: u16,
         throttled: bool,
         retry_after_ms: Option<u64>,
@@ -85,23 +83,6 @@ py_class!(
         let none: [(&str, &str); 0] = [];
         parse(inner.status, &none, None, 0, &ParseOptions::default())?;
         Ok(Reading { inner })
-    }
-    fn __repr__(&self, py: Python<'_>) -> R<String> {
-        // The fields people look at first, in the core's names.
-        const SHOWN: [&str; 7] = [
-            "status",
-            "throttled",
-            "wait_ms",
-            "wait_source",
-            "limit",
-            "remaining",
-            "source",
-        ];
-        let mut v = serde_json::to_value(&self.inner).unwrap_or_default();
-        if let serde_json::Value::Object(m) = &mut v {
-            m.retain(|k, _| SHOWN.contains(&k.as_str()));
-        }
-        repr_of(py, "Reading", &v)
     }
 );
 
