@@ -78,11 +78,9 @@ pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     Ok(uint_u64(to_u64(obj, name)?, name)?)
 }
 
-/// [`to_safe`] of an optional argument (`None`: none).
+/// [`to_safe`] of an optional argument (pyo3 passes `None` as `None`).
 pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> R<Option<u64>> {
-    obj.filter(|o| !o.is_none())
-        .map(|o| to_safe(o, name))
-        .transpose()
+    obj.map(|o| to_safe(o, name)).transpose()
 }
 
 /// Argument types: each converts one kind of Python argument and names it in its errors.
@@ -217,13 +215,9 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
             uint_u64(v.unsigned_abs(), "a number")?;
             return Ok(Value::from(v));
         }
-        if let Ok(u) = i.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        return match i.extract::<i64>() {
-            Ok(s) => Ok(Value::from(s)),
-            Err(_) => Err(number_err(format!("integer out of range: {i}"))),
-        };
+        let v = i.extract::<u64>().map(Value::from);
+        let v = v.or_else(|_| i.extract::<i64>().map(Value::from));
+        return v.map_err(|_| number_err(format!("integer out of range: {i}")));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Ok(json_number(f.value(), "a number")?);
@@ -331,13 +325,11 @@ pub(crate) fn repr_of<T: Serialize>(
 
 /// The core's name of an internally tagged enum value: its serde tag `field`.
 pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
-    match serde_json::to_value(t) {
-        Ok(Value::Object(mut m)) => match m.remove(field) {
-            Some(Value::String(s)) => s,
-            _ => String::new(),
-        },
-        _ => String::new(),
-    }
+    let v = serde_json::to_value(t).unwrap_or_default();
+    v.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .into()
 }
 
 /// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows

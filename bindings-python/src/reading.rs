@@ -29,13 +29,12 @@ pub(crate) fn parse_headers(
 ) -> R<Reading> {
     let status = u16::try_from(to_u64(status, "status")?).unwrap_or(0);
     let pairs = header_pairs(headers)?;
-    let body = body.filter(|b| !b.is_none()).map(|b| to_str(b, "body"));
-    let body = body.transpose()?;
+    let body = body.map(|b| to_str(b, "body")).transpose()?;
     let mut opts = ParseOptions::default();
     if let Some(m) = opt_safe(max_wait_ms, "max_wait_ms")? {
         opts.max_wait_ms = m;
     }
-    if let Some(mode) = reset_mode.filter(|m| !m.is_none()) {
+    if let Some(mode) = reset_mode {
         // The core's names; an unknown one is the core's `invalid_option`.
         let m = format!("reset_mode must be a str, got {}", type_name(mode));
         let s = mode.cast::<PyString>().map_err(|_| type_err(m))?;
