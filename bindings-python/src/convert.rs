@@ -109,7 +109,9 @@ args! {
     /// A seed: any unsigned 64-bit integer.
     Seed(u64) = |o| to_u64(&o, "seed");
     /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
-    Key(PyBackedStr) = |o| key_text(&o);
+    Key(PyBackedStr) = |o| backed_text(&o, "key");
+    /// A bearer token's text (as a key's).
+    Token(PyBackedStr) = |o| backed_text(&o, "token");
 }
 
 /// `now`, defaulting to the system clock.
@@ -154,13 +156,13 @@ pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     )))
 }
 
-fn key_text(key: &Bound<'_, PyAny>) -> R<PyBackedStr> {
-    let s = key
+fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
+    let s = obj
         .cast::<PyString>()
-        .map_err(|_| type_err(format!("key must be a str, got {}", type_name(key))))?;
+        .map_err(|_| type_err(format!("{name} must be a str, got {}", type_name(obj))))?;
     Ok(match PyBackedStr::try_from(s.clone()) {
         Ok(b) => b,
-        Err(_) => PyString::new(key.py(), &py_text(s)?).try_into()?,
+        Err(_) => PyString::new(obj.py(), &py_text(s)?).try_into()?,
     })
 }
 

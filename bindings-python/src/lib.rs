@@ -54,8 +54,8 @@ mod _native {
     /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the
     /// token itself): the same in every runtime, so Node and Python processes share a budget.
     #[pyfunction]
-    fn token_key(token: &str) -> String {
-        pacekeeper::token_key(token)
+    fn token_key(token: crate::convert::Token) -> String {
+        pacekeeper::token_key(&token.0)
     }
 
     /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).
