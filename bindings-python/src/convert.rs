@@ -1,13 +1,15 @@
-//! Python values to the core's types and back: numbers, text, header lists and a JSON bridge
-//! (serde does the shapes, so no field list, enum order or default is restated here).
+//! Python values to the core's types and back: the argument types (numbers, keys, flags), text
+//! and a JSON bridge (serde does the shapes, so no field list, enum order or default is
+//! restated here).
 
-use crate::errors::{core_err, number_err, type_err};
+use crate::errors::{number_err, type_err, Failure, R};
+use pacekeeper_bindings_common::{from_value, json_number, uint, uint_u64};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
@@ -38,172 +40,169 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
-/// A non-negative integer (an `int`, or a `float` holding an exact integer). `bool` is not a
-/// number here.
-pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    let py = obj.py();
-    if obj.is_instance_of::<PyBool>() {
-        return Err(type_err(py, format!("{name} must be an int, got a bool")));
-    }
-    if let Ok(i) = obj.cast::<PyInt>() {
-        return i.extract::<u64>().map_err(|_| {
-            number_err(
-                py,
-                format!("{name} must be an integer in 0..=2^64-1, got {i}"),
-            )
-        });
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        #[allow(clippy::cast_precision_loss)]
-        let max = u64::MAX as f64;
-        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < max {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            return Ok(v as u64);
-        }
-        return Err(number_err(
-            py,
-            format!("{name} must be a finite non-negative integer, got {v}"),
-        ));
-    }
-    Err(type_err(
-        py,
-        format!("{name} must be an int, got {}", type_name(obj)),
-    ))
+/// Argument `name`, which must be an instance of the native class `T` (else `invalid_argument`:
+/// "`name` must be `expected`").
+pub(crate) fn native<'a, 'py, T: pyo3::PyClass>(
+    obj: &'a Bound<'py, PyAny>,
+    name: &str,
+    expected: &str,
+) -> R<&'a Bound<'py, T>> {
+    obj.cast::<T>()
+        .map_err(|_| type_err(format!("{name} must be {expected}")))
 }
 
-/// [`to_u64`] of an optional argument (`None`: none).
-pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    obj.filter(|o| !o.is_none())
-        .map(|o| to_u64(o, name))
-        .transpose()
+/// A non-negative integer: an `int` of 64 bits, or a `float` by the codec's rule for host
+/// numbers (a safe integer). `bool` is not a number here.
+pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
+    if obj.is_instance_of::<PyBool>() {
+        return Err(type_err(format!("{name} must be an int, got a bool")));
+    }
+    if let Ok(i) = obj.cast::<PyInt>() {
+        return i
+            .extract::<u64>()
+            .map_err(|_| number_err(format!("{name} must be an integer in 0..=2^64-1, got {i}")));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        // The codec's rule for a host number (a float beyond 2^53 - 1 is not meant exactly).
+        return Ok(uint(f.value(), name)?);
+    }
+    Err(type_err(format!(
+        "{name} must be an int, got {}",
+        type_name(obj)
+    )))
 }
 
 /// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
-/// runtime), else `invalid_number`. Seeds are full 64-bit ([`to_u64`]).
-pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    let v = to_u64(obj, name)?;
-    pacekeeper_bindings_common::uint_u64(v, name).map_err(|e| core_err(obj.py(), e))
+/// runtime), else `invalid_number`. Seeds and tickets are full 64-bit ([`to_u64`]).
+pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
+    Ok(uint_u64(to_u64(obj, name)?, name)?)
 }
 
-/// [`to_safe`] of an optional argument (`None`: none).
-pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
-    obj.filter(|o| !o.is_none())
-        .map(|o| to_safe(o, name))
-        .transpose()
+/// [`to_safe`] of an optional argument (pyo3 passes `None` as `None`).
+pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> R<Option<u64>> {
+    obj.map(|o| to_safe(o, name)).transpose()
+}
+
+/// Argument types: each converts one kind of Python argument and names it in its errors.
+macro_rules! args {
+    ($($(#[$m:meta])* $ty:ident($t:ty) = |$o:ident| $conv:expr;)*) => {$(
+        $(#[$m])*
+        pub(crate) struct $ty(pub(crate) $t);
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $ty {
+            type Error = Failure;
+            fn extract($o: Borrowed<'a, 'py, PyAny>) -> R<Self> {
+                $conv.map($ty)
+            }
+        }
+    )*};
+}
+
+args! {
+    /// `now`, epoch ms: a safe integer (`None`: the system clock, [`clock_or`]).
+    Now(u64) = |o| to_safe(&o, "now");
+    /// A cost (`None`: 1, [`cost_or_1`]); beyond 32 bits it saturates (the core rejects it as
+    /// `invalid_cost`).
+    Cost(u32) = |o| to_safe(&o, "cost").map(|c| u32::try_from(c).unwrap_or(u32::MAX));
+    /// A ticket of the pacer.
+    Ticket(u64) = |o| to_u64(&o, "ticket");
+    /// A seed: any unsigned 64-bit integer.
+    Seed(u64) = |o| to_u64(&o, "seed");
+    /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
+    Key(PyBackedStr) = |o| backed_text(&o, "key");
+    /// A bearer token's text (as a key's).
+    Token(PyBackedStr) = |o| backed_text(&o, "token");
 }
 
 /// `now`, defaulting to the system clock.
-pub(crate) fn now_of(now: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
-    Ok(opt_safe(now, "now")?.unwrap_or_else(clock_ms))
+pub(crate) fn clock_or(now: Option<Now>) -> u64 {
+    now.map_or_else(clock_ms, |n| n.0)
 }
 
-/// A cost (default 1); larger than 32 bits saturates (the core rejects it as `invalid_cost`).
-pub(crate) fn cost_of(cost: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
-    Ok(opt_safe(cost, "cost")?.map_or(1, |c| u32::try_from(c).unwrap_or(u32::MAX)))
-}
-
-/// A `bool` argument, strictly (`1` is not a bool).
-pub(crate) fn to_bool(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
-    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
-        type_err(
-            obj.py(),
-            format!("{name} must be a bool, got {}", type_name(obj)),
-        )
-    })
-}
-
-/// A strict `bool` argument (`1` is not a bool), else a coded `invalid_argument`.
-pub(crate) struct Flag(pub(crate) bool);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        to_bool(&obj, "this argument").map(Flag)
-    }
+/// A cost, defaulting to 1.
+pub(crate) fn cost_or_1(cost: Option<Cost>) -> u32 {
+    cost.map_or(1, |c| c.0)
 }
 
 /// A `str`'s text. A lone surrogate (not encodable as UTF-8) becomes U+FFFD, exactly as
 /// JavaScript strings cross into Rust in the napi and wasm packages.
-pub(crate) fn py_text(s: &Bound<'_, PyString>) -> PyResult<String> {
-    match s.to_cow() {
-        Ok(c) => Ok(c.into_owned()),
-        Err(_) => {
-            let units = s
-                .call_method1("encode", ("utf-16-le", "surrogatepass"))?
-                .cast_into::<PyBytes>()?;
-            let units: Vec<u16> = units
-                .as_bytes()
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            Ok(String::from_utf16_lossy(&units))
-        }
+pub(crate) fn py_text(s: &Bound<'_, PyString>) -> R<String> {
+    if let Ok(c) = s.to_cow() {
+        return Ok(c.into_owned());
     }
+    let units = s
+        .call_method1("encode", ("utf-16-le", "surrogatepass"))?
+        .cast_into::<PyBytes>()
+        .map_err(PyErr::from)?;
+    let units: Vec<u16> = units
+        .as_bytes()
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    Ok(String::from_utf16_lossy(&units))
 }
 
 /// A `str` (or header `bytes`, ISO-8859-1 on the wire) as text.
-pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     if let Ok(s) = obj.cast::<PyString>() {
         return py_text(s);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().iter().map(|&c| char::from(c)).collect());
     }
-    Err(type_err(
-        obj.py(),
-        format!("{name} must be a str, got {}", type_name(obj)),
-    ))
+    Err(type_err(format!(
+        "{name} must be a str, got {}",
+        type_name(obj)
+    )))
 }
 
-/// A key's text: borrowed from Python when it is valid UTF-8 (no copy), else a lossy copy.
-pub(crate) enum Key {
-    Borrowed(PyBackedStr),
-    Owned(String),
-}
-
-impl std::ops::Deref for Key {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-}
-
-pub(crate) fn key_str(key: &Bound<'_, PyAny>) -> PyResult<Key> {
-    let s = key.cast::<PyString>().map_err(|_| {
-        type_err(
-            key.py(),
-            format!("key must be a str, got {}", type_name(key)),
-        )
-    })?;
-    match PyBackedStr::try_from(s.clone()) {
-        Ok(b) => Ok(Key::Borrowed(b)),
-        Err(_) => py_text(s).map(Key::Owned),
-    }
+fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| type_err(format!("{name} must be a str, got {}", type_name(obj))))?;
+    Ok(match PyBackedStr::try_from(s.clone()) {
+        Ok(b) => b,
+        Err(_) => PyString::new(obj.py(), &py_text(s)?).try_into()?,
+    })
 }
 
 // ---------------------------------------------------------------- JSON bridge (non-hot paths)
 
+/// A configuration or request (a dict) as the core's `T`: its numbers follow the codec's rule
+/// for every runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS).
+pub(crate) fn config<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
+    kwargs(Some(obj), None, what)
+}
+
+/// [`config`] of a dict and keyword arguments, the keywords winning (none: `{}`, the core's
+/// defaults).
+pub(crate) fn kwargs<T: DeserializeOwned>(
+    base: Option<&Bound<'_, PyAny>>,
+    fields: Option<&Bound<'_, PyDict>>,
+    what: &str,
+) -> R<T> {
+    let mut m = match base.map(|b| json_of(b, 0, true)).transpose()? {
+        None => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(type_err(format!("{what} must be a dict"))),
+    };
+    if let Some(Value::Object(f)) = fields.map(|f| json_of(f, 0, true)).transpose()? {
+        m.extend(f);
+    }
+    Ok(from_value(what, Value::Object(m))?)
+}
+
+/// Persisted data (a `to_dict()`) as the core's `T`: it holds the core's own exact 64-bit values.
+pub(crate) fn data<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
+    Ok(from_value(what, json_of(obj, 0, false)?)?)
+}
+
 /// A Python value as JSON: dicts, lists, tuples, str, int, float, bool, None, and any object
-/// with a `to_dict()` method or mapping methods.
-pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
-    json_of(obj, depth, false)
-}
-
-/// [`to_json`] for a configuration or request: its numbers follow the codec's rule for every
-/// runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS). Persisted
-/// states keep [`to_json`]: they hold the core's own exact 64-bit values.
-pub(crate) fn config_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    json_of(obj, 0, true)
-}
-
-fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> {
-    let py = obj.py();
+/// with a `to_dict()` method or mapping methods. Floats by the codec's rule; ints too when
+/// `safe` (else persisted exact 64-bit values).
+fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     if depth > MAX_DEPTH {
-        return Err(type_err(py, "input nested too deeply"));
+        return Err(type_err("input nested too deeply"));
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -215,34 +214,15 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> 
         if safe {
             // Exact in every runtime, or `invalid_number` (the codec's message).
             let v = i.extract::<i64>().unwrap_or(i64::MAX);
-            let magnitude = v.unsigned_abs();
-            pacekeeper_bindings_common::uint_u64(magnitude, "a number")
-                .map_err(|e| core_err(py, e))?;
+            uint_u64(v.unsigned_abs(), "a number")?;
             return Ok(Value::from(v));
         }
-        if let Ok(u) = i.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        if let Ok(s) = i.extract::<i64>() {
-            return Ok(Value::from(s));
-        }
-        return Err(number_err(py, format!("integer out of range: {i}")));
+        let v = i.extract::<u64>().map(Value::from);
+        let v = v.or_else(|_| i.extract::<i64>().map(Value::from));
+        return v.map_err(|_| number_err(format!("integer out of range: {i}")));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        if safe {
-            return pacekeeper_bindings_common::json_number(v, "a number")
-                .map_err(|e| core_err(py, e));
-        }
-        if !v.is_finite() {
-            return Err(number_err(py, format!("not a finite number: {v}")));
-        }
-        #[allow(clippy::cast_precision_loss)]
-        if v.fract() == 0.0 && v >= 0.0 && v < u64::MAX as f64 {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            return Ok(Value::from(v as u64));
-        }
-        return Ok(Number::from_f64(v).map_or(Value::Null, Value::Number));
+        return Ok(json_number(f.value(), "a number")?);
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(py_text(s)?));
@@ -252,7 +232,7 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> 
         for (k, v) in d.iter() {
             let k = k
                 .cast::<PyString>()
-                .map_err(|_| type_err(py, "dict keys must be str"))?;
+                .map_err(|_| type_err("dict keys must be str"))?;
             m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
         return Ok(Value::Object(m));
@@ -264,37 +244,24 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> PyResult<Value> 
         }
         return Ok(Value::Array(a));
     }
-    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
-        return Err(type_err(py, "bytes are not JSON"));
+    if obj.is_instance_of::<PyBytes>() {
+        return Err(type_err("bytes are not JSON"));
     }
     if let Ok(to_dict) = obj.getattr("to_dict") {
         return json_of(&to_dict.call0()?, depth + 1, safe);
     }
     if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
-        let d = PyDict::new(py);
+        let d = PyDict::new(obj.py());
         for k in obj.call_method0("keys")?.try_iter()? {
             let k = k?;
             d.set_item(&k, obj.get_item(&k)?)?;
         }
         return json_of(d.as_any(), depth + 1, safe);
     }
-    Err(type_err(
-        py,
-        format!(
-            "cannot convert a {} (expected dict, list, str, int, float, bool or None)",
-            type_name(obj)
-        ),
-    ))
-}
-
-/// JSON to the core's type; serde errors classified by the codec's one rule.
-pub(crate) fn from_json<T: DeserializeOwned>(py: Python<'_>, v: Value, what: &str) -> PyResult<T> {
-    pacekeeper_bindings_common::from_value(what, v).map_err(|e| core_err(py, e))
-}
-
-/// A Python value straight to the core's type.
-pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    from_json(obj.py(), to_json(obj, 0)?, what)
+    Err(type_err(format!(
+        "cannot convert a {} (expected dict, list, str, int, float, bool or None)",
+        type_name(obj)
+    )))
 }
 
 pub(crate) fn json_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
@@ -328,37 +295,43 @@ pub(crate) fn json_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     })
 }
 
-pub(crate) fn to_value<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Value> {
-    serde_json::to_value(t).map_err(|e| type_err(py, e.to_string()))
+pub(crate) fn to_value<T: Serialize>(t: &T) -> R<Value> {
+    serde_json::to_value(t).map_err(|e| type_err(e.to_string()))
 }
 
 /// The core's JSON shape of `t`, as Python data.
-pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> PyResult<Py<PyAny>> {
-    json_to_py(py, &to_value(py, t)?)
+pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> R<Py<PyAny>> {
+    Ok(json_to_py(py, &to_value(t)?)?)
 }
 
-/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`.
-pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T) -> PyResult<String> {
-    let mut out = format!("{name}(");
-    if let Value::Object(m) = to_value(py, t)? {
-        for (i, (k, v)) in m.iter().enumerate() {
-            let v = json_to_py(py, v)?.into_bound(py).repr()?;
-            out.push_str(&format!("{}{k}={v}", if i > 0 { ", " } else { "" }));
+/// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
+/// the fields `shown` that it has, in that order (none: all of them).
+pub(crate) fn repr_of<T: Serialize>(
+    py: Python<'_>,
+    name: &str,
+    t: &T,
+    shown: &[&str],
+) -> R<String> {
+    let Value::Object(m) = to_value(t)? else {
+        return Ok(format!("{name}()"));
+    };
+    let all: Vec<&str> = m.keys().map(String::as_str).collect();
+    let mut parts = Vec::new();
+    for k in if shown.is_empty() { &all } else { shown } {
+        if let Some(v) = m.get(*k) {
+            parts.push(format!("{k}={}", json_to_py(py, v)?.into_bound(py).repr()?));
         }
     }
-    out.push(')');
-    Ok(out)
+    Ok(format!("{name}({})", parts.join(", ")))
 }
 
 /// The core's name of an internally tagged enum value: its serde tag `field`.
 pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
-    match serde_json::to_value(t) {
-        Ok(Value::Object(mut m)) => match m.remove(field) {
-            Some(Value::String(s)) => s,
-            _ => String::new(),
-        },
-        _ => String::new(),
-    }
+    let v = serde_json::to_value(t).unwrap_or_default();
+    v.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .into()
 }
 
 /// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows
@@ -367,20 +340,26 @@ pub(crate) fn persisted<C: Serialize + Sync, S: Serialize + Sync>(
     py: Python<'_>,
     config: &C,
     state: &S,
-) -> PyResult<Py<PyAny>> {
+) -> R<Py<PyAny>> {
     let v = py.detach(|| -> serde_json::Result<Value> {
         let (config, state) = (serde_json::to_value(config)?, serde_json::to_value(state)?);
         Ok(serde_json::json!({ "config": config, "state": state }))
     });
-    json_to_py(py, &v.map_err(|e| type_err(py, e.to_string()))?)
+    Ok(json_to_py(py, &v.map_err(|e| type_err(e.to_string()))?)?)
 }
 
-/// ``from_dict``'s argument: its ``config`` and ``state`` (``None`` when absent).
-pub(crate) fn unpersist(d: &Bound<'_, PyAny>) -> PyResult<(Option<Value>, Option<Value>)> {
-    let Value::Object(mut m) = to_json(d, 0)? else {
-        return Err(type_err(d.py(), "from_dict takes a dict"));
+/// ``from_dict``'s argument as the core's config `C` (absent: `{}`) and state `S` (absent:
+/// `None`); `what` names the object in errors.
+pub(crate) fn unpersist<C: DeserializeOwned, S: DeserializeOwned>(
+    d: &Bound<'_, PyAny>,
+    what: &str,
+) -> R<(C, Option<S>)> {
+    let Value::Object(mut m) = json_of(d, 0, false)? else {
+        return Err(type_err("from_dict takes a dict"));
     };
-    Ok((m.remove("config"), m.remove("state")))
+    let config = m.remove("config").unwrap_or(Value::Object(Map::new()));
+    let config = from_value(&format!("{what} config"), config)?;
+    let state = m.remove("state");
+    let state = state.map(|s| from_value(&format!("{what} state"), s));
+    Ok((config, state.transpose()?))
 }
-
-pub(crate) use crate::headers::header_pairs;

@@ -11,40 +11,65 @@ use pyo3::types::PyType;
 static VALUE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// A `pacekeeper.PacekeeperError` (or `PacekeeperTypeError` for `invalid_argument`).
-pub(crate) fn error(py: Python<'_>, code: ErrorCode, message: impl Into<String>) -> PyErr {
-    let (cell, name) = if code == ErrorCode::InvalidArgument {
+/// A call's failure: a coded error (the core's, the codec's or this module's) or an exception
+/// Python raised on the way. `?` takes both; pyo3 raises a coded one as a
+/// `pacekeeper.PacekeeperError` (or `PacekeeperTypeError` for `invalid_argument`).
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Coded(Error),
+    Raised(PyErr),
+}
+
+pub(crate) type R<T> = Result<T, Failure>;
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Coded(e)
+    }
+}
+
+impl From<PyErr> for Failure {
+    fn from(e: PyErr) -> Self {
+        Failure::Raised(e)
+    }
+}
+
+impl From<Failure> for PyErr {
+    fn from(f: Failure) -> PyErr {
+        match f {
+            Failure::Raised(e) => e,
+            Failure::Coded(e) => Python::attach(|py| raise(py, e)),
+        }
+    }
+}
+
+fn raise(py: Python<'_>, e: Error) -> PyErr {
+    let (cell, name) = if e.code == ErrorCode::InvalidArgument {
         (&TYPE_ERROR, "PacekeeperTypeError")
     } else {
         (&VALUE_ERROR, "PacekeeperError")
     };
-    let message = message.into();
     match cell.import(py, "pacekeeper._errors", name) {
-        Ok(cls) => match cls.call1((message, code.as_str())) {
+        Ok(cls) => match cls.call1((&e.message, e.code.as_str())) {
             Ok(value) => PyErr::from_value(value),
-            Err(e) => e,
+            Err(err) => err,
         },
-        Err(_) => PyTypeError::new_err(format!("{}: {message}", code.as_str())),
+        Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
     }
 }
 
-pub(crate) fn core_err(py: Python<'_>, e: Error) -> PyErr {
-    error(py, e.code, e.message)
+/// `invalid_argument`: a value of the wrong type or shape.
+pub(crate) fn type_err(message: impl Into<String>) -> Failure {
+    Error::new(ErrorCode::InvalidArgument, message).into()
 }
 
-pub(crate) fn type_err(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    error(py, ErrorCode::InvalidArgument, message)
-}
-
-pub(crate) fn number_err(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    error(py, ErrorCode::InvalidNumber, message)
+/// `invalid_number`: a number out of its range.
+pub(crate) fn number_err(message: impl Into<String>) -> Failure {
+    Error::new(ErrorCode::InvalidNumber, message).into()
 }
 
 /// A mutable object (`RetryState`, `RetryBudget`) already borrowed by another thread's call.
-pub(crate) fn in_use_err(py: Python<'_>, what: &str) -> PyErr {
-    error(
-        py,
-        ErrorCode::InvalidState,
-        format!("{what} is in use by another call (share one per logical call, or lock)"),
-    )
+pub(crate) fn in_use_err(what: &str) -> Failure {
+    let m = format!("{what} is in use by another call (share one per logical call, or lock)");
+    Error::new(ErrorCode::InvalidState, m).into()
 }

@@ -4,8 +4,9 @@
 //!
 //! Conversion and error mapping only: every decision, name, default and rule is the core's.
 //! Times are integer epoch milliseconds; `now=None` reads the system clock here (the core never
-//! reads one). By concern: `errors` (codes and exception classes), `convert` (numbers, text,
-//! headers, the JSON bridge), `reading`, `limiter`, `backoff`, `pacer` (the core's sans-IO pacer), `plan`.
+//! reads one). By concern: `errors` (codes and exception classes, `Failure`), `convert` (the
+//! argument types, text, the JSON bridge), `headers`, `getters` (`py_class!`), `reading`,
+//! `limiter`, `backoff`, `pacer` (the core's sans-IO pacer), `plan`.
 // `deny`, not `forbid`: the `#[pymodule]` expansion needs a local `allow(unsafe_code)`.
 #![deny(unsafe_code)]
 
@@ -53,8 +54,8 @@ mod _native {
     /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the
     /// token itself): the same in every runtime, so Node and Python processes share a budget.
     #[pyfunction]
-    fn token_key(token: &str) -> String {
-        pacekeeper::token_key(token)
+    fn token_key(token: crate::convert::Token) -> String {
+        pacekeeper::token_key(&token.0)
     }
 
     /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).

@@ -1,9 +1,8 @@
 //! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{
-    from_py, header_pairs, now_of, opt_safe, py_text, repr_of, to_str, to_u64, type_name,
-};
-use crate::errors::{core_err, type_err};
+use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, type_name, Now};
+use crate::errors::{type_err, R};
+use crate::headers::header_pairs;
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::{
     parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
@@ -21,148 +20,97 @@ use pyo3::types::PyString;
     text_signature = "(status, headers, body=None, *, now=None, max_wait_ms=None, reset_mode='auto')"
 )]
 pub(crate) fn parse_headers(
-    py: Python<'_>,
     status: &Bound<'_, PyAny>,
     headers: &Bound<'_, PyAny>,
     body: Option<&Bound<'_, PyAny>>,
-    now: Option<&Bound<'_, PyAny>>,
+    now: Option<Now>,
     max_wait_ms: Option<&Bound<'_, PyAny>>,
     reset_mode: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Reading> {
+) -> R<Reading> {
     let status = u16::try_from(to_u64(status, "status")?).unwrap_or(0);
     let pairs = header_pairs(headers)?;
-    let body = match body {
-        Some(b) if !b.is_none() => Some(to_str(b, "body")?),
-        _ => None,
-    };
-    let now = now_of(now)?;
+    let body = body.map(|b| to_str(b, "body")).transpose()?;
     let mut opts = ParseOptions::default();
     if let Some(m) = opt_safe(max_wait_ms, "max_wait_ms")? {
         opts.max_wait_ms = m;
     }
-    if let Some(mode) = reset_mode.filter(|m| !m.is_none()) {
+    if let Some(mode) = reset_mode {
         // The core's names; an unknown one is the core's `invalid_option`.
-        let s = mode.cast::<PyString>().map_err(|_| {
-            type_err(
-                py,
-                format!("reset_mode must be a str, got {}", type_name(mode)),
-            )
-        })?;
-        opts.reset_mode = py_text(s)?.parse().map_err(|e| core_err(py, e))?;
+        let m = format!("reset_mode must be a str, got {}", type_name(mode));
+        let s = mode.cast::<PyString>().map_err(|_| type_err(m))?;
+        opts.reset_mode = py_text(s)?.parse()?;
     }
-    parse(status, &pairs, body.as_deref(), now, &opts)
-        .map(|r| Reading { inner: r })
-        .map_err(|e| core_err(py, e))
+    let inner = parse(status, &pairs, body.as_deref(), clock_or(now), &opts)?;
+    Ok(Reading { inner })
 }
 
 /// A finished attempt's outcome: its :class:`Reading`, or ``None`` for a network error.
-pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Outcome> {
+pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
     if obj.is_none() {
         return Ok(Outcome::NetworkError);
     }
-    let r = obj.cast::<Reading>().map_err(|_| {
-        let m = format!("{what} must be a Reading from parse_headers() or None");
-        type_err(obj.py(), m)
-    })?;
-    Ok(Outcome::Response {
-        reading: r.get().inner.clone(),
-    })
+    let expected = "a Reading from parse_headers() or None";
+    let reading = native::<Reading>(obj, what, expected)?.get().inner.clone();
+    Ok(Outcome::Response { reading })
 }
 
-/// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
-#[pyclass(frozen, module = "pacekeeper._native")]
-#[derive(Debug, Clone)]
-pub(crate) struct Reading {
-    pub(crate) inner: CoreReading,
-}
-
-py_getters!(Reading [eq] |i| {
-    status: u16,
-    throttled: bool,
-    retry_after_ms: Option<u64>,
-    retry_after_lenient: bool,
-    limit: Option<u64>,
-    remaining: Option<u64>,
-    reset_ms: Option<u64>,
-    window_ms: Option<u64>,
-    source: Option<&'static str> = i.source.map(|s| s.as_str()),
-    policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
-    states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
-    wait_ms: Option<u64>,
-    wait_source: Option<&'static str> = i.wait_source.map(|s| s.as_str()),
-    date_skew_ms: Option<i64>,
-    capped: bool,
-    rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
-}
+py_class!(
+    /// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
+    frozen Reading(CoreReading) [eq, show(limit, remaining, source, status, throttled, wait_ms, wait_source)] |i| {
+        status: u16,
+        throttled: bool,
+        retry_after_ms: Option<u64>,
+        retry_after_lenient: bool,
+        limit: Option<u64>,
+        remaining: Option<u64>,
+        reset_ms: Option<u64>,
+        window_ms: Option<u64>,
+        source: Option<&'static str> = i.source.map(|s| s.as_str()),
+        policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
+        states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
+        wait_ms: Option<u64>,
+        wait_source: Option<&'static str> = i.wait_source.map(|s| s.as_str()),
+        date_skew_ms: Option<i64>,
+        capped: bool,
+        rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
+    }
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
-    fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<Reading> {
-        let inner: CoreReading = from_py(d, "reading")?;
+    fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
+        let inner: CoreReading = data(d, "reading")?;
         // The core's status rule (the parser's: a reading of no headers).
         let none: [(&str, &str); 0] = [];
-        parse(inner.status, &none, None, 0, &ParseOptions::default()).map_err(|e| core_err(py, e))?;
+        parse(inner.status, &none, None, 0, &ParseOptions::default())?;
         Ok(Reading { inner })
     }
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        // The fields people look at first, in the core's names.
-        const SHOWN: [&str; 7] = [
-            "status",
-            "throttled",
-            "wait_ms",
-            "wait_source",
-            "limit",
-            "remaining",
-            "source",
-        ];
-        let mut v = serde_json::to_value(&self.inner).unwrap_or_default();
-        if let serde_json::Value::Object(m) = &mut v {
-            m.retain(|k, _| SHOWN.contains(&k.as_str()));
-        }
-        repr_of(py, "Reading", &v)
+);
+
+py_class!(
+    /// One ``RateLimit-Policy`` item (immutable).
+    frozen Policy(CorePolicy) [repr] |i| {
+        name: String = i.name.clone(),
+        quota: u64,
+        quota_unit: String = i.quota_unit.clone(),
+        window_s: Option<u64>,
+        partition_key: Option<String> = i.partition_key.clone(),
     }
 );
 
-/// One ``RateLimit-Policy`` item (immutable).
-#[pyclass(frozen, module = "pacekeeper._native")]
-#[derive(Debug, Clone)]
-pub(crate) struct Policy {
-    pub(crate) inner: CorePolicy,
-}
-
-py_getters!(Policy [repr] |i| {
-    name: String = i.name.clone(),
-    quota: u64,
-    quota_unit: String = i.quota_unit.clone(),
-    window_s: Option<u64>,
-    partition_key: Option<String> = i.partition_key.clone(),
-}
+py_class!(
+    /// One ``RateLimit`` item (immutable).
+    frozen PolicyState(CorePolicyState) [repr] |i| {
+        name: String = i.name.clone(),
+        remaining: u64,
+        reset_s: Option<u64>,
+        partition_key: Option<String> = i.partition_key.clone(),
+    }
 );
 
-/// One ``RateLimit`` item (immutable).
-#[pyclass(frozen, module = "pacekeeper._native")]
-#[derive(Debug, Clone)]
-pub(crate) struct PolicyState {
-    pub(crate) inner: CorePolicyState,
-}
-
-py_getters!(PolicyState [repr] |i| {
-    name: String = i.name.clone(),
-    remaining: u64,
-    reset_s: Option<u64>,
-    partition_key: Option<String> = i.partition_key.clone(),
-}
-);
-
-/// A header value that was rejected, with the reason (immutable).
-#[pyclass(frozen, module = "pacekeeper._native")]
-#[derive(Debug, Clone)]
-pub(crate) struct Rejection {
-    pub(crate) inner: CoreRejection,
-}
-
-py_getters!(Rejection [repr] |i| {
-    header: String = i.header.clone(),
-    value: String = i.value.clone(),
-    reason: &'static str = i.reason.as_str(),
-}
+py_class!(
+    /// A header value that was rejected, with the reason (immutable).
+    frozen Rejection(CoreRejection) [repr] |i| {
+        header: String = i.header.clone(),
+        value: String = i.value.clone(),
+        reason: &'static str = i.reason.as_str(),
+    }
 );
