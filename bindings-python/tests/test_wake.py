@@ -99,3 +99,33 @@ def test_an_interrupted_sleeper_gives_its_place_up() -> None:
         now = clock.now_ms()
         step = p.core.begin("k", 1, now=now)  # the +2 s slot is free again: not booked at +4 s
         assert step.action == "wait" and step.until - now <= 2000, step
+
+
+def test_a_wake_reaches_only_its_own_keys_sleepers() -> None:
+    # A finish moves only its own key's slots (the core rebooks that key alone): a herd of
+    # tenants sharing a pacer must not wake every thread on every answer.
+    from pacekeeper._clock import SYSTEM_CLOCK
+    from pacekeeper._wake import Waker
+
+    w = Waker()
+    slept: dict = {}
+
+    def sleeper(key: str) -> None:
+        slept[key] = w.nap(SYSTEM_CLOCK, 5.0, w.gen(key), key)
+
+    threads = {k: threading.Thread(target=sleeper, args=(k,)) for k in ("a", "b")}
+    for t in threads.values():
+        t.start()
+    time.sleep(0.2)
+    w.wake("a")
+    threads["a"].join(3)
+    assert not threads["a"].is_alive() and slept["a"] < 3
+    time.sleep(0.3)
+    assert threads["b"].is_alive(), "a wake of key a woke key b's sleeper"
+    w.wake()  # no key: every key's sleepers
+    threads["b"].join(3)
+    assert not threads["b"].is_alive() and slept["b"] < 3
+    # a wake after the sleeper read its gen and before it slept: it does not sleep at all
+    g = w.gen("c")
+    w.wake("c")
+    assert w.nap(SYSTEM_CLOCK, 5.0, g, "c") < 1

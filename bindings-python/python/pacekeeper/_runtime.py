@@ -181,7 +181,7 @@ class Pacer(StoreIO):
     def _sleep_for(self, ticket: int, wait: float, waited: float, timeout: Optional[float], key: str) -> float:
         """The next sleep (the core caps it at ``max_wait_ms``); over ``timeout``: cancelled."""
         if timeout is not None and waited + wait > timeout:
-            self._cancel(ticket)
+            self._cancel(ticket, key)
             raise TimeoutError(f"pacekeeper: {key!r} cannot send within {timeout} s")
         return wait
 
@@ -189,48 +189,49 @@ class Pacer(StoreIO):
         if waited:
             self.stats.add(waits=1, waited_s=waited)
 
-    def _cancel(self, ticket: int) -> None:
+    def _cancel(self, ticket: int, key: Optional[str] = None) -> None:
+        """Cancels ``ticket`` and wakes the sleepers of its key (of every key when not given)."""
         self.core.cancel(ticket)
-        self._waker.wake()
+        self._waker.wake(key)
 
-    def _abandon(self, ticket: int) -> None:
+    def _abandon(self, ticket: int, key: str) -> None:
         """Cancels a ticket whose caller gave up on it (an exception while it waited)."""
         try:
-            self._cancel(ticket)
+            self._cancel(ticket, key)
         except PacekeeperError:  # already gone (finished, cancelled or never issued)
             pass
 
     def _go(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
         """Sleeps until ``step``'s ticket may go (woken early when a response moves its slot);
         returns it and the seconds waited."""
-        gen = self._waker.gen
+        gen = self._waker.gen(key)
         ticket, wait = self._step(self._consult(step), key)
         try:
             while wait is not None:
                 wait = self._sleep_for(ticket, wait, waited, timeout, key)
-                waited += self._waker.nap(self.clock, wait, gen)
-                gen = self._waker.gen
+                waited += self._waker.nap(self.clock, wait, gen, key)
+                gen = self._waker.gen(key)
                 ticket, wait = self._step(self._consult(self.core.resume(ticket, now=self.clock.now_ms())), key)
         except TimeoutError:
             raise  # _sleep_for cancelled it
         except BaseException:
-            self._abandon(ticket)  # interrupted while waiting: its place goes to the next
+            self._abandon(ticket, key)  # interrupted while waiting: its place goes to the next
             raise
         return ticket, waited
 
     async def _go_async(self, step: Any, key: str, timeout: Optional[float], waited: float = 0.0) -> Tuple[int, float]:
-        gen = self._waker.gen
+        gen = self._waker.gen(key)
         ticket, wait = self._step(await self._consult_async(step), key)
         try:
             while wait is not None:
                 wait = self._sleep_for(ticket, wait, waited, timeout, key)
-                waited += await self._waker.nap_async(self.clock, wait, gen)
-                gen = self._waker.gen
+                waited += await self._waker.nap_async(self.clock, wait, gen, key)
+                gen = self._waker.gen(key)
                 ticket, wait = self._step(await self._consult_async(self.core.resume(ticket, now=self.clock.now_ms())), key)
         except TimeoutError:
             raise  # _sleep_for cancelled it
         except BaseException:
-            self._abandon(ticket)  # a cancelled task: its place goes to the next
+            self._abandon(ticket, key)  # a cancelled task: its place goes to the next
             raise
         return ticket, waited
 
@@ -241,7 +242,7 @@ class Pacer(StoreIO):
         key = key or self.key
         try:
             ticket, waited = self._go(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-            self._cancel(ticket)
+            self._cancel(ticket, key)
         finally:
             self._drain()
         self._held(waited)
@@ -254,7 +255,7 @@ class Pacer(StoreIO):
         key = key or self.key
         try:
             ticket, waited = await self._go_async(self.core.begin(key, cost, now=self.clock.now_ms()), key, timeout)
-            self._cancel(ticket)
+            self._cancel(ticket, key)
         finally:
             await self._drain_async()
         self._held(waited)
@@ -275,7 +276,7 @@ class Pacer(StoreIO):
         return reading is not None and reading.throttled and reading.wait_ms is None
 
     def _outcome(
-        self, ticket: int, result: Any, error: Optional[BaseException], info: Optional[ResponseInfo],
+        self, ticket: int, key: str, result: Any, error: Optional[BaseException], info: Optional[ResponseInfo],
         network_errors: Tuple[Type[BaseException], ...],
     ) -> Tuple[str, Any]:
         """Reports an attempt to the core; ``("return" | "raise" | "give_up", x)`` to end the
@@ -283,7 +284,7 @@ class Pacer(StoreIO):
         if info is None and (error is None or not isinstance(error, network_errors)):
             # No response: a value with no usable status is returned as is, an exception that
             # is not a network error is re-raised; neither is retried.
-            self._cancel(ticket)
+            self._cancel(ticket, key)
             return ("return", result) if error is None else ("raise", error)
         now = self.clock.now_ms()
         reading = None if info is None else self._parse(info, now)
@@ -291,12 +292,12 @@ class Pacer(StoreIO):
             self.stats.add(network_errors=1)
         elif reading is None:
             # A response the engine cannot read at all: no retry, the caller gets it as is.
-            self._cancel(ticket)
+            self._cancel(ticket, key)
             return ("return", result) if error is None else ("raise", error)
         elif reading.throttled:
             self.stats.add(throttled=1)
         after = self.core.finish(ticket, reading, now=now)
-        self._waker.wake()
+        self._waker.wake(key)
         if after.action == "retry":
             self.stats.add(retries=1)
             return "retry", after
@@ -357,7 +358,7 @@ class Pacer(StoreIO):
             except BaseException as exc:  # noqa: BLE001 - classified below, re-raised otherwise
                 info = response_info(exc)
                 error = exc
-            what, x = self._outcome(ticket, result, error, info, network_errors)
+            what, x = self._outcome(ticket, key, result, error, info, network_errors)
             if what == "return":
                 return x  # type: ignore[no-any-return]
             if what == "raise":
@@ -411,7 +412,7 @@ class Pacer(StoreIO):
             except BaseException as exc:  # noqa: BLE001
                 info = response_info(exc)
                 error = exc
-            what, x = self._outcome(ticket, result, error, info, network_errors)
+            what, x = self._outcome(ticket, key, result, error, info, network_errors)
             if what == "return":
                 return x  # type: ignore[no-any-return]
             if what == "raise":

@@ -32,7 +32,7 @@ class StoreIO:
     clock: Any
     on_store_event: Optional[Callable[[Any], None]]
 
-    def _cancel(self, ticket: int) -> None:  # the Pacer's (it also wakes its sleepers)
+    def _cancel(self, ticket: int, key: Optional[str] = None) -> None:  # the Pacer's (it also wakes its sleepers)
         raise NotImplementedError
 
     def _answer(self, send: Callable[[], Any]) -> Any:
