@@ -21,7 +21,7 @@ module.exports = function createHelpers (engine) {
   const { parseHeaders, Limiter, PacerCore } = engine
   const { readResponse, isNetworkError } = response
   const P = createPacing(engine, response)
-  const { Pacer, untilGo, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil, storeIo, drain } = P
+  const { Pacer, untilGo, beginOn, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong, clockOf, realClock, sleepUntil, storeIo, drain } = P
 
   const RETRY_OPTIONS = new Set(['backoff', 'limiter', 'pacer', 'key', 'cost', 'budget', 'seed', 'clock', 'signal', 'onRetry',
     'parseOptions', 'isNetworkError', 'readResponse', 'timeoutMs', 'store', 'shared', 'onStoreEvent'])
@@ -93,7 +93,7 @@ module.exports = function createHelpers (engine) {
   async function attempts (fn, o, { core, cap, io, clock, signal, key, cost, read, isNet, parseOptions, timeoutMs }) {
     let lastResponse = null
     let since = clock.now()
-    let step = core.begin(key, cost, since)
+    let step = beginOn(core, key, cost, since)
     for (let attempt = 1; ; attempt++) {
       let ticket
       try { ticket = await untilGo(core, step, clock, signal, cap, since, io) } catch (e) {

@@ -36,39 +36,70 @@ module.exports = function createPacing (engine, response) {
 
   // Wake-ups: a finish or a cancel can move booked slots earlier (a count that says more is
   // left, a window that widened, a place given up); sleepers on real timers wake and ask the
-  // core again instead of sleeping to the slot they were first given.
-  const wakers = new WeakMap()
-  function wake (core) {
+  // core again instead of sleeping to the slot they were first given. The core rebooks only the
+  // key that finished, so only that key's sleepers wake (a herd of tenants on one core would
+  // otherwise wake every sleeper on every answer): tickets are mapped to their keys at `begin`.
+  const wakers = new WeakMap() // core -> Map(key -> Set(wake))
+  const keysOf = new WeakMap() // core -> Map(ticket -> key)
+  function beginOn (core, key, cost, now) {
+    const step = core.begin(key, cost, now)
+    if (step && typeof step.ticket === 'number') {
+      let m = keysOf.get(core)
+      if (!m) { m = new Map(); keysOf.set(core, m) }
+      m.set(step.ticket, key)
+    }
+    return step
+  }
+  function keyOf (core, ticket) {
+    const m = keysOf.get(core)
+    return m && m.get(ticket)
+  }
+  function forget (core, ticket) {
+    const m = keysOf.get(core)
+    if (m) m.delete(ticket)
+  }
+  function wake (core, key) {
     const w = wakers.get(core)
-    if (!w || w.size === 0) return
-    const fs = [...w]
-    w.clear()
-    for (const f of fs) f()
+    if (!w) return
+    const sets = key === undefined ? [...w.values()] : [w.get(key)]
+    for (const set of sets) {
+      if (!set || set.size === 0) continue
+      const fs = [...set]
+      set.clear()
+      for (const f of fs) f()
+    }
   }
   function finishOn (core, ticket, response, now) {
+    const key = keyOf(core, ticket)
     const after = core.finish(ticket, response, now)
-    wake(core)
+    if (after.action !== 'retry') forget(core, ticket)
+    wake(core, key)
     return after
   }
   function cancelOn (core, ticket) {
+    const key = keyOf(core, ticket)
     core.cancel(ticket)
-    wake(core)
+    forget(core, ticket)
+    wake(core, key)
   }
 
-  /** `sleepUntil`, woken early (without error) when the core's slots may have moved. */
-  async function napUntil (core, clock, at, signal) {
+  /** `sleepUntil`, woken early (without error) when the slots of `ticket`'s key may have moved. */
+  async function napUntil (core, clock, at, signal, ticket) {
     if (clock.sleep !== realSleep || (signal && typeof AbortSignal.any !== 'function')) return sleepUntil(clock, at, signal)
     const ctl = new AbortController()
     let w = wakers.get(core)
-    if (!w) { w = new Set(); wakers.set(core, w) }
+    if (!w) { w = new Map(); wakers.set(core, w) }
+    const key = keyOf(core, ticket)
+    let set = w.get(key)
+    if (!set) { set = new Set(); w.set(key, set) }
     const f = () => ctl.abort()
-    w.add(f)
+    set.add(f)
     try {
       await sleepUntil(clock, at, signal ? AbortSignal.any([signal, ctl.signal]) : ctl.signal)
     } catch (e) {
       if (!ctl.signal.aborted || (signal && signal.aborted)) throw e
     } finally {
-      w.delete(f)
+      set.delete(f)
     }
   }
 
@@ -100,7 +131,7 @@ module.exports = function createPacing (engine, response) {
       try {
         await null // a caller aborting right after the call is seen before any sleep
         if (step.until - since > cap) throw new WaitTooLong(step.until - clock.now(), cap)
-        await napUntil(core, clock, step.until, signal)
+        await napUntil(core, clock, step.until, signal, ticket)
         if (signal && signal.aborted) throw abortReason(signal)
       } catch (e) {
         cancelOn(core, ticket)
@@ -312,7 +343,7 @@ module.exports = function createPacing (engine, response) {
       C.str(key, 'key')
       const clock = this.clock
       const since = clock.now()
-      const step = this.core.begin(key, C.int(cost, 'cost'), since)
+      const step = beginOn(this.core, key, C.int(cost, 'cost'), since)
       let ticket
       try {
         ticket = await untilGo(this.core, step, clock, o.signal || this.signal, this.maxWaitMs, since, this.io)
@@ -336,7 +367,7 @@ module.exports = function createPacing (engine, response) {
       const since = clock.now()
       let ticket
       try {
-        ticket = await untilGo(this.core, this.core.begin(key, 1, since), clock, o.signal || this.signal, this.maxWaitMs, since, this.io)
+        ticket = await untilGo(this.core, beginOn(this.core, key, 1, since), clock, o.signal || this.signal, this.maxWaitMs, since, this.io)
       } catch (e) {
         if (e instanceof WaitTooLong) throw giveUpTooLong(e, 0, null)
         throw e
@@ -360,7 +391,7 @@ module.exports = function createPacing (engine, response) {
   }
 
   return {
-    Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong,
+    Pacer, PacerCore, realClock, clockOf, sleepUntil, untilGo, beginOn, finish, finishOn, cancelOn, readingOf, WaitTooLong, giveUpTooLong,
     storeIo, drain, coreConfig, sharedCore, noPolicy, policyOf, DEFAULT_MAX_WAIT_MS: engine.DEFAULT_MAX_WAIT_MS
   }
 }

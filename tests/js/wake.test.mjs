@@ -54,3 +54,21 @@ test('an injected clock is never woken early (its sleeps are its own)', async ()
   await p.acquire('k')
   assert.deepEqual(slept, [1000])
 })
+
+test('an answer wakes only the sleepers of its own key', async () => {
+  // The core rebooks only the key that finished: a herd of tenants on one core must not wake
+  // every sleeper on every answer.
+  const p = new pk.Pacer({ limits: [{ amount: 1, periodMs: 1500, burst: 1 }] })
+  await p.acquire('b') // b's slot at 0
+  const resumed = []
+  const resume = p.core.resume.bind(p.core)
+  p.core.resume = (ticket, now) => { resumed.push(ticket); return resume(ticket, now) }
+  const b = p.acquire('b') // booked at +1.5 s: sleeps
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  for (let i = 0; i < 3; i++) await p.run(`a${i}`, async () => ({ status: 200, headers: {} }))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.deepEqual(resumed, [], 'answers on other keys woke b\'s sleeper')
+  await b
+  assert.equal(resumed.length, 1, 'b resumed once, at its slot')
+  assert.equal(p.core.openTickets, 0)
+})
