@@ -120,14 +120,15 @@ pub fn vocabulary(name: &str) -> Result<String> {
 }
 
 /// The core's defaults of one layout, flat (what the hosts use instead of restating them):
-/// `parseOptions` (`maxWaitMs, resetMode index`), `retryBudget`, `backoffPolicy`,
-/// `limiterConfig` (each in its vocabulary's layout).
+/// `parseOptions` (`maxWaitMs, resetMode index`), `cost` (a request's cost when none is given),
+/// `retryBudget`, `backoffPolicy`, `limiterConfig` (each in its vocabulary's layout).
 pub fn defaults(name: &str) -> Result<Vec<f64>> {
     Ok(match name {
         "parseOptions" => {
             let o = ParseOptions::default();
             vec![num(o.max_wait_ms), flat::idx(o.reset_mode.index())]
         }
+        "cost" => vec![f64::from(pacekeeper::bucket::DEFAULT_COST)],
         "retryBudget" => backoff::budget_flat(&[])?,
         "backoffPolicy" => backoff::policy_flat(&pacekeeper::BackoffPolicy::default()),
         "limiterConfig" => limiter::config_flat(&pacekeeper::LimiterConfig::default()),
@@ -384,5 +385,13 @@ mod tests {
         assert_eq!(sources.split(',').count(), Source::ALL.len());
         assert_eq!(sources.split(',').nth(4), Some(Source::Genesys.as_str()));
         assert!(vocabulary("nope").is_err());
+        assert_eq!(
+            vocabulary("verdicts").ok().as_deref(),
+            Some("allow,wait,never")
+        );
+        assert_eq!(
+            defaults("cost").ok(),
+            Some(vec![f64::from(pacekeeper::bucket::DEFAULT_COST)])
+        );
     }
 }
