@@ -39,6 +39,10 @@ mod _native {
     #[pymodule_export]
     use crate::reading::{parse_headers, Policy, PolicyState, Reading, Rejection};
 
+    /// A request's cost when none is given (the core's ``DEFAULT_COST``).
+    #[pymodule_export]
+    const DEFAULT_COST: u32 = pacekeeper::bucket::DEFAULT_COST;
+
     /// The version of the native module (the crate version, shared by every package).
     #[pyfunction]
     fn version() -> &'static str {
