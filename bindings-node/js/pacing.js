@@ -14,7 +14,7 @@ const R = require('./redact')
 const { storeCode } = require('./store-redis')
 
 module.exports = function createPacing (engine, response) {
-  const { PacerCore, Limiter, Backoff, parseHeaders } = engine
+  const { PacerCore, Limiter, Backoff, parseHeaders, DEFAULT_COST } = engine
   const { readResponse, isNetworkError } = response
   const realClock = Object.freeze({ now: () => Date.now(), sleep: realSleep })
 
@@ -307,7 +307,7 @@ module.exports = function createPacing (engine, response) {
     }
 
     /** Resolves at the time (epoch ms) the slot for `key` was taken. */
-    async acquire (key = 'default', cost = 1, options) {
+    async acquire (key = 'default', cost = DEFAULT_COST, options) {
       const o = C.optObj(options, 'options')
       C.str(key, 'key')
       const clock = this.clock
