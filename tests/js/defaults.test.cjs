@@ -55,3 +55,39 @@ test('the shared JS layer restates no default of the core', () => {
     assert.ok(!new RegExp(`\\b${budget.capacity}\\b`).test(text), `${f} restates the budget's capacity`)
   }
 })
+
+test('a request\'s cost defaults to the core\'s DEFAULT_COST (defaults("cost"))', () => {
+  const [cost] = native.defaults('cost')
+  assert.ok(Number.isInteger(cost) && cost >= 1)
+  const lim = new pk.Limiter({ limits: [{ amount: 10, periodMs: 1000 }] })
+  assert.equal(lim.check('k', undefined, 0).remaining, 10 - cost)
+  assert.equal(lim.check('k', cost, 0).remaining, 10 - 2 * cost)
+  const core = new pk.PacerCore({ limits: [{ amount: cost, periodMs: 1000 }] })
+  assert.equal(core.begin('k', undefined, 0).action, 'go')
+  assert.equal(core.begin('k', undefined, 0).action, 'wait')
+})
+
+test('verdict and decision names are the core\'s vocabularies', () => {
+  const verdicts = native.vocabulary('verdicts').split(',')
+  const decisions = native.vocabulary('decisions').split(',')
+  const lim = new pk.Limiter({ limits: [{ amount: 1, periodMs: 1000 }] })
+  assert.deepEqual([lim.check('k', 1, 0).decision, lim.check('k', 1, 0).decision, lim.check('k', 5, 0).decision], verdicts)
+  const b = new pk.Backoff({ maxAttempts: 2 })
+  const st = pk.newRetryState(0, 7)
+  const r503 = pk.parseHeaders({ status: 503, headers: [] }, { now: 0 })
+  const got = [
+    b.decide(pk.newRetryState(0, 7), pk.parseHeaders({ status: 200, headers: [] }, { now: 0 }), 0).decision,
+    b.decide(st, r503, 0).decision,
+    b.decide(st, r503, 0).decision
+  ]
+  assert.deepEqual(got, decisions)
+})
+
+test('the shared JS layer restates no cost default or verdict name', () => {
+  const dir = path.join(root, 'bindings-node', 'js')
+  for (const f of ['engine.js', 'pacer-core.js', 'helpers.js', 'pacing.js']) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8')
+    assert.ok(!/cost = 1\b|cost === undefined \? 1\b/.test(text), `${f} restates the default cost`)
+    assert.ok(!/decision: '(allow|wait|never)'/.test(text), `${f} restates a verdict name`)
+  }
+})
