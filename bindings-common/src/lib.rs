@@ -167,8 +167,9 @@ pub fn parse(
     max_wait_ms: f64,
     mode: u32,
 ) -> Result<Reading> {
-    let status = u16::try_from(status)
-        .map_err(|_| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
+    // Beyond 16 bits: the core's `invalid_status` now; else the core's parse decides.
+    let status =
+        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)))?;
     let opts = ParseOptions {
         max_wait_ms: if max_wait_ms.is_nan() {
             ParseOptions::default().max_wait_ms

@@ -523,6 +523,19 @@ mod tests {
     }
 
     #[test]
+    fn statuses_are_checked_by_one_rule() {
+        use crate::headers::{check_status, STATUSES};
+        assert_eq!(check_status(100).ok(), Some(*STATUSES.start()));
+        assert_eq!(check_status(599).ok(), Some(*STATUSES.end()));
+        for bad in [99, 600, 70_000, -5, i64::MAX] {
+            let e = check_status(bad).err();
+            assert_eq!(e.as_ref().map(|e| e.code), Some(ErrorCode::InvalidStatus));
+            let m = e.map(|e| e.message).unwrap_or_default();
+            assert!(m.ends_with(&format!("got {bad}")), "{m}");
+        }
+    }
+
+    #[test]
     fn burst_defaults_to_amount() {
         let l: Limit =
             serde_json::from_str(r#"{"amount":7,"period_ms":1000}"#).unwrap_or(Limit::new(0, 0));
