@@ -126,12 +126,8 @@ pub fn policy_from_record(rec: &[i64]) -> Result<BackoffPolicy, Error> {
     for i in 9..9 + POLICY_STATUSES {
         match field(i) {
             0 => {}
-            s => statuses.push(u16::try_from(s).map_err(|_| {
-                Error::new(
-                    ErrorCode::InvalidStatus,
-                    format!("retry status must be 100..=599, got {s}"),
-                )
-            })?),
+            // Beyond 16 bits: the core's status rule now; else the policy's validation.
+            s => statuses.push(u16::try_from(s).or_else(|_| check_status(s))?),
         }
     }
     let policy = BackoffPolicy {
