@@ -121,6 +121,7 @@ pub fn vocabulary(name: &str) -> Result<String> {
 
 /// The core's defaults of one layout, flat (what the hosts use instead of restating them):
 /// `parseOptions` (`maxWaitMs, resetMode index`), `cost` (a request's cost when none is given),
+/// `statuses` (the lowest and highest HTTP status the core reads),
 /// `retryBudget`, `backoffPolicy`, `limiterConfig` (each in its vocabulary's layout).
 pub fn defaults(name: &str) -> Result<Vec<f64>> {
     Ok(match name {
@@ -129,6 +130,10 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
             vec![num(o.max_wait_ms), flat::idx(o.reset_mode.index())]
         }
         "cost" => vec![f64::from(pacekeeper::bucket::DEFAULT_COST)],
+        "statuses" => {
+            use pacekeeper::headers::{MAX_STATUS, MIN_STATUS};
+            vec![f64::from(MIN_STATUS), f64::from(MAX_STATUS)]
+        }
         "retryBudget" => backoff::budget_flat(&[])?,
         "backoffPolicy" => backoff::policy_flat(&pacekeeper::BackoffPolicy::default()),
         "limiterConfig" => limiter::config_flat(&pacekeeper::LimiterConfig::default()),
@@ -394,5 +399,6 @@ mod tests {
             defaults("cost").ok(),
             Some(vec![f64::from(pacekeeper::bucket::DEFAULT_COST)])
         );
+        assert_eq!(defaults("statuses").ok(), Some(vec![100.0, 599.0]));
     }
 }

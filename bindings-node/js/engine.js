@@ -21,6 +21,7 @@ module.exports = function createEngine (native) {
   setCodes(ERROR_CODES)
   const [DEFAULT_MAX_WAIT_MS] = native.defaults('parseOptions')
   const [DEFAULT_COST] = native.defaults('cost')
+  const STATUSES = Array.from(native.defaults('statuses'))
   const [ALLOW, WAIT, NEVER] = F.vocab('verdicts')
   const slots = new Float64Array(16)
   const out = new Float64Array(4)
@@ -416,6 +417,7 @@ module.exports = function createEngine (native) {
     tokenKey: (token) => native.tokenKey(String(token)),
     randomSeed,
     DEFAULT_MAX_WAIT_MS,
-    DEFAULT_COST
+    DEFAULT_COST,
+    STATUSES
   }
 }

@@ -18,6 +18,7 @@ const response = require('./response')
 const createPacing = require('./pacing')
 
 module.exports = function createHelpers (engine) {
+  response.setStatuses(engine.STATUSES)
   const { parseHeaders, Limiter, PacerCore } = engine
   const { readResponse, isNetworkError } = response
   const P = createPacing(engine, response)

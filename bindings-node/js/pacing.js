@@ -15,7 +15,7 @@ const { storeCode } = require('./store-redis')
 
 module.exports = function createPacing (engine, response) {
   const { PacerCore, Limiter, Backoff, parseHeaders, DEFAULT_COST } = engine
-  const { readResponse, isNetworkError } = response
+  const { readResponse, isNetworkError, validStatus } = response
   const realClock = Object.freeze({ now: () => Date.now(), sleep: realSleep })
 
   function clockOf (clock) {
@@ -172,7 +172,7 @@ module.exports = function createPacing (engine, response) {
    */
   function finish (core, ticket, r, now) {
     const st = r && r.status
-    if (!(typeof st === 'number' && Number.isInteger(st) && st >= 100 && st <= 599)) return finishOn(core, ticket, null, now)
+    if (!validStatus(st)) return finishOn(core, ticket, null, now)
     let headers
     try { headers = C.flattenHeaders(r.headers) } catch { headers = [] }
     return finishOn(core, ticket, { status: st, headers, body: typeof r.body === 'string' ? r.body : null }, now)

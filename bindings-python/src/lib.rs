@@ -43,6 +43,14 @@ mod _native {
     #[pymodule_export]
     const DEFAULT_COST: u32 = pacekeeper::bucket::DEFAULT_COST;
 
+    /// The lowest HTTP status the core reads (``MIN_STATUS..=MAX_STATUS``).
+    #[pymodule_export]
+    const MIN_STATUS: u16 = pacekeeper::headers::MIN_STATUS;
+
+    /// The highest HTTP status the core reads.
+    #[pymodule_export]
+    const MAX_STATUS: u16 = pacekeeper::headers::MAX_STATUS;
+
     /// The version of the native module (the crate version, shared by every package).
     #[pyfunction]
     fn version() -> &'static str {

@@ -56,3 +56,28 @@ def test_the_python_layer_restates_no_default() -> None:
         text = f.read_text()
         assert "tag_of" not in text, f.name
         assert "map_or(1," not in text, f.name
+
+
+def test_a_status_is_told_by_the_cores_bounds() -> None:
+    from pacekeeper._extract import response_info
+
+    lo, hi = _native.MIN_STATUS, _native.MAX_STATUS
+    assert 100 <= lo < hi
+
+    class R:
+        def __init__(self, status: int) -> None:
+            self.status_code = status
+            self.headers: dict[str, str] = {}
+
+    for s in (lo, hi):
+        info = response_info(R(s))
+        assert info is not None and info.status == s
+        pk.parse_headers(s, [])
+    for s in (lo - 1, hi + 1, 70_000):
+        assert response_info(R(s)) is None
+        with pytest.raises(pk.PacekeeperError) as e:
+            pk.parse_headers(s, [])
+        assert e.value.code == "invalid_status"
+        assert str(s) in str(e.value)
+    src = pathlib.Path(pk.__file__).parent
+    assert str(hi) not in (src / "_extract.py").read_text()

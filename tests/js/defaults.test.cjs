@@ -91,3 +91,18 @@ test('the shared JS layer restates no cost default or verdict name', () => {
     assert.ok(!/decision: '(allow|wait|never)'/.test(text), `${f} restates a verdict name`)
   }
 })
+
+test('a response\'s status is told by the core\'s bounds (defaults("statuses"))', async () => {
+  const [min, max] = native.defaults('statuses')
+  assert.ok(min >= 100 && max > min, `${min}..${max}`)
+  for (const s of [min, max]) assert.equal((await pk.readResponse({ status: s, headers: {} })).status, s)
+  for (const s of [min - 1, max + 1]) assert.equal(await pk.readResponse({ status: s, headers: {} }), null)
+  for (const s of [min - 1, max + 1]) {
+    assert.throws(() => pk.parseHeaders({ status: s, headers: [] }), (e) => e.code === 'invalid_status')
+  }
+  const dir = path.join(root, 'bindings-node', 'js')
+  for (const f of ['response.js', 'pacing.js', 'engine.js']) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8')
+    assert.ok(!new RegExp(`\\b${max}\\b`).test(text), `${f} restates the highest status`)
+  }
+})

@@ -313,8 +313,13 @@ pub fn body_retry_seconds(body: &str) -> Option<u64> {
         .map(|_| n)
 }
 
-/// The HTTP statuses the core reads.
-pub const STATUSES: core::ops::RangeInclusive<u16> = 100..=599;
+/// The lowest HTTP status the core reads.
+pub const MIN_STATUS: u16 = 100;
+/// The highest HTTP status the core reads.
+pub const MAX_STATUS: u16 = 599;
+/// The HTTP statuses the core reads (bindings that must tell a status from other numbers, such
+/// as a response extractor, read these bounds, never restate them).
+pub const STATUSES: core::ops::RangeInclusive<u16> = MIN_STATUS..=MAX_STATUS;
 
 /// `status` (any host integer) as an HTTP status in [`STATUSES`], else `invalid_status`: the one
 /// rule every binding applies through the core.
