@@ -172,9 +172,9 @@ pub fn parse(
     max_wait_ms: f64,
     mode: u32,
 ) -> Result<Reading> {
-    // Beyond 16 bits: the core's `invalid_status` now; else the core's parse decides.
+    // The core's status rule, reported where its parse would (after the options).
     let status =
-        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)))?;
+        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)));
     let opts = ParseOptions {
         max_wait_ms: if max_wait_ms.is_nan() {
             ParseOptions::default().max_wait_ms
@@ -183,7 +183,8 @@ pub fn parse(
         },
         reset_mode: reset_mode(mode)?,
     };
-    pacekeeper::parse(status, pairs, body, uint(now, "now")?, &opts)
+    let now = uint(now, "now")?;
+    pacekeeper::parse(status?, pairs, body, now, &opts)
 }
 
 /// The number of slots [`write_reading`] fills.

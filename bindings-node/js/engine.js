@@ -35,7 +35,7 @@ module.exports = function createEngine (native) {
   function status (v) {
     if (typeof v !== 'number') throw typeError(`status must be a number, got ${C.describe(v)}`)
     const s = C.int(v, 'status')
-    return s > 65535 ? 0 : s
+    return s > 0xffffffff ? 0xffffffff : s // the engine's u32; the core's rule decides
   }
 
   function resetModeOf (m) {
