@@ -5,7 +5,7 @@ use crate::{flag, non_neg, opt, out, to_u32};
 use crate::{PK_GIVE_UP_NOT_RETRYABLE, PK_NONE, POLICY_FIELDS, POLICY_STATUSES};
 use crate::{READING_FIELDS, SKEW_NONE, STATE_FIELDS};
 use pacekeeper::backoff::{BackoffPolicy, Decision, Jitter, Outcome, RetryState};
-use pacekeeper::headers::{parse, ParseOptions, Reading, Source, WaitSource};
+use pacekeeper::headers::{check_status, parse, ParseOptions, Reading, Source, WaitSource};
 use pacekeeper::{Error, ErrorCode};
 
 /// Splits a raw header block — `Name: value` lines separated by `\n` or `\r\n`, as JMeter's
@@ -53,12 +53,7 @@ pub fn read_response_with(
     now: u64,
     opts: &ParseOptions,
 ) -> Result<Reading, Error> {
-    let status = u16::try_from(status).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidStatus,
-            format!("status must be 100..=599, got {status}"),
-        )
-    })?;
+    let status = check_status(i64::from(status))?;
     let pairs = split_header_block(headers);
     let body = (!body.is_empty()).then(|| String::from_utf8_lossy(body));
     parse(status, &pairs, body.as_deref(), now, opts)
@@ -131,12 +126,8 @@ pub fn policy_from_record(rec: &[i64]) -> Result<BackoffPolicy, Error> {
     for i in 9..9 + POLICY_STATUSES {
         match field(i) {
             0 => {}
-            s => statuses.push(u16::try_from(s).map_err(|_| {
-                Error::new(
-                    ErrorCode::InvalidStatus,
-                    format!("retry status must be 100..=599, got {s}"),
-                )
-            })?),
+            // Beyond 16 bits: the core's status rule now; else the policy's validation.
+            s => statuses.push(u16::try_from(s).or_else(|_| check_status(s))?),
         }
     }
     let policy = BackoffPolicy {

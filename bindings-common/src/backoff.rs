@@ -219,34 +219,28 @@ impl HostBackoff {
             write_budget(&b, &mut io[STATE_SLOTS.len()..]);
         }
         let nan = f64::NAN;
-        let (kind, slots) = match d {
-            Decision::Done => (0, [nan; OUT_SLOTS]),
+        let slots = match d {
+            Decision::Done => [nan; OUT_SLOTS],
             Decision::Retry {
                 at,
                 delay_ms,
                 attempt,
                 reason,
-            } => (
-                1,
-                [
-                    num(at),
-                    num(delay_ms),
-                    f64::from(attempt),
-                    crate::flat::idx(reason.index()),
-                ],
-            ),
-            Decision::GiveUp { reason, attempts } => (
-                2,
-                [
-                    nan,
-                    nan,
-                    f64::from(attempts),
-                    crate::flat::idx(reason.index()),
-                ],
-            ),
+            } => [
+                num(at),
+                num(delay_ms),
+                f64::from(attempt),
+                crate::flat::idx(reason.index()),
+            ],
+            Decision::GiveUp { reason, attempts } => [
+                nan,
+                nan,
+                f64::from(attempts),
+                crate::flat::idx(reason.index()),
+            ],
         };
         out[..OUT_SLOTS].copy_from_slice(&slots);
-        Ok(kind)
+        Ok(u32::try_from(d.index()).unwrap_or(u32::MAX))
     }
 
     /// The jittered delay before retry `n` (1-based) after `prev_ms`; `seed` decimal text.

@@ -120,13 +120,19 @@ pub fn vocabulary(name: &str) -> Result<String> {
 }
 
 /// The core's defaults of one layout, flat (what the hosts use instead of restating them):
-/// `parseOptions` (`maxWaitMs, resetMode index`), `retryBudget`, `backoffPolicy`,
-/// `limiterConfig` (each in its vocabulary's layout).
+/// `parseOptions` (`maxWaitMs, resetMode index`), `cost` (a request's cost when none is given),
+/// `statuses` (the lowest and highest HTTP status the core reads),
+/// `retryBudget`, `backoffPolicy`, `limiterConfig` (each in its vocabulary's layout).
 pub fn defaults(name: &str) -> Result<Vec<f64>> {
     Ok(match name {
         "parseOptions" => {
             let o = ParseOptions::default();
             vec![num(o.max_wait_ms), flat::idx(o.reset_mode.index())]
+        }
+        "cost" => vec![f64::from(pacekeeper::bucket::DEFAULT_COST)],
+        "statuses" => {
+            use pacekeeper::headers::{MAX_STATUS, MIN_STATUS};
+            vec![f64::from(MIN_STATUS), f64::from(MAX_STATUS)]
         }
         "retryBudget" => backoff::budget_flat(&[])?,
         "backoffPolicy" => backoff::policy_flat(&pacekeeper::BackoffPolicy::default()),
@@ -166,8 +172,9 @@ pub fn parse(
     max_wait_ms: f64,
     mode: u32,
 ) -> Result<Reading> {
-    let status = u16::try_from(status)
-        .map_err(|_| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
+    // The core's status rule, reported where its parse would (after the options).
+    let status =
+        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)));
     let opts = ParseOptions {
         max_wait_ms: if max_wait_ms.is_nan() {
             ParseOptions::default().max_wait_ms
@@ -176,7 +183,8 @@ pub fn parse(
         },
         reset_mode: reset_mode(mode)?,
     };
-    pacekeeper::parse(status, pairs, body, uint(now, "now")?, &opts)
+    let now = uint(now, "now")?;
+    pacekeeper::parse(status?, pairs, body, now, &opts)
 }
 
 /// The number of slots [`write_reading`] fills.
@@ -384,5 +392,14 @@ mod tests {
         assert_eq!(sources.split(',').count(), Source::ALL.len());
         assert_eq!(sources.split(',').nth(4), Some(Source::Genesys.as_str()));
         assert!(vocabulary("nope").is_err());
+        assert_eq!(
+            vocabulary("verdicts").ok().as_deref(),
+            Some("allow,wait,never")
+        );
+        assert_eq!(
+            defaults("cost").ok(),
+            Some(vec![f64::from(pacekeeper::bucket::DEFAULT_COST)])
+        );
+        assert_eq!(defaults("statuses").ok(), Some(vec![100.0, 599.0]));
     }
 }

@@ -221,10 +221,7 @@ impl HostPacer {
         let o = out_slots(out)?;
         let t = uint(ticket, "ticket")?;
         let now = uint(now, "now")?;
-        let status = u16::try_from(status)
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or_else(|| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
+        let status = pacekeeper::headers::check_status(i64::from(status))?;
         let opts = &self.inner.config().parse;
         let pairs = split_joined(headers);
         let reading = match pacekeeper::parse(status, &pairs, body, now, opts) {

@@ -33,7 +33,9 @@ pub fn request_of(flat: &[f64]) -> Result<PlanRequest> {
         .ok_or_else(|| err(ErrorCode::InvalidArgument, "maxBatchRecords is missing"))?;
     let max_batch_bytes = n.opt("maxBatchBytes");
     let overhead_bytes = n.opt("overheadBytes").unwrap_or(0);
-    let cost_per_batch = n.u32_sat("costPerBatch").unwrap_or(1);
+    let cost_per_batch = n
+        .u32_sat("costPerBatch")
+        .unwrap_or(pacekeeper::bucket::DEFAULT_COST);
     let sizes = match n.opt("sizes") {
         None => None,
         Some(count) => {
@@ -111,17 +113,8 @@ fn outcomes_of(flat: &[f64]) -> Result<Vec<BatchOutcome>> {
         let index = n.uint("index");
         let retry_at = n.opt("retryAt");
         n.check()?;
-        // The order of `vocabulary("batchOutcomes")` (pacekeeper::vocab::BATCH_OUTCOMES).
-        list.push(match kind {
-            0 => BatchOutcome::Done { index },
-            1 => BatchOutcome::Failed { index },
-            2 => BatchOutcome::Throttled {
-                index,
-                retry_at: retry_at
-                    .ok_or_else(|| err(ErrorCode::InvalidArgument, "retryAt is missing"))?,
-            },
-            _ => return Err(err(ErrorCode::InvalidArgument, "unknown batch outcome")),
-        });
+        let kind = usize::try_from(kind).unwrap_or(usize::MAX);
+        list.push(BatchOutcome::from_status(kind, index, retry_at)?);
     }
     Ok(list)
 }
@@ -158,15 +151,7 @@ mod tests {
         let names = pacekeeper::vocab::BATCH_OUTCOMES;
         let got = outcomes_of(&[0.0, 1.0, f64::NAN, 1.0, 2.0, f64::NAN, 2.0, 3.0, 9.0])
             .unwrap_or_default();
-        let tags: Vec<_> = got
-            .iter()
-            .map(|o| match o {
-                BatchOutcome::Done { .. } => "done",
-                BatchOutcome::Failed { .. } => "failed",
-                BatchOutcome::Throttled { .. } => "throttled",
-            })
-            .collect();
+        let tags: Vec<_> = got.iter().map(BatchOutcome::status).collect();
         assert_eq!(tags, names);
-        assert_eq!(pacekeeper::vocab::DECISIONS, ["done", "retry", "give_up"]);
     }
 }

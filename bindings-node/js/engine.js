@@ -20,6 +20,9 @@ module.exports = function createEngine (native) {
   const RESET_MODES = F.vocab('resetModes')
   setCodes(ERROR_CODES)
   const [DEFAULT_MAX_WAIT_MS] = native.defaults('parseOptions')
+  const [DEFAULT_COST] = native.defaults('cost')
+  const STATUSES = Array.from(native.defaults('statuses'))
+  const [ALLOW, WAIT, NEVER] = F.vocab('verdicts')
   const slots = new Float64Array(16)
   const out = new Float64Array(4)
   // napi's hot path passes `op, id, keyId, cost, now` through a bound buffer (an argument-free
@@ -32,7 +35,7 @@ module.exports = function createEngine (native) {
   function status (v) {
     if (typeof v !== 'number') throw typeError(`status must be a number, got ${C.describe(v)}`)
     const s = C.int(v, 'status')
-    return s > 65535 ? 0 : s
+    return s > 0xffffffff ? 0xffffffff : s // the engine's u32; the core's rule decides
   }
 
   function resetModeOf (m) {
@@ -102,11 +105,11 @@ module.exports = function createEngine (native) {
   }
 
   function decode (v, now, cost, lim) {
-    if (v >= 0) return { decision: 'allow', remaining: v }
-    if (v === -1) return { decision: 'allow', remaining: null }
-    if (v === -1.5) return { decision: 'never', cost, capacity: lim.lastCapacity() }
+    if (v >= 0) return { decision: ALLOW, remaining: v }
+    if (v === -1) return { decision: ALLOW, remaining: null }
+    if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
     const until = -v - 1
-    return { decision: 'wait', until, waitMs: until - now }
+    return { decision: WAIT, until, waitMs: until - now }
   }
 
   class Limiter {
@@ -151,7 +154,7 @@ module.exports = function createEngine (native) {
       if (k === undefined) k = this.#key(key)
       const c = typeof cost === 'number' && cost >= 1 && cost <= 0xffffffff && Math.floor(cost) === cost
         ? cost
-        : (cost === undefined ? 1 : C.u32(cost, 'cost'))
+        : (cost === undefined ? DEFAULT_COST : C.u32(cost, 'cost'))
       const t = typeof now === 'number' && now >= 0 && now <= 9007199254740991 && Math.floor(now) === now
         ? now
         : (now === undefined ? Date.now() : C.int(now, 'now'))
@@ -164,7 +167,7 @@ module.exports = function createEngine (native) {
           v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
-      if (v >= 0) return { decision: 'allow', remaining: v }
+      if (v >= 0) return { decision: ALLOW, remaining: v }
       return decode(v, t, c, this.#n)
     }
 
@@ -413,6 +416,8 @@ module.exports = function createEngine (native) {
     /** The key of a bearer token's budget: the core's, the same in every runtime. */
     tokenKey: (token) => native.tokenKey(String(token)),
     randomSeed,
-    DEFAULT_MAX_WAIT_MS
+    DEFAULT_MAX_WAIT_MS,
+    DEFAULT_COST,
+    STATUSES
   }
 }

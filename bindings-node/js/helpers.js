@@ -18,6 +18,7 @@ const response = require('./response')
 const createPacing = require('./pacing')
 
 module.exports = function createHelpers (engine) {
+  response.setStatuses(engine.STATUSES)
   const { parseHeaders, Limiter, PacerCore } = engine
   const { readResponse, isNetworkError } = response
   const P = createPacing(engine, response)
@@ -73,7 +74,7 @@ module.exports = function createHelpers (engine) {
     if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) throw typeError('signal must be an AbortSignal')
     if (o.limiter !== undefined && !(o.limiter instanceof Limiter)) throw typeError('limiter must be a Limiter')
     const key = o.key === undefined ? 'default' : C.str(o.key, 'key')
-    const cost = o.cost === undefined ? 1 : C.int(o.cost, 'cost')
+    const cost = o.cost === undefined ? engine.DEFAULT_COST : C.int(o.cost, 'cost')
     const read = o.readResponse || readResponse
     const isNet = o.isNetworkError || isNetworkError
     const parseOptions = o.parseOptions || {}

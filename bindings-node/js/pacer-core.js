@@ -14,6 +14,7 @@ module.exports = function createPacerCore (native, F) {
   const NEVER_REASONS = vocab('neverReasons')
   const RETRY_REASONS = vocab('retryReasons')
   const GIVE_UP_REASONS = vocab('giveUpReasons')
+  const [DEFAULT_COST] = native.defaults('cost')
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(vocab('pacerConfig').includes('shared:bool') ? vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
@@ -109,7 +110,7 @@ module.exports = function createPacerCore (native, F) {
     /** The configuration as given (the core's defaults for the rest). */
     get config () { return { ...this.#config } }
 
-    begin (key, cost = 1, now) {
+    begin (key, cost = DEFAULT_COST, now) {
       C.str(key, 'key')
       const c = C.int(cost, 'cost')
       const t = nowOf(now)

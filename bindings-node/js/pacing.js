@@ -14,8 +14,8 @@ const R = require('./redact')
 const { storeCode } = require('./store-redis')
 
 module.exports = function createPacing (engine, response) {
-  const { PacerCore, Limiter, Backoff, parseHeaders } = engine
-  const { readResponse, isNetworkError } = response
+  const { PacerCore, Limiter, Backoff, parseHeaders, DEFAULT_COST } = engine
+  const { readResponse, isNetworkError, validStatus } = response
   const realClock = Object.freeze({ now: () => Date.now(), sleep: realSleep })
 
   function clockOf (clock) {
@@ -203,7 +203,7 @@ module.exports = function createPacing (engine, response) {
    */
   function finish (core, ticket, r, now) {
     const st = r && r.status
-    if (!(typeof st === 'number' && Number.isInteger(st) && st >= 100 && st <= 599)) return finishOn(core, ticket, null, now)
+    if (!validStatus(st)) return finishOn(core, ticket, null, now)
     let headers
     try { headers = C.flattenHeaders(r.headers) } catch { headers = [] }
     return finishOn(core, ticket, { status: st, headers, body: typeof r.body === 'string' ? r.body : null }, now)
@@ -338,7 +338,7 @@ module.exports = function createPacing (engine, response) {
     }
 
     /** Resolves at the time (epoch ms) the slot for `key` was taken. */
-    async acquire (key = 'default', cost = 1, options) {
+    async acquire (key = 'default', cost = DEFAULT_COST, options) {
       const o = C.optObj(options, 'options')
       C.str(key, 'key')
       const clock = this.clock

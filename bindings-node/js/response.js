@@ -20,7 +20,11 @@ function bodyText (b) {
   return s.length > MAX_BODY_TEXT ? s.slice(0, MAX_BODY_TEXT) : s
 }
 
-function validStatus (s) { return typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599 }
+// The HTTP statuses the core reads (`defaults('statuses')`), set by the engine (setStatuses).
+let MIN_STATUS = NaN
+let MAX_STATUS = NaN
+function setStatuses ([min, max]) { MIN_STATUS = min; MAX_STATUS = max }
+function validStatus (s) { return typeof s === 'number' && Number.isInteger(s) && s >= MIN_STATUS && s <= MAX_STATUS }
 
 // A body is read only for the statuses whose wait it may carry (Genesys' "Retry the request
 // in [N] seconds"), and only when no Retry-After says it already.
@@ -80,4 +84,4 @@ function isNetworkError (e) {
   return false
 }
 
-module.exports = { readResponse, isNetworkError, bodyText }
+module.exports = { readResponse, isNetworkError, bodyText, validStatus, setStatuses }

@@ -70,12 +70,7 @@ py_class!(
     /// The core's name of the decision (its serde tag).
     #[getter]
     fn decision(&self) -> &'static str {
-        let kind = match self.inner {
-            CoreDecision::Done => 0,
-            CoreDecision::Retry { .. } => 1,
-            CoreDecision::GiveUp { .. } => 2,
-        };
-        pacekeeper::vocab::DECISIONS[kind]
+        self.inner.decision()
     }
 );
 

@@ -101,7 +101,7 @@ macro_rules! args {
 args! {
     /// `now`, epoch ms: a safe integer (`None`: the system clock, [`clock_or`]).
     Now(u64) = |o| to_safe(&o, "now");
-    /// A cost (`None`: 1, [`cost_or_1`]); beyond 32 bits it saturates (the core rejects it as
+    /// A cost (`None`: the core's default, [`cost_or_default`]); beyond 32 bits it saturates (the core rejects it as
     /// `invalid_cost`).
     Cost(u32) = |o| to_safe(&o, "cost").map(|c| u32::try_from(c).unwrap_or(u32::MAX));
     /// A ticket of the pacer.
@@ -119,9 +119,9 @@ pub(crate) fn clock_or(now: Option<Now>) -> u64 {
     now.map_or_else(clock_ms, |n| n.0)
 }
 
-/// A cost, defaulting to 1.
-pub(crate) fn cost_or_1(cost: Option<Cost>) -> u32 {
-    cost.map_or(1, |c| c.0)
+/// A cost, defaulting to the core's [`pacekeeper::bucket::DEFAULT_COST`].
+pub(crate) fn cost_or_default(cost: Option<Cost>) -> u32 {
+    cost.map_or(pacekeeper::bucket::DEFAULT_COST, |c| c.0)
 }
 
 /// A `str`'s text. A lone surrogate (not encodable as UTF-8) becomes U+FFFD, exactly as
@@ -168,14 +168,15 @@ fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
 
 // ---------------------------------------------------------------- JSON bridge (non-hot paths)
 
-/// A configuration or request (a dict) as the core's `T`: its numbers follow the codec's rule
-/// for every runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS).
+/// A configuration or request as the core's `T`: its numbers follow the codec's rule for every
+/// runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS); its shape is
+/// the core's rule (a `T` read from maps only rejects a list or a scalar).
 pub(crate) fn config<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
-    kwargs(Some(obj), None, what)
+    Ok(from_value(what, json_of(obj, 0, true)?)?)
 }
 
 /// [`config`] of a dict and keyword arguments, the keywords winning (none: `{}`, the core's
-/// defaults).
+/// defaults); merging needs a dict.
 pub(crate) fn kwargs<T: DeserializeOwned>(
     base: Option<&Bound<'_, PyAny>>,
     fields: Option<&Bound<'_, PyDict>>,
@@ -323,15 +324,6 @@ pub(crate) fn repr_of<T: Serialize>(
         }
     }
     Ok(format!("{name}({})", parts.join(", ")))
-}
-
-/// The core's name of an internally tagged enum value: its serde tag `field`.
-pub(crate) fn tag_of<T: Serialize>(t: &T, field: &str) -> String {
-    let v = serde_json::to_value(t).unwrap_or_default();
-    v.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .into()
 }
 
 /// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows

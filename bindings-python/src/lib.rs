@@ -39,6 +39,18 @@ mod _native {
     #[pymodule_export]
     use crate::reading::{parse_headers, Policy, PolicyState, Reading, Rejection};
 
+    /// A request's cost when none is given (the core's ``DEFAULT_COST``).
+    #[pymodule_export]
+    const DEFAULT_COST: u32 = pacekeeper::bucket::DEFAULT_COST;
+
+    /// The lowest HTTP status the core reads (``MIN_STATUS..=MAX_STATUS``).
+    #[pymodule_export]
+    const MIN_STATUS: u16 = pacekeeper::headers::MIN_STATUS;
+
+    /// The highest HTTP status the core reads.
+    #[pymodule_export]
+    const MAX_STATUS: u16 = pacekeeper::headers::MAX_STATUS;
+
     /// The version of the native module (the crate version, shared by every package).
     #[pyfunction]
     fn version() -> &'static str {

@@ -1,15 +1,15 @@
 //! `Limiter` and the `Verdict` it answers with.
 
 use crate::convert::{
-    clock_or, config, cost_or_1, dict_of, lock, native, persisted, tag_of, to_safe, unpersist,
-    Cost, Key, Now,
+    clock_or, config, cost_or_default, dict_of, lock, native, persisted, to_safe, unpersist, Cost,
+    Key, Now,
 };
 use crate::errors::R;
 use crate::reading::Reading;
 use pacekeeper::bucket::{Limiter as CoreLimiter, Verdict as CoreVerdict};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 py_class!(
     /// The answer to a check or a reservation (immutable): ``decision`` is ``"allow"``
@@ -24,16 +24,10 @@ py_class!(
         cost: Option<u32> = if let CoreVerdict::Never { cost, .. } = *i { Some(cost) } else { None },
         capacity: Option<u32> = if let CoreVerdict::Never { capacity, .. } = *i { Some(capacity) } else { None },
     }
-    /// The core's name of the verdict (its serde tag), computed once per kind.
+    /// The core's name of the verdict (its serde tag).
     #[getter]
     fn decision(&self) -> &'static str {
-        static NAMES: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
-        let kind = match self.inner {
-            CoreVerdict::Allow { .. } => 0,
-            CoreVerdict::Wait { .. } => 1,
-            CoreVerdict::Never { .. } => 2,
-        };
-        NAMES[kind].get_or_init(|| tag_of(&self.inner, "decision"))
+        self.inner.decision()
     }
     fn __bool__(&self) -> bool {
         self.allowed()
@@ -125,19 +119,19 @@ impl Limiter {
     /// are taken, on ``wait`` nothing is (ask again at ``until``).
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn check(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.check(&key.0, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.check(&key.0, cost_or_default(cost), clock_or(now)))
     }
 
     /// Like ``check`` but takes nothing.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn peek(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.peek(&key.0, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.peek(&key.0, cost_or_default(cost), clock_or(now)))
     }
 
     /// Books the earliest slot: ``allow`` to go now, or ``wait`` with the booked ``until``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn reserve(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        self.decide(|l| l.reserve(&key.0, cost_or_1(cost), clock_or(now)))
+        self.decide(|l| l.reserve(&key.0, cost_or_default(cost), clock_or(now)))
     }
 
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.

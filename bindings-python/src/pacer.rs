@@ -7,8 +7,8 @@
 //! with the number of keys and tickets) serialises outside the GIL.
 
 use crate::convert::{
-    clock_or, cost_or_1, dict_of, kwargs, lock, persisted, py_text, to_u64, to_value, unpersist,
-    Cost, Key, Now, Ticket,
+    clock_or, cost_or_default, dict_of, kwargs, lock, persisted, py_text, to_u64, to_value,
+    unpersist, Cost, Key, Now, Ticket,
 };
 use crate::errors::{type_err, R};
 use crate::reading::outcome_of;
@@ -205,7 +205,7 @@ impl PacerCore {
     /// Starts a request of ``cost`` for ``key`` at ``now``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn begin(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Step> {
-        self.step(|p| p.begin(&key.0, cost_or_1(cost), clock_or(now)))
+        self.step(|p| p.begin(&key.0, cost_or_default(cost), clock_or(now)))
     }
 
     /// Asks again for a waiting ticket (after a ``wait`` step or a ``retry``).

@@ -5,7 +5,7 @@ use crate::errors::{type_err, R};
 use crate::headers::header_pairs;
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::{
-    parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
+    check_status, parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
     Reading as CoreReading, Rejection as CoreRejection,
 };
 use pyo3::prelude::*;
@@ -27,7 +27,10 @@ pub(crate) fn parse_headers(
     max_wait_ms: Option<&Bound<'_, PyAny>>,
     reset_mode: Option<&Bound<'_, PyAny>>,
 ) -> R<Reading> {
-    let status = u16::try_from(to_u64(status, "status")?).unwrap_or(0);
+    // Checked by the core's rule, reported where its parse would (after the options).
+    let status = to_u64(status, "status")?;
+    let status =
+        u16::try_from(status).or_else(|_| check_status(i64::try_from(status).unwrap_or(i64::MAX)));
     let pairs = header_pairs(headers)?;
     let body = body.map(|b| to_str(b, "body")).transpose()?;
     let mut opts = ParseOptions::default();
@@ -40,7 +43,7 @@ pub(crate) fn parse_headers(
         let s = mode.cast::<PyString>().map_err(|_| type_err(m))?;
         opts.reset_mode = py_text(s)?.parse()?;
     }
-    let inner = parse(status, &pairs, body.as_deref(), clock_or(now), &opts)?;
+    let inner = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
     Ok(Reading { inner })
 }
 

@@ -127,7 +127,7 @@ impl BackoffPolicy {
         if let Some(s) = self
             .retry_statuses
             .iter()
-            .find(|s| !(100..=599).contains(*s))
+            .find(|s| !crate::headers::STATUSES.contains(*s))
         {
             return Err(Error::new(
                 ErrorCode::InvalidStatus,
@@ -514,12 +514,7 @@ impl Backoff {
         let (retryable, hint, network, capped) = match outcome {
             Outcome::NetworkError => (p.retry_network_errors, None, true, false),
             Outcome::Response { reading } => {
-                if !(100..=599).contains(&reading.status) {
-                    return Err(Error::new(
-                        ErrorCode::InvalidStatus,
-                        msg!("status must be 100..=599, got ", reading.status),
-                    ));
-                }
+                crate::headers::check_status(i64::from(reading.status))?;
                 if reading.status < 400 && !reading.throttled {
                     if let Some(b) = budget {
                         b.tokens = b.tokens.saturating_add(b.success_refund).min(b.capacity);

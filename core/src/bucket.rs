@@ -39,6 +39,8 @@ pub const MAX_AMOUNT: u32 = 1_000_000;
 pub const MAX_PERIOD_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 /// The largest cost of one request.
 pub const MAX_COST: u32 = 1_000_000;
+/// The cost of a request when none is given (bindings read it, never restate it).
+pub const DEFAULT_COST: u32 = 1;
 /// The longest key, in bytes.
 pub const MAX_KEY_LEN: usize = 256;
 

@@ -7,6 +7,7 @@
 use crate::bucket::{Limit, Limiter, LimiterConfig, Verdict};
 use crate::error::{Error, ErrorCode, Result};
 use crate::msg::msg;
+use crate::shape::map_only;
 use serde::{Deserialize, Serialize};
 
 /// The most batches one plan may hold.
@@ -16,9 +17,9 @@ pub const MAX_BATCH_BYTES: u64 = crate::headers::MAX_COUNT;
 
 const PLAN_KEY: &str = "plan";
 
-/// What to plan.
+/// What to plan. Read from a map only, never a positional sequence (crate::shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PlanRequest {
     /// How many records (ignored when `sizes` is given).
     #[serde(default)]
@@ -37,13 +38,15 @@ pub struct PlanRequest {
     /// The limits each request counts against (e.g. 300 per minute).
     #[serde(default)]
     pub limits: Vec<Limit>,
-    /// Requests (cost) each batch takes (default 1).
-    #[serde(default = "one")]
+    /// Requests (cost) each batch takes (default [`crate::bucket::DEFAULT_COST`]).
+    #[serde(default = "default_cost")]
     pub cost_per_batch: u32,
 }
 
-fn one() -> u32 {
-    1
+map_only!(PlanRequest);
+
+fn default_cost() -> u32 {
+    crate::bucket::DEFAULT_COST
 }
 
 /// One batch: records `start..end` (end exclusive), sent no earlier than `send_at`.

@@ -4,11 +4,12 @@
 //!
 //! Bindings never restate these lists: they export `ALL` (as names) and index into it.
 
-use crate::backoff::{GiveUpReason, Jitter, RetryReason};
-use crate::bucket::Limit;
+use crate::backoff::{Decision, GiveUpReason, Jitter, RetryReason};
+use crate::bucket::{Limit, Verdict};
 use crate::error::{Error, ErrorCode};
 use crate::headers::{RejectReason, ResetMode, Source, WaitSource};
 use crate::pacer::{After, NeverReason, Preset, Step};
+use crate::plan::BatchOutcome;
 use crate::shared::{StoreErrorKind, StorePolicy};
 use core::str::FromStr;
 use serde::Deserialize;
@@ -167,6 +168,69 @@ impl After {
     }
 }
 
+impl Verdict {
+    /// The position of this verdict's decision in [`VERDICTS`].
+    pub const fn index(&self) -> usize {
+        match self {
+            Verdict::Allow { .. } => 0,
+            Verdict::Wait { .. } => 1,
+            Verdict::Never { .. } => 2,
+        }
+    }
+
+    /// The decision's name (the serde tag).
+    pub const fn decision(&self) -> &'static str {
+        VERDICTS[self.index()]
+    }
+}
+
+impl Decision {
+    /// The position of this decision in [`DECISIONS`].
+    pub const fn index(&self) -> usize {
+        match self {
+            Decision::Done => 0,
+            Decision::Retry { .. } => 1,
+            Decision::GiveUp { .. } => 2,
+        }
+    }
+
+    /// The decision's name (the serde tag).
+    pub const fn decision(&self) -> &'static str {
+        DECISIONS[self.index()]
+    }
+}
+
+impl BatchOutcome {
+    /// The position of this outcome's status in [`BATCH_OUTCOMES`].
+    pub const fn status_index(&self) -> usize {
+        match self {
+            BatchOutcome::Done { .. } => 0,
+            BatchOutcome::Failed { .. } => 1,
+            BatchOutcome::Throttled { .. } => 2,
+        }
+    }
+
+    /// The status's name (the serde tag).
+    pub const fn status(&self) -> &'static str {
+        BATCH_OUTCOMES[self.status_index()]
+    }
+
+    /// The outcome whose status is at `status` in [`BATCH_OUTCOMES`], for batch `index`;
+    /// `retry_at` is read for `throttled` only, where it is required.
+    pub fn from_status(status: usize, index: u64, retry_at: Option<u64>) -> Result<Self, Error> {
+        let bad = |m: &str| Error::new(ErrorCode::InvalidArgument, m);
+        match status {
+            0 => Ok(BatchOutcome::Done { index }),
+            1 => Ok(BatchOutcome::Failed { index }),
+            2 => Ok(BatchOutcome::Throttled {
+                index,
+                retry_at: retry_at.ok_or_else(|| bad("retryAt is missing"))?,
+            }),
+            _ => Err(bad("unknown batch outcome")),
+        }
+    }
+}
+
 impl FromStr for ErrorCode {
     type Err = Error;
 
@@ -204,19 +268,20 @@ pub const VOCABULARIES: &[(&str, &[&str])] = &ALL_VOCABULARIES;
 pub const VOCABULARIES: &[(&str, &[&str])] = &BASE_VOCABULARIES;
 
 #[cfg(feature = "store")]
-const ALL_VOCABULARIES: [(&str, &[&str]); 16] = {
-    let mut all: [(&str, &[&str]); 16] = [("", &[]); 16];
+const ALL_VOCABULARIES: [(&str, &[&str]); BASE_VOCABULARIES.len() + 2] = {
+    let mut all: [(&str, &[&str]); BASE_VOCABULARIES.len() + 2] =
+        [("", &[]); BASE_VOCABULARIES.len() + 2];
     let mut i = 0;
-    while i < 14 {
+    while i < BASE_VOCABULARIES.len() {
         all[i] = BASE_VOCABULARIES[i];
         i += 1;
     }
-    all[14] = ("storePolicies", StorePolicy::NAMES);
-    all[15] = ("storeErrors", StoreErrorKind::NAMES);
+    all[i] = ("storePolicies", StorePolicy::NAMES);
+    all[i + 1] = ("storeErrors", StoreErrorKind::NAMES);
     all
 };
 
-const BASE_VOCABULARIES: [(&str, &[&str]); 14] = [
+const BASE_VOCABULARIES: [(&str, &[&str]); 15] = [
     ("errorCodes", &ERROR_CODES),
     ("resetModes", ResetMode::NAMES),
     ("sources", Source::NAMES),
@@ -227,6 +292,7 @@ const BASE_VOCABULARIES: [(&str, &[&str]); 14] = [
     ("giveUpReasons", GiveUpReason::NAMES),
     ("batchOutcomes", &BATCH_OUTCOMES),
     ("decisions", &DECISIONS),
+    ("verdicts", &VERDICTS),
     ("neverReasons", NeverReason::NAMES),
     ("presets", Preset::NAMES),
     ("steps", &STEPS),
@@ -238,6 +304,9 @@ pub const BATCH_OUTCOMES: [&str; 3] = ["done", "failed", "throttled"];
 
 /// The `decision` names of [`crate::Decision`], in its order.
 pub const DECISIONS: [&str; 3] = ["done", "retry", "give_up"];
+
+/// The `decision` names of [`crate::Verdict`], in its order.
+pub const VERDICTS: [&str; 3] = ["allow", "wait", "never"];
 
 /// [`Limit`] as read: `burst` may be left out and then equals `amount` (the core's default, so
 /// no binding restates it).
@@ -379,6 +448,90 @@ mod tests {
             let v = serde_json::to_value(a).unwrap_or_default();
             assert_eq!(v["action"], a.action());
             assert_eq!(a.index(), i);
+        }
+    }
+
+    #[test]
+    fn verdict_decision_and_outcome_names_are_their_serde_tags() {
+        let verdicts = [
+            Verdict::Allow { remaining: None },
+            Verdict::Wait {
+                until: 2,
+                wait_ms: 1,
+            },
+            Verdict::Never {
+                cost: 9,
+                capacity: 1,
+            },
+        ];
+        for (i, v) in verdicts.iter().enumerate() {
+            let j = serde_json::to_value(v).unwrap_or_default();
+            assert_eq!(j["decision"], v.decision());
+            assert_eq!(v.index(), i);
+        }
+        let decisions = [
+            Decision::Done,
+            Decision::Retry {
+                at: 1,
+                delay_ms: 1,
+                attempt: 2,
+                reason: RetryReason::Backoff,
+            },
+            Decision::GiveUp {
+                reason: GiveUpReason::Deadline,
+                attempts: 3,
+            },
+        ];
+        for (i, d) in decisions.iter().enumerate() {
+            let j = serde_json::to_value(d).unwrap_or_default();
+            assert_eq!(j["decision"], d.decision());
+            assert_eq!(d.index(), i);
+        }
+        for i in 0..BATCH_OUTCOMES.len() {
+            let o = BatchOutcome::from_status(i, 4, Some(5));
+            let o = o.unwrap_or(BatchOutcome::Done { index: 0 });
+            let j = serde_json::to_value(o).unwrap_or_default();
+            assert_eq!(
+                (j["status"].clone(), j["index"].clone()),
+                (o.status().into(), 4.into())
+            );
+            assert_eq!(o.status_index(), i);
+        }
+        let e = BatchOutcome::from_status(3, 0, None).err().map(|e| e.code);
+        assert_eq!(e, Some(ErrorCode::InvalidArgument));
+        let e = BatchOutcome::from_status(2, 0, None).err().map(|e| e.code);
+        assert_eq!(e, Some(ErrorCode::InvalidArgument));
+    }
+
+    #[test]
+    fn plan_request_is_a_map_with_the_default_cost() {
+        use crate::plan::PlanRequest;
+        let r = serde_json::from_str::<PlanRequest>(r#"{"max_batch_records": 5}"#);
+        assert_eq!(
+            r.map(|r| r.cost_per_batch).ok(),
+            Some(crate::bucket::DEFAULT_COST)
+        );
+        let e = serde_json::from_str::<PlanRequest>("[10, null, 5]").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("expected a map")));
+        let v = serde_json::json!({"records": 3, "max_batch_records": 2});
+        let back = serde_json::from_value::<PlanRequest>(v.clone()).ok();
+        let again = back.and_then(|r| serde_json::to_value(r).ok());
+        assert_eq!(
+            again.map(|a| a["records"].clone()),
+            Some(v["records"].clone())
+        );
+    }
+
+    #[test]
+    fn statuses_are_checked_by_one_rule() {
+        use crate::headers::{check_status, STATUSES};
+        assert_eq!(check_status(100).ok(), Some(*STATUSES.start()));
+        assert_eq!(check_status(599).ok(), Some(*STATUSES.end()));
+        for bad in [99, 600, 70_000, -5, i64::MAX] {
+            let e = check_status(bad).err();
+            assert_eq!(e.as_ref().map(|e| e.code), Some(ErrorCode::InvalidStatus));
+            let m = e.map(|e| e.message).unwrap_or_default();
+            assert!(m.ends_with(&format!("got {bad}")), "{m}");
         }
     }
 

@@ -55,3 +55,54 @@ test('the shared JS layer restates no default of the core', () => {
     assert.ok(!new RegExp(`\\b${budget.capacity}\\b`).test(text), `${f} restates the budget's capacity`)
   }
 })
+
+test('a request\'s cost defaults to the core\'s DEFAULT_COST (defaults("cost"))', () => {
+  const [cost] = native.defaults('cost')
+  assert.ok(Number.isInteger(cost) && cost >= 1)
+  const lim = new pk.Limiter({ limits: [{ amount: 10, periodMs: 1000 }] })
+  assert.equal(lim.check('k', undefined, 0).remaining, 10 - cost)
+  assert.equal(lim.check('k', cost, 0).remaining, 10 - 2 * cost)
+  const core = new pk.PacerCore({ limits: [{ amount: cost, periodMs: 1000 }] })
+  assert.equal(core.begin('k', undefined, 0).action, 'go')
+  assert.equal(core.begin('k', undefined, 0).action, 'wait')
+})
+
+test('verdict and decision names are the core\'s vocabularies', () => {
+  const verdicts = native.vocabulary('verdicts').split(',')
+  const decisions = native.vocabulary('decisions').split(',')
+  const lim = new pk.Limiter({ limits: [{ amount: 1, periodMs: 1000 }] })
+  assert.deepEqual([lim.check('k', 1, 0).decision, lim.check('k', 1, 0).decision, lim.check('k', 5, 0).decision], verdicts)
+  const b = new pk.Backoff({ maxAttempts: 2 })
+  const st = pk.newRetryState(0, 7)
+  const r503 = pk.parseHeaders({ status: 503, headers: [] }, { now: 0 })
+  const got = [
+    b.decide(pk.newRetryState(0, 7), pk.parseHeaders({ status: 200, headers: [] }, { now: 0 }), 0).decision,
+    b.decide(st, r503, 0).decision,
+    b.decide(st, r503, 0).decision
+  ]
+  assert.deepEqual(got, decisions)
+})
+
+test('the shared JS layer restates no cost default or verdict name', () => {
+  const dir = path.join(root, 'bindings-node', 'js')
+  for (const f of ['engine.js', 'pacer-core.js', 'helpers.js', 'pacing.js']) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8')
+    assert.ok(!/cost = 1\b|cost === undefined \? 1\b/.test(text), `${f} restates the default cost`)
+    assert.ok(!/decision: '(allow|wait|never)'/.test(text), `${f} restates a verdict name`)
+  }
+})
+
+test('a response\'s status is told by the core\'s bounds (defaults("statuses"))', async () => {
+  const [min, max] = native.defaults('statuses')
+  assert.ok(min >= 100 && max > min, `${min}..${max}`)
+  for (const s of [min, max]) assert.equal((await pk.readResponse({ status: s, headers: {} })).status, s)
+  for (const s of [min - 1, max + 1]) assert.equal(await pk.readResponse({ status: s, headers: {} }), null)
+  for (const s of [min - 1, max + 1]) {
+    assert.throws(() => pk.parseHeaders({ status: s, headers: [] }), (e) => e.code === 'invalid_status')
+  }
+  const dir = path.join(root, 'bindings-node', 'js')
+  for (const f of ['response.js', 'pacing.js', 'engine.js']) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8')
+    assert.ok(!new RegExp(`\\b${max}\\b`).test(text), `${f} restates the highest status`)
+  }
+})

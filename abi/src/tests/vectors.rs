@@ -83,7 +83,7 @@ fn headers_vectors_through_pk_read() {
             num(&e["status"]),
             i64::from(e["throttled"].as_bool().unwrap_or(false)),
             num(&e["wait_ms"]),
-            enum_index(&e["wait_source"], &["retry_after", "reset", "body"]),
+            enum_index(&e["wait_source"], pacekeeper::headers::WaitSource::NAMES),
             num(&e["retry_after_ms"]),
             num(&e["limit"]),
             num(&e["remaining"]),
@@ -92,17 +92,7 @@ fn headers_vectors_through_pk_read() {
             e["date_skew_ms"].as_i64().unwrap_or(SKEW_NONE),
             i64::from(e["capped"].as_bool().unwrap_or(false)),
             e["rejected"].as_array().map_or(0, |a| a.len() as i64),
-            enum_index(
-                &e["source"],
-                &[
-                    "ietf",
-                    "ietf_draft07",
-                    "ratelimit_trio",
-                    "x_ratelimit",
-                    "genesys",
-                    "shopify",
-                ],
-            ),
+            enum_index(&e["source"], pacekeeper::headers::Source::NAMES),
         ];
         assert_eq!(code, want[2], "{name}: return code");
         assert_eq!(o.i64s(READING_FIELDS), want, "{name}");
@@ -219,7 +209,7 @@ fn backoff_vectors_through_pk_retry() {
         }
         set(&mut rec, 2, &pol["cap_ms"]);
         if let Some(j) = pol["jitter"].as_str() {
-            rec[3] = enum_index(&pol["jitter"], &["none", "full", "equal", "decorrelated"]);
+            rec[3] = enum_index(&pol["jitter"], pacekeeper::Jitter::NAMES);
             assert!(rec[3] >= 0, "{name}: jitter {j}");
         }
         set(&mut rec, 4, &pol["max_attempts"]);

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
 
+from ._native import MAX_STATUS, MIN_STATUS
+
 __all__ = ["ResponseInfo", "response_info"]
 
 
@@ -70,7 +72,7 @@ def _body_of(obj: Any) -> Optional[str]:
 def _status_of(obj: Any) -> Optional[int]:
     for attr in ("status_code", "status"):
         value = getattr(obj, attr, None)
-        if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+        if isinstance(value, int) and not isinstance(value, bool) and MIN_STATUS <= value <= MAX_STATUS:
             return value
     return None
 

@@ -5,11 +5,17 @@
 from typing import Any, Literal, Optional, Sequence, final
 
 __all__ = [
-    "After", "Backoff", "Batch", "Decision", "Limiter", "PacerCore", "Plan", "Policy", "PolicyState", "Reading",
+    "DEFAULT_COST", "MAX_STATUS", "MIN_STATUS", "After", "Backoff", "Batch", "Decision", "Limiter", "PacerCore", "Plan", "Policy", "PolicyState", "Reading",
     "Rejection", "RetryBudget", "RetryState", "Step", "Verdict", "error_codes", "now_ms",
     "parse_headers", "plan", "replan", "shared_script", "shared_script_sha1", "token_key", "version",
 ]
 
+DEFAULT_COST: int
+"""A request's cost when none is given (the core's ``DEFAULT_COST``)."""
+MIN_STATUS: int
+"""The lowest HTTP status the core reads (``MIN_STATUS..=MAX_STATUS``)."""
+MAX_STATUS: int
+"""The highest HTTP status the core reads."""
 
 def version() -> str:
     """The version of the native module (the crate version, shared by every package)."""

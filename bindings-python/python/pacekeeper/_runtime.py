@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Optional, Sequence, Tuple, Type, Ty
 from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import PacekeeperError, PacekeeperTypeError
 from ._extract import ResponseInfo, response_info
-from ._native import Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
+from ._native import DEFAULT_COST, Backoff, Limiter, PacerCore, Reading, RetryBudget, parse_headers
 from ._redact import redact_exception
 from ._store_io import StoreIO
 from ._wake import Waker
@@ -235,7 +235,7 @@ class Pacer(StoreIO):
             raise
         return ticket, waited
 
-    def acquire(self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None) -> float:
+    def acquire(self, key: Optional[str] = None, cost: int = DEFAULT_COST, *, timeout: Optional[float] = None) -> float:
         """Blocks until ``key`` may send a request of ``cost``; returns the seconds waited (the
         slot is taken; nothing is reported back). Raises ``TimeoutError`` if that would take
         longer than ``timeout`` seconds."""
@@ -249,7 +249,7 @@ class Pacer(StoreIO):
         return waited
 
     async def acquire_async(
-        self, key: Optional[str] = None, cost: int = 1, *, timeout: Optional[float] = None
+        self, key: Optional[str] = None, cost: int = DEFAULT_COST, *, timeout: Optional[float] = None
     ) -> float:
         """The asyncio form of :meth:`acquire`."""
         key = key or self.key
@@ -320,7 +320,7 @@ class Pacer(StoreIO):
         send: Callable[[], T],
         *,
         key: Optional[str] = None,
-        cost: int = 1,
+        cost: int = DEFAULT_COST,
         network_errors: Tuple[Type[BaseException], ...] = (ConnectionError, TimeoutError, OSError),
         discard: Optional[Callable[[Any], None]] = None,
         read_body: Optional[Callable[[Any], Optional[str]]] = None,
@@ -377,7 +377,7 @@ class Pacer(StoreIO):
         send: Callable[[], Awaitable[T]],
         *,
         key: Optional[str] = None,
-        cost: int = 1,
+        cost: int = DEFAULT_COST,
         network_errors: Tuple[Type[BaseException], ...] = (ConnectionError, TimeoutError, OSError),
         discard: Optional[Callable[[Any], Awaitable[None]]] = None,
         read_body: Optional[Callable[[Any], Awaitable[Optional[str]]]] = None,

@@ -114,7 +114,7 @@ class retry_if_rate_limited(_tenacity.retry_base):  # type: ignore[misc]
         info = response_info(obj)
         if info is None:
             return False
-        if info.status == 429 or info.status in self.also:
+        if info.status in self.also:
             return True
         reading = read_response(info, SYSTEM_CLOCK.now_ms())
         return reading is not None and reading.throttled

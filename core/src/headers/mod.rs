@@ -313,6 +313,30 @@ pub fn body_retry_seconds(body: &str) -> Option<u64> {
         .map(|_| n)
 }
 
+/// The lowest HTTP status the core reads.
+pub const MIN_STATUS: u16 = 100;
+/// The highest HTTP status the core reads.
+pub const MAX_STATUS: u16 = 599;
+/// The HTTP statuses the core reads (bindings that must tell a status from other numbers, such
+/// as a response extractor, read these bounds, never restate them).
+pub const STATUSES: core::ops::RangeInclusive<u16> = MIN_STATUS..=MAX_STATUS;
+
+/// `status` (any host integer) as an HTTP status in [`STATUSES`], else `invalid_status`: the one
+/// rule every binding applies through the core.
+pub fn check_status(status: i64) -> Result<u16> {
+    match u16::try_from(status) {
+        Ok(s) if STATUSES.contains(&s) => Ok(s),
+        _ => Err(Error::new(
+            ErrorCode::InvalidStatus,
+            msg!(
+                "status must be 100..=599, got ",
+                if status < 0 { "-" } else { "" },
+                status.unsigned_abs()
+            ),
+        )),
+    }
+}
+
 /// Parses one response's rate-limit headers.
 ///
 /// `headers` are (name, value) pairs in wire order; repeated names are allowed. `body` is
@@ -340,12 +364,7 @@ pub fn parse<N: AsRef<str>, V: AsRef<str>>(
     now: u64,
     opts: &ParseOptions,
 ) -> Result<Reading> {
-    if !(100..=599).contains(&status) {
-        return Err(Error::new(
-            ErrorCode::InvalidStatus,
-            msg!("status must be 100..=599, got ", status),
-        ));
-    }
+    check_status(i64::from(status))?;
     opts.validate()?;
     let mut acc = Acc::new(*opts, now, status);
     for (n, v) in headers {
