@@ -176,7 +176,7 @@ pub(crate) fn config<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) ->
 }
 
 /// [`config`] of a dict and keyword arguments, the keywords winning (none: `{}`, the core's
-/// defaults); merging needs a dict.
+/// defaults); anything but a dict goes to the core as it is, whose shape rule refuses it.
 pub(crate) fn kwargs<T: DeserializeOwned>(
     base: Option<&Bound<'_, PyAny>>,
     fields: Option<&Bound<'_, PyDict>>,
@@ -185,7 +185,8 @@ pub(crate) fn kwargs<T: DeserializeOwned>(
     let mut m = match base.map(|b| json_of(b, 0, true)).transpose()? {
         None => Map::new(),
         Some(Value::Object(m)) => m,
-        Some(_) => return Err(type_err(format!("{what} must be a dict"))),
+        // Not a map: the core's shape rule says so (a `T` read from maps only).
+        Some(other) => return Ok(from_value(what, other)?),
     };
     if let Some(Value::Object(f)) = fields.map(|f| json_of(f, 0, true)).transpose()? {
         m.extend(f);

@@ -81,3 +81,11 @@ def test_a_status_is_told_by_the_cores_bounds() -> None:
         assert str(s) in str(e.value)
     src = pathlib.Path(pk.__file__).parent
     assert str(hi) not in (src / "_extract.py").read_text()
+
+
+@pytest.mark.parametrize("config", [[{"amount": 1, "period_ms": 1000}], (1, 2), "limits", 3])
+def test_a_pacer_config_that_is_not_a_map_is_the_cores_invalid_argument(config: object) -> None:
+    with pytest.raises(PacekeeperTypeError) as info:
+        pk.PacerCore(config)  # type: ignore[arg-type]
+    assert info.value.code == "invalid_argument"
+    assert "expected a map" in str(info.value)

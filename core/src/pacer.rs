@@ -130,6 +130,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::headers::{ParseOptions, Reading};
 use crate::map::VecMap;
 use crate::msg::msg;
+use crate::shape::map_only;
 use crate::MAX_TIME;
 use serde::{Deserialize, Serialize};
 
@@ -154,7 +155,7 @@ pub enum Preset {
 
 /// The configuration of a [`Pacer`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct PacerConfig {
     /// Limits every key obeys (at most [`MAX_LIMITS`]). Empty: the rate is learnt or probed.
     pub limits: Vec<Limit>,
@@ -180,6 +181,8 @@ pub struct PacerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<SharedPacing>,
 }
+
+map_only!(PacerConfig);
 
 impl Default for PacerConfig {
     fn default() -> Self {

@@ -504,6 +504,19 @@ mod tests {
     }
 
     #[test]
+    fn pacer_config_is_read_from_a_map_only() {
+        use crate::pacer::PacerConfig;
+        let e = serde_json::from_str::<PacerConfig>(r#"[{"amount": 1, "period_ms": 1000}]"#).err();
+        assert!(e.is_some_and(|e| e.to_string().contains("expected a map")));
+        let c = serde_json::from_str::<PacerConfig>("{}").ok();
+        assert_eq!(c, Some(PacerConfig::default()));
+        let back = c
+            .and_then(|c| serde_json::to_string(&c).ok())
+            .and_then(|t| serde_json::from_str::<PacerConfig>(&t).ok());
+        assert_eq!(back, Some(PacerConfig::default()));
+    }
+
+    #[test]
     fn plan_request_is_a_map_with_the_default_cost() {
         use crate::plan::PlanRequest;
         let r = serde_json::from_str::<PlanRequest>(r#"{"max_batch_records": 5}"#);
