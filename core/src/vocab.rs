@@ -129,92 +129,67 @@ vocabulary! {
     }
 }
 
-/// The `action` names of [`Step`], in its order (the index a binding sends).
-pub const STEPS: [&str; 4] = ["go", "wait", "never", "consult"];
+/// The tags of an enum whose variants carry data (so it has no `ALL`): the names in order as a
+/// constant array, and from one list of variants, the position of a value's tag (`$index`, the
+/// number a binding sends) and the tag itself (`$name`, the serde tag).
+macro_rules! tags {
+    ($($ty:ident, $names:ident, $index:ident, $name:ident, $what:literal {
+        $($variant:ident => $tag:literal,)+
+    })+) => {$(
+        #[doc = concat!("The `", $what, "` names of [`", stringify!($ty), "`], in its order (the index a binding sends).")]
+        pub const $names: [&str; [$($tag,)+].len()] = [$($tag,)+];
 
-/// The `action` names of [`After`], in its order (the index a binding sends).
-pub const AFTERS: [&str; 3] = ["done", "retry", "give_up"];
+        impl $ty {
+            #[doc = concat!("The position of this value's `", $what, "` in [`", stringify!($names), "`].")]
+            pub const fn $index(&self) -> usize {
+                let mut i = 0;
+                $(
+                    if matches!(self, $ty::$variant { .. }) {
+                        return i;
+                    }
+                    i += 1;
+                )+
+                i
+            }
 
-impl Step {
-    /// The position of this step's action in [`STEPS`].
-    pub const fn index(&self) -> usize {
-        match self {
-            Step::Go { .. } => 0,
-            Step::Wait { .. } => 1,
-            Step::Never { .. } => 2,
-            Step::Consult { .. } => 3,
+            #[doc = concat!("The `", $what, "` name (the serde tag).")]
+            pub const fn $name(&self) -> &'static str {
+                $names[self.$index()]
+            }
         }
-    }
-
-    /// The action's name (the serde tag).
-    pub const fn action(&self) -> &'static str {
-        STEPS[self.index()]
-    }
+    )+};
 }
 
-impl After {
-    /// The position of this answer's action in [`AFTERS`].
-    pub const fn index(&self) -> usize {
-        match self {
-            After::Done => 0,
-            After::Retry { .. } => 1,
-            After::GiveUp { .. } => 2,
-        }
+tags! {
+    Step, STEPS, index, action, "action" {
+        Go => "go",
+        Wait => "wait",
+        Never => "never",
+        Consult => "consult",
     }
-
-    /// The action's name (the serde tag).
-    pub const fn action(&self) -> &'static str {
-        AFTERS[self.index()]
+    After, AFTERS, index, action, "action" {
+        Done => "done",
+        Retry => "retry",
+        GiveUp => "give_up",
     }
-}
-
-impl Verdict {
-    /// The position of this verdict's decision in [`VERDICTS`].
-    pub const fn index(&self) -> usize {
-        match self {
-            Verdict::Allow { .. } => 0,
-            Verdict::Wait { .. } => 1,
-            Verdict::Never { .. } => 2,
-        }
+    Verdict, VERDICTS, index, decision, "decision" {
+        Allow => "allow",
+        Wait => "wait",
+        Never => "never",
     }
-
-    /// The decision's name (the serde tag).
-    pub const fn decision(&self) -> &'static str {
-        VERDICTS[self.index()]
+    Decision, DECISIONS, index, decision, "decision" {
+        Done => "done",
+        Retry => "retry",
+        GiveUp => "give_up",
     }
-}
-
-impl Decision {
-    /// The position of this decision in [`DECISIONS`].
-    pub const fn index(&self) -> usize {
-        match self {
-            Decision::Done => 0,
-            Decision::Retry { .. } => 1,
-            Decision::GiveUp { .. } => 2,
-        }
-    }
-
-    /// The decision's name (the serde tag).
-    pub const fn decision(&self) -> &'static str {
-        DECISIONS[self.index()]
+    BatchOutcome, BATCH_OUTCOMES, status_index, status, "status" {
+        Done => "done",
+        Failed => "failed",
+        Throttled => "throttled",
     }
 }
 
 impl BatchOutcome {
-    /// The position of this outcome's status in [`BATCH_OUTCOMES`].
-    pub const fn status_index(&self) -> usize {
-        match self {
-            BatchOutcome::Done { .. } => 0,
-            BatchOutcome::Failed { .. } => 1,
-            BatchOutcome::Throttled { .. } => 2,
-        }
-    }
-
-    /// The status's name (the serde tag).
-    pub const fn status(&self) -> &'static str {
-        BATCH_OUTCOMES[self.status_index()]
-    }
-
     /// The outcome whose status is at `status` in [`BATCH_OUTCOMES`], for batch `index`;
     /// `retry_at` is read for `throttled` only, where it is required.
     pub fn from_status(status: usize, index: u64, retry_at: Option<u64>) -> Result<Self, Error> {
@@ -298,15 +273,6 @@ const BASE_VOCABULARIES: [(&str, &[&str]); 15] = [
     ("steps", &STEPS),
     ("afters", &AFTERS),
 ];
-
-/// The `status` names of [`crate::BatchOutcome`], in its order.
-pub const BATCH_OUTCOMES: [&str; 3] = ["done", "failed", "throttled"];
-
-/// The `decision` names of [`crate::Decision`], in its order.
-pub const DECISIONS: [&str; 3] = ["done", "retry", "give_up"];
-
-/// The `decision` names of [`crate::Verdict`], in its order.
-pub const VERDICTS: [&str; 3] = ["allow", "wait", "never"];
 
 /// [`Limit`] as read: `burst` may be left out and then equals `amount` (the core's default, so
 /// no binding restates it).
