@@ -1357,11 +1357,11 @@ impl Pacer {
             // counts that come back teach the rate (`learn_counts`); a fixed window ending later
             // in that second answers such a request with a 429 whose instant is the same `v`
             // (one throttle, one request in flight, no time lost).
-            let within_second = lane.learnt.is_some_and(|(_, p)| p <= 2000);
+            let short_window = lane.learnt.is_some_and(|(_, p)| p <= 2000);
             let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.
                 now.saturating_add(reset.div_ceil(used))
-            } else if whole && (trusted || within_second) {
+            } else if whole && (trusted || short_window) {
                 // (v−1, v]: the rate decides inside the interval.
                 reset_at.saturating_sub(1000).max(now)
             } else {
