@@ -23,6 +23,13 @@
 //!   as its answer: after a 2xx answered at `now` with `n` requests still in flight, every limit
 //!   in force keeps its next slot at least `(1 + n)` emission intervals after `now`, so pacing at
 //!   exactly the server's rate never runs ahead of a server that received a request late.
+//! - **No more than a burst in flight.** With a rate known, a key keeps at most its smallest
+//!   burst (in cost) in flight: every request out may reach the server at once, as late as its
+//!   answer, and a burst is all a server paced exactly takes at once. Slots are still booked by
+//!   the rate; one that comes while the burst is out waits for an answer (a finish rebooks the
+//!   key), polling every [`PacerConfig::probe_poll_ms`]. Before the first answer this is the
+//!   only bound (a loaded machine answers the first burst late, and the next request would
+//!   arrive with it).
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it. A count read out of order (its request was
 //!   sent before one whose answer was already read) may miss requests the server saw after it:
@@ -360,6 +367,20 @@ struct Ticket {
     lease: u64,
 }
 
+impl Lane {
+    /// A request of `cost` was sent.
+    fn sent(&mut self, cost: u32) {
+        self.in_flight = self.in_flight.saturating_add(1);
+        self.in_cost = self.in_cost.saturating_add(cost);
+    }
+
+    /// A request of `cost` is no longer in flight.
+    fn back(&mut self, cost: u32) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.in_cost = self.in_cost.saturating_sub(cost);
+    }
+}
+
 /// The GCRA state of one key against one limit, in units of 1/amount ms (exact integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 struct Gates {
@@ -386,6 +407,9 @@ pub struct Lane {
     pub quota_until: u64,
     /// Requests in flight.
     pub in_flight: u32,
+    /// Their cost (see `Pacer::burst_in_flight`).
+    #[serde(default)]
+    in_cost: u32,
     /// The probe window (requests in flight allowed while no rate is known).
     pub window: u32,
     /// Waiting tickets, in order.
@@ -746,6 +770,16 @@ impl Pacer {
         }
     }
 
+    /// With a rate known, a request of `cost` would put more than the smallest burst in flight.
+    /// Every request in flight may reach the server at once, as late as its answer: a burst is
+    /// all a server paced exactly accepts at once, so a key sends no more before an answer
+    /// comes back (its slots are booked by the rate alone; one that comes while the burst is in
+    /// flight waits for an answer).
+    fn burst_in_flight(config: &PacerConfig, lane: &Lane, cost: u32) -> bool {
+        Self::rate_known(config, lane)
+            && Self::min_burst(config, lane).is_some_and(|b| lane.in_cost.saturating_add(cost) > b)
+    }
+
     /// The earliest instant ≥ `t` at which `cost` fits the booked state.
     fn earliest(config: &PacerConfig, lane: &Lane, cost: u32, t: u64, booked: bool) -> u64 {
         let mut e = t.max(lane.floor);
@@ -848,9 +882,10 @@ impl Pacer {
         let step = if !Self::has_ready_waiters(lane, &self.tickets, now)
             && room > 0
             && Self::earliest(config, lane, cost, now, true) <= now
+            && !Self::burst_in_flight(config, lane, cost)
         {
             Self::take(config, lane, cost, now, true);
-            lane.in_flight = lane.in_flight.saturating_add(1);
+            lane.sent(cost);
             Step::Go { ticket: id }
         } else {
             let booked_ahead = Self::booked_waiters(lane, &self.tickets);
@@ -876,6 +911,12 @@ impl Pacer {
                     not_before: now,
                 };
                 now.saturating_add(config.probe_poll_ms).max(lane.floor)
+            };
+            // Its slot is now, but the burst is in flight: it waits for an answer.
+            let until = if until <= now && Self::burst_in_flight(config, lane, cost) {
+                now.saturating_add(config.probe_poll_ms)
+            } else {
+                until
             };
             lane.queue.push(id);
             Step::Wait {
@@ -1036,6 +1077,12 @@ impl Pacer {
                 })
             }
             Some(until) => Ok(Step::Wait { ticket, until }),
+            // Its slot came, but the burst is in flight: it waits for an answer (a finish
+            // rebooks the key and wakes its waiters), its slot kept.
+            None if !forced && Self::burst_in_flight(config, lane, cost) => Ok(Step::Wait {
+                ticket,
+                until: now.saturating_add(config.probe_poll_ms).min(deadline),
+            }),
             None => {
                 let Some(t) = self.tickets.get_mut(&ticket) else {
                     return Err(unknown(ticket));
@@ -1052,7 +1099,7 @@ impl Pacer {
                     lane.quota_left = lane.quota_left.saturating_sub(t.cost);
                 }
                 lane.queue.retain(|x| *x != ticket);
-                lane.in_flight = lane.in_flight.saturating_add(1);
+                lane.sent(t.cost);
                 t.phase = Phase::InFlight { at: now };
                 if booked.is_none_or(|b| b > now) {
                     // Its booked slot (if any) is free again: the waiters behind move up.
@@ -1097,7 +1144,7 @@ impl Pacer {
         if let Some(lane) = self.lanes.get_mut(t.lane) {
             match t.phase {
                 Phase::InFlight { .. } | Phase::Consulting { .. } | Phase::Reserved { .. } => {
-                    lane.in_flight = lane.in_flight.saturating_sub(1);
+                    lane.back(t.cost);
                 }
                 Phase::Waiting { .. } => lane.queue.retain(|x| *x != ticket),
             }
@@ -1121,7 +1168,7 @@ impl Pacer {
                 msg!("ticket ", ticket, " is waiting, not in flight"),
             ));
         }
-        let li = t.lane;
+        let (li, cost) = (t.lane, t.cost);
         let mut retry = t.retry;
         let sent_at = match t.phase {
             Phase::InFlight { at } => at,
@@ -1162,7 +1209,7 @@ impl Pacer {
         let Some(lane) = self.lanes.get_mut(li) else {
             return Err(Error::new(ErrorCode::InvalidState, "key vanished"));
         };
-        lane.in_flight = lane.in_flight.saturating_sub(1);
+        lane.back(cost);
         Self::sent_once(lane, sent_at);
         if let Outcome::Response { reading } = outcome {
             // A count read out of order (its request was sent before one whose answer was read

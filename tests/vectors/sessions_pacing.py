@@ -19,6 +19,8 @@ session("429 retry-after is a floor and releases booked slots", cfg(limits=[lim(
     finish(1, 2150, DONE, "a 2xx ends the call", status=200),
     resume(2, 2300, wait(2, 2350), ANSWER),
     resume(2, 2350, go(2), FIFO),
+    # answered at once: sent tat >= 2350*5 + 1000 = 12750, its own tat: no slot moves
+    finish(2, 2350, DONE, "a 2xx ends the call", status=200),
     resume(3, 2550, go(3), FIFO),
 ])
 
@@ -41,6 +43,32 @@ session("a request answered late moves the next slots after its answer", cfg(lim
     # 1400*10 + 3000 - 1000 = 16000: t3's retry stays at 1400
     finish(4, 420, DONE, ANSWER, status=200),
     resume(3, 1400, go(3), FLOOR),
+])
+
+# No more than a burst in flight: 10/s, burst 3 (scale x10, T 1000, tau 3000). Every request in
+# flight may reach the server at once, as late as its answer: with the burst out, a slot that comes
+# waits for an answer (polling every probe_poll_ms, 100 ms, until a finish rebooks it). Costs count.
+session("no more than a burst in flight: a slot that comes while it is out waits for an answer", cfg(limits=[lim(10, 1000, 3)]), [
+    begin(0, go(1), "configured: go"), begin(0, go(2), "burst 3"), begin(0, go(3), "burst 3"),  # tat 3000
+    begin(0, wait(4, 100), FIFO),  # (3000+1000-3000)/10 = 100; booked tat 4000
+    resume(4, 100, wait(4, 200), BURST),  # its slot, but 3 in flight: poll
+    # t1 answered at 150, 2 out: sent tat >= 1500 + 3*1000 = 4500: t4 at (4500+1000-3000)/10
+    finish(1, 150, DONE, ANSWER, status=200),
+    resume(4, 200, wait(4, 250), ANSWER),
+    resume(4, 250, go(4), BURST),  # 2 in flight + 1 = 3: goes; sent tat 5500
+    begin(250, wait(5, 350), BURST),  # slot (5500+1000-3000)/10 = 350; booked tat 6500
+    # t2 answered at 300, t3 and t4 out: sent tat >= 3000 + 3*1000 = 6000 -> t5 at 400
+    finish(2, 300, DONE, ANSWER, status=200),
+    resume(5, 400, go(5), BURST),  # t3, t4 + 1 = 3; sent tat 7000
+    # cost 2: slot (7000 + 2000 - 3000)/10 = 600, booked tat 9000
+    begin(400, wait(6, 600), BURST, cost=2),
+    resume(6, 600, wait(6, 700), BURST),  # t3, t4, t5 out: 3 + 2 > 3
+    # t3 answered at 650, t4 and t5 out: sent tat >= 6500 + 3*1000 = 9500 -> t6 at (9500+2000-3000)/10
+    finish(3, 650, DONE, ANSWER, status=200),
+    # t4 answered at 650, t5 out: 6500 + 2000 = 8500 < 9500, t6 stays at 850
+    finish(4, 650, DONE, ANSWER, status=200),
+    resume(6, 700, wait(6, 850), ANSWER),
+    resume(6, 850, go(6), BURST),  # t5 (1) + 2 = 3
 ])
 
 # Genesys body only: "Retry the request in [3] seconds".
@@ -155,13 +183,20 @@ session("a booked slot goes only if what was sent leaves room: late sleepers do 
     begin(0, wait(3, 100), FIFO),  # (2000 + 1000 - 2000)/10 = 100, booked tat 3000
     begin(0, wait(4, 200), FIFO),  # booked 4000
     begin(0, wait(5, 300), FIFO),  # booked 5000
+    # t1 and t2 answered at once: sent tat >= 0 + 2*1000 (t1, t2 still out), then 1000: no slot moves
+    finish(1, 0, DONE, ANSWER, status=200), finish(2, 0, DONE, ANSWER, status=200),
     # t3 and t4 wake at 250: sent tat 2000 -> max(2000, 2500) + 1000 - 2000 = 1500 <= 2500: t3
     # goes (tat 3500); 3500 + 1000 - 2000 = 2500 <= 2500: t4 goes (tat 4500)
     resume(3, 250, go(3), LATE), resume(4, 250, go(4), LATE),
     resume(5, 250, wait(5, 300), FIFO),
     # on time at 300, but 4500 + 1000 - 2000 = 3500 > 3000: booked again at 350
     resume(5, 300, wait(5, 350), LATE),
-    resume(5, 350, go(5), LATE),
+    # at 350 its slot comes, but t3 and t4 (the burst) are in flight: an answer first (poll 100 ms)
+    resume(5, 350, wait(5, 450), BURST),
+    # t3 answered at 360 with t4 out: sent tat >= 3600 + 2*1000 = 5600: t5 at (5600+1000-2000)/10
+    finish(3, 360, DONE, ANSWER, status=200),
+    resume(5, 450, wait(5, 460), ANSWER),
+    resume(5, 460, go(5), BURST),
 ])
 
 session("every unknown tenant gets its own first probe", cfg(learn=False), [
@@ -178,21 +213,23 @@ session("every unknown tenant gets its own first probe", cfg(learn=False), [
 # 2/s burst 1: scale x2, T 1000, tau 1000 -> one slot every 500 ms.
 session("waiters are served in order with staggered slots", cfg(limits=[lim(2, 1000, 1)]), [
     begin(0, go(1), FIFO),  # tat 1000
+    # each request is answered as it goes (burst 1: one in flight); 0*2 + 1000 moves no slot
+    finish(1, 0, DONE, ANSWER, status=200),
     begin(0, wait(2, 500), FIFO),  # (1000+1000-1000)/2 = 500, booked 2000
     begin(0, wait(3, 1000), FIFO),  # booked 3000
     begin(10, wait(4, 1500), FIFO),  # booked 4000
-    resume(2, 500, go(2), FIFO),
+    resume(2, 500, go(2), FIFO), finish(2, 500, DONE, ANSWER, status=200),
     begin(600, wait(5, 2000), FIFO),  # behind t3, t4: booked 5000
     begin(1000, wait(6, 2500), FIFO),  # arrives before t3 resumes at the same instant: still behind it
-    resume(3, 1000, go(3), FIFO),
+    resume(3, 1000, go(3), FIFO), finish(3, 1000, DONE, ANSWER, status=200),
     resume(4, 1499, wait(4, 1500), FIFO),
-    resume(4, 1500, go(4), FIFO),
+    resume(4, 1500, go(4), FIFO), finish(4, 1500, DONE, ANSWER, status=200),
     resume(6, 2000, wait(6, 2500), FIFO),  # t6 cannot take t5's slot
     resume(5, 2000, go(5), FIFO),
 ])
 
 session("a cancelled waiter's slot goes to the next in line", cfg(limits=[lim(1, 1000, 1)]), [
-    begin(0, go(1), FIFO),
+    begin(0, go(1), FIFO), finish(1, 0, DONE, ANSWER, status=200),
     begin(0, wait(2, 1000), FIFO),
     begin(0, wait(3, 2000), FIFO),
     cancel(2, CANCELLED, FIFO),

@@ -52,7 +52,7 @@ session("every wait is capped by max_wait_ms; a request held that long goes", cf
 ])
 
 session("configured limits are not cut by max_wait_ms", cfg(limits=[lim(1, 10000, 1)], parse={"max_wait_ms": 1500}), [
-    begin(0, go(1), "configured: go"),
+    begin(0, go(1), "configured: go"), finish(1, 0, DONE, ANSWER, status=200),
     begin(0, wait(2, 10000), OWN),  # the configured slot, past the cap: waited in full
     resume(2, 1500, wait(2, 10000), OWN),
     resume(2, 10000, go(2), OWN),

@@ -729,7 +729,7 @@ impl Pacer {
         };
         let config = &self.config;
         if let Some(lane) = self.lanes.get_mut(li) {
-            lane.in_flight = lane.in_flight.saturating_sub(1);
+            lane.back(cost);
             refund(config, lane, cost, now);
             let pos = lane.queue.partition_point(|x| *x < ticket);
             lane.queue.insert(pos, ticket);
@@ -751,7 +751,7 @@ impl Pacer {
         };
         let config = &self.config;
         if let Some(lane) = self.lanes.get_mut(t.lane) {
-            lane.in_flight = lane.in_flight.saturating_sub(1);
+            lane.back(t.cost);
             refund(config, lane, t.cost, now);
         }
         self.rebook(t.lane, now);
