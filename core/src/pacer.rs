@@ -29,7 +29,7 @@
 //!   the rate; one that comes while the burst is out waits for an answer (a finish rebooks the
 //!   key), polling every [`PacerConfig::probe_poll_ms`]. Before the first answer this is the
 //!   only bound (a loaded machine answers the first burst late, and the next request would
-//!   arrive with it).
+//!   arrive with it). Not in shared mode (the store books every slot there).
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it. A count read out of order (its request was
 //!   sent before one whose answer was already read) may miss requests the server saw after it:
@@ -774,9 +774,11 @@ impl Pacer {
     /// Every request in flight may reach the server at once, as late as its answer: a burst is
     /// all a server paced exactly accepts at once, so a key sends no more before an answer
     /// comes back (its slots are booked by the rate alone; one that comes while the burst is in
-    /// flight waits for an answer).
+    /// flight waits for an answer). Not in shared mode: there the store books every slot, and
+    /// a ticket counts as in flight from its consult on, before it is sent.
     fn burst_in_flight(config: &PacerConfig, lane: &Lane, cost: u32) -> bool {
-        Self::rate_known(config, lane)
+        config.shared.is_none()
+            && Self::rate_known(config, lane)
             && Self::min_burst(config, lane).is_some_and(|b| lane.in_cost.saturating_add(cost) > b)
     }
 
