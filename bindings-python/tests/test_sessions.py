@@ -60,8 +60,13 @@ def test_state_round_trips_through_plain_data() -> None:
     assert p.begin("k", now=0).to_dict() == {"action": "wait", "ticket": 2, "until": 1000}
     q = pk.PacerCore.from_dict(json.loads(json.dumps(p.to_dict())))
     assert q.open_tickets == 2 and q.lane("k") == p.lane("k")
-    assert q.resume(2, now=1000).to_dict() == {"action": "go", "ticket": 2}
-    assert p.resume(2, now=1000).to_dict() == {"action": "go", "ticket": 2}
+    # What is in flight travels too: burst 1 with ticket 1 out, ticket 2's slot waits for its answer.
+    for core in (p, q):
+        assert core.resume(2, now=1000).to_dict() == {"action": "wait", "ticket": 2, "until": 1100}
+        # answered at 1000: it may have reached the server then, so the next slot is 2000
+        assert core.finish(1, pk.parse_headers(200, [], now=1000), now=1000).action == "done"
+        assert core.resume(2, now=1100).to_dict() == {"action": "wait", "ticket": 2, "until": 2000}
+        assert core.resume(2, now=2000).to_dict() == {"action": "go", "ticket": 2}
     assert q.to_dict() == p.to_dict()
 
 
