@@ -30,6 +30,15 @@
 //!   key), polling every [`PacerConfig::probe_poll_ms`]. Before the first answer this is the
 //!   only bound (a loaded machine answers the first burst late, and the next request would
 //!   arrive with it). Not in shared mode (the store books every slot there).
+//! - **A configured bucket the server counts follows its count.** When a 2xx names a limit equal
+//!   to a configured limit's burst (the server counts that bucket), its count, taken at the
+//!   request's arrival and read at the answer, bounds the server's schedule: what it says is left
+//!   (less what is in flight, never more than the answer time's own bound allows) may go now,
+//!   even when the pacer's own schedule (answers read late) is later. Once the count was seen
+//!   to come back before the reset it named (a request sent after one count was read, itself
+//!   counted, found as many left or more, before that reset or naming the same instant: a
+//!   token bucket, not a window), the reset is that bucket's time until full and no quota is
+//!   held on top of the configured rate.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it. A count read out of order (its request was
 //!   sent before one whose answer was already read) may miss requests the server saw after it:
@@ -490,6 +499,14 @@ pub struct Lane {
     /// The last few 2xx counts read: (answered at, remaining).
     #[serde(default)]
     recent: Vec<(u64, u64)>,
+    /// The reset instant each of `recent` named (0: none).
+    #[serde(default)]
+    resets: Vec<u64>,
+    /// The server's count came back before the reset it had named (a request sent after that
+    /// count was read saw more left): the server refills as it goes, a token bucket, and its
+    /// reset is its time until full, not the end of a window.
+    #[serde(default)]
+    refills: bool,
 }
 
 /// The pacer. See the [module documentation](self).
@@ -1351,13 +1368,27 @@ impl Pacer {
             .filter(|(at, _)| *at >= sent_at)
             .map(|(_, r)| *r)
             .fold(rem, u64::min);
+        // The last count read before this request was sent: the server took it earlier.
+        if lane.resets.len() != lane.recent.len() {
+            lane.resets = vec![0; lane.recent.len()];
+        }
+        let before = lane
+            .recent
+            .iter()
+            .zip(&lane.resets)
+            .rfind(|((at, _), _)| *at <= sent_at)
+            .map(|((_, r), reset)| (*r, *reset));
         if lane.recent.len() >= RECENT {
             lane.recent.remove(0);
+            lane.resets.remove(0);
         }
         lane.recent.push((now, rem));
+        lane.resets
+            .push(r.reset_ms.map_or(0, |reset| now.saturating_add(reset)));
         let left = seen.saturating_sub(u64::from(lane.in_flight));
         let left32 = u32::try_from(left).unwrap_or(u32::MAX);
         let (limits, _) = limits_of(config, lane);
+        let mut counts_ours = false;
         for (i, l) in limits.iter().enumerate() {
             if let Some(l) = l {
                 let f = gcra_floor(l, now, left);
@@ -1371,8 +1402,22 @@ impl Pacer {
                     && fresh
                     && r.limit == Some(u64::from(l.amount))
                     && r.reset_ms.is_some_and(|reset| whole_seconds(reset, now));
+                // A configured limit whose bucket is the one the server counts (its burst is the
+                // server's limit) follows the count both ways too: the count is the server's at
+                // the request's arrival, at most its answer, so the server's schedule is at most
+                // `left` tokens short of full now (those in flight taken), never later than the
+                // answer time alone says; with no more than a burst in flight, what is left may
+                // go now. Not in shared mode (the store books every slot there).
+                let counted = i < MAX_LIMITS
+                    && fresh
+                    && config.shared.is_none()
+                    && r.limit == Some(u64::from(l.burst));
                 lane.gates.sent[i] = if follows {
                     f
+                } else if counted {
+                    counts_ours = true;
+                    let ahead = u64::from(lane.in_flight).saturating_add(1);
+                    f.max(scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms)))
                 } else {
                     lane.gates.sent[i].max(f)
                 };
@@ -1381,6 +1426,17 @@ impl Pacer {
         if let Some(reset) = r.reset_ms {
             let reset_at = now.saturating_add(reset);
             let whole = whole_seconds(reset, now);
+            // This request reached the server after the last count read before it was sent,
+            // and took a token itself: as many left now or more, before the reset that count
+            // named (less a whole second's rounding) or naming the same instant again (a
+            // window's end names the same instant only inside that window), is a refill no
+            // window gives.
+            let slack = if whole { 1000 } else { 0 };
+            if before.is_some_and(|(r0, reset0)| {
+                rem >= r0 && (now.saturating_add(slack) < reset0 || reset_at == reset0)
+            }) {
+                lane.refills = true;
+            }
             let used = r.limit.map(|l| l.saturating_sub(rem));
             if let Some(used) = used {
                 // A window's reset stays put as requests are used (a whole-second delta wobbles
@@ -1407,7 +1463,12 @@ impl Pacer {
             // in that second answers such a request with a 429 whose instant is the same `v`
             // (one throttle, one request in flight, no time lost).
             let short_window = lane.learnt.is_some_and(|(_, p)| p <= 2000);
-            let until = if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
+            let until = if counts_ours && lane.refills {
+                // The server counts a configured bucket and was seen to refill as it goes: its
+                // reset is that bucket's time until full, and the configured rate, following
+                // the count, says when each token is back (no quota to hold on top of it).
+                now
+            } else if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.
                 now.saturating_add(reset.div_ceil(used))
             } else if whole && (trusted || short_window) {

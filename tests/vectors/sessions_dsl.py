@@ -74,6 +74,7 @@ OVERLAP = "the lowest count answered while a request was in flight (and its own)
 STALE = "a count read out of order (its request sent before one already answered) only tightens"
 BARE = "answers with no count: the window stays even with a learnt rate, widening at most once per clean second"
 BURST = "with a rate known, no more than the smallest burst is in flight: a slot that comes while it is waits for an answer"
+COUNTED = "a configured bucket the server counts (burst = its limit) follows the count both ways, never before the answer time's bound; once seen refilling before a reset it named, its reset holds no quota"
 FIFO = "waiters of a key go FIFO with staggered untils; a later begin cannot overtake"
 LEARN = "the rate is learnt from successive readings"
 GENESYS = "Genesys preset: 300/min per token, refined from inin-ratelimit-*"

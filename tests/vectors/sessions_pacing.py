@@ -2,6 +2,8 @@
 # flake8: noqa: F405
 from sessions_dsl import *  # noqa: F401,F403
 
+EPOCH_MS = {"reset_mode": "epoch_millis"}
+
 # --- 429 floors and released bookings -------------------------------------------------------
 # 5/s, burst 1: T = 1000 units, tau = 1000, scale x5.
 session("429 retry-after is a floor and releases booked slots", cfg(limits=[lim(5, 1000, 1)]), [
@@ -136,7 +138,6 @@ session("a millisecond reset is exact: the quota holds until it", cfg(limits=[li
 
 # --- in-flight discount -----------------------------------------------------------------------
 # 1000/s burst 1000 (scale x1000, T 1000, tau 1e6): the rate never binds here; resets are epoch ms.
-EPOCH_MS = {"reset_mode": "epoch_millis"}
 session("2xx remaining discounted by requests in flight", cfg(limits=[lim(1000, 1000, 1000)], parse=EPOCH_MS), [
     begin(0, go(1), "configured: go"),
     begin(0, go(2), "configured: go"),
@@ -175,6 +176,65 @@ session("after a lockout with no rate known one probe goes, then the window wide
     finish(2, 1200, DONE, PROBE, status=200),  # success: window 2, both booked at 1200
     resume(3, 1220, go(3), PROBE),
     resume(4, 1220, go(4), PROBE),
+])
+
+# A configured bucket the server counts (its burst is the server's limit): 10/s burst 3 (scale x10,
+# T 1000, tau 3000); resets in epoch ms (exact). The count is the server's at the request's arrival,
+# read at its answer: the gate follows it both ways (never before the answer time's own bound). Its
+# reset holds the quota like a window's until the count is seen to come back before a reset it
+# named (a request sent after a count was read, itself counted, finds as many left or more): a token
+# bucket, whose reset is its
+# time until full, so from then on the configured rate alone says when each token is back.
+XRL3 = [("X-RateLimit-Limit", "3")]
+session("a configured bucket the server counts follows its count; seen refilling, its reset holds no quota", cfg(limits=[lim(10, 1000, 3)], parse=EPOCH_MS), [
+    begin(0, go(1), "configured: go"), begin(0, go(2), "burst 3"),  # tat 2000
+    # t1 answered late at 400, t2 out: 1 - 1 = 0 left: tat 4000 + 3000 = 7000 (the answer's own
+    # bound is 4000 + 2*1000); nothing seen to refill: the quota holds to the reset, 600
+    finish(1, 400, DONE, COUNTED, status=200, headers=XRL3 + [("X-RateLimit-Remaining", "1"), ("X-RateLimit-Reset", "600")]),
+    begin(400, wait(3, 600), COUNTED),  # the rate says (7000 + 1000 - 3000)/10 = 500, the quota 600
+    # t2 at 410, nothing out: its count 2, but t1's 1 (answered while t2 was out) stands: 1 left ->
+    # tat 4100 + 3000 - 1000 = 6100, lower than 7000: the gate follows the count down; quota 1 to 510.
+    # (t2 was sent before t1's count was read: its 2 says nothing of a refill.) t3 rebooked at 410
+    finish(2, 410, DONE, COUNTED, status=200, headers=XRL3 + [("X-RateLimit-Remaining", "2"), ("X-RateLimit-Reset", "510")]),
+    resume(3, 410, go(3), COUNTED),  # tat 7100, quota 0
+    begin(410, wait(4, 510), COUNTED),  # the rate (7100 + 1000 - 3000)/10 = 510, the quota 510
+    # t3 at 450: 1 left: tat 4500 + 3000 - 1000 = 6500, quota 1 to 650: t4 rebooked at 450
+    finish(3, 450, DONE, COUNTED, status=200, headers=XRL3 + [("X-RateLimit-Remaining", "1"), ("X-RateLimit-Reset", "650")]),
+    resume(4, 455, go(4), COUNTED),  # sent after t3's count was read; tat 7500
+    # t4 at 470: 2 left, more than t3's 1, before its reset 650: the server refills as it goes.
+    # tat 4700 + 3000 - 2000 = 5700, and no quota held from here on
+    finish(4, 470, DONE, COUNTED, status=200, headers=XRL3 + [("X-RateLimit-Remaining", "2"), ("X-RateLimit-Reset", "570")]),
+    begin(470, go(5), COUNTED),  # (5700 + 1000 - 3000)/10 = 370; tat 6700
+    begin(470, go(6), COUNTED),  # 470; tat 7700
+    begin(470, wait(7, 570), COUNTED),  # 570, booked tat 8700
+    # t5 at 480, t6 out: 0 left: tat 4800 + 3000 = 7800 -> t7 at 580; its reset 780 holds no quota
+    finish(5, 480, DONE, COUNTED, status=200, headers=XRL3 + [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "780")]),
+    resume(7, 570, wait(7, 580), COUNTED),
+    resume(7, 580, go(7), COUNTED),  # t6 out: 1 + 1 <= 3
+])
+
+# The same with whole-second resets (delta seconds), where a bucket's time until full and a window's
+# end read alike: 10/s burst 10 (scale x10, T 1000, tau 10000). A window's quota holds to v - 1 s
+# until the count is seen to come back before the reset it named (v less its second of rounding).
+XRL10 = [("X-RateLimit-Limit", "10"), ("X-RateLimit-Reset", "2")]
+session("a configured bucket seen refilling holds no quota on a whole-second reset", cfg(limits=[lim(10, 1000, 10)]), [
+    begin(0, go(1), "configured: go"), begin(0, go(2), "burst 10"),  # tat 2000
+    # t1 at 100, t2 out: 1 - 1 = 0 left: tat 1000 + 10000 = 11000; quota 0 until 2100 - 1000 = 1100
+    finish(1, 100, DONE, COUNTED, status=200, headers=XRL10 + [("X-RateLimit-Remaining", "1")]),
+    begin(100, wait(3, 1100), COUNTED),  # the rate says (11000 + 1000 - 10000)/10 = 200
+    # t2 at 150 (sent before t1's count was read): t1's 1 stands, 1 left: tat 1500 + 10000 - 1000 =
+    # 10500, quota 1 until 1150: t3 rebooked at (10500 + 1000 - 10000)/10 = 150
+    finish(2, 150, DONE, COUNTED, status=200, headers=XRL10 + [("X-RateLimit-Remaining", "2")]),
+    resume(3, 160, go(3), COUNTED),  # tat 11600
+    # t3 at 200 (sent after t2's count was read): 3 left, more than 2, and 200 + 1000 < 2150: the
+    # server refills as it goes. tat 2000 + 10000 - 3000 = 9000; no quota held
+    finish(3, 200, DONE, COUNTED, status=200, headers=XRL10 + [("X-RateLimit-Remaining", "3")]),
+    begin(200, go(4), COUNTED), begin(200, go(5), COUNTED), begin(200, go(6), COUNTED),  # tat 12000
+    begin(200, wait(7, 300), COUNTED),  # (12000 + 1000 - 10000)/10
+    # t4 at 250, t5 and t6 out: 0 left: tat 2500 + 10000 = 12500 -> t7 at 350, not at 2250 - 1000
+    finish(4, 250, DONE, COUNTED, status=200, headers=XRL10 + [("X-RateLimit-Remaining", "0")]),
+    resume(7, 300, wait(7, 350), COUNTED),
+    resume(7, 350, go(7), COUNTED),
 ])
 
 # 10/s burst 2: scale x10, T 1000, tau 2000. Sleepers that wake late.
