@@ -183,8 +183,8 @@ session("after a lockout with no rate known one probe goes, then the window wide
 # read at its answer: the gate follows it both ways (never before the answer time's own bound). Its
 # reset holds the quota like a window's until the count is seen to come back before a reset it
 # named (a request sent after a count was read, itself counted, finds as many left or more): a token
-# bucket, whose reset is its
-# time until full, so from then on the configured rate alone says when each token is back.
+# bucket, whose reset is its time until full, so from then on the configured rate alone says when
+# each token is back.
 XRL3 = [("X-RateLimit-Limit", "3")]
 session("a configured bucket the server counts follows its count; seen refilling, its reset holds no quota", cfg(limits=[lim(10, 1000, 3)], parse=EPOCH_MS), [
     begin(0, go(1), "configured: go"), begin(0, go(2), "burst 3"),  # tat 2000
