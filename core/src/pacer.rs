@@ -499,7 +499,8 @@ pub struct Lane {
     /// The last few 2xx counts read: (answered at, remaining).
     #[serde(default)]
     recent: Vec<(u64, u64)>,
-    /// The reset instant each of `recent` named (0: none).
+    /// The reset instant each of `recent` named (0: none); a list of its own, so that a state
+    /// saved before it was kept still loads (it is rebuilt as unknown when the lengths differ).
     #[serde(default)]
     resets: Vec<u64>,
     /// The server's count came back before the reset it had named (a request sent after that
@@ -1416,8 +1417,7 @@ impl Pacer {
                     f
                 } else if counted {
                     counts_ours = true;
-                    let ahead = u64::from(lane.in_flight).saturating_add(1);
-                    f.max(scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms)))
+                    f.max(Self::answer_bound(l, lane, now))
                 } else {
                     lane.gates.sent[i].max(f)
                 };
@@ -1495,14 +1495,19 @@ impl Pacer {
     /// bound). Every limit in force keeps at least that, so pacing at exactly the server's rate
     /// never runs ahead of it (one round trip of slack, spent only while the bucket is empty).
     fn answered(config: &PacerConfig, lane: &mut Lane, now: u64) {
-        let ahead = u64::from(lane.in_flight).saturating_add(1);
         let (limits, _) = limits_of(config, lane);
         for (i, l) in limits.iter().enumerate() {
             if let Some(l) = l {
-                let bound = scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms));
-                lane.gates.sent[i] = lane.gates.sent[i].max(bound);
+                lane.gates.sent[i] = lane.gates.sent[i].max(Self::answer_bound(l, lane, now));
             }
         }
+    }
+
+    /// The answer time's bound on `l`'s schedule (see [`Pacer::answered`]): one emission
+    /// interval after `now` for the request answered and one for each still in flight.
+    fn answer_bound(l: &Limit, lane: &Lane, now: u64) -> u64 {
+        let ahead = u64::from(lane.in_flight).saturating_add(1);
+        scale(l, now).saturating_add(ahead.saturating_mul(l.period_ms))
     }
 
     /// Learns the rate from how fast the server's count comes back, when its reset is in whole
