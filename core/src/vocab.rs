@@ -378,6 +378,20 @@ mod tests {
         );
     }
 
+    /// Each value serialises with `name(v)` under `field`, and sits at `index(v)` in its list.
+    fn tags_match<T: serde::Serialize>(
+        values: &[T],
+        field: &str,
+        name: impl Fn(&T) -> &'static str,
+        index: impl Fn(&T) -> usize,
+    ) {
+        for (i, v) in values.iter().enumerate() {
+            let j = serde_json::to_value(v).unwrap_or_default();
+            assert_eq!(j[field], name(v));
+            assert_eq!(index(v), i);
+        }
+    }
+
     #[test]
     fn step_and_after_actions_are_their_serde_tags() {
         use crate::backoff::GiveUpReason;
@@ -393,11 +407,7 @@ mod tests {
             },
             Step::Consult { ticket: 1 },
         ];
-        for (i, s) in steps.iter().enumerate() {
-            let v = serde_json::to_value(s).unwrap_or_default();
-            assert_eq!(v["action"], s.action());
-            assert_eq!(s.index(), i);
-        }
+        tags_match(&steps, "action", Step::action, Step::index);
         let afters = [
             After::Done,
             After::Retry {
@@ -410,11 +420,7 @@ mod tests {
                 attempts: 3,
             },
         ];
-        for (i, a) in afters.iter().enumerate() {
-            let v = serde_json::to_value(a).unwrap_or_default();
-            assert_eq!(v["action"], a.action());
-            assert_eq!(a.index(), i);
-        }
+        tags_match(&afters, "action", After::action, After::index);
     }
 
     #[test]
@@ -430,11 +436,7 @@ mod tests {
                 capacity: 1,
             },
         ];
-        for (i, v) in verdicts.iter().enumerate() {
-            let j = serde_json::to_value(v).unwrap_or_default();
-            assert_eq!(j["decision"], v.decision());
-            assert_eq!(v.index(), i);
-        }
+        tags_match(&verdicts, "decision", Verdict::decision, Verdict::index);
         let decisions = [
             Decision::Done,
             Decision::Retry {
@@ -448,11 +450,7 @@ mod tests {
                 attempts: 3,
             },
         ];
-        for (i, d) in decisions.iter().enumerate() {
-            let j = serde_json::to_value(d).unwrap_or_default();
-            assert_eq!(j["decision"], d.decision());
-            assert_eq!(d.index(), i);
-        }
+        tags_match(&decisions, "decision", Decision::decision, Decision::index);
         for i in 0..BATCH_OUTCOMES.len() {
             let o = BatchOutcome::from_status(i, 4, Some(5));
             let o = o.unwrap_or(BatchOutcome::Done { index: 0 });
