@@ -73,6 +73,57 @@ class Oracle:
         return False
 
 
+class OracleAfter429(Oracle):
+    """The floor for a client that starts knowing nothing: until a token's first 429 it sends as
+    fast as its workers go (nothing tells it to wait); every 429 holds the token until the wait it
+    names (Retry-After, an HTTP-date against the answer's Date, the Genesys body: pacekeeper's
+    parse, the instant pacekeeper never sends before); from its first 429 on it knows the server's
+    burst and rate exactly and paces as the oracle does. A learning client can beat it only by
+    luck (guessing a rate it was never told), so a target this client misses is out of reach by
+    construction for a client that learns."""
+
+    name = "oracle-after-429"
+
+    def __init__(self, transport: Transport, burst: int, rate: float) -> None:
+        super().__init__(transport, burst, rate)
+        import pacekeeper
+
+        self.parse = pacekeeper.parse_headers
+        self.hold: Dict[str, float] = {}  # token -> monotonic instant; present once a 429 came
+
+    def _acquire(self, token: str) -> List[float]:
+        with self.cond:
+            while token in self.hold:
+                wait = self.hold[token] - time.monotonic()
+                if wait <= 0:
+                    break
+                self.t.check(wait)
+                self.cond.wait(wait)
+            if token in self.hold:
+                return super()._acquire(token)
+            st = self.tokens.setdefault(token, [-math.inf, 0])
+            st[1] += 1  # blind: no bound yet
+            return st
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> bool:
+        for _ in range(30):
+            st = self._acquire(token)
+            try:
+                r = self.t.send(method, path, token, body)
+            except requests.ConnectionError:
+                self._answered(st)
+                continue
+            if r.status_code == 429:
+                reading = self.parse(429, dict(r.headers), r.content)
+                until = time.monotonic() + (reading.wait_ms or 0) / 1000.0
+                with self.cond:
+                    self.hold[token] = max(self.hold.get(token, -math.inf), until)
+            self._answered(st)
+            if r.status_code != 429:
+                return ok(r)
+        return False
+
+
 class PacekeeperClient:
     """pacekeeper's public API: one shared ``Pacer`` keyed by token, ``Pacer.call`` around the
     send. Configured: the server's limits are given; learning: ``Limiter(learn=True)``."""
@@ -319,6 +370,8 @@ class NodeSdk:
 def make_client(name: str, transport: Transport, burst: int, rate: float, scale: float) -> Any:
     if name == "oracle":
         return Oracle(transport, burst, rate)
+    if name == "oracle-after-429":
+        return OracleAfter429(transport, burst, rate)
     if name in ("pk-configured", "pk-learning"):
         return PacekeeperClient(transport, name == "pk-configured", burst, rate)
     if name == "fixed-5s":

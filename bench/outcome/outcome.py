@@ -18,7 +18,9 @@ the same factor. What cannot be scaled: every header the server sends
 is in whole seconds (Retry-After: N, inin-ratelimit-reset, X-RateLimit-Reset in epoch seconds,
 an HTTP-date), so a 429 still costs at least 1 s to any client that honours it.
 
-Clients (clients.py): the oracle, pacekeeper configured and learning (``pacekeeper.Pacer`` over
+Clients (clients.py): the oracle, the floor of a learning client (oracle-after-429: knows nothing
+before a token's first 429, then the limits exactly; run on the profiles without rate headers),
+pacekeeper configured and learning (``pacekeeper.Pacer`` over
 requests), pacekeeper through the real Genesys SDKs (Python ``PureCloudPlatformClientV2`` with
 ``pacekeeper.genesys.install``, Node ``purecloud-platform-client-v2`` with ``installGenesys`` in
 node_sdk.mjs; both against the genesys profile only), and the hand-written retry loops.
@@ -57,6 +59,8 @@ from params import (  # noqa: E402
     BURST,
     CELL_DEADLINE_S,
     CLIENTS,
+    FLOOR_CLIENT,
+    FLOOR_PROFILES,
     PROFILES,
     RATES,
     REAL_RATE,
@@ -102,7 +106,8 @@ def run_matrix(profiles: List[str], workloads: List[str], clients: List[str], fa
     results = []
     for profile in profiles:
         srv = Server(profile, burst, 50, SKEW_MS)
-        here = [c for c in clients if c not in SDK_CLIENTS or profile in SDK_PROFILES]
+        here = [c for c in clients if (c not in SDK_CLIENTS or profile in SDK_PROFILES)
+                and (c != FLOOR_CLIENT or profile in FLOOR_PROFILES)]
         try:
             for name in here:
                 run_cell(srv, profile, "warmup", name, 0.0, 0, burst, 50)

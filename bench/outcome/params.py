@@ -17,7 +17,7 @@ PROFILES = [
     "strict",
 ]
 WORKLOADS = ["bulk", "messaging", "herd", "wfm"]
-CLIENTS = ["oracle", "pk-configured", "pk-learning", "genesys-py-sdk", "genesys-node-sdk", "fixed-5s",
+CLIENTS = ["oracle", "oracle-after-429", "pk-configured", "pk-learning", "genesys-py-sdk", "genesys-node-sdk", "fixed-5s",
            "tenacity-exp", "urllib3-retry"]
 # pacekeeper through the real Genesys SDKs (Python, Node), Genesys preset, nothing configured:
 # held to the learning targets.
@@ -25,6 +25,12 @@ SDK_CLIENTS = ["genesys-py-sdk", "genesys-node-sdk"]
 # ... run against the Genesys profile only: the adapters start every token from the documented
 # 300/min, which the other profiles (not Genesys) and the time-scaled rates do not claim to be.
 SDK_PROFILES = ["genesys"]
+# The floor of a client that learns: knows nothing before a token's first 429, honours its wait,
+# then knows the server's burst and rate exactly (clients.OracleAfter429). Not held to a target.
+FLOOR_CLIENT = "oracle-after-429"
+# ... run where nothing but a 429 tells a client the limits (no rate headers on a 2xx): elsewhere
+# a learning client reads the limits before any 429 and the floor says nothing.
+FLOOR_PROFILES = ["genesys-body-only", "http-date"]
 HAND_WRITTEN = ["fixed-5s", "tenacity-exp", "urllib3-retry"]
 
 BURST = 10
