@@ -623,6 +623,12 @@ fn whole_seconds(reset: u64, now: u64) -> bool {
     reset % 1000 == 0 || now.saturating_add(reset) % 1000 == 0
 }
 
+/// A reset read `now` that names a whole epoch second and is no whole number of seconds from
+/// now: an epoch second, not a delta (a delta that lands on a whole second too is taken as one).
+fn epoch_second(reset: u64, now: u64) -> bool {
+    reset % 1000 != 0 && now.saturating_add(reset) % 1000 == 0
+}
+
 /// A window of at least `reset`, rounded up to a whole second (one second at least).
 fn whole_second_window(reset: u64) -> u64 {
     reset.div_ceil(1000).saturating_mul(1000).max(1000)
@@ -1431,9 +1437,18 @@ impl Pacer {
             // named (less a whole second's rounding) or naming the same instant again (a
             // window's end names the same instant only inside that window), is a refill no
             // window gives.
+            // So is a later epoch second, fewer left, named before that count's reset came: a
+            // fixed window names its own end to every request that reaches it before that end
+            // (an epoch second is exact, where a delta in whole seconds wobbles with the answer's
+            // delay); a bucket's time until full moves later as tokens are used.
             let slack = if whole { 1000 } else { 0 };
             if before.is_some_and(|(r0, reset0)| {
-                rem >= r0 && (now.saturating_add(slack) < reset0 || reset_at == reset0)
+                (rem >= r0 && (now.saturating_add(slack) < reset0 || reset_at == reset0))
+                    || (rem <= r0
+                        && now < reset0
+                        && reset_at > reset0
+                        && epoch_second(reset, now)
+                        && reset0 % 1000 == 0)
             }) {
                 lane.refills = true;
             }

@@ -237,6 +237,26 @@ session("a configured bucket seen refilling holds no quota on a whole-second res
     resume(7, 350, go(7), COUNTED),
 ])
 
+# Epoch seconds (X-RateLimit-Reset: a Unix second, exact): a fixed window names its own end to every
+# request that reaches it before that end; a bucket's time until full moves later as it is used.
+# 10/s burst 10 as above (scale x10, T 1000, tau 10000).
+EPOCH_S = {"reset_mode": "epoch_seconds"}
+XRL10E = [("X-RateLimit-Limit", "10")]
+session("a later epoch second named before the last count's reset is a bucket refilling", cfg(limits=[lim(10, 1000, 10)], parse=EPOCH_S), [
+    begin(1300, go(1), "configured: go"),  # tat 14000
+    # t1 at 1400: 5 left, full at second 2 (2000): tat 14000 + 10000 - 5000 = 19000; quota 5 until
+    # max(2000 - 1000, 1400) = 1400
+    finish(1, 1400, DONE, COUNTED, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "5"), ("X-RateLimit-Reset", "2")]),
+    begin(1400, go(2), COUNTED),  # (19000 + 1000 - 10000)/10 = 1000 <= 1400: tat 20000
+    # t2 (sent after t1's count was read) at 1450: 0 left, and it names second 3 while second 2, the
+    # reset t1's count named, has not come: no fixed window does; the server refills as it goes.
+    # tat 14500 + 10000 = 24500 (the answer's bound: 14500 + 1000); no quota held: the next slot is
+    # (24500 + 1000 - 10000)/10 = 1550, not 3000 - 1000 = 2000
+    finish(2, 1450, DONE, COUNTED, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "3")]),
+    begin(1450, wait(3, 1550), COUNTED),
+    resume(3, 1550, go(3), COUNTED),
+])
+
 # 10/s burst 2: scale x10, T 1000, tau 2000. Sleepers that wake late.
 session("a booked slot goes only if what was sent leaves room: late sleepers do not leave as one burst", cfg(limits=[lim(10, 1000, 2)]), [
     begin(0, go(1), FIFO), begin(0, go(2), FIFO),  # sent tat 2000
