@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 
 COLORS = {
     "oracle": "#888888",
+    "oracle-after-429": "#cccccc",
     "pk-configured": "#1b7837",
     "pk-learning": "#5aae61",
     "genesys-py-sdk": "#a6dba0",
@@ -78,11 +79,11 @@ def write_svg(results: List[Dict[str, Any]], clients: List[str], path: str) -> N
     _panel(out, 320, 180, width, left, profiles, clients, throttled,
            "429s (sum over the workloads, log scale)", lambda v: math.log10(1 + v) / lmax, ticks,
            lambda t: f"{t:g}", lambda v: f"{v:g}")
-    x = left
+    x, step = left, min(118, (width - left - 20) / len(clients))
     for c in clients:
         out.append(f'<rect x="{x}" y="535" width="12" height="12" fill="{COLORS.get(c, "#999")}"/>')
         out.append(f'<text x="{x + 16}" y="545" font-size="11">{escape(c)}</text>')
-        x += 118
+        x += step
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

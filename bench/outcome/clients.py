@@ -74,13 +74,15 @@ class Oracle:
 
 
 class OracleAfter429(Oracle):
-    """The floor for a client that starts knowing nothing: until a token's first 429 it sends as
-    fast as its workers go (nothing tells it to wait); every 429 holds the token until the wait it
-    names (Retry-After, an HTTP-date against the answer's Date, the Genesys body: pacekeeper's
-    parse, the instant pacekeeper never sends before); from its first 429 on it knows the server's
-    burst and rate exactly and paces as the oracle does. A learning client can beat it only by
-    luck (guessing a rate it was never told), so a target this client misses is out of reach by
-    construction for a client that learns."""
+    """The floor of a client that starts knowing nothing and is never early: until a token's
+    first 429 it sends one request at a time, as fast as the answers come (a second request in
+    flight could reach the server inside a lockout the first one's 429 announces: an early
+    retry, which the targets forbid); every 429 holds the token until the wait it names
+    (Retry-After, an HTTP-date against the answer's Date, the Genesys body: pacekeeper's parse,
+    the instant pacekeeper never sends before); from its first 429 on it knows the server's burst
+    and rate exactly and paces as the oracle does. A learning client can beat it only by luck
+    (guessing a rate it was never told), so a target this client misses is out of reach by
+    construction for a client that learns and is never early."""
 
     name = "oracle-after-429"
 
@@ -102,7 +104,12 @@ class OracleAfter429(Oracle):
             if token in self.hold:
                 return super()._acquire(token)
             st = self.tokens.setdefault(token, [-math.inf, 0])
-            st[1] += 1  # blind: no bound yet
+            while st[1] >= 1 and token not in self.hold:  # blind: one request at a time
+                self.t.check(0.05)
+                self.cond.wait(0.05)
+            if token in self.hold:
+                return self._acquire(token)
+            st[1] += 1
             return st
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> bool:
