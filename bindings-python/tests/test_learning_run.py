@@ -5,8 +5,7 @@ before the instant it told that token) and every accepted message.
 
 Profiles whose 2xx responses carry the rate (Genesys ``inin-ratelimit-*``, ``X-RateLimit-*``):
 the rate is learnt before the first 429. The ``http-date`` profile tells nothing on a 2xx: there
-the core pacer keeps the key to one request in flight (its window widens at most once per clean
-second), so nothing is in flight when the first 429 comes and nothing arrives early (issue 10
+the core pacer keeps the key to one request in flight, always, so nothing else is in flight when the first 429 comes and nothing arrives early (issue 10
 measured 16 early and 24 × 429 with the shell's former own policy, 1 early and 9 × 429 with the
 core's first probe window, which doubled on every success)."""
 

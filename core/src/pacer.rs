@@ -36,9 +36,10 @@
 //!   (less what is in flight, never more than the answer time's own bound allows) may go now,
 //!   even when the pacer's own schedule (answers read late) is later. Once the count was seen
 //!   to come back before the reset it named (a request sent after one count was read, itself
-//!   counted, found as many left or more, before that reset or naming the same instant: a
-//!   token bucket, not a window), the reset is that bucket's time until full and no quota is
-//!   held on top of the configured rate.
+//!   counted, found as many left or more, before that reset or naming the same instant; or it
+//!   found fewer and named a later epoch second before that reset came, where a fixed window
+//!   names its own end to every request that reaches it: a token bucket, not a window), the
+//!   reset is that bucket's time until full and no quota is held on top of the configured rate.
 //! - **In-flight discount.** A 2xx `remaining` counts what the server had seen; the key's other
 //!   requests still in flight are subtracted from it. A count read out of order (its request was
 //!   sent before one whose answer was already read) may miss requests the server saw after it:
@@ -52,10 +53,10 @@
 //!   API's documented limit, not this server's burst) sends its first request alone too; its
 //!   answer makes the rate known, and the count it carries sets how many follow at once.
 //!   A learning key whose answers carry no count, limit or reset (a server that speaks only
-//!   through its 429s: a Genesys body, an HTTP-date `Retry-After`) keeps the window even once a
-//!   rate is learnt, and widens it at most once per clean second: whatever is in flight when such
-//!   a server throttles arrives after the instant it names, so the window is what keeps early
-//!   arrivals at zero (a paced rate rarely needs more than one request in flight).
+//!   through its 429s: a Genesys body, an HTTP-date `Retry-After`) sends one request at a time,
+//!   even once a rate is learnt: whatever else is in flight when such a server throttles may
+//!   reach it inside the lockout its 429 announces, and nothing tells the client beforehand
+//!   when that comes (a paced rate rarely needs more than one request in flight).
 //! - **Learning.** With [`PacerConfig::learn`], a key learns `limit` per window: the window is the
 //!   IETF `w` when given, else the longest reset seen for that limit once two readings carried
 //!   it (a reset in whole seconds counts as the shortest time it can mean, `v − 1` s, rounded up
@@ -75,7 +76,8 @@
 //!   With whole-second resets, a learnt limit of the server's own amount follows its count both
 //!   ways (what the server says is left may go now), and on a key whose learnt window is at
 //!   most 2 s a whole-second reset holds the quota only until `v − 1` s: the learnt rate paces
-//!   inside the interval.
+//!   inside the interval. Once the server is seen refilling (as for a configured bucket above),
+//!   such a reset holds no quota at all: the learnt rate, following the count, paces.
 //! - **FIFO.** Waiters of a key are served in ticket order. A `Wait` books a slot: waiters get
 //!   staggered `until`s, and a shell that sleeps until `until` and resumes is never overtaken by a
 //!   later `begin`. A booked slot goes only if what was actually sent leaves room at
@@ -486,12 +488,10 @@ pub struct Lane {
     #[serde(default)]
     counted: bool,
     /// The key's last accepted answer carried no count, limit or reset (a server that speaks
-    /// only through its 429s): the probe window bounds it even once a rate is learnt, and it
-    /// widens once per clean [`BARE_GROW_MS`] (since `grown_at`), not on every success.
+    /// only through its 429s): one request in flight, even once a rate is learnt (a second one
+    /// could reach the server inside a lockout the first one's 429 announces).
     #[serde(default)]
     bare: bool,
-    #[serde(default)]
-    grown_at: u64,
     /// The latest send time among the requests whose answers were read: the answer of a request
     /// sent before it is read out of order (see `Pacer::finish_local`).
     #[serde(default)]
@@ -607,9 +607,6 @@ fn gcra_consume(l: &Limit, tat: u64, cost: u32, at: u64) -> u64 {
 /// The shortest horizon of a chain of readings counted for the refill (see `Pacer::learn_counts`):
 /// a longer chain dilutes the counts' rounding and what was in flight at its start.
 const CHAIN_MS: u64 = 2000;
-/// A key whose answers carry no count widens its probe window at most once per this long
-/// without a throttle (see `Lane::bare`).
-const BARE_GROW_MS: u64 = 1000;
 /// How many recent counts a key keeps (see `Lane::recent`).
 const RECENT: usize = 16;
 
@@ -785,10 +782,13 @@ impl Pacer {
         !config.limits.is_empty() || (lane.learnt.is_some() && (lane.heard || !lane.preset))
     }
 
-    /// How many more requests the probe window lets go (u32::MAX when a rate is known).
+    /// How many more requests the probe window lets go (u32::MAX when a rate is known; one in
+    /// flight on a learning key whose server speaks only through its 429s, see `Lane::bare`).
     fn window_room(config: &PacerConfig, lane: &Lane) -> u32 {
-        if Self::rate_known(config, lane) && (!lane.bare || !config.limits.is_empty()) {
+        if !config.limits.is_empty() || (Self::rate_known(config, lane) && !lane.bare) {
             u32::MAX
+        } else if lane.bare {
+            1u32.saturating_sub(lane.in_flight)
         } else {
             lane.window.saturating_sub(lane.in_flight)
         }
@@ -874,9 +874,6 @@ impl Pacer {
                 self.keys.insert(key.to_owned(), i);
                 #[cfg(feature = "store")]
                 self.names.push(key.to_owned());
-                if let Some(lane) = self.lanes.get_mut(i) {
-                    lane.grown_at = now;
-                }
                 i
             }
         };
@@ -1246,18 +1243,14 @@ impl Pacer {
             Self::observe(config, lane, reading, now, fresh, sent_at);
             if reading.throttled {
                 lane.window = 1;
-                lane.grown_at = lane.grown_at.max(lane.floor);
                 if reading.wait_ms.unwrap_or(0) == 0 {
                     if let Decision::Retry { at, .. } = decision {
                         // No hint: the backoff's instant stands as the floor.
                         lane.floor = lane.floor.max(at);
                     }
                 }
-            } else if reading.status < 400
-                && (!lane.bare || now >= lane.grown_at.saturating_add(BARE_GROW_MS))
-            {
+            } else if reading.status < 400 {
                 lane.window = lane.window.saturating_mul(2).min(config.max_window);
-                lane.grown_at = now;
             }
         }
         let after = match decision {
@@ -1420,6 +1413,7 @@ impl Pacer {
                     && config.shared.is_none()
                     && r.limit == Some(u64::from(l.burst));
                 lane.gates.sent[i] = if follows {
+                    counts_ours = true;
                     f
                 } else if counted {
                     counts_ours = true;
@@ -1479,9 +1473,10 @@ impl Pacer {
             // (one throttle, one request in flight, no time lost).
             let short_window = lane.learnt.is_some_and(|(_, p)| p <= 2000);
             let until = if counts_ours && lane.refills {
-                // The server counts a configured bucket and was seen to refill as it goes: its
-                // reset is that bucket's time until full, and the configured rate, following
-                // the count, says when each token is back (no quota to hold on top of it).
+                // The server counts a configured bucket (or the learnt limit of its own amount)
+                // and was seen to refill as it goes: its reset is that bucket's time until full,
+                // and the rate, following the count, says when each token is back (no quota to
+                // hold on top of it).
                 now
             } else if let (true, Some(used)) = (lane.bucket, used.filter(|u| *u > 0)) {
                 // A token bucket: `rem` now, the next token one `reset / used` from now.

@@ -299,8 +299,7 @@ session("a fixed window's restart teaches no refill", cfg(), [
 session("a throttle cycle teaches the rate when answers carry no count", cfg(), [
     begin(0, go(1), PROBE),
     begin(0, wait(2, 100), PROBE),  # window 1: held back, polls in 100 ms
-    # answers with no count: the key is bare; its window widens at most once per clean second
-    # (since its first begin, 0): 10 < 1000, the window stays 1; t2 booked at 10
+    # answers with no count: the key is bare, one request in flight, always; t2 booked at 10
     finish(1, 10, DONE, PROBE, status=200),  # the cycle starts at the key's first send, 0
     resume(2, 10, go(2), PROBE),
     finish(2, 20, DONE, BARE, status=200),
@@ -322,7 +321,7 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     begin(60, wait(6, 1050), BARE),
     resume(5, 1050, go(5), FLOOR),  # (3300 + 1050 - 3150)/3 = 400 <= 1050; tat 3150 + ... = max(3300, 3150) + 1050 = 4350
     resume(6, 1050, wait(6, 1150), BARE),  # t5 in flight: no room, poll in 100 ms
-    # answered bound 3180 + 1050 = 4230 < 4350; no widening (1060 < floor 1050 + 1000);
+    # answered bound 3180 + 1050 = 4230 < 4350;
     # t6's slot: (4350 + 1050 - 3150)/3 = 750, already past: the tokens that came back in the
     # lockout let it go at its poll, not one learnt interval after t5 (which was 1400)
     finish(5, 1060, DONE, THROTTLE, status=200),
@@ -340,16 +339,24 @@ session("a throttle cycle teaches the rate when answers carry no count", cfg(), 
     resume(9, 1270, wait(9, 1370), BARE),
     resume(8, 1380, go(8), KEEP),  # 1380 >= 1380; tat max(5714, 4140) + 787 = 6501
     resume(9, 1470, wait(9, 1570), BARE),  # t8 in flight: no room
-    # no widening yet (1480 < 1050 + 1000); answered bound 4440 + 787 < 6501;
+    # answered bound 4440 + 787 < 6501;
     # t9 booked at ceil((6501 + 787 - 2361)/3) = 1643
     finish(8, 1480, DONE, BARE, status=200),
     resume(9, 1570, wait(9, 1643), BARE),
     resume(9, 1643, go(9), BARE),  # tat max(6501, 4929) + 787 = 7288
-    # a clean second since the floor (2060 >= 1050 + 1000): the window widens to 2
+    # a clean second since the floor (2060 >= 1050 + 1000), a rate learnt: the window still stays
+    # 1 (a second request in flight could reach the server inside a lockout the first one's 429
+    # announces, and a bare server says nothing of it beforehand)
     finish(9, 2060, DONE, BARE, status=200),
     begin(2060, go(10), BARE),  # ceil((7288 + 787 - 2361)/3) = 1905 <= 2060; tat max(7288, 6180) + 787 = 8075
-    # room for a second in flight, paced: ceil((8075 + 787 - 2361)/3) = 2167
-    begin(2060, wait(11, 2167), BARE),
+    # t10 in flight: no room, polls at 2060 + 100 (its slot, 2167, would have let it go paced)
+    begin(2060, wait(11, 2160), BARE),
+    # the third success since the last raise (t8, t9, t10): 787 * 3/4 = 590
+    finish(10, 2100, DONE, THROTTLE, status=200),
+    learnt("k", lim(3, 590, 3), THROTTLE),
+    # in use at 2100: 8075 - 6300 = 1775 units -> 1775 * 590/787 = 1331 (up): tat 7631 (answered
+    # bound 6300 + 590 below it); room now, and the slot ceil((7631 + 590 - 1770)/3) = 2151 is past
+    resume(11, 2160, go(11), KEEP),
 ])
 
 session("ietf w gives the window at once", cfg(), [
@@ -363,4 +370,32 @@ session("ietf w gives the window at once", cfg(), [
     finish(2, 200, DONE, INTERVAL, status=200,
            headers=[("RateLimit-Policy", '"default";q=100;w=60'), ("RateLimit", '"default";r=0;t=2')]),
     begin(200, wait(3, 1200), INTERVAL),
+])
+
+# Learnt, epoch seconds (X-RateLimit-Reset: a Unix second): a limit learnt of the server's own
+# amount follows its count, and once the server is seen refilling its reset holds no quota either.
+# Learnt 10 per 1000 ms: scale x10, T 1000, tau 10000.
+XRL10E = [("X-RateLimit-Limit", "10")]
+session("a learnt limit that follows the count holds no quota once the server is seen refilling", cfg(parse={"reset_mode": "epoch_seconds"}), [
+    begin(1000, go(1), PROBE),
+    finish(1, 1010, DONE, PROBE, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "9"), ("X-RateLimit-Reset", "2")]),
+    begin(1010, go(2), PROBE),  # the window doubled to 2
+    # the second reading with the limit and a reset: learnt 10 per the reset's window, 990 ms read
+    # in whole seconds: at least 1000
+    finish(2, 1020, DONE, LEARN, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "8"), ("X-RateLimit-Reset", "2")]),
+    learnt("k", lim(10, 1000, 10), LEARN),
+    # following the count: 8 left: tat 10200 + 10000 - 8000 = 12200 -> slot (12200 + 1000 -
+    # 10000)/10 = 320, tat 13200; then 420, tat 14200
+    begin(1020, go(3), LEARN), begin(1020, go(4), LEARN),
+    finish(3, 1030, DONE, LEARN, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "7"), ("X-RateLimit-Reset", "2")]),
+    # 6 left, nothing out: tat 10400 + 10000 - 6000 = 14400; quota 6 until max(2000 - 1000, 1040)
+    finish(4, 1040, DONE, LEARN, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "6"), ("X-RateLimit-Reset", "2")]),
+    # slots 540, 640, 740, 840: tat 18400, 4 in flight
+    begin(1040, go(5), LEARN), begin(1040, go(6), LEARN), begin(1040, go(7), LEARN), begin(1040, go(8), LEARN),
+    # t5 (sent after t4's count was read) at 1100: 0 left, second 3 named while second 2 (t4's) has
+    # not come: the server refills. tat 11000 + 10000 = 21000 (3 out: 0 left); no quota held: the
+    # learnt rate paces, (21000 + 1000 - 10000)/10 = 1200, not 3000 - 1000 = 2000
+    finish(5, 1100, DONE, REFILLS, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "3")]),
+    begin(1100, wait(9, 1200), REFILLS),
+    resume(9, 1200, go(9), REFILLS),
 ])

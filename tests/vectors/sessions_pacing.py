@@ -252,9 +252,9 @@ session("a later epoch second named before the last count's reset is a bucket re
     # reset t1's count named, has not come: no fixed window does; the server refills as it goes.
     # tat 14500 + 10000 = 24500 (the answer's bound: 14500 + 1000); no quota held: the next slot is
     # (24500 + 1000 - 10000)/10 = 1550, not 3000 - 1000 = 2000
-    finish(2, 1450, DONE, COUNTED, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "3")]),
-    begin(1450, wait(3, 1550), COUNTED),
-    resume(3, 1550, go(3), COUNTED),
+    finish(2, 1450, DONE, REFILLS, status=200, headers=XRL10E + [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "3")]),
+    begin(1450, wait(3, 1550), REFILLS),
+    resume(3, 1550, go(3), REFILLS),
 ])
 
 # 10/s burst 2: scale x10, T 1000, tau 2000. Sleepers that wake late.
