@@ -1434,7 +1434,9 @@ impl Pacer {
             // So is a later epoch second, fewer left, named before that count's reset came: a
             // fixed window names its own end to every request that reaches it before that end
             // (an epoch second is exact, where a delta in whole seconds wobbles with the answer's
-            // delay); a bucket's time until full moves later as tokens are used.
+            // delay); a bucket's time until full moves later as tokens are used. (A window
+            // server whose clock runs ahead of ours can name its next end before ours says the
+            // last one came: read as a refill, that costs at most a 429, whose wait is a floor.)
             let slack = if whole { 1000 } else { 0 };
             if before.is_some_and(|(r0, reset0)| {
                 (rem >= r0 && (now.saturating_add(slack) < reset0 || reset_at == reset0))
