@@ -29,7 +29,8 @@ const SPLIT: usize = 128;
 /// An ordered map kept as sorted vectors. See the [module documentation](self).
 #[derive(Clone)]
 pub struct VecMap<K, V> {
-    /// Non-empty sorted chunks; every key of a chunk is below every key of the next.
+    /// Sorted chunks, every key of a chunk below every key of the next; non-empty, but for
+    /// one kept (empty) when the map is.
     chunks: Vec<Vec<(K, V)>>,
     len: usize,
 }
@@ -198,7 +199,10 @@ impl<K: Ord, V> VecMap<K, V> {
         let ch = self.chunks.get_mut(c)?;
         let i = at.ok()?;
         let (_, v) = ch.remove(i);
-        if ch.is_empty() {
+        // An emptied chunk goes, but the last one stays (empty, its allocation kept): a map
+        // that goes from one entry to none and back, as the pacer's tickets do on every call,
+        // allocates nothing.
+        if ch.is_empty() && self.chunks.len() > 1 {
             self.chunks.remove(c);
         }
         self.len -= 1;
