@@ -333,6 +333,33 @@ mod tests {
         assert_eq!(down, VecMap::new());
     }
 
+    /// A map that goes from one entry to none and back (the pacer's tickets, on every call)
+    /// keeps its one chunk and its allocation; the emptied map still equals a new one.
+    #[test]
+    fn emptied_and_refilled_keeps_its_allocation() {
+        let mut m: VecMap<u64, u64> = VecMap::new();
+        m.insert(1, 1);
+        for k in 2..100u64 {
+            assert_eq!(m.remove(&(k - 1)), Some(k - 1));
+            assert!(m.is_empty() && m.iter().next().is_none());
+            assert_eq!(m, VecMap::new());
+            // The emptied map still holds its chunk's allocation: the next insert needs none.
+            assert_eq!(m.chunks.len(), 1);
+            assert!(m.chunks.first().is_some_and(|c| c.capacity() > 0));
+            assert_eq!(m.insert(k, k), None);
+            assert_eq!(m.get(&k), Some(&k));
+        }
+        // With more chunks, an emptied one still goes.
+        let mut m: VecMap<u64, u64> = (0..300u64).map(|k| (k, k)).collect();
+        let chunks = m.chunks.len();
+        for k in 0..128u64 {
+            m.remove(&k);
+        }
+        assert_eq!(m.chunks.len(), chunks - 1);
+        assert!(m.chunks.iter().all(|c| !c.is_empty()));
+        assert!(m.keys().copied().eq(128..300));
+    }
+
     /// The serde shape is a map's: the same JSON as a `BTreeMap`, both ways, including integer
     /// keys and a repeated key (the last value wins).
     #[test]
