@@ -64,6 +64,7 @@ class Oracle:
             st = self._acquire(token)
             try:
                 r = self.t.send(method, path, token, body)
+                self._seen(token, r)
             except requests.ConnectionError:
                 continue
             finally:
@@ -71,6 +72,9 @@ class Oracle:
             if r.status_code != 429:
                 return ok(r)
         return False
+
+    def _seen(self, token: str, r: requests.Response) -> None:
+        """A response, before its answer is booked (the oracle reads nothing of it)."""
 
 
 class OracleAfter429(Oracle):
@@ -95,40 +99,25 @@ class OracleAfter429(Oracle):
 
     def _acquire(self, token: str) -> List[float]:
         with self.cond:
-            while token in self.hold:
-                wait = self.hold[token] - time.monotonic()
-                if wait <= 0:
-                    break
-                self.t.check(wait)
-                self.cond.wait(wait)
-            if token in self.hold:
-                return super()._acquire(token)
             st = self.tokens.setdefault(token, [-math.inf, 0])
-            while st[1] >= 1 and token not in self.hold:  # blind: one request at a time
+            while token not in self.hold:  # blind: one request at a time
+                if st[1] < 1:
+                    st[1] += 1
+                    return st
                 self.t.check(0.05)
                 self.cond.wait(0.05)
-            if token in self.hold:
-                return self._acquire(token)
-            st[1] += 1
-            return st
+            while (wait := self.hold[token] - time.monotonic()) > 0:  # the 429's wait (it may grow)
+                self.t.check(wait)
+                self.cond.wait(wait)
+            return super()._acquire(token)
 
-    def call(self, method: str, path: str, token: str, body: Any = None) -> bool:
-        for _ in range(30):
-            st = self._acquire(token)
-            try:
-                r = self.t.send(method, path, token, body)
-            except requests.ConnectionError:
-                self._answered(st)
-                continue
-            if r.status_code == 429:
-                reading = self.parse(429, dict(r.headers), r.content)
-                until = time.monotonic() + (reading.wait_ms or 0) / 1000.0
-                with self.cond:
-                    self.hold[token] = max(self.hold.get(token, -math.inf), until)
-            self._answered(st)
-            if r.status_code != 429:
-                return ok(r)
-        return False
+    def _seen(self, token: str, r: requests.Response) -> None:
+        """Every 429 holds the token until the wait it names (the one header this client reads)."""
+        if r.status_code == 429:
+            reading = self.parse(429, dict(r.headers), r.content)
+            until = time.monotonic() + (reading.wait_ms or 0) / 1000.0
+            with self.cond:
+                self.hold[token] = max(self.hold.get(token, -math.inf), until)
 
 
 class PacekeeperClient:
