@@ -62,12 +62,11 @@ dist-npm: $(foreach t,$(DIST_ADDONS),$(DIST_STAMPS)/addon-$(t)) build-wasm
 TEST_TARGETS += test-release
 
 test-release: actionlint check-lockfiles
-	$(NODE_TEST) scripts/dist/test/
+	$(NODE_TEST) scripts/dist/test/ scripts/test/
 	$(NODE) scripts/dist/check-version.mjs
 
 # actionlint through the Go module proxy (Go from Debian when there is none).
-$(ACTIONLINT):
-	command -v go >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; }
+$(ACTIONLINT): | go-tool
 	GOBIN=$(DIST_DIR)/bin go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
 
 actionlint: $(ACTIONLINT)

@@ -1,6 +1,6 @@
 # Shared budgets through Redis (issue 11): the core's Lua twin run against a real server.
 #
-#   make redis-server  Debian's redis-server, installed only when missing (apt-get)
+#   make redis-server  Debian's redis-server, installed only when missing (mk/apt.mk)
 #   make test-redis    tests/redis (Rust) against its own redis-server instances (127.0.0.1, free
 #                      ports, no persistence, stopped by pid), then the Node and Python store shells
 #                      (bindings-node/js/store-redis.js, bindings-python/python/pacekeeper/store_redis.py)
@@ -8,19 +8,11 @@
 #                      missing redis-server is a failure, never a skip.
 #   make bench-redis   decisions through Redis on loopback from one process: p50 and decisions/s
 
-REDIS_SERVER ?= redis-server
 REDIS_VENV := $(TARGET_DIR)/redis-venv
 REDIS_VENV_STAMP := $(REDIS_VENV)/.pacekeeper-stamp
 REDIS_NODE_STAMP := tests/redis/node/node_modules/.pacekeeper-stamp
 
-.PHONY: redis-server test-redis test-redis-rust test-redis-shells bench-redis
-
-redis-server:
-	@if ! command -v $(REDIS_SERVER) >/dev/null; then \
-	  echo "redis-server: installing Debian's redis-server"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
-	fi
-	@$(REDIS_SERVER) --version
+.PHONY: test-redis test-redis-rust test-redis-shells bench-redis
 
 $(REDIS_VENV_STAMP): tests/redis/python/requirements.txt
 	test -x $(REDIS_VENV)/bin/python || $(PYTHON) -m venv $(REDIS_VENV)

@@ -15,10 +15,4 @@ fi
 targets="aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl aarch64-apple-darwin x86_64-apple-darwin"
 installed=$(rustup target list --installed)
 for t in $targets; do grep -qx "$t" <<<"$installed" || rustup target add "$t"; done
-need=()
-command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
-command -v readelf >/dev/null || need+=(binutils)
-command -v file >/dev/null || need+=(file)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
-fi
+"$(dirname "${BASH_SOURCE[0]}")/../apt-install.sh" qemu-aarch64-static=qemu-user-static readelf=binutils file=file
