@@ -185,6 +185,13 @@ impl HostPacer {
         })
     }
 
+    /// A pacer from the core's own configuration (the JMeter ABI's, decoded from its JSON).
+    pub fn from_config(config: PacerConfig) -> Result<Self> {
+        Ok(HostPacer {
+            inner: Pacer::new(config)?,
+        })
+    }
+
     /// `Pacer::begin`; the step's action index, the rest in `out`.
     pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let o = out_slots(out)?;
