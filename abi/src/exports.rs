@@ -1,13 +1,86 @@
-//! The exported functions of the stateless API. `#[no_mangle]` is what the `unsafe_code` lint
-//! flags here; these functions do no unsafe operation themselves (all memory access goes
-//! through [`crate::mem`]).
+//! The exported functions and the instance's table of pacers. `#[no_mangle]` is what the
+//! `unsafe_code` lint flags here; these functions do no unsafe operation themselves (all memory
+//! access goes through [`crate::mem`]).
+//!
+//! Times, tickets and costs come in as `i64` and go to the codec as host numbers (`as f64`):
+//! every value in the codec's range (0..=2^53 − 1) converts exactly, and everything outside it
+//! stays outside (negative, or rounded to 2^53 or more), so the codec's rule decides as it does
+//! for napi and wasm-bindgen.
 
-use super::*;
-use crate::mem::read as bytes;
-use pacekeeper::backoff::{Backoff, BackoffPolicy, Decision, Outcome, RetryState};
-use pacekeeper::headers::Reading;
+use crate::{joined_headers, mem, run, ABI_VERSION, LAST_ERROR, OUT_SLOTS, PK_NONE};
+use pacekeeper::pacer::PacerConfig;
+use pacekeeper::{Error, ErrorCode};
+use pacekeeper_bindings_common::pacer::HostPacer;
+use pacekeeper_bindings_common::{from_json, from_value, json_number, uint_u64, vocabulary};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
-/// The ABI version (1).
+/// The most pacers live at once in one instance.
+pub const MAX_PACERS: usize = 256;
+
+/// The live pacers of this instance, and the next handle (never reused while it lives).
+type Table = (i64, BTreeMap<i64, HostPacer>);
+
+thread_local! {
+    static PACERS: RefCell<Table> = const { RefCell::new((1, BTreeMap::new())) };
+}
+
+/// Runs `f` on the pacer `h`.
+fn with_pacer<T>(h: i64, f: impl FnOnce(&mut HostPacer) -> Result<T, Error>) -> Result<T, Error> {
+    PACERS.with(|t| match t.borrow_mut().1.get_mut(&h) {
+        Some(p) => f(p),
+        None => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("no live pacer with handle {h} (never created, or freed)"),
+        )),
+    })
+}
+
+/// Text in the host's buffer; not UTF-8 is the error `code`.
+fn text(ptr: usize, len: usize, what: &str, code: ErrorCode) -> Result<String, Error> {
+    String::from_utf8(mem::read(ptr, len, what)?)
+        .map_err(|_| Error::new(code, format!("{what} must be valid UTF-8")))
+}
+
+/// The codec's number rule on every number of a JSON value (as Python applies it to its
+/// objects): beyond 2^53 − 1 in magnitude is `invalid_number`, whatever the field's type.
+fn safe_numbers(v: &Value, path: &str) -> Result<(), Error> {
+    match v {
+        Value::Number(n) => match n.as_u64().or(n.as_i64().map(i64::unsigned_abs)) {
+            Some(u) => uint_u64(u, path).map(drop),
+            None => json_number(n.as_f64().unwrap_or(f64::NAN), path).map(drop),
+        },
+        Value::Array(a) => a.iter().try_for_each(|x| safe_numbers(x, path)),
+        Value::Object(o) => o.iter().try_for_each(|(k, x)| safe_numbers(x, k)),
+        _ => Ok(()),
+    }
+}
+
+/// Copies at most `cap` bytes of `text` to `out`; its full length.
+fn put_text(text: &str, out: usize, cap: usize) -> Result<i64, Error> {
+    mem::write(out, &text.as_bytes()[..text.len().min(cap)], "out")?;
+    Ok(text.len() as i64)
+}
+
+/// Runs `f` on the pacer `h` and writes its answer (the codec's [`OUT_SLOTS`] numbers) at
+/// `out` as little-endian `f64`. `out` is checked first, so a bad one changes nothing.
+fn answer(
+    h: i64,
+    out: usize,
+    f: impl FnOnce(&mut HostPacer, &mut [f64]) -> Result<i64, Error>,
+) -> i64 {
+    run(|| {
+        mem::check(out, OUT_SLOTS * 8, "out")?;
+        let mut o = [f64::NAN; OUT_SLOTS];
+        let code = with_pacer(h, |p| f(p, &mut o))?;
+        let bytes: Vec<u8> = o.iter().flat_map(|v| v.to_le_bytes()).collect();
+        mem::write(out, &bytes, "out")?;
+        Ok(code)
+    })
+}
+
+/// The ABI version (2).
 #[no_mangle]
 pub extern "C" fn pk_abi_version() -> i32 {
     ABI_VERSION
@@ -23,204 +96,144 @@ pub extern "C" fn pk_alloc(len: usize) -> usize {
 /// unknown buffer or a wrong length (nothing is freed then).
 #[no_mangle]
 pub extern "C" fn pk_free(ptr: usize, len: usize) -> i64 {
-    finish(mem::free(ptr, len).map(|()| 0))
+    run(|| mem::free(ptr, len).map(|()| 0))
 }
 
-/// Copies the last error's message (UTF-8, `code: message`) into `out_ptr` (at most `cap`
-/// bytes) and returns its full length; 0 when there was none.
+/// Copies the last error's message (UTF-8, `code: message`) into `out` (at most `cap` bytes)
+/// and returns its full length; 0 when there was none.
 #[no_mangle]
-pub extern "C" fn pk_last_error(out_ptr: usize, cap: usize) -> i64 {
-    // A failed copy leaves the message in place and reports the failure instead.
-    copy_out(&LAST_ERROR.with(|l| l.borrow().clone()), out_ptr, cap)
+pub extern "C" fn pk_last_error(out: usize, cap: usize) -> i64 {
+    run(|| put_text(&LAST_ERROR.with(|l| l.borrow().clone()), out, cap))
 }
 
-/// Copies at most `cap` bytes of `text` to `out_ptr`; its full length, or an error code.
-pub(crate) fn copy_out(text: &str, out_ptr: usize, cap: usize) -> i64 {
-    let n = text.len().min(cap);
-    finish(mem::write(out_ptr, &text.as_bytes()[..n], "out").map(|()| text.len() as i64))
-}
-
-/// Parses a response: `status`, the raw header block and the body (length 0 = none), at
-/// `now_ms`. Returns the reading's wait in ms (the server's floor), [`PK_NONE`] when it has
-/// none, or an error code.
+/// Copies a vocabulary's names (the codec's `vocabulary`: the core's lists and the codec's
+/// layouts, comma-joined in order) into `out` (at most `cap` bytes); the full length.
 #[no_mangle]
-pub extern "C" fn pk_parse(
-    status: i32,
-    headers_ptr: usize,
-    headers_len: usize,
-    body_ptr: usize,
-    body_len: usize,
-    now_ms: i64,
-) -> i64 {
-    let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
-    finish(response_at(status, h, b, now_ms, 0).map(|r| opt(r.wait_ms)))
+pub extern "C" fn pk_vocabulary(name_ptr: usize, name_len: usize, out: usize, cap: usize) -> i64 {
+    run(|| {
+        let name = text(name_ptr, name_len, "name", ErrorCode::InvalidArgument)?;
+        put_text(&vocabulary(&name)?, out, cap)
+    })
 }
 
-/// The response in the host's buffers (`(ptr, len)` of the header block and of the body).
-fn response_at(
-    status: i32,
-    (headers_ptr, headers_len): (usize, usize),
-    (body_ptr, body_len): (usize, usize),
-    now_ms: i64,
-    max_wait_ms: i64,
-) -> Result<Reading, Error> {
-    let h = bytes(headers_ptr, headers_len, "headers")?;
-    let b = bytes(body_ptr, body_len, "body")?;
-    read_response(status, &h, &b, now_ms, max_wait_ms)
-}
-
-/// Like [`pk_parse`] with a wait cap (`max_wait_ms`, 0 = the default 6 h) and the whole
-/// reading written as a record of 13 i64 at `out_ptr` (see the README).
+/// Creates a pacer from the core's JSON configuration (`PacerConfig`; length 0: the default)
+/// and returns its handle (≥ 1), or an error code (a bad configuration: the core's code; more
+/// than [`MAX_PACERS`] live: `invalid_state`).
 #[no_mangle]
-pub extern "C" fn pk_read(
-    status: i32,
-    headers_ptr: usize,
-    headers_len: usize,
-    body_ptr: usize,
-    body_len: usize,
-    now_ms: i64,
-    max_wait_ms: i64,
-    out_ptr: usize,
-) -> i64 {
-    finish((|| {
-        let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
-        let r = response_at(status, h, b, now_ms, max_wait_ms)?;
-        mem::write_i64s(out_ptr, &reading_record(&r), "out")?;
-        Ok(opt(r.wait_ms))
-    })())
+pub extern "C" fn pk_pacer_new(config_ptr: usize, config_len: usize) -> i64 {
+    run(|| {
+        let json = text(config_ptr, config_len, "config", ErrorCode::InvalidArgument)?;
+        let config: PacerConfig = match json.as_str() {
+            "" => PacerConfig::default(),
+            json => {
+                let v: Value = from_json("config", json)?;
+                safe_numbers(&v, "config")?;
+                from_value("config", v)?
+            }
+        };
+        if config.shared.is_some() {
+            let m = "config.shared: the JMeter module paces in memory only (no store)";
+            return Err(Error::new(ErrorCode::InvalidOption, m));
+        }
+        let pacer = HostPacer::from_config(config)?;
+        PACERS.with(|t| {
+            let (next, live) = &mut *t.borrow_mut();
+            if live.len() >= MAX_PACERS {
+                let m = format!("at most {MAX_PACERS} pacers live in one instance: free one first");
+                return Err(Error::new(ErrorCode::InvalidState, m));
+            }
+            live.insert(*next, pacer);
+            *next += 1;
+            Ok(*next - 1)
+        })
+    })
 }
 
-/// Writes the default backoff policy as a record of 16 i64 at `out_ptr`; returns 0.
+/// Frees a pacer; its handle is dead from then on. Returns 0, or `invalid_argument`.
 #[no_mangle]
-pub extern "C" fn pk_policy_default(out_ptr: usize) -> i64 {
-    finish(mem::write_i64s(out_ptr, &policy_record(&BackoffPolicy::default()), "out").map(|()| 0))
-}
-
-/// Writes a fresh retry state (no attempt yet) as a record of 8 i64 at `state_ptr`; the
-/// seed's 64 bits are taken as they are. Returns 0.
-#[no_mangle]
-pub extern "C" fn pk_state_init(state_ptr: usize, started_at_ms: i64, seed: i64) -> i64 {
-    finish((|| {
-        let started = non_neg("started_at_ms", started_at_ms)?;
-        let s = RetryState::new(started, seed as u64);
-        let rec = state_record(&s, &Decision::Done);
-        mem::write_i64s(state_ptr, &rec, "state")?;
+pub extern "C" fn pk_pacer_free(handle: i64) -> i64 {
+    run(|| {
+        with_pacer(handle, |_| Ok(()))?;
+        PACERS.with(|t| t.borrow_mut().1.remove(&handle));
         Ok(0)
-    })())
+    })
 }
 
-fn policy_at(ptr: usize) -> Result<Option<Vec<i64>>, Error> {
-    if ptr == 0 {
-        Ok(None)
-    } else {
-        mem::read_i64s(ptr, POLICY_FIELDS, "policy").map(Some)
-    }
-}
-
-/// One backoff decision on the records at `policy_ptr` (0: the default policy) and `state_ptr`
-/// (updated in place); the decision's code.
-fn decide_at(policy_ptr: usize, state_ptr: usize, outcome: Outcome, now_ms: i64) -> i64 {
-    finish((|| {
-        let policy = policy_at(policy_ptr)?;
-        let state = mem::read_i64s(state_ptr, STATE_FIELDS, "state")?;
-        let now = non_neg("now_ms", now_ms)?;
-        let policy = policy.as_deref().map(policy_from_record).transpose()?;
-        let backoff = Backoff::new(policy.unwrap_or_default())?;
-        let mut s = state_from_record(&state)?;
-        let d = backoff.decide(&mut s, &outcome, now, None)?;
-        mem::write_i64s(state_ptr, &state_record(&s, &d), "state")?;
-        Ok(decision_code(&d))
-    })())
-}
-
-/// One backoff decision after an attempt that ended at `now_ms` with `status` (0 = network
-/// error) and the server's wait `wait_ms` (−1 = none). `policy_ptr` is a policy record
-/// (0 = the default policy); the state record at `state_ptr` is updated in place. Returns the
-/// delay in ms before the next attempt, [`PK_NONE`] when done, a give-up code (−2..=−6) or an
-/// error code.
+/// Starts a request of `cost` for the key (UTF-8, else `invalid_key`) at `now_ms`: the step's
+/// index in the vocabulary `steps` (go, wait, never), its slots at `out`.
 #[no_mangle]
-pub extern "C" fn pk_decide(
-    policy_ptr: usize,
-    state_ptr: usize,
-    status: i32,
-    wait_ms: i64,
+pub extern "C" fn pk_pacer_begin(
+    handle: i64,
+    key_ptr: usize,
+    key_len: usize,
+    cost: i64,
     now_ms: i64,
+    out: usize,
 ) -> i64 {
-    match scalar_outcome(status, wait_ms) {
-        Ok(outcome) => decide_at(policy_ptr, state_ptr, outcome, now_ms),
-        Err(e) => fail(e),
-    }
+    answer(handle, out, |p, o| {
+        let key = text(key_ptr, key_len, "key", ErrorCode::InvalidKey)?;
+        p.begin(&key, cost as f64, now_ms as f64, o).map(i64::from)
+    })
 }
 
-/// [`pk_parse`] then [`pk_decide`] on the full reading (so a capped wait or a 503 with
-/// `Retry-After` count as the core says). Status 0 is a network error (headers ignored).
+/// Asks again for a waiting ticket (after wait or retry): go or wait, as [`pk_pacer_begin`].
 #[no_mangle]
-pub extern "C" fn pk_retry(
-    policy_ptr: usize,
-    state_ptr: usize,
+pub extern "C" fn pk_pacer_resume(handle: i64, ticket: i64, now_ms: i64, out: usize) -> i64 {
+    answer(handle, out, |p, o| {
+        p.resume(ticket as f64, now_ms as f64, o).map(i64::from)
+    })
+}
+
+/// Reports how the ticket's request ended at `now_ms`: `status` 0 is a network error (headers
+/// and body ignored); otherwise the raw header block and the body (length 0: none) are parsed
+/// with the pacer's parse options. The answer's index in the vocabulary `afters` (done, retry,
+/// give_up), its slots at `out`.
+#[no_mangle]
+pub extern "C" fn pk_pacer_finish(
+    handle: i64,
+    ticket: i64,
     status: i32,
     headers_ptr: usize,
     headers_len: usize,
     body_ptr: usize,
     body_len: usize,
     now_ms: i64,
+    out: usize,
 ) -> i64 {
-    let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
-    let outcome = match status {
-        0 => Ok(Outcome::NetworkError),
-        _ => response_at(status, h, b, now_ms, 0).map(|reading| Outcome::Response { reading }),
-    };
-    match outcome {
-        Ok(o) => decide_at(policy_ptr, state_ptr, o, now_ms),
-        Err(e) => fail(e),
-    }
+    answer(handle, out, |p, o| {
+        let (t, now) = (ticket as f64, now_ms as f64);
+        if status == 0 {
+            return p.finish_network_error(t, now, o).map(i64::from);
+        }
+        let headers = joined_headers(&mem::read(headers_ptr, headers_len, "headers")?);
+        let body = mem::read(body_ptr, body_len, "body")?;
+        let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+        // A negative status meets the core's status rule as one out of range.
+        let status = u32::try_from(status).unwrap_or(u32::MAX);
+        p.finish(t, status, &headers, body.as_deref(), now, o)
+            .map(i64::from)
+    })
 }
 
-/// One step of a GCRA bucket (`amount` per `period_ms`, at most `burst`) whose whole state
-/// is `tat` (0 = full). `reserve` 1 books the earliest slot, 0 only takes when it fits now.
-/// Writes [new_tat, until, remaining] at `out_ptr` and returns the wait in ms (0 = go now),
-/// [`PK_NEVER`] (cost above burst) or an error code.
+/// Drops a ticket (a waiter leaves the queue; a request in flight stops counting). Returns 0 or
+/// an error code (`unknown_ticket`).
 #[no_mangle]
-pub extern "C" fn pk_bucket_step(
-    tat: i64,
-    amount: i32,
-    period_ms: i64,
-    burst: i32,
-    cost: i32,
-    now_ms: i64,
-    reserve: i32,
-    out_ptr: usize,
-) -> i64 {
-    finish((|| {
-        let reserve = flag("reserve (0 or 1)", i64::from(reserve))?;
-        let (code, rec) = bucket_step(tat, amount, period_ms, burst, cost, now_ms, reserve)?;
-        mem::write_i64s(out_ptr, &rec, "out")?;
-        Ok(code)
-    })())
+pub extern "C" fn pk_pacer_cancel(handle: i64, ticket: i64) -> i64 {
+    run(|| with_pacer(handle, |p| p.cancel(ticket as f64)).map(|()| 0))
 }
 
-/// Feeds a response (status, raw headers, body) received at `now_ms` to the bucket `tat`.
-/// Writes [new_tat, blocked_until or −1, remaining or −1] at `out_ptr` and returns the
-/// throttle's wait in ms, [`PK_NONE`] when not throttled with a wait, or an error code.
+/// The limit learnt for a key: 0 with `amount, period_ms, burst` in the slots at `out`, or −1
+/// when nothing is learnt.
 #[no_mangle]
-pub extern "C" fn pk_bucket_observe(
-    tat: i64,
-    amount: i32,
-    period_ms: i64,
-    burst: i32,
-    status: i32,
-    headers_ptr: usize,
-    headers_len: usize,
-    body_ptr: usize,
-    body_len: usize,
-    now_ms: i64,
-    out_ptr: usize,
-) -> i64 {
-    finish((|| {
-        let (h, b) = ((headers_ptr, headers_len), (body_ptr, body_len));
-        let reading = response_at(status, h, b, now_ms, 0)?;
-        let (code, rec) = bucket_observe(tat, amount, period_ms, burst, &reading, now_ms)?;
-        mem::write_i64s(out_ptr, &rec, "out")?;
-        Ok(code)
-    })())
+pub extern "C" fn pk_pacer_learnt(handle: i64, key_ptr: usize, key_len: usize, out: usize) -> i64 {
+    answer(handle, out, |p, o| {
+        let key = text(key_ptr, key_len, "key", ErrorCode::InvalidKey)?;
+        Ok(if p.learnt(&key, o)? { 0 } else { PK_NONE })
+    })
+}
+
+/// The number of open tickets (waiting or in flight) of a pacer, or an error code.
+#[no_mangle]
+pub extern "C" fn pk_pacer_open_tickets(handle: i64) -> i64 {
+    run(|| with_pacer(handle, |p| Ok(i64::from(p.open_tickets()))))
 }

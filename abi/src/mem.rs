@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 /// The largest single allocation: 16 MiB.
 pub const MAX_ALLOC: usize = 16 << 20;
-/// The alignment of every allocation (so records of i64 are naturally aligned).
+/// The alignment of every allocation (so 8-byte numbers are naturally aligned).
 const ALIGN: usize = 8;
 
 thread_local! {
@@ -71,7 +71,7 @@ pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
 }
 
 /// Checks that `[ptr, ptr + len)` lies inside one live allocation.
-fn check(ptr: usize, len: usize, what: &str) -> Result<(), Error> {
+pub fn check(ptr: usize, len: usize, what: &str) -> Result<(), Error> {
     let end = ptr
         .checked_add(len)
         .ok_or_else(|| bad(format!("{what}: range {ptr}+{len} overflows")))?;
@@ -113,25 +113,6 @@ pub fn write(ptr: usize, bytes: &[u8], what: &str) -> Result<(), Error> {
     // reference borrows; `copy` allows overlap.
     unsafe { std::ptr::copy(bytes.as_ptr(), ptr as *mut u8, bytes.len()) };
     Ok(())
-}
-
-/// Reads `n` little-endian i64 values at `ptr`.
-pub fn read_i64s(ptr: usize, n: usize, what: &str) -> Result<Vec<i64>, Error> {
-    let bytes = read(ptr, n * 8, what)?;
-    Ok(bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            i64::from_le_bytes(b)
-        })
-        .collect())
-}
-
-/// Writes `values` as little-endian i64 at `ptr`.
-pub fn write_i64s(ptr: usize, values: &[i64], what: &str) -> Result<(), Error> {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    write(ptr, &bytes, what)
 }
 
 /// Live allocations on this thread (for tests).

@@ -1,5 +1,5 @@
 // The built plain module (target/jmeter/pacekeeper_abi.wasm) as any host sees it: no imports,
-// the documented exports, records in linear memory, bounds-checked pointers. The Rust unit tests
+// the documented exports, answers in linear memory, bounds-checked pointers. The Rust unit tests
 // (abi/src/tests.rs) cover the same functions natively; this runs the wasm32 build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const WASM = process.env.PACEKEEPER_ABI_WASM;
 const NOW = 1_700_000_000_000n;
+const OUT_SLOTS = 4; // the codec's answer: ticket, until|at, attempt(s)|capacity, reason
 
 function load() {
   assert.ok(WASM && existsSync(WASM), `PACEKEEPER_ABI_WASM must name the built module, got ${WASM}`);
@@ -22,7 +23,8 @@ function load() {
     bytes().set(b, p);
     return [p, b.length];
   };
-  const longs = (p, n) => Array.from({ length: n }, (_, i) => view().getBigInt64(p + 8 * i, true));
+  // The answer's slots (little-endian f64; NaN: none → null).
+  const slots = (p) => Array.from({ length: OUT_SLOTS }, (_, i) => view().getFloat64(p + 8 * i, true)).map((v) => (Number.isNaN(v) ? null : v));
   const lastError = () => {
     const p = x.pk_alloc(256);
     const n = Number(x.pk_last_error(p, 256));
@@ -30,7 +32,7 @@ function load() {
     x.pk_free(p, 256);
     return s;
   };
-  return { module, x, put, longs, view, lastError };
+  return { module, x, put, slots, view, lastError };
 }
 
 test('no imports and the documented exports', () => {
@@ -38,67 +40,27 @@ test('no imports and the documented exports', () => {
   assert.deepEqual(WebAssembly.Module.imports(module), []);
   const names = WebAssembly.Module.exports(module).map((e) => e.name).filter((n) => n.startsWith('pk_')).sort();
   assert.deepEqual(names, [
-    'pk_abi_version', 'pk_alloc', 'pk_bucket_observe', 'pk_bucket_step', 'pk_decide', 'pk_free',
-    'pk_last_error', 'pk_pacer_begin', 'pk_pacer_cancel', 'pk_pacer_finish', 'pk_pacer_free',
-    'pk_pacer_learnt', 'pk_pacer_new', 'pk_pacer_open_tickets', 'pk_pacer_resume', 'pk_parse',
-    'pk_policy_default', 'pk_read', 'pk_retry', 'pk_state_init', 'pk_vocabulary',
+    'pk_abi_version', 'pk_alloc', 'pk_free', 'pk_last_error', 'pk_pacer_begin', 'pk_pacer_cancel',
+    'pk_pacer_finish', 'pk_pacer_free', 'pk_pacer_learnt', 'pk_pacer_new', 'pk_pacer_open_tickets',
+    'pk_pacer_resume', 'pk_vocabulary',
   ]);
-  assert.equal(x.pk_abi_version(), 1);
-});
-
-test('parse, read, decide and step on wasm32', () => {
-  const { x, put, longs, lastError } = load();
-  const [h, hl] = put('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\ninin-ratelimit-allowed: 15\r\ninin-ratelimit-count: 15\r\ninin-ratelimit-reset: 30\r\n');
-  assert.equal(x.pk_parse(429, h, hl, 0, 0, NOW), 30_000n);
-  const out = x.pk_alloc(13 * 8);
-  assert.equal(x.pk_read(429, h, hl, 0, 0, NOW, 0n, out), 30_000n);
-  assert.deepEqual(longs(out, 13), [429n, 1n, 30000n, 0n, 30000n, 15n, 0n, 30000n, -1n, -(2n ** 63n), 0n, 0n, 4n]);
-  const [b, bl] = put('{"message":"Retry the request in [7] seconds"}');
-  assert.equal(x.pk_parse(429, 0, 0, b, bl, NOW), 7_000n);
-  assert.equal(x.pk_parse(200, 0, 0, 0, 0, NOW), -1n);
-  assert.equal(x.pk_parse(99, 0, 0, 0, 0, NOW), -106n);
-  assert.match(lastError(), /^invalid_status: /);
-
-  // Backoff: the default policy, jitter none with base 100 → 100, 200, then give up (3 attempts).
-  const policy = x.pk_alloc(16 * 8);
-  assert.equal(x.pk_policy_default(policy), 0n);
-  const dv = new DataView(x.memory.buffer);
-  dv.setBigInt64(policy + 0, 100n, true);
-  dv.setBigInt64(policy + 3 * 8, 0n, true);
-  dv.setBigInt64(policy + 4 * 8, 3n, true);
-  const state = x.pk_alloc(8 * 8);
-  assert.equal(x.pk_state_init(state, NOW, -1n), 0n); // seed u64::MAX, as its bits
-  assert.equal(x.pk_decide(policy, state, 503, -1n, NOW), 100n);
-  const hinted = x.pk_retry(policy, state, 429, h, hl, 0, 0, NOW); // the hint and up to 10% spread
-  assert.ok(hinted >= 30_000n && hinted <= 33_000n, `${hinted}`);
-  assert.equal(longs(state, 8)[6], 1n, 'reason server_hint');
-  assert.equal(x.pk_decide(policy, state, 503, -1n, NOW), -3n);
-  assert.deepEqual(longs(state, 3), [3n, NOW, -1n]);
-  assert.equal(x.pk_decide(0, state, 200, -1n, NOW), -1n);
-
-  // Bucket: a burst of 15 then 1/s; the state is the TAT alone.
-  const o = x.pk_alloc(3 * 8);
-  let tat = 0n;
-  for (let i = 0; i < 15; i++) {
-    assert.equal(x.pk_bucket_step(tat, 1, 1000n, 15, 1, NOW, 1, o), 0n);
-    tat = longs(o, 1)[0];
-  }
-  assert.equal(x.pk_bucket_step(tat, 1, 1000n, 15, 1, NOW, 1, o), 1000n);
-  assert.equal(longs(o, 2)[1], NOW + 1000n);
-  assert.equal(x.pk_bucket_step(0n, 1, 1000n, 15, 16, NOW, 0, o), -2n);
-  assert.equal(x.pk_bucket_observe(0n, 20, 1000n, 15, 429, h, hl, 0, 0, NOW, o), 30_000n);
-  assert.equal(longs(o, 2)[1], NOW + 30_000n);
+  assert.equal(x.pk_abi_version(), 2);
 });
 
 test('bad pointers are errors, never traps', () => {
-  const { x, lastError } = load();
+  const { x, put, lastError } = load();
   const pages = x.memory.buffer.byteLength;
-  assert.equal(x.pk_parse(200, pages - 4, 100, 0, 0, NOW), -109n);
+  const voc = (p, n) => x.pk_vocabulary(p, n, 0, 0);
+  assert.equal(voc(pages - 4, 100), -109n);
   assert.match(lastError(), /not inside a buffer from pk_alloc/);
-  assert.equal(x.pk_parse(200, -1, 10, 0, 0, NOW), -109n); // 0xffffffff
-  assert.equal(x.pk_parse(200, 1024, 16, 0, 0, NOW), -109n); // Rust's own memory
+  assert.equal(voc(-1, 10), -109n); // 0xffffffff
+  assert.equal(voc(1024, 16), -109n); // Rust's own memory
+  const [j, jl] = put('jitters');
+  assert.equal(voc(j, jl), BigInt('none,full,equal,decorrelated'.length));
+  const h = x.pk_pacer_new(0, 0);
   const p = x.pk_alloc(8);
-  assert.equal(x.pk_read(200, 0, 0, 0, 0, NOW, 0n, p), -109n, 'out too small');
+  assert.equal(x.pk_pacer_begin(h, j, jl, 1n, NOW, p), -109n, 'out too small for 4 numbers');
+  assert.equal(x.pk_pacer_open_tickets(h), 0n, 'nothing began');
   assert.equal(x.pk_free(p, 9), -109n);
   assert.equal(x.pk_free(p, 8), 0n);
   assert.equal(x.pk_free(p, 8), -109n, 'double free');
@@ -109,8 +71,6 @@ test('bad pointers are errors, never traps', () => {
 // --- the pacer: tests/vectors/sessions.json replayed on the wasm32 build -------------------------
 
 const SESSIONS = fileURLToPath(new URL('../vectors/sessions.json', import.meta.url));
-const ACTION_FIELDS = 6;
-const LIMIT_FIELDS = 3;
 
 /** A vocabulary exported by the module (pk_vocabulary), as an array of names. */
 function vocabulary({ x, put }, name) {
@@ -136,30 +96,31 @@ function headerBlock(pairs) {
 
 test('the scripted pacer sessions, step by step, through the wasm32 module', () => {
   const abi = load();
-  const { x, put, longs, lastError } = abi;
+  const { x, put, slots, lastError } = abi;
   const doc = JSON.parse(readFileSync(SESSIONS, 'utf8'));
   assert.equal(doc.kind, 'sessions');
   assert.ok(doc.cases.length > 0, 'no session cases');
-  const actions = vocabulary(abi, 'pacerActions');
-  assert.deepEqual(actions, ['go', 'wait', 'never', 'done', 'retry', 'give_up']);
+  const stepNames = vocabulary(abi, 'steps');
+  const afters = vocabulary(abi, 'afters');
+  assert.deepEqual([...stepNames.slice(0, 3), ...afters], ['go', 'wait', 'never', 'done', 'retry', 'give_up']);
   const errors = vocabulary(abi, 'errorCodes');
   const retryReasons = vocabulary(abi, 'retryReasons');
   const giveUpReasons = vocabulary(abi, 'giveUpReasons');
   const neverReasons = vocabulary(abi, 'neverReasons');
-  const out = x.pk_alloc(ACTION_FIELDS * 8);
+  const out = x.pk_alloc(OUT_SLOTS * 8);
   const errorOf = (code) => ({ error: errors[Number(-100n - code)] ?? `code ${code}` });
-  const asJson = (code) => {
+  /** An answer in the vectors' shape: `names` (steps or afters) name the code. */
+  const asJson = (code, names) => {
     if (code <= -100n) return errorOf(code);
-    const r = longs(out, ACTION_FIELDS).map(Number);
-    assert.equal(BigInt(r[0]), code, 'the return value is the record action');
-    const action = actions[r[0]];
+    const [a, b, c, d] = slots(out);
+    const action = names[Number(code)];
     switch (action) {
-      case 'go': return { action, ticket: r[1] };
-      case 'wait': return { action, ticket: r[1], until: r[2] };
-      case 'never': return { action, reason: neverReasons[r[4]], capacity: r[5] };
+      case 'go': return { action, ticket: a };
+      case 'wait': return { action, ticket: a, until: b };
+      case 'never': return { action, reason: neverReasons[d], capacity: c };
       case 'done': return { action };
-      case 'retry': return { action, at: r[2], attempt: r[3], reason: retryReasons[r[4]] };
-      case 'give_up': return { action, reason: giveUpReasons[r[4]], attempts: r[3] };
+      case 'retry': return { action, at: b, attempt: c, reason: retryReasons[d] };
+      case 'give_up': return { action, reason: giveUpReasons[d], attempts: c };
       default: return { unexpected: code };
     }
   };
@@ -183,10 +144,10 @@ test('the scripted pacer sessions, step by step, through the wasm32 module', () 
       let got;
       switch (s.op) {
         case 'begin':
-          got = asJson(withBytes(s.key, (p, n) => x.pk_pacer_begin(h, p, n, s.cost ?? 1, now, out)));
+          got = asJson(withBytes(s.key, (p, n) => x.pk_pacer_begin(h, p, n, BigInt(s.cost ?? 1), now, out)), stepNames);
           break;
         case 'resume':
-          got = asJson(x.pk_pacer_resume(h, BigInt(s.ticket), now, out));
+          got = asJson(x.pk_pacer_resume(h, BigInt(s.ticket), now, out), stepNames);
           break;
         case 'cancel': {
           const code = x.pk_pacer_cancel(h, BigInt(s.ticket));
@@ -202,6 +163,7 @@ test('the scripted pacer sessions, step by step, through the wasm32 module', () 
             withBytes(block, (hp, hn) =>
               withBytes(body, (bp, bn) => x.pk_pacer_finish(h, BigInt(s.ticket), status, hp, hn, bp, bn, now, out)),
             ),
+            afters,
           );
           break;
         }
@@ -209,7 +171,7 @@ test('the scripted pacer sessions, step by step, through the wasm32 module', () 
           const code = withBytes(s.key, (p, n) => x.pk_pacer_learnt(h, p, n, out));
           if (code === -1n) got = null;
           else if (code === 0n) {
-            const [amount, period_ms, burst] = longs(out, LIMIT_FIELDS).map(Number);
+            const [amount, period_ms, burst] = slots(out);
             got = { amount, period_ms, burst };
           } else got = errorOf(code);
           break;
@@ -231,22 +193,26 @@ test('the scripted pacer sessions, step by step, through the wasm32 module', () 
 });
 
 test('pacer errors on wasm32 are codes, never traps', () => {
-  const { x, put, lastError } = load();
+  const { x, put, slots, lastError } = load();
   const [c, cl] = put('{"limits":[{"amount":1,"period_ms":1000}],"nope":1}');
   assert.equal(x.pk_pacer_new(c, cl), -109n);
   assert.match(lastError(), /^invalid_argument: config: unknown field `nope`/);
+  const [big, bl] = put('{"limits":[{"amount":1,"period_ms":9007199254740992}]}');
+  assert.equal(x.pk_pacer_new(big, bl), -110n, 'beyond 2^53 - 1: invalid_number, as in every runtime');
   const h = x.pk_pacer_new(0, 0); // the default configuration
   assert.ok(h >= 1n);
-  const out = x.pk_alloc(ACTION_FIELDS * 8);
+  const out = x.pk_alloc(OUT_SLOTS * 8);
   const [k, kl] = put('tenant');
-  assert.equal(x.pk_pacer_begin(h, k, kl, 1, NOW, out), 0n);
-  assert.equal(x.pk_pacer_begin(h, k, kl, 1, -1n, out), -110n);
+  assert.equal(x.pk_pacer_begin(h, k, kl, 1n, NOW, out), 0n, 'go');
+  assert.deepEqual(slots(out), [1, null, null, null]);
+  assert.equal(x.pk_pacer_begin(h, k, kl, 1n, -1n, out), -110n);
+  assert.equal(x.pk_pacer_begin(h, k, kl, 2n ** 53n, NOW, out), -110n);
   assert.equal(x.pk_pacer_resume(h, 1n, NOW, out), -112n, 'ticket_state: in flight');
   assert.equal(x.pk_pacer_finish(h, 2n, 200, 0, 0, 0, 0, NOW, out), -111n, 'unknown_ticket');
   assert.equal(x.pk_pacer_finish(h, 1n, 200, 0, 0, 0, 0, NOW, out + 8), -109n, 'out past its buffer');
   assert.equal(x.pk_pacer_open_tickets(h), 1n, 'the ticket survived the bad call');
-  assert.equal(x.pk_pacer_finish(h, 1n, 200, 0, 0, 0, 0, NOW, out), 3n);
+  assert.equal(x.pk_pacer_finish(h, 1n, 200, 0, 0, 0, 0, NOW, out), 0n, 'done');
   assert.equal(x.pk_pacer_open_tickets(h), 0n);
   assert.equal(x.pk_pacer_free(h), 0n);
-  assert.equal(x.pk_pacer_begin(h, k, kl, 1, NOW, out), -109n, 'freed');
+  assert.equal(x.pk_pacer_begin(h, k, kl, 1n, NOW, out), -109n, 'freed');
 });

@@ -31,13 +31,13 @@ for (String compiler : ['false', 'true']) {
     def a = pk.abi
     def fLearnt = a.instance.export('pk_pacer_learnt')
     List<String> never = a.vocabulary('neverReasons')
-    /** An action record in the vectors' shape. */
-    def asJson = { long[] r ->
-        String action = a.actions[(int) r[0]]
+    /** An answer ([action, ticket, until|at, attempt(s)|capacity, reason]) in the vectors' shape. */
+    def asJson = { List r ->
+        String action = r[0]
         switch (action) {
             case 'go': return [action: action, ticket: r[1]]
             case 'wait': return [action: action, ticket: r[1], until: r[2]]
-            case 'never': return [action: action, reason: never[(int) r[4]], capacity: r[5]]
+            case 'never': return [action: action, reason: never[(int) r[4]], capacity: r[3]]
             case 'done': return [action: action]
             case 'retry': return [action: action, at: r[2], attempt: r[3], reason: a.retryReasons[(int) r[4]]]
             case 'give_up': return [action: action, reason: a.giveUpReasons[(int) r[4]], attempts: r[3]]
@@ -63,7 +63,7 @@ for (String compiler : ['false', 'true']) {
             def got
             switch (s.op) {
                 case 'begin':
-                    got = attempt { asJson(a.begin(h, key, (s.containsKey('cost') ? s.cost : 1) as int, now)) }
+                    got = attempt { asJson(a.begin(h, key, (s.containsKey('cost') ? s.cost : 1) as long, now)) }
                     break
                 case 'resume':
                     got = attempt { asJson(a.resume(h, s.ticket as long, now)) }
@@ -86,7 +86,8 @@ for (String compiler : ['false', 'true']) {
                         synchronized (a) {
                             long[] k = a.put(key)
                             long code = a.check(fLearnt.apply(h, k[0], k[1], (long) a.out)[0])
-                            code == -1 ? null : [amount: a.mem.readLong(a.out), period_ms: a.mem.readLong(a.out + 8), burst: a.mem.readLong(a.out + 16)]
+                            def n = { int slot -> (long) a.mem.readDouble(a.out + 8 * slot) }
+                            code == -1 ? null : [amount: n(0), period_ms: n(1), burst: n(2)]
                         }
                     }
                     break

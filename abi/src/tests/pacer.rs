@@ -2,10 +2,8 @@
 //! `tests/vectors/sessions.json` replayed step by step (every expected action checked exactly),
 //! the handle table, and bad input as codes.
 
-use super::{last_error, Buf};
+use super::{error_code_of, last_error, new_pacer, Buf};
 use crate::*;
-use pacekeeper::backoff::{GiveUpReason, RetryReason};
-use pacekeeper::pacer::NeverReason;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -15,9 +13,19 @@ fn sessions() -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{}: {e}", p.display()))
 }
 
-fn new_pacer(config: &str) -> i64 {
-    let c = Buf::with(config.as_bytes());
-    pk_pacer_new(c.ptr, config.len())
+/// A vocabulary as a host reads it, through `pk_vocabulary`.
+fn voc(name: &str) -> Result<Vec<String>, i64> {
+    let n = Buf::with(name.as_bytes());
+    let o = Buf::new(512);
+    let len = pk_vocabulary(n.ptr, name.len(), o.ptr, 512);
+    if len < 0 {
+        return Err(len);
+    }
+    let b = mem::read(o.ptr, len as usize, "t").unwrap_or_default();
+    Ok(String::from_utf8_lossy(&b)
+        .split(',')
+        .map(String::from)
+        .collect())
 }
 
 /// A vector's header pairs as the raw block a JMeter host passes; every pair must survive it.
@@ -41,34 +49,27 @@ fn header_block(headers: &Value) -> String {
     block
 }
 
-/// An action record (and its code) in the vectors' JSON shape.
-fn action_json(code: i64, rec: &[i64]) -> Value {
+/// An answer (its code and slots) in the vectors' JSON shape; `vocab` names the code.
+fn action_json(code: i64, out: &Buf, vocab: &str) -> Value {
     if let Some(e) = error_code_of(code) {
         return json!({ "error": e.as_str() });
     }
-    assert_eq!(code, rec[0], "the return value is the record's action");
-    let name = ACTIONS.get(code as usize).copied().unwrap_or("?");
-    match code {
-        PK_GO => json!({ "action": name, "ticket": rec[1] }),
-        PK_WAIT => json!({ "action": name, "ticket": rec[1], "until": rec[2] }),
-        PK_NEVER_SEND => json!({
-            "action": name,
-            "reason": NEVER_REASONS[rec[4] as usize],
-            "capacity": rec[5],
+    let names = voc(vocab).unwrap_or_default();
+    let action = names.get(code as usize).cloned().unwrap_or_default();
+    let s = out.slots();
+    let reason = |list: &str| voc(list).unwrap_or_default()[s[3].unwrap_or(-1) as usize].clone();
+    match action.as_str() {
+        "go" => json!({ "action": action, "ticket": s[0] }),
+        "wait" => json!({ "action": action, "ticket": s[0], "until": s[1] }),
+        "never" => json!({ "action": action, "reason": reason("neverReasons"), "capacity": s[2] }),
+        "done" => json!({ "action": action }),
+        "retry" => json!({
+            "action": action, "at": s[1], "attempt": s[2], "reason": reason("retryReasons"),
         }),
-        PK_DONE => json!({ "action": name }),
-        PK_RETRY => json!({
-            "action": name,
-            "at": rec[2],
-            "attempt": rec[3],
-            "reason": RetryReason::NAMES[rec[4] as usize],
+        "give_up" => json!({
+            "action": action, "reason": reason("giveUpReasons"), "attempts": s[2],
         }),
-        PK_GIVE_UP => json!({
-            "action": name,
-            "reason": GiveUpReason::NAMES[rec[4] as usize],
-            "attempts": rec[3],
-        }),
-        other => json!({ "unexpected code": other }),
+        other => json!({ "unexpected action": other }),
     }
 }
 
@@ -78,23 +79,23 @@ fn n(v: &Value) -> i64 {
 
 /// One step through the exports, answered in the vectors' JSON shape.
 fn run_step(h: i64, s: &Value) -> Value {
-    let out = Buf::longs(ACTION_FIELDS);
+    let out = Buf::new(OUT_SLOTS * 8);
     let now = n(&s["now"]);
     let key = s["key"].as_str().unwrap_or("");
     let k = Buf::with(key.as_bytes());
     match s["op"].as_str().unwrap_or("") {
         "begin" => {
-            let cost = s["cost"].as_i64().unwrap_or(1) as i32;
+            let cost = s["cost"].as_i64().unwrap_or(1);
             let code = pk_pacer_begin(h, k.ptr, key.len(), cost, now, out.ptr);
-            action_json(code, &out.i64s(ACTION_FIELDS))
+            action_json(code, &out, "steps")
         }
         "resume" => {
             let code = pk_pacer_resume(h, n(&s["ticket"]), now, out.ptr);
-            action_json(code, &out.i64s(ACTION_FIELDS))
+            action_json(code, &out, "steps")
         }
         "cancel" => match pk_pacer_cancel(h, n(&s["ticket"])) {
             0 => json!({ "action": "cancelled" }),
-            code => action_json(code, &[]),
+            code => action_json(code, &out, ""),
         },
         "finish" => {
             let r = &s["response"];
@@ -104,28 +105,18 @@ fn run_step(h: i64, s: &Value) -> Value {
                 let body = r["body"].as_str().unwrap_or("").to_owned();
                 (n(&r["status"]) as i32, header_block(&r["headers"]), body)
             };
-            let hb = Buf::with(block.as_bytes());
-            let bb = Buf::with(body.as_bytes());
-            let code = pk_pacer_finish(
-                h,
-                n(&s["ticket"]),
-                status,
-                hb.ptr,
-                block.len(),
-                bb.ptr,
-                body.len(),
-                now,
-                out.ptr,
-            );
-            action_json(code, &out.i64s(ACTION_FIELDS))
+            let (hb, bb) = (Buf::with(block.as_bytes()), Buf::with(body.as_bytes()));
+            let (t, hl, bl) = (n(&s["ticket"]), block.len(), body.len());
+            let code = pk_pacer_finish(h, t, status, hb.ptr, hl, bb.ptr, bl, now, out.ptr);
+            action_json(code, &out, "afters")
         }
         "learnt" => match pk_pacer_learnt(h, k.ptr, key.len(), out.ptr) {
             PK_NONE => Value::Null,
             0 => {
-                let l = out.i64s(LIMIT_FIELDS);
+                let l = out.slots();
                 json!({ "amount": l[0], "period_ms": l[1], "burst": l[2] })
             }
-            code => action_json(code, &[]),
+            code => action_json(code, &out, ""),
         },
         other => json!({ "unknown op": other }),
     }
@@ -210,6 +201,7 @@ fn bad_configs_are_the_cores_codes() {
             ErrorCode::InvalidPolicy,
         ),
         (r#"{"preset":"nope"}"#, ErrorCode::InvalidArgument),
+        (r#"{"shared":{}}"#, ErrorCode::InvalidOption),
     ] {
         let h = new_pacer(config);
         assert_eq!(error_code_of(h), Some(code), "{config}: {}", last_error());
@@ -224,26 +216,27 @@ fn bad_configs_are_the_cores_codes() {
     let g = new_pacer(r#"{"preset":"genesys"}"#);
     assert!(g >= 1);
     let key = Buf::with(b"t");
-    let out = Buf::longs(ACTION_FIELDS);
+    let out = Buf::new(OUT_SLOTS * 8);
     assert_eq!(
         pk_pacer_learnt(g, key.ptr, 1, out.ptr),
         PK_NONE,
         "no lane yet"
     );
-    assert_eq!(pk_pacer_begin(g, key.ptr, 1, 1, 0, out.ptr), PK_GO);
+    assert_eq!(pk_pacer_begin(g, key.ptr, 1, 1, 0, out.ptr), 0, "go");
     assert_eq!(pk_pacer_learnt(g, key.ptr, 1, out.ptr), 0);
-    assert_eq!(out.i64s(3), vec![300, 60_000, 300]);
+    assert_eq!(out.slots(), [Some(300), Some(60_000), Some(300), None]);
     assert_eq!(pk_pacer_free(g), 0);
 }
 
 #[test]
 fn bad_calls_are_codes_and_lose_no_ticket() {
+    let (go, never, retry) = (0, 2, 1);
     let h = new_pacer(r#"{"limits":[{"amount":1,"period_ms":1000}]}"#);
-    let out = Buf::longs(ACTION_FIELDS);
+    let out = Buf::new(OUT_SLOTS * 8);
     let key = Buf::with("tenant-ä".as_bytes());
     let klen = "tenant-ä".len();
-    assert_eq!(pk_pacer_begin(h, key.ptr, klen, 1, 1000, out.ptr), PK_GO);
-    assert_eq!(out.i64s(2), vec![PK_GO, 1]);
+    assert_eq!(pk_pacer_begin(h, key.ptr, klen, 1, 1000, out.ptr), go);
+    assert_eq!(out.slots(), [Some(1), None, None, None]);
     let t = 1;
     // A bad out pointer: an error, and the ticket still open and in flight.
     let small = Buf::new(8);
@@ -264,7 +257,13 @@ fn bad_calls_are_codes_and_lose_no_ticket() {
         -110,
         "invalid_number"
     );
+    assert_eq!(
+        pk_pacer_resume(h, 1 << 53, 1100, out.ptr),
+        -110,
+        "beyond 2^53 - 1"
+    );
     assert_eq!(pk_pacer_finish(h, t, 99, 0, 0, 0, 0, 1100, out.ptr), -106);
+    assert_eq!(pk_pacer_finish(h, t, -1, 0, 0, 0, 0, 1100, out.ptr), -106);
     assert_eq!(pk_pacer_finish(h, t, 200, 0, 0, 0, 0, -1, out.ptr), -110);
     assert_eq!(pk_pacer_finish(h, t, 200, 8, 3, 0, 0, 1100, out.ptr), -109);
     assert_eq!(pk_pacer_open_tickets(h), 1, "no bad call moved the ticket");
@@ -275,20 +274,21 @@ fn bad_calls_are_codes_and_lose_no_ticket() {
     assert_eq!(pk_pacer_begin(h, key.ptr, klen, 0, 1100, out.ptr), -102);
     assert_eq!(pk_pacer_begin(h, key.ptr, klen, -1, 1100, out.ptr), -110);
     assert_eq!(
-        pk_pacer_begin(h, key.ptr, klen, 2, 1100, out.ptr),
-        PK_NEVER_SEND
+        pk_pacer_begin(h, key.ptr, klen, 1 << 40, 1100, out.ptr),
+        -102
     );
-    assert_eq!(out.i64s(ACTION_FIELDS), vec![2, -1, -1, -1, 0, 1]);
+    assert_eq!(pk_pacer_begin(h, key.ptr, klen, 2, 1100, out.ptr), never);
+    assert_eq!(out.slots(), [None, None, Some(1), Some(0)]);
     assert_eq!(pk_pacer_begin(77, key.ptr, klen, 1, 1100, out.ptr), -109);
     // A network error (status 0 ignores headers) retries after the backoff.
+    assert_eq!(pk_pacer_finish(h, t, 0, 8, 3, 8, 3, 1100, out.ptr), retry);
+    let s = out.slots();
     assert_eq!(
-        pk_pacer_finish(h, t, 0, 8, 3, 8, 3, 1100, out.ptr),
-        PK_RETRY
+        (s[0], s[2], s[3]),
+        (Some(t), Some(2), Some(0)),
+        "attempt 2, backoff"
     );
-    let rec = out.i64s(ACTION_FIELDS);
-    assert_eq!((rec[0], rec[1], rec[3]), (PK_RETRY, t, 2));
-    assert_eq!(rec[4], RetryReason::Backoff.index() as i64);
-    assert!(rec[2] > 1100);
+    assert!(s[1] > Some(1100));
     assert_eq!(pk_pacer_cancel(h, t), 0);
     assert_eq!(pk_pacer_cancel(h, t), -111);
     assert_eq!(pk_pacer_open_tickets(h), 0);
@@ -296,83 +296,30 @@ fn bad_calls_are_codes_and_lose_no_ticket() {
 }
 
 #[test]
-fn vocabularies_are_exported() {
-    let voc = |name: &str| {
-        let n = Buf::with(name.as_bytes());
-        let o = Buf::new(512);
-        let len = pk_vocabulary(n.ptr, name.len(), o.ptr, 512);
-        if len < 0 {
-            return Err(len);
-        }
-        let b = mem::read(o.ptr, len as usize, "t").unwrap_or_default();
-        Ok(String::from_utf8_lossy(&b).into_owned())
-    };
-    assert_eq!(voc("pacerActions"), Ok(ACTIONS.join(",")));
-    assert_eq!(voc("neverReasons"), Ok(NeverReason::NAMES.join(",")));
-    assert_eq!(voc("retryReasons"), Ok(RetryReason::NAMES.join(",")));
-    assert_eq!(voc("giveUpReasons"), Ok(GiveUpReason::NAMES.join(",")));
-    let codes = voc("errorCodes").unwrap_or_default();
-    assert!(codes.ends_with("unknown_ticket,ticket_state"), "{codes}");
-    assert_eq!(voc("nope"), Err(-109));
-    let n = Buf::with(b"pacerActions");
-    assert_eq!(
-        pk_vocabulary(n.ptr, 12, 0, 0),
-        ACTIONS.join(",").len() as i64
-    );
-}
-
-mod names {
-    use crate::*;
-    use pacekeeper::backoff::{GiveUpReason, RetryReason};
-    use pacekeeper::pacer::{After, NeverReason, Step};
-
-    /// The action and never-reason orders name exactly the core's serde tags.
-    #[test]
-    fn actions_are_the_cores_serde_names() {
-        let steps = [
-            Step::Go { ticket: 1 },
-            Step::Wait {
-                ticket: 1,
-                until: 2,
-            },
-            Step::Never {
-                reason: NeverReason::CostAboveBurst,
-                capacity: 3,
-            },
-        ];
-        let afters = [
-            After::Done,
-            After::Retry {
-                at: 1,
-                attempt: 2,
-                reason: RetryReason::Backoff,
-            },
-            After::GiveUp {
-                reason: GiveUpReason::MaxAttempts,
-                attempts: 3,
-            },
-        ];
-        let mut tags = Vec::new();
-        for s in &steps {
-            let v = serde_json::to_value(s).unwrap_or_default();
-            let code = step_record(s)[0] as usize;
-            assert_eq!(v["action"], ACTIONS[code]);
-            tags.push(code);
-            if let Step::Never { .. } = s {
-                assert_eq!(v["reason"], NEVER_REASONS[step_record(s)[4] as usize]);
-            }
-        }
-        for a in &afters {
-            let v = serde_json::to_value(a).unwrap_or_default();
-            let code = after_record(9, a)[0] as usize;
-            assert_eq!(v["action"], ACTIONS[code]);
-            tags.push(code);
-        }
-        tags.sort_unstable();
-        assert_eq!(
-            tags,
-            (0..ACTIONS.len()).collect::<Vec<_>>(),
-            "every code used once"
-        );
+fn vocabularies_are_the_codecs() {
+    for name in [
+        "steps",
+        "afters",
+        "neverReasons",
+        "retryReasons",
+        "giveUpReasons",
+        "errorCodes",
+    ] {
+        let want = pacekeeper_bindings_common::vocabulary(name).unwrap_or_default();
+        assert_eq!(voc(name).map(|v| v.join(",")), Ok(want), "{name}");
     }
+    assert_eq!(
+        voc("steps").unwrap_or_default()[..3],
+        ["go", "wait", "never"]
+    );
+    assert_eq!(
+        voc("afters"),
+        Ok(vec!["done".into(), "retry".into(), "give_up".into()])
+    );
+    assert_eq!(voc("nope"), Err(-109));
+    let n = Buf::with(b"afters");
+    assert_eq!(
+        pk_vocabulary(n.ptr, 6, 0, 0),
+        "done,retry,give_up".len() as i64
+    );
 }

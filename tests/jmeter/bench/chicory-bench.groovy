@@ -31,17 +31,9 @@ for (String compiler : ['false', 'true']) {
     printf('%-12s %-46s %8.1f ms (parse + compile + instance + vocabularies)%n', pk.engine, 'load', loadMs)
     bench('pk_pacer_begin (go) + pk_pacer_finish (200)') {
         now += 1000
-        long[] r = a.begin(p, key, 1, now)
-        if (r[0] != 0) throw new IllegalStateException("expected go, got ${r}")
-        if (a.finish(p, r[1], 200, h, none, now)[0] != 3) throw new IllegalStateException('expected done')
-    }
-    // For comparison, the stateless retry decision the scripts used before the pacer.
-    def fStateInit = a.instance.export('pk_state_init'), fRetry = a.instance.export('pk_retry')
-    int state = a.alloc(8 * 8)
-    long[] hb = a.put(h)
-    bench('pk_state_init + pk_retry (200), stateless') {
-        fStateInit.apply((long) state, now, 7L)
-        fRetry.apply(0L, (long) state, 200L, hb[0], hb[1], hb[2], hb[3], now)
+        List r = a.begin(p, key, 1, now)
+        if (r[0] != 'go') throw new IllegalStateException("expected go, got ${r}")
+        if (a.finish(p, r[1], 200, h, none, now)[0] != 'done') throw new IllegalStateException('expected done')
     }
     bench('pk_pacer_begin + finish (429) + cancel') {
         now += 1000

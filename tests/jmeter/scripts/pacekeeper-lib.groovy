@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicLong
  * synchronized, so the pacers inside it are shared safely by all threads.
  */
 class PacekeeperAbi {
-    static final int ACTION_FIELDS = 6
+    /** The numbers of an answer (f64 at `out`, NaN for none): ticket, until|at, attempt(s)|capacity, reason. */
+    static final int OUT_SLOTS = 4
     final Instance instance
     final Memory mem
     final ExportFunction fAlloc, fFree, fLastError, fVocabulary
@@ -60,7 +61,7 @@ class PacekeeperAbi {
     final int out, err
     int buf = 0, bufCap = 0
     /** The engine's names, by code (pk_vocabulary): actions, reasons, jitters. */
-    final List<String> actions, retryReasons, giveUpReasons, jitters
+    final List<String> steps, afters, retryReasons, giveUpReasons, jitters
 
     PacekeeperAbi(WasmModule module, java.util.function.Function machineFactory) {
         def builder = Instance.builder(module)
@@ -78,11 +79,12 @@ class PacekeeperAbi {
         fCancel = instance.export('pk_pacer_cancel')
         fOpen = instance.export('pk_pacer_open_tickets')
         long v = instance.export('pk_abi_version').apply()[0]
-        if (v != 1) throw new IllegalStateException("pacekeeper: ABI version ${v}, this script speaks 1")
-        out = alloc(ACTION_FIELDS * 8)
+        if (v != 2) throw new IllegalStateException("pacekeeper: ABI version ${v}, this script speaks 2")
+        out = alloc(OUT_SLOTS * 8)
         err = alloc(512)
         ensure(16 * 1024)
-        actions = vocabulary('pacerActions')
+        steps = vocabulary('steps')
+        afters = vocabulary('afters')
         retryReasons = vocabulary('retryReasons')
         giveUpReasons = vocabulary('giveUpReasons')
         jitters = vocabulary('jitters')
@@ -129,29 +131,31 @@ class PacekeeperAbi {
         check(fNew.apply(c[0], c[1])[0])
     }
 
-    private long[] record() {
-        long[] r = new long[ACTION_FIELDS]
-        for (int i = 0; i < ACTION_FIELDS; i++) r[i] = mem.readLong(out + 8 * i)
+    /** The answer of a call that returned `code` (`names` name it): [action, ticket, until|at,
+     *  attempt(s)|capacity, reason], null where the action has none. */
+    private List answer(long code, List<String> names) {
+        List r = [names[(int) check(code)]]
+        for (int i = 0; i < OUT_SLOTS; i++) {
+            double v = mem.readDouble(out + 8 * i)
+            r << (Double.isNaN(v) ? null : (long) v)
+        }
         r
     }
 
-    /** The action record of pk_pacer_begin: [action, ticket, until, -, reason, capacity]. */
-    synchronized long[] begin(long pacer, byte[] key, int cost, long now) {
+    /** pk_pacer_begin: go [.., ticket], wait [.., ticket, until] or never [.., capacity, reason]. */
+    synchronized List begin(long pacer, byte[] key, long cost, long now) {
         long[] k = put(key)
-        check(fBegin.apply(pacer, k[0], k[1], (long) cost, now, (long) out)[0])
-        record()
+        answer(fBegin.apply(pacer, k[0], k[1], cost, now, (long) out)[0], steps)
     }
 
-    synchronized long[] resume(long pacer, long ticket, long now) {
-        check(fResume.apply(pacer, ticket, now, (long) out)[0])
-        record()
+    synchronized List resume(long pacer, long ticket, long now) {
+        answer(fResume.apply(pacer, ticket, now, (long) out)[0], steps)
     }
 
-    /** The action record of pk_pacer_finish: [action, ticket, retry at, attempt(s), reason, -]. */
-    synchronized long[] finish(long pacer, long ticket, int status, byte[] headers, byte[] body, long now) {
+    /** pk_pacer_finish: done, retry [.., ticket, at, attempt, reason] or give_up [.., attempts, reason]. */
+    synchronized List finish(long pacer, long ticket, int status, byte[] headers, byte[] body, long now) {
         long[] hb = put(headers, body)
-        check(fFinish.apply(pacer, ticket, (long) status, hb[0], hb[1], hb[2], hb[3], now, (long) out)[0])
-        long[] r = record()
+        List r = answer(fFinish.apply(pacer, ticket, (long) status, hb[0], hb[1], hb[2], hb[3], now, (long) out)[0], afters)
         wakeAll()
         r
     }
@@ -270,11 +274,11 @@ class Pacekeeper {
 
     /** Sleeps and resumes until the pacer says go (woken early when a slot may have moved);
      *  cancels the ticket when interrupted. */
-    long[] untilGo(long h, long[] r) {
+    List untilGo(long h, List r) {
         try {
             long seen = abi.gen
             for (int round = 0; round < 100_000; round++) {
-                String action = abi.actions[(int) r[0]]
+                String action = r[0]
                 if (action == 'go') return r
                 if (action != 'wait' && action != 'retry') throw new IllegalStateException("pacekeeper: unexpected ${action}")
                 abi.sleepUntil(r[2], seen)
@@ -297,9 +301,9 @@ class Pacekeeper {
         long start = System.currentTimeMillis()
         String stale = vars.get(TICKET_VAR)
         if (stale) abi.cancel(h, stale as long) // a sample whose PostProcessor never ran
-        long[] r = abi.begin(h, name.getBytes(StandardCharsets.UTF_8), costs.get(name), start)
-        if (abi.actions[(int) r[0]] == 'never')
-            throw new IllegalArgumentException("pacekeeper: cost ${costs.get(name)} exceeds the burst ${r[5]} of bucket ${name}")
+        List r = abi.begin(h, name.getBytes(StandardCharsets.UTF_8), costs.get(name), start)
+        if (r[0] == 'never')
+            throw new IllegalArgumentException("pacekeeper: cost ${costs.get(name)} exceeds the burst ${r[3]} of bucket ${name}")
         r = untilGo(h, r)
         vars.put(TICKET_VAR, String.valueOf(r[1]))
         System.currentTimeMillis() - start
@@ -338,8 +342,8 @@ class Pacekeeper {
                 // The body is read only for a throttle without a usable header (the Genesys 429).
                 byte[] body = status == 429 || status == 503 ? (r.getResponseData() ?: new byte[0]) : new byte[0]
                 if (body.length > 65536) body = Arrays.copyOf(body, 65536)
-                long[] a = abi.finish(h, ticket, status, headers, body, System.currentTimeMillis())
-                String action = abi.actions[(int) a[0]]
+                List a = abi.finish(h, ticket, status, headers, body, System.currentTimeMillis())
+                String action = a[0]
                 if (action == 'done') { open = false; break }
                 if (action == 'give_up') {
                     open = false
