@@ -96,11 +96,8 @@ impl Backoff {
     #[new]
     #[pyo3(signature = (**policy))]
     fn new(policy: Option<&Bound<'_, PyDict>>) -> R<Self> {
-        Ok(Backoff(CoreBackoff::new(kwargs(
-            None,
-            policy,
-            "backoff policy",
-        )?)?))
+        let policy = kwargs(None, policy, "backoff policy")?;
+        Ok(Backoff(CoreBackoff::new(policy)?))
     }
 
     /// The policy as a dict.
@@ -123,10 +120,8 @@ impl Backoff {
         let mut st = borrow::<RetryState>(state, "state", "RetryState")?;
         let b = budget.map(|b| borrow::<RetryBudget>(b, "budget", "RetryBudget"));
         let mut b = b.transpose()?;
-        let budget = b.as_deref_mut().map(|b| &mut b.inner);
-        let inner = self
-            .0
-            .decide(&mut st.inner, &outcome, clock_or(now), budget)?;
+        let (budget, now) = (b.as_deref_mut().map(|b| &mut b.inner), clock_or(now));
+        let inner = self.0.decide(&mut st.inner, &outcome, now, budget)?;
         Ok(Decision { inner })
     }
 

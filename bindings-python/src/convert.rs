@@ -255,6 +255,11 @@ pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> R<Py<PyAny>> {
     py_of(py, &to_value(t)?)
 }
 
+/// [`dict_of`] of an optional value (`None` stays `None`).
+pub(crate) fn dict_opt<T: Serialize>(py: Python<'_>, t: Option<T>) -> R<Option<Py<PyAny>>> {
+    t.map(|t| dict_of(py, &t)).transpose()
+}
+
 /// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
 /// the fields `shown` that it has, in that order (none: all of them).
 pub(crate) fn repr_of<T: Serialize>(

@@ -1,14 +1,14 @@
-//! `py_class!`: a native class over one of the core's values. pyo3 expands no macro inside
-//! `#[pymethods]`, so this one writes the whole block.
+//! `py_class!`: a native class over one of the core's values (pyo3 expands no macro inside
+//! `#[pymethods]`, so this one writes the whole block).
 //!
-//! - `frozen` (immutable) or `mutable` `Name(CoreType, extra: Type, ...) [options] |i| {getters}`
-//!   then the other methods: a getter `name: Type` reads the copyable `inner.name`, `name: Type =
-//!   expr` computes it from `i` (`&self.inner`); `to_dict` is the core's JSON shape. Options: `eq`
-//!   (`__eq__` on `inner`), `repr` (`Name(field=value, ...)` from the core's JSON shape) or
-//!   `show(field, ...)` (those fields, in that order).
-//! - `shared Name(CoreEngine, "what", |e| state)` then the methods: a thread-safe engine behind a
-//!   mutex (`self.lock()`), with `from_dict`, `to_dict` (`{"config", "state"}`, `state` read
-//!   from the locked `e`) and the `config` getter.
+//! - `frozen` (immutable) or `mutable` `Name(Core, extra: T, ...) [options] |i| {getters}` and
+//!   then the other methods. A getter `name: T` reads the copyable `inner.name`; `name: T = expr`
+//!   computes it from `i` (`&self.inner`). `to_dict` is the core's JSON shape. Options: `eq`
+//!   (`__eq__` on `inner`), `repr` or `show(field, ...)` (`Name(field=value, ...)` from the
+//!   core's JSON shape: all fields, or those in that order).
+//! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
+//!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
+//!   the `config` getter.
 
 macro_rules! py_class {
     (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $f:ident: $fty:ty)*) [$($o:tt)*] $($rest:tt)*) => {

@@ -3,7 +3,7 @@
 //! is kept for every step (a decision costs less than releasing and re-taking it); the mutex is
 //! never held across a call into Python, so threads cannot deadlock on it.
 
-use crate::convert::{clock_or, cost_or_default, dict_of, kwargs, py_text, to_u64, to_value};
+use crate::convert::{clock_or, cost_or_default, dict_opt, kwargs, py_text, to_u64, to_value};
 use crate::convert::{Cost, Key, Now, Ticket};
 use crate::errors::{type_err, R};
 use crate::reading::outcome_of;
@@ -12,7 +12,7 @@ use pacekeeper::shared::{Reply, StoreError, StoreErrorKind};
 use pacekeeper_bindings_common::pacer::store_reply;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 py_class!(
     /// The answer to :meth:`PacerCore.begin` / :meth:`PacerCore.resume` (immutable): ``action``
@@ -111,21 +111,18 @@ py_class!(
     /// What the pacer knows of ``key`` (``floor``, ``quota_left``, ``quota_until``,
     /// ``in_flight``, ``window``, ...), or ``None``.
     fn lane(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let lane = self.lock().lane(&key.0).cloned();
-        lane.map(|l| dict_of(py, &l)).transpose()
+        dict_opt(py, self.lock().lane(&key.0).cloned())
     }
 
     /// The limit learnt for ``key`` (``{"amount", "period_ms", "burst"}``), or ``None``.
     fn learnt(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let limit = self.lock().learnt(&key.0);
-        limit.map(|l| dict_of(py, &l)).transpose()
+        dict_opt(py, self.lock().learnt(&key.0))
     }
 
     /// The shared retry budget's state, or ``None`` without one.
     #[getter]
     fn retry_budget(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let budget = self.lock().retry_budget().copied();
-        budget.map(|b| dict_of(py, &b)).transpose()
+        dict_opt(py, self.lock().retry_budget().copied())
     }
 
     /// Starts a request of ``cost`` for ``key`` at ``now``.
@@ -160,7 +157,7 @@ py_class!(
         let Some(c) = self.lock().poll_store() else {
             return Ok(None);
         };
-        dict_of(py, &json!({ "keys": c.keys()?, "args": c.args()? })).map(Some)
+        dict_opt(py, Some(json!({ "keys": c.keys()?, "args": c.args()? })))
     }
 
     /// The outcome of a call from :meth:`poll_store` (as for :meth:`consulted`).
@@ -174,20 +171,7 @@ py_class!(
     /// The next store event: ``{"event": "store_down", "policy", "peers"}``, ``{"event":
     /// "store_up", "down_for_us"}``, or ``None``.
     fn poll_event(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let Some(e) = self.lock().poll_event() else {
-            return Ok(None);
-        };
-        // The core's shape `{name: {fields}}` (serde's external tag) as `{"event": name, ...}`.
-        let mut out = Map::new();
-        if let Value::Object(m) = to_value(&e)? {
-            for (name, fields) in m {
-                out.insert("event".into(), Value::String(name));
-                if let Value::Object(f) = fields {
-                    out.extend(f);
-                }
-            }
-        }
-        dict_of(py, &out).map(Some)
+        dict_opt(py, self.lock().poll_event())
     }
 
     /// The processes counted sharing the budgets (used for a degraded share when the
