@@ -48,8 +48,7 @@ pub(crate) fn native<'a, 'py, T: pyo3::PyClass>(
         .map_err(|_| type_err(format!("{name} must be {expected}")))
 }
 
-/// A non-negative integer: an `int` of 64 bits, or a `float` by the codec's rule for host
-/// numbers (a safe integer). `bool` is not a number here.
+/// A non-negative `int` of 64 bits, or a `float` by the codec's rule (a safe integer); not a bool.
 pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     if obj.is_instance_of::<PyBool>() {
         return Err(type_err(format!("{name} must be an int, got a bool")));
@@ -64,8 +63,8 @@ pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     }
 }
 
-/// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
-/// runtime), else `invalid_number`. Seeds and tickets are full 64-bit ([`to_u64`]).
+/// A time, duration or count: 0..=2^53 - 1 in every runtime, else `invalid_number` (seeds and
+/// tickets are full 64-bit: [`to_u64`]).
 pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     Ok(uint_u64(to_u64(obj, name)?, name)?)
 }
@@ -93,8 +92,7 @@ macro_rules! args {
 args! {
     /// `now`, epoch ms: a safe integer (`None`: the system clock, [`clock_or`]).
     Now(u64) = |o| to_safe(&o, "now");
-    /// A cost (`None`: the core's default, [`cost_or_default`]); beyond 32 bits it saturates
-    /// (the core rejects it as `invalid_cost`).
+    /// A cost (`None`: the core's default); beyond 32 bits it saturates (then `invalid_cost`).
     Cost(u32) = |o| to_safe(&o, "cost").map(|c| u32::try_from(c).unwrap_or(u32::MAX));
     /// A ticket of the pacer.
     Ticket(u64) = |o| to_u64(&o, "ticket");
@@ -155,9 +153,8 @@ fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
 
 // ---------------------------------------------------------------- JSON bridge (non-hot paths)
 
-/// A configuration or request as the core's `T`: its numbers follow the codec's rule for every
-/// runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS); its shape is
-/// the core's rule (a `T` read from maps only rejects a list or a scalar).
+/// A configuration or request as the core's `T`, its numbers by the codec's rule (an integer
+/// beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS), its shape by the core's serde.
 pub(crate) fn config<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
     Ok(from_value(what, json_of(obj, 0, true)?)?)
 }
@@ -281,8 +278,8 @@ pub(crate) fn repr_of<T: Serialize>(
     Ok(format!("{name}({})", parts.join(", ")))
 }
 
-/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows
-/// with the number of keys).
+/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost
+/// grows with the number of keys).
 pub(crate) fn persisted<C, S>(py: Python<'_>, config: &C, state: &S) -> R<Py<PyAny>>
 where
     C: Serialize + Sync,
