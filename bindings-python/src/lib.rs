@@ -19,10 +19,8 @@ mod pacer;
 mod plan;
 mod reading;
 
-use pyo3::pymodule;
-
 /// The private native module `pacekeeper._native`.
-#[pymodule]
+#[pyo3::pymodule]
 mod _native {
     use pyo3::prelude::*;
 

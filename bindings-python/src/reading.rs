@@ -125,9 +125,7 @@ py_class!(
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
         let inner: CoreReading = data(d, "reading")?;
-        // The core's status rule (the parser's: a reading of no headers).
-        let none: [(&str, &str); 0] = [];
-        parse(inner.status, &none, None, 0, &ParseOptions::default())?;
+        check_status(i64::from(inner.status))?; // The core's status rule, as its parser's.
         Ok(Reading { inner })
     }
 );
