@@ -84,7 +84,9 @@ py_class!(
     /// The core's client policy as a sans-IO state machine, safe to share between threads.
     /// ``PacerCore(config=None, /, **fields)``: fields of the core's ``PacerConfig``
     /// (``limits``, ``preset``, ``learn``, ``backoff``, ``retry_budget``, ``seed``,
-    /// ``probe_poll_ms``, ``max_window``, ``parse``), its defaults for the rest.
+    /// ``probe_poll_ms``, ``max_window``, ``parse``), its defaults for the rest. ``to_dict()``
+    /// keeps keys, lanes, open tickets, the retry budget's tokens, the ticket counter and the
+    /// latest time seen.
     shared PacerCore(CorePacer, "pacer", |p| p.state())
     #[new]
     #[pyo3(signature = (config=None, /, **fields))]
