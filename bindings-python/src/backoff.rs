@@ -1,15 +1,11 @@
 //! `Backoff`, `RetryState`, `RetryBudget` and the `Decision` they lead to.
 
-use crate::convert::{
-    clock_ms, clock_or, dict_of, kwargs, native, opt_safe, random_u64, repr_of, to_safe, to_u64,
-    Now, Seed,
-};
-use crate::errors::{in_use_err, R};
+use crate::convert::{clock_ms, clock_or, dict_of, kwargs, opt_safe, random_u64};
+use crate::convert::{repr_of, to_safe, to_u64, Now, Seed};
+use crate::errors::{in_use_err, type_err, R};
 use crate::reading::outcome_of;
-use pacekeeper::backoff::{
-    Backoff as CoreBackoff, Decision as CoreDecision, RetryBudget as CoreBudget,
-    RetryState as CoreState, MAX_ATTEMPTS,
-};
+use pacekeeper::backoff::{Backoff as CoreBackoff, Decision as CoreDecision, MAX_ATTEMPTS};
+use pacekeeper::backoff::{RetryBudget as CoreBudget, RetryState as CoreState};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -27,10 +23,8 @@ py_class!(
     #[pyo3(signature = (started_at=None, seed=None))]
     fn new(started_at: Option<&Bound<'_, PyAny>>, seed: Option<Seed>) -> R<Self> {
         let started_at = opt_safe(started_at, "started_at")?.unwrap_or_else(clock_ms);
-        let seed = seed.map_or_else(random_u64, |s| s.0);
-        Ok(RetryState {
-            inner: CoreState::new(started_at, seed),
-        })
+        let inner = CoreState::new(started_at, seed.map_or_else(random_u64, |s| s.0));
+        Ok(RetryState { inner })
     }
 );
 
@@ -57,6 +51,8 @@ py_class!(
     /// (``at`` epoch ms, ``delay_ms``, ``attempt``, ``reason``) or ``"give_up"`` (``reason``,
     /// ``attempts``); fields of other decisions are ``None``.
     frozen Decision(CoreDecision) [eq, repr] |i| {
+        /// The core's name of the decision (its serde tag).
+        decision: &'static str = i.decision(),
         at: Option<u64> = if let CoreDecision::Retry { at, .. } = *i { Some(at) } else { None },
         delay_ms: Option<u64> = if let CoreDecision::Retry { delay_ms, .. } = *i { Some(delay_ms) } else { None },
         attempt: Option<u32> = if let CoreDecision::Retry { attempt, .. } = *i { Some(attempt) } else { None },
@@ -67,11 +63,6 @@ py_class!(
             CoreDecision::Done => None,
         },
     }
-    /// The core's name of the decision (its serde tag).
-    #[getter]
-    fn decision(&self) -> &'static str {
-        self.inner.decision()
-    }
 );
 
 /// A validated backoff policy: ``Backoff(**policy)`` with fields of the core's ``BackoffPolicy``
@@ -80,13 +71,24 @@ py_class!(
 /// defaults for the rest (``Backoff().policy``).
 #[pyclass(frozen, module = "pacekeeper._native")]
 #[derive(Debug)]
-pub(crate) struct Backoff {
-    pub(crate) inner: CoreBackoff,
-}
+pub(crate) struct Backoff(CoreBackoff);
 
 /// `n`, a count saturated to 32 bits (the core names it when it is too large).
 fn count(n: &Bound<'_, PyAny>) -> R<u32> {
     Ok(u32::try_from(to_u64(n, "n")?).unwrap_or(u32::MAX))
+}
+
+/// A mutable native argument `name`, a `T`, borrowed for one call (`invalid_state` while
+/// another call holds it).
+fn borrow<'py, T>(obj: &Bound<'py, PyAny>, name: &str, what: &str) -> R<PyRefMut<'py, T>>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::False>,
+{
+    let obj = obj
+        .cast::<T>()
+        .map_err(|_| type_err(format!("{name} must be a {what}")))?;
+    obj.try_borrow_mut()
+        .map_err(|_| in_use_err(&format!("this {what}")))
 }
 
 #[pymethods]
@@ -94,14 +96,14 @@ impl Backoff {
     #[new]
     #[pyo3(signature = (**policy))]
     fn new(policy: Option<&Bound<'_, PyDict>>) -> R<Self> {
-        let inner = CoreBackoff::new(kwargs(None, policy, "backoff policy")?)?;
-        Ok(Backoff { inner })
+        let policy = kwargs(None, policy, "backoff policy")?;
+        Ok(Backoff(CoreBackoff::new(policy)?))
     }
 
     /// The policy as a dict.
     #[getter]
     fn policy(&self, py: Python<'_>) -> R<Py<PyAny>> {
-        dict_of(py, self.inner.policy())
+        dict_of(py, self.0.policy())
     }
 
     /// Decides what follows an attempt that ended at ``now`` with ``reading`` (``None``:
@@ -115,22 +117,11 @@ impl Backoff {
         budget: Option<&Bound<'_, PyAny>>,
     ) -> R<Decision> {
         let outcome = outcome_of(reading, "reading")?;
-        let state = native::<RetryState>(state, "state", "a RetryState")?;
-        let now = clock_or(now);
-        let mut st = state
-            .try_borrow_mut()
-            .map_err(|_| in_use_err("this RetryState"))?;
-        let inner = match budget {
-            Some(b) => {
-                let b = native::<RetryBudget>(b, "budget", "a RetryBudget")?;
-                let mut b = b
-                    .try_borrow_mut()
-                    .map_err(|_| in_use_err("this RetryBudget"))?;
-                self.inner
-                    .decide(&mut st.inner, &outcome, now, Some(&mut b.inner))?
-            }
-            None => self.inner.decide(&mut st.inner, &outcome, now, None)?,
-        };
+        let mut st = borrow::<RetryState>(state, "state", "RetryState")?;
+        let b = budget.map(|b| borrow::<RetryBudget>(b, "budget", "RetryBudget"));
+        let mut b = b.transpose()?;
+        let (budget, now) = (b.as_deref_mut().map(|b| &mut b.inner), clock_or(now));
+        let inner = self.0.decide(&mut st.inner, &outcome, now, budget)?;
         Ok(Decision { inner })
     }
 
@@ -143,22 +134,22 @@ impl Backoff {
         prev_ms: &Bound<'_, PyAny>,
         seed: Seed,
     ) -> R<u64> {
-        let (n, prev_ms) = (count(n)?, to_safe(prev_ms, "prev_ms")?);
-        let policy = self.inner.policy();
-        if n > MAX_ATTEMPTS {
-            Ok(py.detach(|| policy.delay_ms(n, prev_ms, seed.0)))
+        let (n, prev_ms, policy) = (count(n)?, to_safe(prev_ms, "prev_ms")?, self.0.policy());
+        let delay = || policy.delay_ms(n, prev_ms, seed.0);
+        Ok(if n > MAX_ATTEMPTS {
+            py.detach(delay)
         } else {
-            Ok(policy.delay_ms(n, prev_ms, seed.0))
-        }
+            delay()
+        })
     }
 
     /// The first ``n`` delays for ``seed`` (``n`` at most the core's attempt limit, 1,000:
     /// beyond it ``invalid_number``).
     fn schedule(&self, seed: Seed, n: &Bound<'_, PyAny>) -> R<Vec<u64>> {
-        Ok(self.inner.policy().schedule(seed.0, count(n)?)?)
+        Ok(self.0.policy().schedule(seed.0, count(n)?)?)
     }
 
     fn __repr__(&self, py: Python<'_>) -> R<String> {
-        repr_of(py, "Backoff", self.inner.policy(), &[])
+        repr_of(py, "Backoff", self.0.policy(), &[])
     }
 }

@@ -1,37 +1,30 @@
-//! Python values to the core's types and back: the argument types (numbers, keys, flags), text
-//! and a JSON bridge (serde does the shapes, so no field list, enum order or default is
-//! restated here).
+//! Python values to the core's types and back: the argument types, text, and a JSON bridge
+//! (serde does the shapes: no field list, enum order or default is restated here).
 
 use crate::errors::{number_err, type_err, Failure, R};
 use pacekeeper_bindings_common::{from_value, json_number, uint, uint_u64};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use pyo3::IntoPyObjectExt;
+use pythonize::pythonize;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value};
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::sync::{Mutex, MutexGuard};
 
 /// The deepest nesting of lists and dicts the JSON bridge takes.
 const MAX_DEPTH: usize = 32;
 
 /// The system clock, epoch ms (the only clock read in the package's native half).
 pub(crate) fn clock_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// A default seed from the OS random source (`getrandom`); should the OS refuse, std's
-/// randomly keyed hasher over the clock, which is still unpredictable across processes.
+/// A default seed from the OS random source; should it refuse, std's randomly keyed hasher over
+/// the clock (still unpredictable across processes).
 pub(crate) fn random_u64() -> u64 {
-    getrandom::u64().unwrap_or_else(|_| RandomState::new().hash_one(clock_ms()))
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    let fallback = || std::collections::hash_map::RandomState::new().hash_one(clock_ms());
+    getrandom::u64().unwrap_or_else(|_| fallback())
 }
 
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -40,8 +33,12 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
-/// Argument `name`, which must be an instance of the native class `T` (else `invalid_argument`:
-/// "`name` must be `expected`").
+/// `invalid_argument`: "`name` must be `expected`, got `type`".
+pub(crate) fn wrong(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> Failure {
+    type_err(format!("{name} must be {expected}, got {}", type_name(obj)))
+}
+
+/// Argument `name`, an instance of the native class `T` (else `invalid_argument`).
 pub(crate) fn native<'a, 'py, T: pyo3::PyClass>(
     obj: &'a Bound<'py, PyAny>,
     name: &str,
@@ -51,34 +48,28 @@ pub(crate) fn native<'a, 'py, T: pyo3::PyClass>(
         .map_err(|_| type_err(format!("{name} must be {expected}")))
 }
 
-/// A non-negative integer: an `int` of 64 bits, or a `float` by the codec's rule for host
-/// numbers (a safe integer). `bool` is not a number here.
+/// A non-negative `int` of 64 bits, or a `float` by the codec's rule (a safe integer); not a bool.
 pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     if obj.is_instance_of::<PyBool>() {
         return Err(type_err(format!("{name} must be an int, got a bool")));
     }
     if let Ok(i) = obj.cast::<PyInt>() {
-        return i
-            .extract::<u64>()
-            .map_err(|_| number_err(format!("{name} must be an integer in 0..=2^64-1, got {i}")));
+        let range = |_| number_err(format!("{name} must be an integer in 0..=2^64-1, got {i}"));
+        return i.extract::<u64>().map_err(range);
     }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        // The codec's rule for a host number (a float beyond 2^53 - 1 is not meant exactly).
-        return Ok(uint(f.value(), name)?);
+    match obj.cast::<PyFloat>() {
+        Ok(f) => Ok(uint(f.value(), name)?),
+        Err(_) => Err(wrong(name, "an int", obj)),
     }
-    Err(type_err(format!(
-        "{name} must be an int, got {}",
-        type_name(obj)
-    )))
 }
 
-/// A time, duration or count: an int in the codec's range (0..=2^53 - 1, the same in every
-/// runtime), else `invalid_number`. Seeds and tickets are full 64-bit ([`to_u64`]).
+/// A time, duration or count: 0..=2^53 - 1 in every runtime, else `invalid_number` (seeds and
+/// tickets are full 64-bit: [`to_u64`]).
 pub(crate) fn to_safe(obj: &Bound<'_, PyAny>, name: &str) -> R<u64> {
     Ok(uint_u64(to_u64(obj, name)?, name)?)
 }
 
-/// [`to_safe`] of an optional argument (pyo3 passes `None` as `None`).
+/// [`to_safe`] of an optional argument.
 pub(crate) fn opt_safe(obj: Option<&Bound<'_, PyAny>>, name: &str) -> R<Option<u64>> {
     obj.map(|o| to_safe(o, name)).transpose()
 }
@@ -101,8 +92,7 @@ macro_rules! args {
 args! {
     /// `now`, epoch ms: a safe integer (`None`: the system clock, [`clock_or`]).
     Now(u64) = |o| to_safe(&o, "now");
-    /// A cost (`None`: the core's default, [`cost_or_default`]); beyond 32 bits it saturates (the core rejects it as
-    /// `invalid_cost`).
+    /// A cost (`None`: the core's default); beyond 32 bits it saturates (then `invalid_cost`).
     Cost(u32) = |o| to_safe(&o, "cost").map(|c| u32::try_from(c).unwrap_or(u32::MAX));
     /// A ticket of the pacer.
     Ticket(u64) = |o| to_u64(&o, "ticket");
@@ -130,16 +120,14 @@ pub(crate) fn py_text(s: &Bound<'_, PyString>) -> R<String> {
     if let Ok(c) = s.to_cow() {
         return Ok(c.into_owned());
     }
-    let units = s
-        .call_method1("encode", ("utf-16-le", "surrogatepass"))?
-        .cast_into::<PyBytes>()
-        .map_err(PyErr::from)?;
-    let units: Vec<u16> = units
-        .as_bytes()
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    Ok(String::from_utf16_lossy(&units))
+    let units = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+    let units = units.cast_into::<PyBytes>().map_err(PyErr::from)?;
+    let units = units.as_bytes().chunks_exact(2);
+    Ok(
+        char::decode_utf16(units.map(|c| u16::from_le_bytes([c[0], c[1]])))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// A `str` (or header `bytes`, ISO-8859-1 on the wire) as text.
@@ -147,19 +135,16 @@ pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     if let Ok(s) = obj.cast::<PyString>() {
         return py_text(s);
     }
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(b.as_bytes().iter().map(|&c| char::from(c)).collect());
+    match obj.cast::<PyBytes>() {
+        Ok(b) => Ok(b.as_bytes().iter().map(|&c| char::from(c)).collect()),
+        Err(_) => Err(wrong(name, "a str", obj)),
     }
-    Err(type_err(format!(
-        "{name} must be a str, got {}",
-        type_name(obj)
-    )))
 }
 
 fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
     let s = obj
         .cast::<PyString>()
-        .map_err(|_| type_err(format!("{name} must be a str, got {}", type_name(obj))))?;
+        .map_err(|_| wrong(name, "a str", obj))?;
     Ok(match PyBackedStr::try_from(s.clone()) {
         Ok(b) => b,
         Err(_) => PyString::new(obj.py(), &py_text(s)?).try_into()?,
@@ -168,9 +153,8 @@ fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
 
 // ---------------------------------------------------------------- JSON bridge (non-hot paths)
 
-/// A configuration or request as the core's `T`: its numbers follow the codec's rule for every
-/// runtime (an integer beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS); its shape is
-/// the core's rule (a `T` read from maps only rejects a list or a scalar).
+/// A configuration or request as the core's `T`, its numbers by the codec's rule (an integer
+/// beyond 2^53 − 1 in magnitude is `invalid_number`, as in JS), its shape by the core's serde.
 pub(crate) fn config<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
     Ok(from_value(what, json_of(obj, 0, true)?)?)
 }
@@ -185,7 +169,6 @@ pub(crate) fn kwargs<T: DeserializeOwned>(
     let mut m = match base.map(|b| json_of(b, 0, true)).transpose()? {
         None => Map::new(),
         Some(Value::Object(m)) => m,
-        // Not a map: the core's shape rule says so (a `T` read from maps only).
         Some(other) => return Ok(from_value(what, other)?),
     };
     if let Some(Value::Object(f)) = fields.map(|f| json_of(f, 0, true)).transpose()? {
@@ -199,37 +182,31 @@ pub(crate) fn data<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R
     Ok(from_value(what, json_of(obj, 0, false)?)?)
 }
 
-/// A Python value as JSON: dicts, lists, tuples, str, int, float, bool, None, and any object
-/// with a `to_dict()` method or mapping methods. Floats by the codec's rule; ints too when
+/// A Python value as JSON: dicts (str keys), lists, tuples, str, int, float, bool, None, and any
+/// object with a `to_dict()` method or mapping methods. Floats by the codec's rule; ints too when
 /// `safe` (else persisted exact 64-bit values).
 fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     if depth > MAX_DEPTH {
         return Err(type_err("input nested too deeply"));
     }
     if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if let Ok(i) = obj.cast::<PyInt>() {
+        Ok(Value::Null)
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        Ok(Value::Bool(b.is_true()))
+    } else if let Ok(i) = obj.cast::<PyInt>() {
         if safe {
             // Exact in every runtime, or `invalid_number` (the codec's message).
             let v = i.extract::<i64>().unwrap_or(i64::MAX);
-            uint_u64(v.unsigned_abs(), "a number")?;
-            return Ok(Value::from(v));
+            return Ok(uint_u64(v.unsigned_abs(), "a number").map(|_| Value::from(v))?);
         }
         let v = i.extract::<u64>().map(Value::from);
         let v = v.or_else(|_| i.extract::<i64>().map(Value::from));
-        return v.map_err(|_| number_err(format!("integer out of range: {i}")));
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(json_number(f.value(), "a number")?);
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(py_text(s)?));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
+        v.map_err(|_| number_err(format!("integer out of range: {i}")))
+    } else if let Ok(f) = obj.cast::<PyFloat>() {
+        Ok(json_number(f.value(), "a number")?)
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(Value::String(py_text(s)?))
+    } else if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = Map::new();
         for (k, v) in d.iter() {
             let k = k
@@ -237,73 +214,47 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
                 .map_err(|_| type_err("dict keys must be str"))?;
             m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
-        return Ok(Value::Object(m));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut a = Vec::new();
-        for v in obj.try_iter()? {
-            a.push(json_of(&v?, depth + 1, safe)?);
-        }
-        return Ok(Value::Array(a));
-    }
-    if obj.is_instance_of::<PyBytes>() {
-        return Err(type_err("bytes are not JSON"));
-    }
-    if let Ok(to_dict) = obj.getattr("to_dict") {
-        return json_of(&to_dict.call0()?, depth + 1, safe);
-    }
-    if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
+        Ok(Value::Object(m))
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items = obj.try_iter()?.map(|v| json_of(&v?, depth + 1, safe));
+        Ok(Value::Array(items.collect::<R<_>>()?))
+    } else if obj.is_instance_of::<PyBytes>() {
+        Err(type_err("bytes are not JSON"))
+    } else if let Ok(to_dict) = obj.getattr("to_dict") {
+        json_of(&to_dict.call0()?, depth + 1, safe)
+    } else if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
         let d = PyDict::new(obj.py());
         for k in obj.call_method0("keys")?.try_iter()? {
             let k = k?;
             d.set_item(&k, obj.get_item(&k)?)?;
         }
-        return json_of(d.as_any(), depth + 1, safe);
+        json_of(d.as_any(), depth + 1, safe)
+    } else {
+        let what = "(expected dict, list, str, int, float, bool or None)";
+        Err(type_err(format!(
+            "cannot convert a {} {what}",
+            type_name(obj)
+        )))
     }
-    Err(type_err(format!(
-        "cannot convert a {} (expected dict, list, str, int, float, bool or None)",
-        type_name(obj)
-    )))
-}
-
-pub(crate) fn json_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
-    Ok(match v {
-        Value::Null => py.None(),
-        Value::Bool(b) => b.into_py_any(py)?,
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                u.into_py_any(py)?
-            } else if let Some(i) = n.as_i64() {
-                i.into_py_any(py)?
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_py_any(py)?
-            }
-        }
-        Value::String(s) => s.into_py_any(py)?,
-        Value::Array(a) => {
-            let items = a
-                .iter()
-                .map(|x| json_to_py(py, x))
-                .collect::<PyResult<Vec<_>>>()?;
-            PyList::new(py, items)?.into_py_any(py)?
-        }
-        Value::Object(m) => {
-            let d = PyDict::new(py);
-            for (k, x) in m {
-                d.set_item(k, json_to_py(py, x)?)?;
-            }
-            d.into_py_any(py)?
-        }
-    })
 }
 
 pub(crate) fn to_value<T: Serialize>(t: &T) -> R<Value> {
     serde_json::to_value(t).map_err(|e| type_err(e.to_string()))
 }
 
+/// JSON as Python data.
+fn py_of(py: Python<'_>, v: &Value) -> R<Py<PyAny>> {
+    Ok(pythonize(py, v).map_err(PyErr::from)?.unbind())
+}
+
 /// The core's JSON shape of `t`, as Python data.
 pub(crate) fn dict_of<T: Serialize>(py: Python<'_>, t: &T) -> R<Py<PyAny>> {
-    Ok(json_to_py(py, &to_value(t)?)?)
+    py_of(py, &to_value(t)?)
+}
+
+/// [`dict_of`] of an optional value (`None` stays `None`).
+pub(crate) fn dict_opt<T: Serialize>(py: Python<'_>, t: Option<T>) -> R<Option<Py<PyAny>>> {
+    t.map(|t| dict_of(py, &t)).transpose()
 }
 
 /// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
@@ -321,32 +272,34 @@ pub(crate) fn repr_of<T: Serialize>(
     let mut parts = Vec::new();
     for k in if shown.is_empty() { &all } else { shown } {
         if let Some(v) = m.get(*k) {
-            parts.push(format!("{k}={}", json_to_py(py, v)?.into_bound(py).repr()?));
+            parts.push(format!("{k}={}", py_of(py, v)?.bind(py).repr()?));
         }
     }
     Ok(format!("{name}({})", parts.join(", ")))
 }
 
-/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost grows
-/// with the number of keys).
-pub(crate) fn persisted<C: Serialize + Sync, S: Serialize + Sync>(
-    py: Python<'_>,
-    config: &C,
-    state: &S,
-) -> R<Py<PyAny>> {
-    let v = py.detach(|| -> serde_json::Result<Value> {
-        let (config, state) = (serde_json::to_value(config)?, serde_json::to_value(state)?);
-        Ok(serde_json::json!({ "config": config, "state": state }))
-    });
-    Ok(json_to_py(py, &v.map_err(|e| type_err(e.to_string()))?)?)
+/// ``{"config": ..., "state": ...}`` as Python data, serialised without the GIL (its cost
+/// grows with the number of keys).
+pub(crate) fn persisted<C, S>(py: Python<'_>, config: &C, state: &S) -> R<Py<PyAny>>
+where
+    C: Serialize + Sync,
+    S: Serialize + Sync,
+{
+    #[derive(Serialize)]
+    struct Persisted<'a, C, S> {
+        config: &'a C,
+        state: &'a S,
+    }
+    py_of(py, &py.detach(|| to_value(&Persisted { config, state }))?)
 }
 
 /// ``from_dict``'s argument as the core's config `C` (absent: `{}`) and state `S` (absent:
 /// `None`); `what` names the object in errors.
-pub(crate) fn unpersist<C: DeserializeOwned, S: DeserializeOwned>(
-    d: &Bound<'_, PyAny>,
-    what: &str,
-) -> R<(C, Option<S>)> {
+pub(crate) fn unpersist<C, S>(d: &Bound<'_, PyAny>, what: &str) -> R<(C, Option<S>)>
+where
+    C: DeserializeOwned,
+    S: DeserializeOwned,
+{
     let Value::Object(mut m) = json_of(d, 0, false)? else {
         return Err(type_err("from_dict takes a dict"));
     };

@@ -11,9 +11,8 @@ use pyo3::types::PyType;
 static VALUE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// A call's failure: a coded error (the core's, the codec's or this module's) or an exception
-/// Python raised on the way. `?` takes both; pyo3 raises a coded one as a
-/// `pacekeeper.PacekeeperError` (or `PacekeeperTypeError` for `invalid_argument`).
+/// A call's failure: a coded error (the core's, the codec's or this module's), raised as a
+/// `PacekeeperError`, or an exception Python raised on the way. `?` takes both.
 #[derive(Debug)]
 pub(crate) enum Failure {
     Coded(Error),
@@ -36,25 +35,20 @@ impl From<PyErr> for Failure {
 
 impl From<Failure> for PyErr {
     fn from(f: Failure) -> PyErr {
-        match f {
-            Failure::Raised(e) => e,
-            Failure::Coded(e) => Python::attach(|py| raise(py, e)),
-        }
-    }
-}
-
-fn raise(py: Python<'_>, e: Error) -> PyErr {
-    let (cell, name) = if e.code == ErrorCode::InvalidArgument {
-        (&TYPE_ERROR, "PacekeeperTypeError")
-    } else {
-        (&VALUE_ERROR, "PacekeeperError")
-    };
-    match cell.import(py, "pacekeeper._errors", name) {
-        Ok(cls) => match cls.call1((&e.message, e.code.as_str())) {
-            Ok(value) => PyErr::from_value(value),
-            Err(err) => err,
-        },
-        Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
+        let e = match f {
+            Failure::Raised(e) => return e,
+            Failure::Coded(e) => e,
+        };
+        let (cell, name) = match e.code {
+            ErrorCode::InvalidArgument => (&TYPE_ERROR, "PacekeeperTypeError"),
+            _ => (&VALUE_ERROR, "PacekeeperError"),
+        };
+        Python::attach(|py| match cell.import(py, "pacekeeper._errors", name) {
+            Ok(cls) => cls
+                .call1((&e.message, e.code.as_str()))
+                .map_or_else(|err| err, PyErr::from_value),
+            Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
+        })
     }
 }
 

@@ -1,22 +1,14 @@
-//! `py_class!`: a native class wrapping one of the core's values (`inner`, plus any extra
-//! fields), `frozen` (immutable) or `mutable`, with its read-only properties one line each.
-//! pyo3 does not expand a macro inside `#[pymethods]`, so the macro writes the whole block: the
-//! getters listed (`name: Type` reads the copyable field `inner.name`; `name: Type = expr`
-//! computes it from `i`, bound to `&self.inner`), `to_dict` (the core's JSON shape), the options
-//! in brackets (may be empty; `eq`: `__eq__` on `inner`; `repr`: `Name(field=value, ...)` from
-//! the core's JSON shape; `show(field, ...)`: the same with those fields, in that order), then
-//! the other methods as written.
+//! `py_class!`: a native class over one of the core's values (pyo3 expands no macro inside
+//! `#[pymethods]`, so this one writes the whole block).
 //!
-//! ```ignore
-//! py_class!(
-//!     /// One `RateLimit-Policy` item.
-//!     frozen Policy(CorePolicy) [repr] |i| {
-//!         quota: u64,
-//!         name: String = i.name.clone(),
-//!     }
-//!     fn other(&self) -> u32 { ... }
-//! );
-//! ```
+//! - `frozen` (immutable) or `mutable` `Name(Core, extra: T, ...) [options] |i| {getters}` and
+//!   then the other methods. A getter `name: T` reads the copyable `inner.name`; `name: T = expr`
+//!   computes it from `i` (`&self.inner`). `to_dict` is the core's JSON shape. Options: `eq`
+//!   (`__eq__` on `inner`), `repr` or `show(field, ...)` (`Name(field=value, ...)` from the
+//!   core's JSON shape: all fields, or those in that order).
+//! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
+//!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
+//!   the `config` getter.
 
 macro_rules! py_class {
     (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $f:ident: $fty:ty)*) [$($o:tt)*] $($rest:tt)*) => {
@@ -72,5 +64,52 @@ macro_rules! py_class {
     };
     ($(#[$m:meta])* mutable $($rest:tt)*) => {
         py_class!(@class [] $(#[$m])* $($rest)*);
+    };
+    ($(#[$m:meta])* shared $ty:ident($core:ty, $what:literal, |$e:ident| $state:expr) $($rest:tt)*) => {
+        $(#[$m])*
+        #[pyo3::pyclass(frozen, module = "pacekeeper._native")]
+        #[derive(Debug)]
+        pub(crate) struct $ty(std::sync::Mutex<$core>);
+
+        impl $ty {
+            fn lock(&self) -> std::sync::MutexGuard<'_, $core> {
+                self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+        }
+
+        impl From<$core> for $ty {
+            fn from(core: $core) -> Self {
+                Self(std::sync::Mutex::new(core))
+            }
+        }
+
+        #[pyo3::pymethods]
+        impl $ty {
+            #[doc = concat!("A ", $what, " from ``to_dict()``'s ``{\"config\": ..., \"state\": ...}``.")]
+            #[staticmethod]
+            fn from_dict(d: &pyo3::Bound<'_, pyo3::PyAny>) -> crate::errors::R<Self> {
+                let (c, s) = crate::convert::unpersist(d, $what)?;
+                Ok(match s {
+                    Some(s) => <$core>::from_state(c, s)?,
+                    None => <$core>::new(c)?,
+                }
+                .into())
+            }
+            /// ``{"config": ..., "state": ...}``: plain data for ``from_dict``.
+            fn to_dict(&self, py: pyo3::Python<'_>) -> crate::errors::R<pyo3::Py<pyo3::PyAny>> {
+                let (c, s) = {
+                    let $e = self.lock();
+                    ($e.config().clone(), $state)
+                };
+                crate::convert::persisted(py, &c, &s)
+            }
+            /// The configuration as a dict (every default filled in).
+            #[getter]
+            fn config(&self, py: pyo3::Python<'_>) -> crate::errors::R<pyo3::Py<pyo3::PyAny>> {
+                let c = self.lock().config().clone();
+                crate::convert::dict_of(py, &c)
+            }
+            $($rest)*
+        }
     };
 }

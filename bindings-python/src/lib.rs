@@ -4,9 +4,8 @@
 //!
 //! Conversion and error mapping only: every decision, name, default and rule is the core's.
 //! Times are integer epoch milliseconds; `now=None` reads the system clock here (the core never
-//! reads one). By concern: `errors` (codes and exception classes, `Failure`), `convert` (the
-//! argument types, text, the JSON bridge), `headers`, `getters` (`py_class!`), `reading`,
-//! `limiter`, `backoff`, `pacer` (the core's sans-IO pacer), `plan`.
+//! reads one). By concern: `errors` (codes and exception classes), `convert` (argument types,
+//! text, the JSON bridge), `getters` (`py_class!`), then one module per part of the API.
 // `deny`, not `forbid`: the `#[pymodule]` expansion needs a local `allow(unsafe_code)`.
 #![deny(unsafe_code)]
 
@@ -15,16 +14,13 @@ mod getters;
 mod backoff;
 mod convert;
 mod errors;
-mod headers;
 mod limiter;
 mod pacer;
 mod plan;
 mod reading;
 
-use pyo3::pymodule;
-
 /// The private native module `pacekeeper._native`.
-#[pymodule]
+#[pyo3::pymodule]
 mod _native {
     use pyo3::prelude::*;
 

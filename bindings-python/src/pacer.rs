@@ -1,26 +1,18 @@
-//! `PacerCore` (the core's sans-IO [`pacekeeper::pacer::Pacer`]) and the `Step` / `After`
-//! it answers with. The Python `Pacer` helper (`_runtime.py`) is a thin I/O loop over it.
-//!
-//! The GIL is kept for every step: a decision takes well under a microsecond to a few
-//! microseconds, less than releasing and re-taking the GIL costs; the inner mutex is never held
-//! across a call into Python, so threads cannot deadlock on it. Only `to_dict` (whose cost grows
-//! with the number of keys and tickets) serialises outside the GIL.
+//! `PacerCore` (the core's sans-IO [`pacekeeper::pacer::Pacer`]) and the `Step` / `After` it
+//! answers with; the Python `Pacer` helper (`_runtime.py`) is a thin I/O loop over it. The GIL
+//! is kept for every step (a decision costs less than releasing and re-taking it); the mutex is
+//! never held across a call into Python, so threads cannot deadlock on it.
 
-use crate::convert::{
-    clock_or, cost_or_default, dict_of, kwargs, lock, persisted, py_text, to_u64, to_value,
-    unpersist, Cost, Key, Now, Ticket,
-};
+use crate::convert::{clock_or, cost_or_default, dict_opt, kwargs, py_text, to_u64, to_value};
+use crate::convert::{Cost, Key, Now, Ticket};
 use crate::errors::{type_err, R};
 use crate::reading::outcome_of;
-use pacekeeper::pacer::{
-    After as CoreAfter, Pacer as CorePacer, PacerConfig, Step as CoreStep, StoreCall,
-};
-use pacekeeper::shared::{Reply as StoreReply, StoreError, StoreErrorKind};
+use pacekeeper::pacer::{After as CoreAfter, Pacer as CorePacer, PacerConfig, Step as CoreStep};
+use pacekeeper::shared::{Reply, StoreError, StoreErrorKind};
 use pacekeeper_bindings_common::pacer::store_reply;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
-use serde_json::{json, Map, Value};
-use std::sync::Mutex;
+use serde_json::json;
 
 py_class!(
     /// The answer to :meth:`PacerCore.begin` / :meth:`PacerCore.resume` (immutable): ``action``
@@ -69,46 +61,9 @@ py_class!(
     }
 );
 
-/// The core's client policy as a sans-IO state machine, safe to share between threads.
-/// ``PacerCore(config=None, /, **fields)``: fields of the core's ``PacerConfig``
-/// (``limits``, ``preset``, ``learn``, ``backoff``, ``retry_budget``, ``seed``,
-/// ``probe_poll_ms``, ``max_window``, ``parse``), its defaults for the rest.
-#[pyclass(frozen, module = "pacekeeper._native")]
-#[derive(Debug)]
-pub(crate) struct PacerCore {
-    pub(crate) inner: Mutex<CorePacer>,
-}
-
-impl PacerCore {
-    fn build(config: PacerConfig, state: Option<pacekeeper::pacer::PacerState>) -> R<Self> {
-        let inner = match state {
-            Some(state) => CorePacer::from_state(config, state)?,
-            None => CorePacer::new(config)?,
-        };
-        Ok(PacerCore {
-            inner: Mutex::new(inner),
-        })
-    }
-
-    /// `op` on the pacer, its step with the store call when it is a consult.
-    fn step(&self, op: impl FnOnce(&mut CorePacer) -> pacekeeper::Result<CoreStep>) -> R<Step> {
-        let mut p = lock(&self.inner);
-        let inner = op(&mut p)?;
-        let call = match inner {
-            CoreStep::Consult { ticket } => Some(call_parts(&p.store_call(ticket)?)?),
-            _ => None,
-        };
-        Ok(Step { inner, call })
-    }
-}
-
-fn call_parts(c: &StoreCall) -> pacekeeper::Result<(Vec<String>, Vec<String>)> {
-    Ok((c.keys()?.to_vec(), c.args()?))
-}
-
 /// A store's answer from Python: an error code (str), else the reply's integers. Anything but
 /// six ints came from the server: ``store_bad_reply``, never a raised error (the codec's rule).
-fn store_answer(r: &Bound<'_, PyAny>) -> R<core::result::Result<StoreReply, StoreError>> {
+fn store_answer(r: &Bound<'_, PyAny>) -> R<Result<Reply, StoreError>> {
     if let Ok(s) = r.cast::<PyString>() {
         let kind: StoreErrorKind = py_text(s)?.parse()?;
         return Ok(store_reply(&[], kind.as_str())?);
@@ -118,26 +73,25 @@ fn store_answer(r: &Bound<'_, PyAny>) -> R<core::result::Result<StoreReply, Stor
             "a store reply must be a list of ints or an error code string",
         ));
     }
-    let mut vals = Vec::with_capacity(6);
-    for item in r.try_iter()? {
-        let item = item?;
-        let int = item.is_instance_of::<PyInt>() && !item.is_instance_of::<PyBool>();
-        // Not an int, or beyond 2^53: the codec's `store_bad_reply`.
-        vals.push(
-            int.then(|| item.extract::<f64>().ok())
-                .flatten()
-                .unwrap_or(f64::NAN),
-        );
-    }
-    Ok(store_reply(&vals, "")?)
+    // Not an int, or beyond 2^53 (NaN here): the codec's `store_bad_reply`.
+    let int = |v: &Bound<'_, PyAny>| v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>();
+    let num = |v: Bound<'_, PyAny>| int(&v).then(|| v.extract::<f64>().ok()).flatten();
+    let vals = r.try_iter()?.map(|v| Ok(num(v?).unwrap_or(f64::NAN)));
+    Ok(store_reply(&vals.collect::<PyResult<Vec<_>>>()?, "")?)
 }
 
-#[pymethods]
-impl PacerCore {
+py_class!(
+    /// The core's client policy as a sans-IO state machine, safe to share between threads.
+    /// ``PacerCore(config=None, /, **fields)``: fields of the core's ``PacerConfig``
+    /// (``limits``, ``preset``, ``learn``, ``backoff``, ``retry_budget``, ``seed``,
+    /// ``probe_poll_ms``, ``max_window``, ``parse``), its defaults for the rest. ``to_dict()``
+    /// keeps keys, lanes, open tickets, the retry budget's tokens, the ticket counter and the
+    /// latest time seen.
+    shared PacerCore(CorePacer, "pacer", |p| p.state())
     #[new]
     #[pyo3(signature = (config=None, /, **fields))]
     fn new(config: Option<&Bound<'_, PyAny>>, fields: Option<&Bound<'_, PyDict>>) -> R<Self> {
-        Self::build(kwargs(config, fields, "pacer config")?, None)
+        Ok(CorePacer::new(kwargs(config, fields, "pacer config")?)?.into())
     }
 
     /// A pacer for the Genesys Cloud Platform API: the core's ``Preset::Genesys`` (300
@@ -146,60 +100,31 @@ impl PacerCore {
     #[pyo3(signature = (**fields))]
     fn genesys(fields: Option<&Bound<'_, PyDict>>) -> R<Self> {
         let mut config: PacerConfig = kwargs(None, fields, "pacer config")?;
-        if config.preset.is_none() {
-            config.preset = PacerConfig::genesys().preset;
-        }
-        Self::build(config, None)
-    }
-
-    /// A pacer from ``to_dict()``'s ``{"config": ..., "state": ...}``.
-    #[staticmethod]
-    fn from_dict(d: &Bound<'_, PyAny>) -> R<PacerCore> {
-        let (config, state) = unpersist(d, "pacer")?;
-        Self::build(config, state)
-    }
-
-    /// ``{"config": ..., "state": ...}``: plain data for ``from_dict`` (keys, lanes, open
-    /// tickets, the retry budget's tokens, the ticket counter, the latest time seen).
-    fn to_dict(&self, py: Python<'_>) -> R<Py<PyAny>> {
-        let (config, state) = {
-            let p = lock(&self.inner);
-            (p.config().clone(), p.state())
-        };
-        persisted(py, &config, &state)
-    }
-
-    /// The configuration as a dict (every default filled in).
-    #[getter]
-    fn config(&self, py: Python<'_>) -> R<Py<PyAny>> {
-        let c = lock(&self.inner).config().clone();
-        dict_of(py, &c)
+        config.preset = config.preset.or(PacerConfig::genesys().preset);
+        Ok(CorePacer::new(config)?.into())
     }
 
     /// Open tickets (waiting or in flight).
     #[getter]
     fn open_tickets(&self) -> usize {
-        lock(&self.inner).open_tickets()
+        self.lock().open_tickets()
     }
 
     /// What the pacer knows of ``key`` (``floor``, ``quota_left``, ``quota_until``,
     /// ``in_flight``, ``window``, ...), or ``None``.
     fn lane(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let lane = lock(&self.inner).lane(&key.0).cloned();
-        lane.map(|l| dict_of(py, &l)).transpose()
+        dict_opt(py, self.lock().lane(&key.0).cloned())
     }
 
     /// The limit learnt for ``key`` (``{"amount", "period_ms", "burst"}``), or ``None``.
     fn learnt(&self, py: Python<'_>, key: Key) -> R<Option<Py<PyAny>>> {
-        let l = lock(&self.inner).learnt(&key.0);
-        l.map(|l| dict_of(py, &l)).transpose()
+        dict_opt(py, self.lock().learnt(&key.0))
     }
 
     /// The shared retry budget's state, or ``None`` without one.
     #[getter]
     fn retry_budget(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let b = lock(&self.inner).retry_budget().copied();
-        b.map(|b| dict_of(py, &b)).transpose()
+        dict_opt(py, self.lock().retry_budget().copied())
     }
 
     /// Starts a request of ``cost`` for ``key`` at ``now``.
@@ -231,52 +156,38 @@ impl PacerCore {
     /// The next call to send without waiting for its answer (a lease's release, a lockout, a
     /// learnt limit): ``{"keys": [k1, k2], "args": [...]}``, or ``None``.
     fn poll_store(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let Some(c) = lock(&self.inner).poll_store() else {
+        let Some(c) = self.lock().poll_store() else {
             return Ok(None);
         };
-        let (keys, args) = call_parts(&c)?;
-        dict_of(py, &json!({ "keys": keys, "args": args })).map(Some)
+        dict_opt(py, Some(json!({ "keys": c.keys()?, "args": c.args()? })))
     }
 
     /// The outcome of a call from :meth:`poll_store` (as for :meth:`consulted`).
     #[pyo3(signature = (reply_or_error_code, *, now=None))]
     fn store_done(&self, reply_or_error_code: &Bound<'_, PyAny>, now: Option<Now>) -> R<()> {
         let reply = store_answer(reply_or_error_code)?;
-        lock(&self.inner).store_done(reply, clock_or(now));
+        self.lock().store_done(reply, clock_or(now));
         Ok(())
     }
 
     /// The next store event: ``{"event": "store_down", "policy", "peers"}``, ``{"event":
     /// "store_up", "down_for_us"}``, or ``None``.
     fn poll_event(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let Some(e) = lock(&self.inner).poll_event() else {
-            return Ok(None);
-        };
-        // The core's shape `{name: {fields}}` (serde's external tag) as `{"event": name, ...}`.
-        let mut out = Map::new();
-        if let Value::Object(m) = to_value(&e)? {
-            for (name, fields) in m {
-                out.insert("event".into(), Value::String(name));
-                if let Value::Object(f) = fields {
-                    out.extend(f);
-                }
-            }
-        }
-        dict_of(py, &out).map(Some)
+        dict_opt(py, self.lock().poll_event())
     }
 
     /// The processes counted sharing the budgets (used for a degraded share when the
     /// configured ``peers`` is 0).
     fn set_peers(&self, peers: &Bound<'_, PyAny>) -> R<()> {
         let n = to_u64(peers, "peers")?;
-        lock(&self.inner).set_peers(n);
+        self.lock().set_peers(n);
         Ok(())
     }
 
     /// Whether the store is considered down.
     #[getter]
     fn store_down(&self) -> bool {
-        lock(&self.inner).store_down()
+        self.lock().store_down()
     }
 
     /// Reports how a request in flight ended at ``now``: ``outcome`` is its :class:`Reading`,
@@ -284,22 +195,35 @@ impl PacerCore {
     #[pyo3(signature = (ticket, outcome, *, now=None))]
     fn finish(&self, ticket: Ticket, outcome: &Bound<'_, PyAny>, now: Option<Now>) -> R<After> {
         let outcome = outcome_of(outcome, "outcome")?;
-        let inner = lock(&self.inner).finish(ticket.0, &outcome, clock_or(now))?;
+        let inner = self.lock().finish(ticket.0, &outcome, clock_or(now))?;
         Ok(After { inner })
     }
 
     /// Drops a ticket the caller abandons (a waiter, or a request it aborted).
     fn cancel(&self, ticket: Ticket) -> R<()> {
-        Ok(lock(&self.inner).cancel(ticket.0)?)
+        Ok(self.lock().cancel(ticket.0)?)
     }
 
     fn __repr__(&self) -> R<String> {
-        let p = lock(&self.inner);
-        Ok(format!(
-            "PacerCore(limits={}, preset={:?}, open_tickets={})",
-            to_value(&p.config().limits)?,
-            p.config().preset.map(|x| x.as_str()),
-            p.open_tickets()
-        ))
+        let p = self.lock();
+        let preset = p.config().preset.map(|x| x.as_str());
+        let (limits, open) = (to_value(&p.config().limits)?, p.open_tickets());
+        Ok(format!("PacerCore(limits={limits}, preset={preset:?}, open_tickets={open})"))
+    }
+);
+
+impl PacerCore {
+    /// `op` on the pacer, its step with the store call when it is a consult.
+    fn step(&self, op: impl FnOnce(&mut CorePacer) -> pacekeeper::Result<CoreStep>) -> R<Step> {
+        let mut p = self.lock();
+        let inner = op(&mut p)?;
+        let call = match inner {
+            CoreStep::Consult { ticket } => {
+                let c = p.store_call(ticket)?;
+                Some((c.keys()?.to_vec(), c.args()?))
+            }
+            _ => None,
+        };
+        Ok(Step { inner, call })
     }
 }

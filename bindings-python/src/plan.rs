@@ -2,10 +2,8 @@
 
 use crate::convert::{clock_or, config, data, Now};
 use crate::errors::R;
-use pacekeeper::plan::{
-    plan as core_plan, replan as core_replan, Batch as CoreBatch, BatchOutcome, Plan as CorePlan,
-    PlanRequest,
-};
+use pacekeeper::plan::{plan as core_plan, replan as core_replan, BatchOutcome, PlanRequest};
+use pacekeeper::plan::{Batch as CoreBatch, Plan as CorePlan};
 use pyo3::prelude::*;
 
 py_class!(
@@ -26,22 +24,15 @@ py_class!(
     /// A plan from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Plan> {
-        Ok(Plan {
-            inner: data(d, "plan")?,
-        })
+        Ok(Plan { inner: data(d, "plan")? })
     }
     fn __len__(&self) -> usize {
         self.inner.batches.len()
     }
     fn __repr__(&self) -> String {
-        let p = &self.inner;
-        format!(
-            "Plan(batches={}, start={}, finish_at={}, duration_ms={})",
-            p.batches.len(),
-            p.start,
-            p.finish_at,
-            p.duration_ms
-        )
+        let (p, n) = (&self.inner, self.inner.batches.len());
+        let (start, finish_at, duration_ms) = (p.start, p.finish_at, p.duration_ms);
+        format!("Plan(batches={n}, start={start}, finish_at={finish_at}, duration_ms={duration_ms})")
     }
 );
 

@@ -1,15 +1,14 @@
-//! `parse_headers` and the reading it returns: `Reading`, `Policy`, `PolicyState`, `Rejection`.
+//! `parse_headers` (with the response headers from Python objects) and the reading it returns:
+//! `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, type_name, Now};
+use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, wrong, Now};
 use crate::errors::{type_err, R};
-use crate::headers::header_pairs;
 use pacekeeper::backoff::Outcome;
-use pacekeeper::headers::{
-    check_status, parse, ParseOptions, Policy as CorePolicy, PolicyState as CorePolicyState,
-    Reading as CoreReading, Rejection as CoreRejection,
-};
+use pacekeeper::headers::Rejection as CoreRejection;
+use pacekeeper::headers::{check_status, parse, ParseOptions, Policy as CorePolicy};
+use pacekeeper::headers::{PolicyState as CorePolicyState, Reading as CoreReading};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 /// Reads a response's rate-limit headers (and a Genesys 429 body) into a :class:`Reading`.
 ///
@@ -39,12 +38,57 @@ pub(crate) fn parse_headers(
     }
     if let Some(mode) = reset_mode {
         // The core's names; an unknown one is the core's `invalid_option`.
-        let m = format!("reset_mode must be a str, got {}", type_name(mode));
-        let s = mode.cast::<PyString>().map_err(|_| type_err(m))?;
+        let s = mode
+            .cast::<PyString>()
+            .map_err(|_| wrong("reset_mode", "a str", mode))?;
         opts.reset_mode = py_text(s)?.parse()?;
     }
     let inner = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
     Ok(Reading { inner })
+}
+
+/// Header pairs from a list of ``(name, value)`` pairs, a ``dict`` (a value may be a list of
+/// values) or any object with ``multi_items()`` (httpx) or ``items()`` (requests, urllib3,
+/// ``email.message.Message``).
+fn header_pairs(headers: &Bound<'_, PyAny>) -> R<Vec<(String, String)>> {
+    let is_seq =
+        |o: &Bound<'_, PyAny>| o.is_instance_of::<PyList>() || o.is_instance_of::<PyTuple>();
+    let dict = headers.is_instance_of::<PyDict>();
+    let items = if headers.is_none() {
+        return Ok(Vec::new());
+    } else if dict {
+        headers.call_method0("items")?
+    } else if is_seq(headers) {
+        headers.clone()
+    } else if headers.is_instance_of::<PyString>() || headers.is_instance_of::<PyBytes>() {
+        return Err(type_err("headers must be a mapping or (name, value) pairs"));
+    } else if headers.hasattr("multi_items")? {
+        headers.call_method0("multi_items")?
+    } else if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        let expected = "a mapping, an object with items(), or (name, value) pairs";
+        return Err(wrong("headers", expected, headers));
+    };
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        // A `(name, value)` pair: a tuple or a list of two.
+        let item = item?;
+        let pair = match (item.cast::<PyTuple>(), item.cast::<PyList>()) {
+            (Ok(t), _) if t.len() == 2 => (t.get_item(0)?, t.get_item(1)?),
+            (_, Ok(l)) if l.len() == 2 => (l.get_item(0)?, l.get_item(1)?),
+            _ => return Err(type_err("headers must be (name, value) pairs")),
+        };
+        let name = to_str(&pair.0, "header name")?;
+        if dict && is_seq(&pair.1) {
+            for v in pair.1.try_iter()? {
+                out.push((name.clone(), to_str(&v?, "header value")?));
+            }
+        } else {
+            out.push((name, to_str(&pair.1, "header value")?));
+        }
+    }
+    Ok(out)
 }
 
 /// A finished attempt's outcome: its :class:`Reading`, or ``None`` for a network error.
@@ -81,9 +125,7 @@ py_class!(
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
         let inner: CoreReading = data(d, "reading")?;
-        // The core's status rule (the parser's: a reading of no headers).
-        let none: [(&str, &str); 0] = [];
-        parse(inner.status, &none, None, 0, &ParseOptions::default())?;
+        check_status(i64::from(inner.status))?; // The core's status rule, as its parser's.
         Ok(Reading { inner })
     }
 );

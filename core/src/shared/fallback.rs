@@ -62,9 +62,10 @@ pub enum Route {
     Allow,
 }
 
-/// A transition to report to the user.
+/// A transition to report to the user. Its JSON names it in `event`: `{"event": "store_down",
+/// "policy": ..., "peers": ...}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     /// The store failed; the policy now applies.
     StoreDown {
