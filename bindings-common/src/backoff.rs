@@ -17,35 +17,16 @@ use pacekeeper::backoff::{Decision, Jitter, Outcome, RetryBudget, RetryState};
 use pacekeeper::{Backoff, BackoffPolicy};
 
 /// The named scalar slots of a flat backoff policy, in order.
-pub const POLICY_SLOTS: [&str; 9] = [
-    "baseMs",
-    "multiplier:float",
-    "capMs",
-    "jitter:jitters",
-    "maxAttempts",
-    "deadlineMs",
-    "retryNetworkErrors:bool",
-    "hintSpreadPercent",
-    "maxWaitMs",
-];
+pub const POLICY_SLOTS: &str = "baseMs,multiplier:float,capMs,jitter:jitters,maxAttempts,\
+    deadlineMs,retryNetworkErrors:bool,hintSpreadPercent,maxWaitMs";
 
 /// The slots of a retry budget, in order.
-pub const BUDGET_SLOTS: [&str; 5] = [
-    "capacity",
-    "tokens",
-    "retryCost",
-    "networkCost",
-    "successRefund",
-];
+pub const BUDGET_SLOTS: &str = "capacity,tokens,retryCost,networkCost,successRefund";
+const BUDGET_LEN: usize = crate::flat::count(BUDGET_SLOTS);
 
 /// The numeric slots of a retry state (its seed crosses as text), in order.
-pub const STATE_SLOTS: [&str; 5] = [
-    "attempts",
-    "startedAt",
-    "prevDelayMs",
-    "lastHintMs",
-    "shortHints",
-];
+pub const STATE_SLOTS: &str = "attempts,startedAt,prevDelayMs,lastHintMs,shortHints";
+const STATE_LEN: usize = crate::flat::count(STATE_SLOTS);
 
 /// How many numbers [`HostBackoff::decide`] writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -127,13 +108,14 @@ pub(crate) fn budget_of(n: &mut Rd<'_>, on: bool) -> RetryBudget {
 }
 
 fn write_budget(b: &RetryBudget, out: &mut [f64]) {
-    for (o, v) in out.iter_mut().zip([
+    let v = [
         b.capacity,
         b.tokens,
         b.retry_cost,
         b.network_cost,
         b.success_refund,
-    ]) {
+    ];
+    for (o, v) in out.iter_mut().zip(v) {
         *o = f64::from(v);
     }
 }
@@ -143,7 +125,7 @@ pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
     let mut n = Rd::new(flat);
     let b = budget_of(&mut n, true);
     n.end("retry budget")?;
-    let mut v = vec![0.0; BUDGET_SLOTS.len()];
+    let mut v = vec![0.0; BUDGET_LEN];
     write_budget(&b, &mut v);
     Ok(v)
 }
@@ -179,7 +161,7 @@ impl HostBackoff {
         budget: bool,
         out: &mut [f64],
     ) -> Result<u32> {
-        let need = STATE_SLOTS.len() + if budget { BUDGET_SLOTS.len() } else { 0 };
+        let need = STATE_LEN + if budget { BUDGET_LEN } else { 0 };
         if io.len() < need || out.len() < OUT_SLOTS {
             return Err(err(
                 ErrorCode::InvalidArgument,
@@ -208,7 +190,7 @@ impl HostBackoff {
         };
         let now = crate::uint(now, "now")?;
         let d = self.inner.decide(&mut state, &outcome, now, b.as_mut())?;
-        io[..STATE_SLOTS.len()].copy_from_slice(&[
+        io[..STATE_LEN].copy_from_slice(&[
             f64::from(state.attempts),
             num(state.started_at),
             num(state.prev_delay_ms),
@@ -216,7 +198,7 @@ impl HostBackoff {
             f64::from(state.short_hints),
         ]);
         if let Some(b) = b {
-            write_budget(&b, &mut io[STATE_SLOTS.len()..]);
+            write_budget(&b, &mut io[STATE_LEN..]);
         }
         let nan = f64::NAN;
         let slots = match d {
@@ -253,25 +235,5 @@ impl HostBackoff {
     pub fn schedule(&self, seed_text: &str, n: u32) -> Result<Vec<f64>> {
         let delays = self.inner.policy().schedule(seed(seed_text)?, n)?;
         Ok(delays.into_iter().map(num).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_the_cores() {
-        let p = policy_of(&[]).unwrap_or_default();
-        assert_eq!(p, BackoffPolicy::default());
-        let b = budget_flat(&[]).unwrap_or_default();
-        let d = RetryBudget::default();
-        assert_eq!(b[0], f64::from(d.capacity));
-        assert_eq!(b[1], f64::from(d.tokens));
-        // tokens follow capacity when left out.
-        let b = budget_flat(&[40.0]).unwrap_or_default();
-        assert_eq!((b[0], b[1]), (40.0, 40.0));
-        let back = policy_of(&policy_flat(&BackoffPolicy::default())).unwrap_or_default();
-        assert_eq!(back, BackoffPolicy::default());
     }
 }

@@ -242,9 +242,16 @@ pub fn next_str<'a>(
     }
 }
 
-/// A layout's slot names joined by commas (a vocabulary of the codec).
-pub fn names(slots: &[&str]) -> String {
-    slots.join(",")
+/// The number of slots of a layout (its names joined by commas).
+pub const fn count(names: &str) -> usize {
+    let (b, mut i, mut n) = (names.as_bytes(), 0, 1);
+    while i < b.len() {
+        if b[i] == b',' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
 }
 
 /// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the core's default, `amount`;

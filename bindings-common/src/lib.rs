@@ -91,26 +91,24 @@ pub fn seed(text: &str) -> Result<u64> {
 
 pub use flat::{num, opt};
 
-/// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`: `errorCodes`, `resetModes`,
-/// `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`, `giveUpReasons`,
-/// `batchOutcomes`, `decisions`, `neverReasons`, `presets`, `steps`, `afters`) as its names joined by commas, in the core's order: what the
-/// bindings export instead of restating it. Also the codec's own layouts: `pacerConfig`
-/// ([`pacer::CONFIG_SLOTS`]), `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
-/// `retryState`, `planRequest` and `batch`.
+/// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`) or layout of the codec
+/// (`pacerConfig`, `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
+/// `retryState`, `planRequest`, `batch`): its names joined by commas, in order. What the
+/// bindings export instead of restating it.
 pub fn vocabulary(name: &str) -> Result<String> {
-    let layout: &[&str] = match name {
+    let layout = match name {
         "pacerConfig" => pacer::CONFIG_SLOTS,
-        "limiterConfig" => &limiter::CONFIG_SLOTS,
-        "limiterState" => &limiter::STATE_SLOTS,
-        "backoffPolicy" => &backoff::POLICY_SLOTS,
-        "retryBudget" => &backoff::BUDGET_SLOTS,
-        "retryState" => &backoff::STATE_SLOTS,
-        "planRequest" => &plan::REQUEST_SLOTS,
-        "batch" => &plan::BATCH_SLOTS,
-        _ => &[],
+        "limiterConfig" => limiter::CONFIG_SLOTS,
+        "limiterState" => limiter::STATE_SLOTS,
+        "backoffPolicy" => backoff::POLICY_SLOTS,
+        "retryBudget" => backoff::BUDGET_SLOTS,
+        "retryState" => backoff::STATE_SLOTS,
+        "planRequest" => plan::REQUEST_SLOTS,
+        "batch" => plan::BATCH_SLOTS,
+        _ => "",
     };
     if !layout.is_empty() {
-        return Ok(flat::names(layout));
+        return Ok(layout.into());
     }
     pacekeeper::vocab::VOCABULARIES
         .iter()
@@ -320,86 +318,4 @@ pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
 #[cfg(feature = "json")]
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| err(ErrorCode::InvalidState, e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uint_rule() {
-        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.5, 9_007_199_254_740_992.0] {
-            assert_eq!(
-                uint(bad, "x").map_err(|e| e.code),
-                Err(ErrorCode::InvalidNumber)
-            );
-        }
-        assert_eq!(uint(-0.0, "x").ok(), Some(0));
-        assert_eq!(uint(MAX_SAFE, "x").ok(), Some(9_007_199_254_740_991));
-        assert_eq!(uint32(1e12, "x").ok(), Some(u32::MAX));
-    }
-
-    #[test]
-    fn classification() {
-        let f = |t: &str| {
-            serde_json::from_str::<pacekeeper::Limit>(t)
-                .map_err(|e| classify(&e.to_string()))
-                .err()
-        };
-        assert_eq!(
-            f(r#"{"amount":1.5,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":-1,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":5e9,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":"1","period_ms":1}"#),
-            Some(ErrorCode::InvalidArgument)
-        );
-        assert_eq!(f(r#"{"period_ms":1}"#), Some(ErrorCode::InvalidArgument));
-        assert_eq!(
-            f(r#"{"amount":1,"period_ms":1,"x":0}"#),
-            Some(ErrorCode::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn verdicts_encode_exactly_up_to_max_time() {
-        let mut cap = 0;
-        for until in [
-            1,
-            1_700_000_000_000,
-            pacekeeper::MAX_TIME - 1,
-            pacekeeper::MAX_TIME,
-        ] {
-            let v = encode_verdict(Verdict::Wait { until, wait_ms: 0 }, &mut cap);
-            assert!(v <= -2.0);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let back = (-v - 1.0) as u64;
-            assert_eq!(back, until);
-        }
-    }
-
-    #[test]
-    fn vocabularies_follow_the_core() {
-        let sources = vocabulary("sources").unwrap_or_default();
-        assert_eq!(sources.split(',').count(), Source::ALL.len());
-        assert_eq!(sources.split(',').nth(4), Some(Source::Genesys.as_str()));
-        assert!(vocabulary("nope").is_err());
-        assert_eq!(
-            vocabulary("verdicts").ok().as_deref(),
-            Some("allow,wait,never")
-        );
-        assert_eq!(
-            defaults("cost").ok(),
-            Some(vec![f64::from(pacekeeper::bucket::DEFAULT_COST)])
-        );
-        assert_eq!(defaults("statuses").ok(), Some(vec![100.0, 599.0]));
-    }
 }

@@ -6,7 +6,7 @@
 //!   `limiterConfig`; NaN: the core's default), then the limits (`count, (amount, periodMs,
 //!   burst)...`, a NaN burst is `amount`). [`config_flat`] writes the same form back.
 //! - **State** (persistence): the keys NUL-joined ([`crate::flat::split`]) and
-//!   [`STATE_SLOTS`]`.len()` u64 per key (a `BigUint64Array`: exact beyond 2^53), named by the
+//!   the [`STATE_SLOTS`] u64 per key (a `BigUint64Array`: exact beyond 2^53), named by the
 //!   vocabulary `limiterState` (the core's field names; hosts write and read the core's JSON
 //!   with them).
 //! - **Decisions**: limiters live in a per-thread registry by id; a key is interned once to an
@@ -20,30 +20,16 @@ use pacekeeper::{Limiter, LimiterConfig};
 use std::cell::RefCell;
 
 /// The named scalar slots of a flat limiter configuration, in order.
-pub const CONFIG_SLOTS: [&str; 8] = [
-    "learn:bool",
-    "adaptive:bool",
-    "adaptive.initialMilliRps",
-    "adaptive.minMilliRps",
-    "adaptive.maxMilliRps",
-    "adaptive.decreasePercent",
-    "adaptive.increasePercent",
-    "maxInFlight",
-];
+pub const CONFIG_SLOTS: &str = "learn:bool,adaptive:bool,adaptive.initialMilliRps,\
+    adaptive.minMilliRps,adaptive.maxMilliRps,adaptive.decreasePercent,adaptive.increasePercent,\
+    maxInFlight";
 
-/// The numbers of one key's saved state, in order (the core's `KeyState` fields).
-pub const STATE_SLOTS: [&str; MAX_LIMITS + 7] = [
-    "tat[0]",
-    "tat[1]",
-    "tat[2]",
-    "learned_tat",
-    "quota_reset_at",
-    "learned_amount",
-    "learned_period_ms",
-    "quota_remaining",
-    "adaptive_milli_rps",
-    "in_flight",
-];
+/// The numbers of one key's saved state, in order (the core's `KeyState` fields; the last five
+/// are u32).
+pub const STATE_SLOTS: &str = "tat[0],tat[1],tat[2],learned_tat,quota_reset_at,learned_amount,\
+    learned_period_ms,quota_remaining,adaptive_milli_rps,in_flight";
+const PER_KEY: usize = crate::flat::count(STATE_SLOTS);
+const _: () = assert!(PER_KEY == MAX_LIMITS + 7);
 
 /// A [`LimiterConfig`] from its flat form.
 pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
@@ -52,15 +38,15 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
     set!(c.learn => n.flag("learn"););
     let adaptive = n.flag("adaptive").unwrap_or(false);
     let mut a = AdaptiveConfig::default();
-    for (slot, what) in [
-        (&mut a.initial_milli_rps, "adaptive.initialMilliRps"),
-        (&mut a.min_milli_rps, "adaptive.minMilliRps"),
-        (&mut a.max_milli_rps, "adaptive.maxMilliRps"),
-        (&mut a.decrease_percent, "adaptive.decreasePercent"),
-        (&mut a.increase_percent, "adaptive.increasePercent"),
-    ] {
-        set!(*slot => n.u32(what););
-    }
+    n.group("adaptive.", |n| {
+        set! {
+            a.initial_milli_rps => n.u32("initialMilliRps");
+            a.min_milli_rps => n.u32("minMilliRps");
+            a.max_milli_rps => n.u32("maxMilliRps");
+            a.decrease_percent => n.u32("decreasePercent");
+            a.increase_percent => n.u32("increasePercent");
+        }
+    });
     c.adaptive = adaptive.then_some(a);
     c.max_in_flight = n.u32_sat("maxInFlight");
     c.limits = crate::flat::limits(&mut n, "limits")?;
@@ -71,61 +57,60 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let mut v = vec![
-        f64::from(u8::from(c.learn)),
-        f64::from(u8::from(c.adaptive.is_some())),
-        f64::from(a.initial_milli_rps),
-        f64::from(a.min_milli_rps),
-        f64::from(a.max_milli_rps),
-        f64::from(a.decrease_percent),
-        f64::from(a.increase_percent),
-        c.max_in_flight.map_or(f64::NAN, f64::from),
+    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
+    let (i, d) = (a.increase_percent, a.decrease_percent);
+    let ints = [
+        learn,
+        adaptive,
+        a.initial_milli_rps,
+        a.min_milli_rps,
+        a.max_milli_rps,
+        d,
+        i,
     ];
+    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
+    v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v
 }
 
-fn state_u32(v: u64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| {
-        err(
-            ErrorCode::InvalidNumber,
-            [what, " must be at most 4294967295"].concat(),
-        )
+/// One key's state from its [`STATE_SLOTS`] numbers (the u32 fields checked).
+fn key_state(s: &[u64]) -> Result<KeyState> {
+    let u32_at = |i: usize| {
+        u32::try_from(s[i]).map_err(|_| {
+            let what = STATE_SLOTS.split(',').nth(i).unwrap_or_default();
+            err(
+                ErrorCode::InvalidNumber,
+                [what, " must be at most 4294967295"].concat(),
+            )
+        })
+    };
+    let mut tat = [0; MAX_LIMITS];
+    tat.copy_from_slice(&s[..MAX_LIMITS]);
+    Ok(KeyState {
+        tat,
+        learned_tat: s[MAX_LIMITS],
+        quota_reset_at: s[MAX_LIMITS + 1],
+        learned_amount: u32_at(MAX_LIMITS + 2)?,
+        learned_period_ms: u32_at(MAX_LIMITS + 3)?,
+        quota_remaining: u32_at(MAX_LIMITS + 4)?,
+        adaptive_milli_rps: u32_at(MAX_LIMITS + 5)?,
+        in_flight: u32_at(MAX_LIMITS + 6)?,
     })
 }
 
 /// A saved state from its keys and numbers.
 pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
-    let names: Vec<_> = if keys.is_empty() {
-        Vec::new()
-    } else {
-        split(keys).collect()
-    };
-    let per = STATE_SLOTS.len();
-    if nums.len() != names.len() * per {
+    let names: Vec<_> = split(keys).filter(|_| !keys.is_empty()).collect();
+    if nums.len() != names.len() * PER_KEY {
         return Err(err(
             ErrorCode::InvalidState,
             "state does not match its keys",
         ));
     }
     let mut map = LimiterState::new();
-    for (k, s) in names.into_iter().zip(nums.chunks_exact(per)) {
-        let mut tat = [0; MAX_LIMITS];
-        tat.copy_from_slice(&s[..MAX_LIMITS]);
-        let f = |i: usize| state_u32(s[MAX_LIMITS + i], STATE_SLOTS[MAX_LIMITS + i]);
-        map.insert(
-            k.into_owned(),
-            KeyState {
-                tat,
-                learned_tat: s[MAX_LIMITS],
-                quota_reset_at: s[MAX_LIMITS + 1],
-                learned_amount: f(2)?,
-                learned_period_ms: f(3)?,
-                quota_remaining: f(4)?,
-                adaptive_milli_rps: f(5)?,
-                in_flight: f(6)?,
-            },
-        );
+    for (k, s) in names.into_iter().zip(nums.chunks_exact(PER_KEY)) {
+        map.insert(k.into_owned(), key_state(s)?);
     }
     Ok(map)
 }
@@ -286,67 +271,17 @@ impl HostLimiter {
 
     /// [`STATE_SLOTS`] numbers per key, in key order (u64: scaled times exceed 2^53).
     pub fn state_nums(&self) -> Vec<u64> {
-        let mut v = Vec::with_capacity(self.limiter.len() * STATE_SLOTS.len());
+        let mut v = Vec::with_capacity(self.limiter.len() * PER_KEY);
         for s in self.limiter.state().values() {
             v.extend_from_slice(&s.tat);
-            v.extend([
-                s.learned_tat,
-                s.quota_reset_at,
-                u64::from(s.learned_amount),
-                u64::from(s.learned_period_ms),
-                u64::from(s.quota_remaining),
-                u64::from(s.adaptive_milli_rps),
-                u64::from(s.in_flight),
-            ]);
+            v.extend([s.learned_tat, s.quota_reset_at]);
+            let u32s = [s.learned_amount, s.learned_period_ms, s.quota_remaining];
+            v.extend(
+                u32s.into_iter()
+                    .chain([s.adaptive_milli_rps, s.in_flight])
+                    .map(u64::from),
+            );
         }
         v
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_and_state_round_trip() {
-        let flat = [
-            0.0,
-            1.0,
-            f64::NAN,
-            f64::NAN,
-            f64::NAN,
-            40.0,
-            f64::NAN,
-            3.0,
-            2.0,
-            5.0,
-            1000.0,
-            f64::NAN,
-            300.0,
-            60_000.0,
-            10.0,
-        ];
-        let c = config_of(&flat).unwrap_or_default();
-        assert!(!c.learn);
-        assert_eq!(c.adaptive.map(|a| a.decrease_percent), Some(40));
-        assert_eq!(c.max_in_flight, Some(3));
-        assert_eq!(c.limits[0].burst, 5, "a left-out burst is the amount");
-        assert_eq!(config_of(&config_flat(&c)).ok(), Some(c.clone()));
-        assert_eq!(
-            config_of(&[]).ok(),
-            Some(LimiterConfig::default()),
-            "NaN everywhere: the core's defaults"
-        );
-
-        let id = create(&config_flat(&c), None).unwrap_or(u32::MAX);
-        let key = with(id, |s| s.key("a\0b")).unwrap_or(u32::MAX);
-        assert!(decide(0, id, key, 1.0, 10.0).unwrap_or(f64::NAN) >= -1.0);
-        let (keys, nums) = peek(id, |s| (s.state_keys(), s.state_nums()));
-        let back = create(&config_flat(&c), Some((&keys, &nums))).unwrap_or(u32::MAX);
-        assert_eq!(peek(back, |s| s.state_nums()), nums);
-        assert_eq!(peek(back, |s| s.state_keys()), keys);
-        assert!(state_of(&keys, &nums[1..]).is_err());
-        drop_limiter(id);
-        assert!(with(id, |s| Ok(s.size())).is_err());
     }
 }

@@ -33,50 +33,32 @@ use pacekeeper::{
     shared::{fallback::Event, Reply, StoreError, StoreErrorKind, StorePolicy},
 };
 
+/// The scalar slots every pacer configuration has (see [`CONFIG_SLOTS`]).
+macro_rules! base_slots {
+    () => {
+        "learn:bool,preset:presets,probePollMs,maxWindow,parse.maxWaitMs,\
+        parse.resetMode:resetModes,retryBudget:bool,retryBudget.capacity,retryBudget.tokens,\
+        retryBudget.retryCost,retryBudget.networkCost,retryBudget.successRefund,backoff.baseMs,\
+        backoff.multiplier:float,backoff.capMs,backoff.jitter:jitters,backoff.maxAttempts,\
+        backoff.deadlineMs,backoff.retryNetworkErrors:bool,backoff.hintSpreadPercent,\
+        backoff.maxWaitMs"
+    };
+}
+
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
 /// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
 /// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
-pub const CONFIG_SLOTS: &[&str] = &[
-    "learn:bool",
-    "preset:presets",
-    "probePollMs",
-    "maxWindow",
-    "parse.maxWaitMs",
-    "parse.resetMode:resetModes",
-    "retryBudget:bool",
-    "retryBudget.capacity",
-    "retryBudget.tokens",
-    "retryBudget.retryCost",
-    "retryBudget.networkCost",
-    "retryBudget.successRefund",
-    "backoff.baseMs",
-    "backoff.multiplier:float",
-    "backoff.capMs",
-    "backoff.jitter:jitters",
-    "backoff.maxAttempts",
-    "backoff.deadlineMs",
-    "backoff.retryNetworkErrors:bool",
-    "backoff.hintSpreadPercent",
-    "backoff.maxWaitMs",
-    #[cfg(feature = "store")]
-    "shared:bool",
-    #[cfg(feature = "store")]
-    "shared.leaseTtlMs",
-    #[cfg(feature = "store")]
-    "shared.idleTtlMs",
-    #[cfg(feature = "store")]
-    "shared.maxReserveMs",
-    #[cfg(feature = "store")]
-    "shared.callerClock:bool",
-    #[cfg(feature = "store")]
-    "shared.policy:storePolicies",
-    #[cfg(feature = "store")]
-    "shared.probeIntervalMs",
-    #[cfg(feature = "store")]
-    "shared.peers",
-    #[cfg(feature = "store")]
-    "shared.heartbeatMs",
-];
+#[cfg(feature = "store")]
+pub const CONFIG_SLOTS: &str = concat!(
+    base_slots!(),
+    ",shared:bool,shared.leaseTtlMs,shared.idleTtlMs,shared.maxReserveMs,shared.callerClock:bool,\
+    shared.policy:storePolicies,shared.probeIntervalMs,shared.peers,shared.heartbeatMs"
+);
+/// See above.
+#[cfg(not(feature = "store"))]
+pub const CONFIG_SLOTS: &str = base_slots!();
+/// The number of [`CONFIG_SLOTS`].
+pub const CONFIG_LEN: usize = crate::flat::count(CONFIG_SLOTS);
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;

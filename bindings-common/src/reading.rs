@@ -145,31 +145,3 @@ pub fn parse_into(
     let r = crate::parse(status, &pairs, body, now, max_wait_ms, mode)?;
     Ok(crate::write_reading(&r, out)?.then(|| lists_text(&r)))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_text_reads_back_as_the_reading() {
-        let pairs = [
-            (
-                "RateLimit-Policy",
-                "\"burst\";q=100;w=60;pk=:YWJj:, \"day\";q=9",
-            ),
-            ("RateLimit", "\"burst\";r=0;t=30"),
-            ("Retry-After", "soon\"\\\u{1}"),
-        ];
-        let opts = pacekeeper::headers::ParseOptions::default();
-        let r =
-            pacekeeper::parse(429, &pairs, None, 0, &opts).unwrap_or_else(|_| Reading::empty(429));
-        assert!(!r.policies.is_empty() && !r.states.is_empty() && !r.rejected.is_empty());
-        let mut nums = [0.0; crate::READING_SLOTS];
-        assert_eq!(crate::write_reading(&r, &mut nums).ok(), Some(true));
-        let text = lists_text(&r);
-        let (lists, strs) = text.split_once('\0').unwrap_or_default();
-        let mut flat = nums[..crate::READING_SLOTS - 1].to_vec();
-        flat.extend(lists.split(',').map(|v| v.parse::<f64>().unwrap_or(-1.0)));
-        assert_eq!(reading_of(&flat, strs).ok(), Some(r));
-    }
-}
