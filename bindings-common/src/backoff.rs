@@ -133,20 +133,16 @@ pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
 /// A validated backoff policy with host numbers in and out.
 #[derive(Debug)]
 pub struct HostBackoff {
-    inner: Backoff,
+    /// The core backoff.
+    pub core: Backoff,
 }
 
 impl HostBackoff {
     /// A backoff from the flat policy.
     pub fn new(flat: &[f64]) -> Result<Self> {
         Ok(HostBackoff {
-            inner: Backoff::new(policy_of(flat)?)?,
+            core: Backoff::new(policy_of(flat)?)?,
         })
-    }
-
-    /// The policy with every default filled in, flat.
-    pub fn policy(&self) -> Vec<f64> {
-        policy_flat(self.inner.policy())
     }
 
     /// One decision (see the module docs). `io`: the retry state's [`STATE_SLOTS`], then, when
@@ -189,7 +185,7 @@ impl HostBackoff {
             None => Outcome::NetworkError,
         };
         let now = crate::uint(now, "now")?;
-        let d = self.inner.decide(&mut state, &outcome, now, b.as_mut())?;
+        let d = self.core.decide(&mut state, &outcome, now, b.as_mut())?;
         io[..STATE_LEN].copy_from_slice(&[
             f64::from(state.attempts),
             num(state.started_at),
@@ -228,12 +224,12 @@ impl HostBackoff {
     /// The jittered delay before retry `n` (1-based) after `prev_ms`; `seed` decimal text.
     pub fn delay_ms(&self, n: u32, prev_ms: f64, seed_text: &str) -> Result<f64> {
         let prev = crate::uint(prev_ms, "prevMs")?;
-        Ok(num(self.inner.policy().delay_ms(n, prev, seed(seed_text)?)))
+        Ok(num(self.core.policy().delay_ms(n, prev, seed(seed_text)?)))
     }
 
     /// The first `n` delays for `seed` (decimal text).
     pub fn schedule(&self, seed_text: &str, n: u32) -> Result<Vec<f64>> {
-        let delays = self.inner.policy().schedule(seed(seed_text)?, n)?;
+        let delays = self.core.policy().schedule(seed(seed_text)?, n)?;
         Ok(delays.into_iter().map(num).collect())
     }
 }

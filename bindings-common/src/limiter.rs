@@ -76,37 +76,39 @@ pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
 
 /// One key's state from its [`STATE_SLOTS`] numbers (the u32 fields checked).
 fn key_state(s: &[u64]) -> Result<KeyState> {
-    let u32_at = |i: usize| {
-        u32::try_from(s[i]).map_err(|_| {
-            let what = STATE_SLOTS.split(',').nth(i).unwrap_or_default();
-            err(
-                ErrorCode::InvalidNumber,
-                [what, " must be at most 4294967295"].concat(),
-            )
-        })
-    };
+    let mut u = [0; 5];
+    for (i, (u, &v)) in u.iter_mut().zip(&s[MAX_LIMITS + 2..]).enumerate() {
+        *u = u32::try_from(v).map_err(|_| {
+            let what = STATE_SLOTS.split(',').nth(MAX_LIMITS + 2 + i);
+            let m = [what.unwrap_or_default(), " must be at most 4294967295"].concat();
+            err(ErrorCode::InvalidNumber, m)
+        })?;
+    }
+    let [learned_amount, learned_period_ms, quota_remaining, adaptive_milli_rps, in_flight] = u;
     let mut tat = [0; MAX_LIMITS];
     tat.copy_from_slice(&s[..MAX_LIMITS]);
     Ok(KeyState {
         tat,
         learned_tat: s[MAX_LIMITS],
         quota_reset_at: s[MAX_LIMITS + 1],
-        learned_amount: u32_at(MAX_LIMITS + 2)?,
-        learned_period_ms: u32_at(MAX_LIMITS + 3)?,
-        quota_remaining: u32_at(MAX_LIMITS + 4)?,
-        adaptive_milli_rps: u32_at(MAX_LIMITS + 5)?,
-        in_flight: u32_at(MAX_LIMITS + 6)?,
+        learned_amount,
+        learned_period_ms,
+        quota_remaining,
+        adaptive_milli_rps,
+        in_flight,
     })
 }
 
 /// A saved state from its keys and numbers.
 pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
-    let names: Vec<_> = split(keys).filter(|_| !keys.is_empty()).collect();
+    let names: Vec<_> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        split(keys).collect()
+    };
     if nums.len() != names.len() * PER_KEY {
-        return Err(err(
-            ErrorCode::InvalidState,
-            "state does not match its keys",
-        ));
+        let m = "state does not match its keys";
+        return Err(err(ErrorCode::InvalidState, m));
     }
     let mut map = LimiterState::new();
     for (k, s) in names.into_iter().zip(nums.chunks_exact(PER_KEY)) {
@@ -118,9 +120,11 @@ pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
 /// One limiter and the keys interned for its hot path.
 #[derive(Debug)]
 pub struct HostLimiter {
-    limiter: Limiter,
+    /// The core limiter.
+    pub limiter: Limiter,
     keys: Vec<String>,
-    last_capacity: u32,
+    /// The capacity of the last `never` verdict.
+    pub last_capacity: u32,
 }
 
 thread_local! {
@@ -230,16 +234,6 @@ impl HostLimiter {
         Ok(i)
     }
 
-    /// The capacity of the last `never` verdict.
-    pub fn last_capacity(&self) -> u32 {
-        self.last_capacity
-    }
-
-    /// The core limiter.
-    pub fn limiter(&mut self) -> &mut Limiter {
-        &mut self.limiter
-    }
-
     /// Drops keys back to full at `now`; how many. Every key id is forgotten.
     pub fn prune(&mut self, now: u64) -> u32 {
         let n = self.limiter.prune(now);
@@ -250,11 +244,6 @@ impl HostLimiter {
     /// The number of keys held.
     pub fn size(&self) -> u32 {
         u32::try_from(self.limiter.len()).unwrap_or(u32::MAX)
-    }
-
-    /// The configuration, flat.
-    pub fn config(&self) -> Vec<f64> {
-        config_flat(self.limiter.config())
     }
 
     /// The keys of the saved state, NUL-joined, in key order.
@@ -275,12 +264,13 @@ impl HostLimiter {
         for s in self.limiter.state().values() {
             v.extend_from_slice(&s.tat);
             v.extend([s.learned_tat, s.quota_reset_at]);
-            let u32s = [s.learned_amount, s.learned_period_ms, s.quota_remaining];
-            v.extend(
-                u32s.into_iter()
-                    .chain([s.adaptive_milli_rps, s.in_flight])
-                    .map(u64::from),
-            );
+            v.extend([
+                u64::from(s.learned_amount),
+                u64::from(s.learned_period_ms),
+                u64::from(s.quota_remaining),
+                u64::from(s.adaptive_milli_rps),
+                u64::from(s.in_flight),
+            ]);
         }
         v
     }

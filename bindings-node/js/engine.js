@@ -32,12 +32,6 @@ module.exports = function createEngine (native) {
   if (hasIo) native.bindIo(io)
   const { nn, now: nowOf } = C
 
-  function status (v) {
-    if (typeof v !== 'number') throw typeError(`status must be a number, got ${C.describe(v)}`)
-    const s = C.int(v, 'status')
-    return s > 0xffffffff ? 0xffffffff : s // the engine's u32; the core's rule decides
-  }
-
   function resetModeOf (m) {
     if (m === undefined) return 0
     C.str(m, 'resetMode')
@@ -46,21 +40,15 @@ module.exports = function createEngine (native) {
     return code
   }
 
-  function bodyOf (b) {
-    if (b === undefined || b === null) return null
-    if (typeof b === 'string') return b
-    throw typeError(`body must be a string or null, got ${C.describe(b)}`)
-  }
-
   /** `parseHeaders({status, headers, body?}, {now?, maxWaitMs?, resetMode?})` → Reading. */
   function parseHeaders (response, options) {
     C.obj(response, 'response')
     const opts = C.optObj(options, 'options')
     if (!('status' in response)) throw typeError('response.status is missing')
     if (!('headers' in response)) throw typeError('response.headers is missing')
-    const st = status(response.status)
+    const st = C.u32(response.status, 'status') // the engine's u32; the core's rule decides
     const flat = C.flattenHeaders(response.headers)
-    const body = bodyOf(response.body)
+    const body = C.body(response.body, 'body')
     const now = nowOf(opts.now)
     const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', NaN) // NaN: the core's default
     const mode = resetModeOf(opts.resetMode)
@@ -104,23 +92,16 @@ module.exports = function createEngine (native) {
     return Float64Array.from(F.limits(o.limits, 'limits', F.scalars(o, LIMITER, [])))
   }
 
-  function decode (v, now, cost, lim) {
-    if (v >= 0) return { decision: ALLOW, remaining: v }
-    if (v === -1) return { decision: ALLOW, remaining: null }
-    if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
-    const until = -v - 1
-    return { decision: WAIT, until, waitMs: until - now }
-  }
-
   class Limiter {
     #n
     #id
     #keys = new Map()
 
     constructor (options, saved) {
-      if (options === RESTORE) { this.#init(saved); return }
-      const cfg = limiterConfig(options)
-      this.#n = call(() => new native.NativeLimiter(cfg))
+      const restore = options === RESTORE
+      const cfg = restore ? limiterConfig(saved.config, 'config') : limiterConfig(options)
+      const [keys, nums] = restore ? F.stateFlat(saved.state) : []
+      this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
       this.#id = this.#n.id
     }
 
@@ -130,21 +111,9 @@ module.exports = function createEngine (native) {
       return new Limiter(RESTORE, saved)
     }
 
-    #init (saved) {
-      const cfg = limiterConfig(saved.config, 'config')
-      const [keys, nums] = F.stateFlat(saved.state)
-      this.#keys = new Map()
-      this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
-      this.#id = this.#n.id
-    }
-
     #key (key) {
-      let k = this.#keys.get(key)
-      if (k === undefined) {
-        if (typeof key !== 'string') throw typeError(`key must be a string, got ${C.describe(key)}`)
-        k = call(() => this.#n.key(key))
-        this.#keys.set(key, k)
-      }
+      const k = call(() => this.#n.key(C.str(key, 'key')))
+      this.#keys.set(key, k)
       return k
     }
 
@@ -168,7 +137,9 @@ module.exports = function createEngine (native) {
         }
       } catch (e) { throw fromEngine(e) }
       if (v >= 0) return { decision: ALLOW, remaining: v }
-      return decode(v, t, c, this.#n)
+      if (v === -1) return { decision: ALLOW, remaining: null }
+      if (v === -1.5) return { decision: NEVER, cost: c, capacity: this.#n.lastCapacity() }
+      return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - t }
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */

@@ -157,9 +157,8 @@ module.exports = function createPacerCore (native, F) {
       C.obj(response, 'response')
       const st = C.u32(response.status, 'response.status')
       const joined = C.joinHeaders(C.flattenHeaders(response.headers))
-      const b = response.body
-      if (b !== undefined && b !== null && typeof b !== 'string') throw typeError(`response.body must be a string or null, got ${C.describe(b)}`)
-      return after(call(() => this.#n.finish(id, st, joined, b === undefined ? null : b, t, out)))
+      const b = C.body(response.body, 'response.body')
+      return after(call(() => this.#n.finish(id, st, joined, b, t, out)))
     }
 
     cancel (ticket) {
