@@ -1,15 +1,7 @@
-//! The core backoff (`pacekeeper::Backoff`), retry state and retry budget across a boundary.
-//!
-//! - **Policy**: flat, its scalar slots named by [`POLICY_SLOTS`] (the vocabulary
-//!   `backoffPolicy`; NaN: the core's default, for `deadlineMs` none), then the retry statuses
-//!   (a count, NaN for the core's default list, then the statuses). [`policy_flat`] writes the
-//!   policy back with every default filled in.
-//! - **Retry budget**: [`BUDGET_SLOTS`] (the vocabulary `retryBudget`); NaN: the core's default
-//!   (`tokens`: a full budget, `capacity`). [`budget_flat`] fills them in.
-//! - **Decisions**: [`HostBackoff::decide`] reads the retry state ([`STATE_SLOTS`]) and the
-//!   budget from `io`, writes both back, writes `at, delayMs, attempt|attempts, reason` (NaN
-//!   where none) into `out` and returns the decision's index in `decisions`.
-//! - Seeds cross as decimal text (a u64 does not fit an `f64`).
+//! The core backoff, retry state and retry budget across a boundary: the policy flat
+//! ([`POLICY_SLOTS`], then the retry statuses: a count, NaN for the core's default list, then
+//! the statuses), the budget ([`BUDGET_SLOTS`]; NaN `tokens`: a full budget) and one decision
+//! per call ([`HostBackoff::decide`]). NaN in a slot: the core's default. Seeds cross as text.
 
 use crate::flat::{num, opt, set, Rd};
 use crate::{err, seed, ErrorCode, Result};
@@ -91,18 +83,16 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
     v
 }
 
-/// The [`BUDGET_SLOTS`] (NaN: the core's default). A budget that is off (the pacer's
-/// `retryBudget: false`) has its slots checked and dropped.
-pub(crate) fn budget_of(n: &mut Rd<'_>, on: bool) -> RetryBudget {
-    let mut u32_if = |what| n.u32(what).filter(|_| on);
+/// The [`BUDGET_SLOTS`] (NaN: the core's default).
+pub(crate) fn budget_of(n: &mut Rd<'_>) -> RetryBudget {
     let mut b = RetryBudget::default();
-    set!(b.capacity => u32_if("capacity"););
+    set!(b.capacity => n.u32("capacity"););
     // The core's default: a full budget.
-    b.tokens = u32_if("tokens").unwrap_or(b.capacity);
+    b.tokens = n.u32("tokens").unwrap_or(b.capacity);
     set! {
-        b.retry_cost => u32_if("retryCost");
-        b.network_cost => u32_if("networkCost");
-        b.success_refund => u32_if("successRefund");
+        b.retry_cost => n.u32("retryCost");
+        b.network_cost => n.u32("networkCost");
+        b.success_refund => n.u32("successRefund");
     }
     b
 }
@@ -123,7 +113,7 @@ fn write_budget(b: &RetryBudget, out: &mut [f64]) {
 /// A retry budget with the core's defaults filled in (NaN slots), flat.
 pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
     let mut n = Rd::new(flat);
-    let b = budget_of(&mut n, true);
+    let b = budget_of(&mut n);
     n.end("retry budget")?;
     let mut v = vec![0.0; BUDGET_LEN];
     write_budget(&b, &mut v);
@@ -176,7 +166,7 @@ impl HostBackoff {
             last_hint_ms: n.opt("state.lastHintMs"),
             short_hints: n.u32("state.shortHints").unwrap_or(0),
         };
-        let mut b = budget.then(|| budget_of(&mut n, true));
+        let mut b = budget.then(|| budget_of(&mut n));
         n.check()?;
         let outcome = match reading {
             Some((nums, strs)) => Outcome::Response {

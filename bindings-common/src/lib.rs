@@ -19,7 +19,7 @@ pub mod pacer;
 pub mod plan;
 pub mod reading;
 
-use pacekeeper::headers::{ParseOptions, Reading, ResetMode, Source, WaitSource};
+use pacekeeper::headers::{ParseOptions, Reading, Source, WaitSource};
 pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 
 /// 2^53 − 1, the largest integer every host represents exactly.
@@ -81,12 +81,9 @@ pub fn uint32(v: f64, what: &str) -> Result<u32> {
 
 /// A seed: the decimal text of a u64.
 pub fn seed(text: &str) -> Result<u64> {
-    text.parse::<u64>().map_err(|_| {
-        err(
-            ErrorCode::InvalidNumber,
-            "seed must be an unsigned 64-bit integer",
-        )
-    })
+    let m = "seed must be an unsigned 64-bit integer";
+    text.parse::<u64>()
+        .map_err(|_| err(ErrorCode::InvalidNumber, m))
 }
 
 pub use flat::{num, opt};
@@ -139,12 +136,6 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
     })
 }
 
-/// A reset mode by its index in `ResetMode::ALL`.
-pub fn reset_mode(index: u32) -> Result<ResetMode> {
-    ResetMode::from_index(index as usize)
-        .ok_or_else(|| err(ErrorCode::InvalidOption, "unknown reset mode"))
-}
-
 // --- headers -------------------------------------------------------------------------------
 
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
@@ -160,31 +151,6 @@ pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
     pairs
 }
 
-/// Parses a response with host numbers (`mode`: index in `ResetMode::ALL`; `max_wait_ms` NaN:
-/// the core's default).
-pub fn parse(
-    status: u32,
-    pairs: &[(&str, &str)],
-    body: Option<&str>,
-    now: f64,
-    max_wait_ms: f64,
-    mode: u32,
-) -> Result<Reading> {
-    // The core's status rule, reported where its parse would (after the options).
-    let status =
-        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)));
-    let opts = ParseOptions {
-        max_wait_ms: if max_wait_ms.is_nan() {
-            ParseOptions::default().max_wait_ms
-        } else {
-            uint(max_wait_ms, "maxWaitMs")?
-        },
-        reset_mode: reset_mode(mode)?,
-    };
-    let now = uint(now, "now")?;
-    pacekeeper::parse(status?, pairs, body, now, &opts)
-}
-
 /// The number of slots [`write_reading`] fills.
 pub const READING_SLOTS: usize = 14;
 
@@ -194,10 +160,8 @@ pub const READING_SLOTS: usize = 14;
 /// (policies, states, rejected) are not all empty.
 pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
     let Some(out) = out.get_mut(..READING_SLOTS) else {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            "out must hold at least 14 numbers",
-        ));
+        let m = "out must hold at least 14 numbers";
+        return Err(err(ErrorCode::InvalidArgument, m));
     };
     let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());
     let flag = |b: bool| f64::from(u8::from(b));
@@ -294,28 +258,22 @@ fn json_error(what: &str, e: &serde_json::Error) -> Error {
 /// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
 #[cfg(feature = "json")]
 pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
-    if !v.is_finite() {
-        return Err(err(
-            ErrorCode::InvalidNumber,
-            format!("{path} must be finite, got {v}"),
-        ));
-    }
-    if v.fract() != 0.0 {
+    let problem = if !v.is_finite() {
+        "finite"
+    } else if v.fract() != 0.0 {
         return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
-    }
-    if v.abs() > MAX_SAFE {
+    } else if v.abs() > MAX_SAFE {
+        "a safe integer"
+    } else {
+        ""
+    };
+    if !problem.is_empty() {
         return Err(err(
             ErrorCode::InvalidNumber,
-            format!("{path} must be a safe integer, got {v}"),
+            format!("{path} must be {problem}, got {v}"),
         ));
     }
     // Exact: a safe integer converts without rounding.
     #[allow(clippy::cast_possible_truncation)]
     Ok(serde_json::Value::from(v as i64))
-}
-
-/// The core's JSON of `value` (persistence).
-#[cfg(feature = "json")]
-pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| err(ErrorCode::InvalidState, e.to_string()))
 }

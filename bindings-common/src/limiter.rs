@@ -1,17 +1,7 @@
-//! The core limiter (`pacekeeper::Limiter`) across a boundary. napi and wasm-bindgen export the
-//! same `NativeLimiter` class and `limiterDecide` function over this module; only the error
-//! mapping differs.
-//!
-//! - **Configuration**: flat, its scalar slots named by [`CONFIG_SLOTS`] (the vocabulary
-//!   `limiterConfig`; NaN: the core's default), then the limits (`count, (amount, periodMs,
-//!   burst)...`, a NaN burst is `amount`). [`config_flat`] writes the same form back.
-//! - **State** (persistence): the keys NUL-joined ([`crate::flat::split`]) and
-//!   the [`STATE_SLOTS`] u64 per key (a `BigUint64Array`: exact beyond 2^53), named by the
-//!   vocabulary `limiterState` (the core's field names; hosts write and read the core's JSON
-//!   with them).
-//! - **Decisions**: limiters live in a per-thread registry by id; a key is interned once to an
-//!   id, then [`decide`] takes `(limiter id, key id, cost, now)` and returns the codec's verdict
-//!   number ([`crate::encode_verdict`]).
+//! The core limiter across a boundary (`NativeLimiter`, `limiterDecide`): the configuration
+//! flat ([`CONFIG_SLOTS`], then the limits), the saved state as NUL-joined keys and
+//! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
+//! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
 use crate::flat::{escape_into, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};

@@ -11,7 +11,7 @@
 //!   core refuses came from the server: the reading falls back to the bare status, so a hostile
 //!   server never turns into a thrown error (a bad status still is `invalid_status`).
 //!
-//! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
+//! No `core::fmt` outside the store crossings (native only; the WebAssembly module's size budget).
 
 use crate::backoff::{budget_of, policy_scalars, retry_statuses};
 use crate::flat::{idx, num as n, set, Rd};
@@ -70,27 +70,26 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
     }
     let on = n.flag("retryBudget") == Some(true);
-    let b = n.group("retryBudget.", |n| budget_of(n, on));
-    c.retry_budget = on.then_some(b);
+    let b = n.group("retryBudget.", budget_of);
+    c.retry_budget = on.then_some(b); // as `shared` below
     n.group("backoff.", |n| policy_scalars(n, &mut c.backoff));
     #[cfg(feature = "store")]
     {
-        // A group that is off (`shared: false`) has its slots checked and dropped.
         let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
         n.group("shared.", |n| {
             set! {
-                sh.lease_ttl_ms => n.opt("leaseTtlMs").filter(|_| on);
-                sh.idle_ttl_ms => n.opt("idleTtlMs").filter(|_| on);
-                sh.max_reserve_ms => n.opt("maxReserveMs").filter(|_| on);
-                sh.caller_clock => n.flag("callerClock").filter(|_| on);
-                sh.policy => n.index("policy", StorePolicy::from_index).filter(|_| on);
-                sh.probe_interval_ms => n.opt("probeIntervalMs").filter(|_| on);
-                sh.peers => n.opt("peers").filter(|_| on);
-                sh.heartbeat_ms => n.opt("heartbeatMs").filter(|_| on);
+                sh.lease_ttl_ms => n.opt("leaseTtlMs");
+                sh.idle_ttl_ms => n.opt("idleTtlMs");
+                sh.max_reserve_ms => n.opt("maxReserveMs");
+                sh.caller_clock => n.flag("callerClock");
+                sh.policy => n.index("policy", StorePolicy::from_index);
+                sh.probe_interval_ms => n.opt("probeIntervalMs");
+                sh.peers => n.opt("peers");
+                sh.heartbeat_ms => n.opt("heartbeatMs");
             }
         });
-        c.shared = on.then_some(sh);
+        c.shared = on.then_some(sh); // off (`shared: false`): its slots checked, then dropped
     }
     // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
     n.group("backoff.", |n| retry_statuses(n, &mut c.backoff));
@@ -276,38 +275,17 @@ impl HostPacer {
 /// are joined by commas.
 pub fn store_call_text(call: &StoreCall) -> Result<String> {
     let [k1, k2] = call.keys()?;
-    let args = call.args()?;
-    let mut s = String::with_capacity(k1.len() * 2 + 64);
-    pacekeeper::msg::push_u64(&mut s, k1.encode_utf16().count() as u64);
-    s.push(':');
-    s.push_str(&k1);
-    s.push_str(&k2);
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(a);
-    }
-    Ok(s)
+    let l = k1.encode_utf16().count();
+    Ok(format!("{l}:{k1}{k2}{}", call.args()?.join(",")))
 }
 
 #[cfg(feature = "store")]
 /// A store event as text: `store_down,<policy>,<peers>` or `store_up,<downForUs>`.
 pub fn event_text(e: Event) -> String {
-    let mut s = String::new();
     match e {
-        Event::StoreDown { policy, peers } => {
-            s.push_str("store_down,");
-            s.push_str(policy.as_str());
-            s.push(',');
-            pacekeeper::msg::push_u64(&mut s, peers);
-        }
-        Event::StoreUp { down_for_us } => {
-            s.push_str("store_up,");
-            pacekeeper::msg::push_u64(&mut s, down_for_us);
-        }
+        Event::StoreDown { policy, peers } => format!("store_down,{},{peers}", policy.as_str()),
+        Event::StoreUp { down_for_us } => format!("store_up,{down_for_us}"),
     }
-    s
 }
 
 #[cfg(feature = "store")]
@@ -318,23 +296,28 @@ pub fn store_reply(
     reply: &[f64],
     error_code: &str,
 ) -> Result<core::result::Result<Reply, StoreError>> {
-    if !error_code.is_empty() {
-        let kind: StoreErrorKind = error_code.parse()?;
-        return Ok(Err(StoreError {
+    let bad = |kind, message: &str| {
+        Ok(Err(StoreError {
             kind,
-            message: String::from("reported by the shell"),
-        }));
+            message: message.into(),
+        }))
+    };
+    if !error_code.is_empty() {
+        return bad(
+            error_code.parse::<StoreErrorKind>()?,
+            "reported by the shell",
+        );
     }
-    let mut ints = [0i64; 6];
     if reply.len() != 6 {
         return Ok(pacekeeper::shared::decode(&[]));
     }
+    let mut ints = [0i64; 6];
     for (slot, &v) in ints.iter_mut().zip(reply) {
         if !v.is_finite() || v.fract() != 0.0 || v.abs() > crate::MAX_SAFE {
-            return Ok(Err(StoreError {
-                kind: StoreErrorKind::BadReply,
-                message: String::from("a reply value is not a safe integer"),
-            }));
+            return bad(
+                StoreErrorKind::BadReply,
+                "a reply value is not a safe integer",
+            );
         }
         // Whole and within 2^53: exact.
         #[allow(clippy::cast_possible_truncation)]

@@ -8,6 +8,7 @@
 
 use crate::flat::{escape_into, next_str, split, Rd, MAX_ITEMS};
 use crate::{err, ErrorCode, Result, MAX_SAFE};
+use pacekeeper::headers::{check_status, ParseOptions, ResetMode};
 use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, WaitSource};
 use pacekeeper::msg::push_u64;
 use pacekeeper::Reading;
@@ -141,7 +142,15 @@ pub fn parse_into(
     mode: u32,
     out: &mut [f64],
 ) -> Result<Option<String>> {
-    let pairs = crate::split_joined(headers);
-    let r = crate::parse(status, &pairs, body, now, max_wait_ms, mode)?;
+    // The core's status rule, reported where its parse would (after the options).
+    let status = u16::try_from(status).or_else(|_| check_status(i64::from(status)));
+    let mut opts = ParseOptions::default();
+    if !max_wait_ms.is_nan() {
+        opts.max_wait_ms = crate::uint(max_wait_ms, "maxWaitMs")?;
+    }
+    opts.reset_mode = ResetMode::from_index(mode as usize)
+        .ok_or_else(|| err(ErrorCode::InvalidOption, "unknown reset mode"))?;
+    let now = crate::uint(now, "now")?;
+    let r = pacekeeper::parse(status?, &crate::split_joined(headers), body, now, &opts)?;
     Ok(crate::write_reading(&r, out)?.then(|| lists_text(&r)))
 }
