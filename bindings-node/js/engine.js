@@ -82,6 +82,13 @@ module.exports = function createEngine (native) {
     return Float64Array.from(F.limits(o.limits, 'limits', F.scalars(o, LIMITER, [])))
   }
 
+  // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
+  function decode (v, now, cost, lim) {
+    if (v === -1) return { decision: ALLOW, remaining: null }
+    if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
+    return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - now }
+  }
+
   class Limiter {
     #n
     #id
@@ -126,10 +133,7 @@ module.exports = function createEngine (native) {
           v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
-      if (v >= 0) return { decision: ALLOW, remaining: v }
-      if (v === -1) return { decision: ALLOW, remaining: null }
-      if (v === -1.5) return { decision: NEVER, cost: c, capacity: this.#n.lastCapacity() }
-      return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - t }
+      return v >= 0 ? { decision: ALLOW, remaining: v } : decode(v, t, c, this.#n)
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */
