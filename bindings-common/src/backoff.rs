@@ -130,9 +130,7 @@ pub struct HostBackoff {
 impl HostBackoff {
     /// A backoff from the flat policy.
     pub fn new(flat: &[f64]) -> Result<Self> {
-        Ok(HostBackoff {
-            core: Backoff::new(policy_of(flat)?)?,
-        })
+        Backoff::new(policy_of(flat)?).map(|core| HostBackoff { core })
     }
 
     /// One decision (see the module docs). `io`: the retry state's [`STATE_SLOTS`], then, when
@@ -149,10 +147,8 @@ impl HostBackoff {
     ) -> Result<u32> {
         let need = STATE_LEN + if budget { BUDGET_LEN } else { 0 };
         if io.len() < need || out.len() < OUT_SLOTS {
-            return Err(err(
-                ErrorCode::InvalidArgument,
-                "io or out holds too few numbers",
-            ));
+            let m = "io or out holds too few numbers";
+            return Err(err(ErrorCode::InvalidArgument, m));
         }
         let mut n = Rd::new(io);
         let attempts = n.u32("state.attempts").unwrap_or(0);

@@ -70,10 +70,8 @@ impl<'a> Rd<'a> {
     pub fn end(&mut self, what: &str) -> Result<()> {
         self.check()?;
         if self.more() {
-            return Err(err(
-                ErrorCode::InvalidArgument,
-                [what, ": more numbers than its slots"].concat(),
-            ));
+            let m = [what, ": more numbers than its slots"].concat();
+            return Err(err(ErrorCode::InvalidArgument, m));
         }
         Ok(())
     }

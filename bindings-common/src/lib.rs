@@ -48,10 +48,8 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         return Ok(v as u64);
     };
-    Err(err(
-        ErrorCode::InvalidNumber,
-        [what, " must ", problem].concat(),
-    ))
+    let m = [what, " must ", problem].concat();
+    Err(err(ErrorCode::InvalidNumber, m))
 }
 
 /// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
@@ -268,10 +266,8 @@ pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
         ""
     };
     if !problem.is_empty() {
-        return Err(err(
-            ErrorCode::InvalidNumber,
-            format!("{path} must be {problem}, got {v}"),
-        ));
+        let m = format!("{path} must be {problem}, got {v}");
+        return Err(err(ErrorCode::InvalidNumber, m));
     }
     // Exact: a safe integer converts without rounding.
     #[allow(clippy::cast_possible_truncation)]

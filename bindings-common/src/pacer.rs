@@ -154,9 +154,7 @@ pub struct HostPacer {
 impl HostPacer {
     /// A pacer from the flat configuration and the seed's decimal text.
     pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
-        Ok(HostPacer {
-            core: Pacer::new(pacer_config(flat, seed)?)?,
-        })
+        Pacer::new(pacer_config(flat, seed)?).map(|core| HostPacer { core })
     }
 
     /// `Pacer::begin`; the step's action index, the rest in `out`.
