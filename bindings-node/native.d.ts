@@ -60,9 +60,9 @@ export declare class NativeLimiter {
 }
 
 /**
- * The core's sans-IO pacer. `config` is the flat form named by `vocabulary("pacerConfig")`
- * (NaN: the core's default), `seed` a decimal u64 (empty: 0). Steps return their action's
- * index (`vocabulary("steps")` / `vocabulary("afters")`) and write `ticket, until|at,
+ * The core's sans-IO pacer (`codec::pacer`). `config` is the flat form named by
+ * `vocabulary("pacerConfig")` (NaN: the core's default), `seed` a decimal u64 (empty: 0).
+ * Steps return their action's index (`steps` / `afters`) and write `ticket, until|at,
  * attempt|attempts|capacity, reason` into `out`.
  */
 export declare class NativePacer {
@@ -125,11 +125,8 @@ export declare function limiterDecideIo(): number
 export declare function noop(): void
 
 /**
- * Parses a response: `headers` is `name LF value LF ...` (empty for none), `maxWaitMs` NaN for
- * the core's default, `resetMode` an index into `vocabulary("resetModes")`. Writes the
- * reading's scalars into `out` (`codec::write_reading`); returns its lists when one of them
- * is not empty (`codec::reading::lists_text`: the flat reading's numbers after its 13 slots
- * comma-joined, NUL, then its strings), else null.
+ * Parses a response (`NATIVE.md`): the reading's scalars into `out`, its lists (when one
+ * is not empty) returned as text, else null.
  */
 export declare function parseHeaders(status: number, headers: string, body: string | undefined | null, now: number, maxWaitMs: number, resetMode: number, out: Float64Array): string | null
 
@@ -154,8 +151,5 @@ export declare function tokenKey(token: string): string
 /** The version of the engine (the crate version, shared by every package). */
 export declare function version(): string
 
-/**
- * One vocabulary of the core or layout of the codec, its names joined by commas in order
- * (`codec::vocabulary`): enums cross as indexes into these lists, flat values in these layouts.
- */
+/** One vocabulary of the core or layout of the codec, its names joined by commas in order. */
 export declare function vocabulary(name: string): string

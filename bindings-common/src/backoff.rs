@@ -1,15 +1,7 @@
-//! The core backoff (`pacekeeper::Backoff`), retry state and retry budget across a boundary.
-//!
-//! - **Policy**: flat, its scalar slots named by [`POLICY_SLOTS`] (the vocabulary
-//!   `backoffPolicy`; NaN: the core's default, for `deadlineMs` none), then the retry statuses
-//!   (a count, NaN for the core's default list, then the statuses). [`policy_flat`] writes the
-//!   policy back with every default filled in.
-//! - **Retry budget**: [`BUDGET_SLOTS`] (the vocabulary `retryBudget`); NaN: the core's default
-//!   (`tokens`: a full budget, `capacity`). [`budget_flat`] fills them in.
-//! - **Decisions**: [`HostBackoff::decide`] reads the retry state ([`STATE_SLOTS`]) and the
-//!   budget from `io`, writes both back, writes `at, delayMs, attempt|attempts, reason` (NaN
-//!   where none) into `out` and returns the decision's index in `decisions`.
-//! - Seeds cross as decimal text (a u64 does not fit an `f64`).
+//! The core backoff, retry state and retry budget across a boundary: the policy flat
+//! ([`POLICY_SLOTS`], then the retry statuses: a count, NaN for the core's default list, then
+//! the statuses), the budget ([`BUDGET_SLOTS`]; NaN `tokens`: a full budget) and one decision
+//! per call ([`HostBackoff::decide`]). NaN in a slot: the core's default. Seeds cross as text.
 
 use crate::flat::{num, opt, set, Rd};
 use crate::{err, seed, ErrorCode, Result};
@@ -17,35 +9,16 @@ use pacekeeper::backoff::{Decision, Jitter, Outcome, RetryBudget, RetryState};
 use pacekeeper::{Backoff, BackoffPolicy};
 
 /// The named scalar slots of a flat backoff policy, in order.
-pub const POLICY_SLOTS: [&str; 9] = [
-    "baseMs",
-    "multiplier:float",
-    "capMs",
-    "jitter:jitters",
-    "maxAttempts",
-    "deadlineMs",
-    "retryNetworkErrors:bool",
-    "hintSpreadPercent",
-    "maxWaitMs",
-];
+pub const POLICY_SLOTS: &str = "baseMs,multiplier:float,capMs,jitter:jitters,maxAttempts,\
+    deadlineMs,retryNetworkErrors:bool,hintSpreadPercent,maxWaitMs";
 
 /// The slots of a retry budget, in order.
-pub const BUDGET_SLOTS: [&str; 5] = [
-    "capacity",
-    "tokens",
-    "retryCost",
-    "networkCost",
-    "successRefund",
-];
+pub const BUDGET_SLOTS: &str = "capacity,tokens,retryCost,networkCost,successRefund";
+const BUDGET_LEN: usize = crate::flat::count(BUDGET_SLOTS);
 
 /// The numeric slots of a retry state (its seed crosses as text), in order.
-pub const STATE_SLOTS: [&str; 5] = [
-    "attempts",
-    "startedAt",
-    "prevDelayMs",
-    "lastHintMs",
-    "shortHints",
-];
+pub const STATE_SLOTS: &str = "attempts,startedAt,prevDelayMs,lastHintMs,shortHints";
+const STATE_LEN: usize = crate::flat::count(STATE_SLOTS);
 
 /// How many numbers [`HostBackoff::decide`] writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -110,30 +83,29 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
     v
 }
 
-/// The [`BUDGET_SLOTS`] (NaN: the core's default). A budget that is off (the pacer's
-/// `retryBudget: false`) has its slots checked and dropped.
-pub(crate) fn budget_of(n: &mut Rd<'_>, on: bool) -> RetryBudget {
-    let mut u32_if = |what| n.u32(what).filter(|_| on);
+/// The [`BUDGET_SLOTS`] (NaN: the core's default).
+pub(crate) fn budget_of(n: &mut Rd<'_>) -> RetryBudget {
     let mut b = RetryBudget::default();
-    set!(b.capacity => u32_if("capacity"););
+    set!(b.capacity => n.u32("capacity"););
     // The core's default: a full budget.
-    b.tokens = u32_if("tokens").unwrap_or(b.capacity);
+    b.tokens = n.u32("tokens").unwrap_or(b.capacity);
     set! {
-        b.retry_cost => u32_if("retryCost");
-        b.network_cost => u32_if("networkCost");
-        b.success_refund => u32_if("successRefund");
+        b.retry_cost => n.u32("retryCost");
+        b.network_cost => n.u32("networkCost");
+        b.success_refund => n.u32("successRefund");
     }
     b
 }
 
 fn write_budget(b: &RetryBudget, out: &mut [f64]) {
-    for (o, v) in out.iter_mut().zip([
+    let v = [
         b.capacity,
         b.tokens,
         b.retry_cost,
         b.network_cost,
         b.success_refund,
-    ]) {
+    ];
+    for (o, v) in out.iter_mut().zip(v) {
         *o = f64::from(v);
     }
 }
@@ -141,9 +113,9 @@ fn write_budget(b: &RetryBudget, out: &mut [f64]) {
 /// A retry budget with the core's defaults filled in (NaN slots), flat.
 pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
     let mut n = Rd::new(flat);
-    let b = budget_of(&mut n, true);
+    let b = budget_of(&mut n);
     n.end("retry budget")?;
-    let mut v = vec![0.0; BUDGET_SLOTS.len()];
+    let mut v = vec![0.0; BUDGET_LEN];
     write_budget(&b, &mut v);
     Ok(v)
 }
@@ -151,20 +123,14 @@ pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
 /// A validated backoff policy with host numbers in and out.
 #[derive(Debug)]
 pub struct HostBackoff {
-    inner: Backoff,
+    /// The core backoff.
+    pub core: Backoff,
 }
 
 impl HostBackoff {
     /// A backoff from the flat policy.
     pub fn new(flat: &[f64]) -> Result<Self> {
-        Ok(HostBackoff {
-            inner: Backoff::new(policy_of(flat)?)?,
-        })
-    }
-
-    /// The policy with every default filled in, flat.
-    pub fn policy(&self) -> Vec<f64> {
-        policy_flat(self.inner.policy())
+        Backoff::new(policy_of(flat)?).map(|core| HostBackoff { core })
     }
 
     /// One decision (see the module docs). `io`: the retry state's [`STATE_SLOTS`], then, when
@@ -179,12 +145,10 @@ impl HostBackoff {
         budget: bool,
         out: &mut [f64],
     ) -> Result<u32> {
-        let need = STATE_SLOTS.len() + if budget { BUDGET_SLOTS.len() } else { 0 };
+        let need = STATE_LEN + if budget { BUDGET_LEN } else { 0 };
         if io.len() < need || out.len() < OUT_SLOTS {
-            return Err(err(
-                ErrorCode::InvalidArgument,
-                "io or out holds too few numbers",
-            ));
+            let m = "io or out holds too few numbers";
+            return Err(err(ErrorCode::InvalidArgument, m));
         }
         let mut n = Rd::new(io);
         let attempts = n.u32("state.attempts").unwrap_or(0);
@@ -198,7 +162,7 @@ impl HostBackoff {
             last_hint_ms: n.opt("state.lastHintMs"),
             short_hints: n.u32("state.shortHints").unwrap_or(0),
         };
-        let mut b = budget.then(|| budget_of(&mut n, true));
+        let mut b = budget.then(|| budget_of(&mut n));
         n.check()?;
         let outcome = match reading {
             Some((nums, strs)) => Outcome::Response {
@@ -207,8 +171,8 @@ impl HostBackoff {
             None => Outcome::NetworkError,
         };
         let now = crate::uint(now, "now")?;
-        let d = self.inner.decide(&mut state, &outcome, now, b.as_mut())?;
-        io[..STATE_SLOTS.len()].copy_from_slice(&[
+        let d = self.core.decide(&mut state, &outcome, now, b.as_mut())?;
+        io[..STATE_LEN].copy_from_slice(&[
             f64::from(state.attempts),
             num(state.started_at),
             num(state.prev_delay_ms),
@@ -216,7 +180,7 @@ impl HostBackoff {
             f64::from(state.short_hints),
         ]);
         if let Some(b) = b {
-            write_budget(&b, &mut io[STATE_SLOTS.len()..]);
+            write_budget(&b, &mut io[STATE_LEN..]);
         }
         let nan = f64::NAN;
         let slots = match d {
@@ -246,32 +210,12 @@ impl HostBackoff {
     /// The jittered delay before retry `n` (1-based) after `prev_ms`; `seed` decimal text.
     pub fn delay_ms(&self, n: u32, prev_ms: f64, seed_text: &str) -> Result<f64> {
         let prev = crate::uint(prev_ms, "prevMs")?;
-        Ok(num(self.inner.policy().delay_ms(n, prev, seed(seed_text)?)))
+        Ok(num(self.core.policy().delay_ms(n, prev, seed(seed_text)?)))
     }
 
     /// The first `n` delays for `seed` (decimal text).
     pub fn schedule(&self, seed_text: &str, n: u32) -> Result<Vec<f64>> {
-        let delays = self.inner.policy().schedule(seed(seed_text)?, n)?;
+        let delays = self.core.policy().schedule(seed(seed_text)?, n)?;
         Ok(delays.into_iter().map(num).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_the_cores() {
-        let p = policy_of(&[]).unwrap_or_default();
-        assert_eq!(p, BackoffPolicy::default());
-        let b = budget_flat(&[]).unwrap_or_default();
-        let d = RetryBudget::default();
-        assert_eq!(b[0], f64::from(d.capacity));
-        assert_eq!(b[1], f64::from(d.tokens));
-        // tokens follow capacity when left out.
-        let b = budget_flat(&[40.0]).unwrap_or_default();
-        assert_eq!((b[0], b[1]), (40.0, 40.0));
-        let back = policy_of(&policy_flat(&BackoffPolicy::default())).unwrap_or_default();
-        assert_eq!(back, BackoffPolicy::default());
     }
 }

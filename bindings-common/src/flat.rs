@@ -27,12 +27,8 @@ pub struct Rd<'a> {
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        Rd {
-            v,
-            i: 0,
-            bad: None,
-            pre: "",
-        }
+        let (i, bad, pre) = (0, None, "");
+        Rd { v, i, bad, pre }
     }
 
     /// Runs `f` on the slots of the group `pre` (their names prefixed with it in messages): one
@@ -74,10 +70,8 @@ impl<'a> Rd<'a> {
     pub fn end(&mut self, what: &str) -> Result<()> {
         self.check()?;
         if self.more() {
-            return Err(err(
-                ErrorCode::InvalidArgument,
-                [what, ": more numbers than its slots"].concat(),
-            ));
+            let m = [what, ": more numbers than its slots"].concat();
+            return Err(err(ErrorCode::InvalidArgument, m));
         }
         Ok(())
     }
@@ -242,13 +236,20 @@ pub fn next_str<'a>(
     }
 }
 
-/// A layout's slot names joined by commas (a vocabulary of the codec).
-pub fn names(slots: &[&str]) -> String {
-    slots.join(",")
+/// The number of slots of a layout (its names joined by commas).
+pub const fn count(names: &str) -> usize {
+    let (b, mut i, mut n) = (names.as_bytes(), 0, 1);
+    while i < b.len() {
+        if b[i] == b',' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
 }
 
-/// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the core's default, `amount`;
-/// beyond u32 `invalid_number`, as serde has it).
+/// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the
+/// core's default, `amount`; beyond u32 `invalid_number`, as serde has it).
 pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
     // A NaN count: none (the core's default).
     let count = if n.v.get(n.i).is_none_or(|v| v.is_nan()) {
@@ -260,13 +261,8 @@ pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
     let mut v = Vec::with_capacity(count);
     for _ in 0..count {
         let amount = n.u32("limits.amount").unwrap_or(0);
-        let period_ms = n.uint("limits.periodMs");
-        let burst = n.u32("limits.burst").unwrap_or(amount);
-        v.push(pacekeeper::Limit {
-            amount,
-            period_ms,
-            burst,
-        });
+        let l = pacekeeper::Limit::new(amount, n.uint("limits.periodMs"));
+        v.push(n.u32("limits.burst").map_or(l, |b| l.with_burst(b)));
     }
     Ok(v)
 }

@@ -19,7 +19,7 @@ pub mod pacer;
 pub mod plan;
 pub mod reading;
 
-use pacekeeper::headers::{ParseOptions, Reading, ResetMode, Source, WaitSource};
+use pacekeeper::headers::{ParseOptions, Reading, Source, WaitSource};
 pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 
 /// 2^53 − 1, the largest integer every host represents exactly.
@@ -48,10 +48,8 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         return Ok(v as u64);
     };
-    Err(err(
-        ErrorCode::InvalidNumber,
-        [what, " must ", problem].concat(),
-    ))
+    let m = [what, " must ", problem].concat();
+    Err(err(ErrorCode::InvalidNumber, m))
 }
 
 /// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
@@ -81,36 +79,31 @@ pub fn uint32(v: f64, what: &str) -> Result<u32> {
 
 /// A seed: the decimal text of a u64.
 pub fn seed(text: &str) -> Result<u64> {
-    text.parse::<u64>().map_err(|_| {
-        err(
-            ErrorCode::InvalidNumber,
-            "seed must be an unsigned 64-bit integer",
-        )
-    })
+    let m = "seed must be an unsigned 64-bit integer";
+    text.parse::<u64>()
+        .map_err(|_| err(ErrorCode::InvalidNumber, m))
 }
 
 pub use flat::{num, opt};
 
-/// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`: `errorCodes`, `resetModes`,
-/// `sources`, `waitSources`, `rejectReasons`, `jitters`, `retryReasons`, `giveUpReasons`,
-/// `batchOutcomes`, `decisions`, `neverReasons`, `presets`, `steps`, `afters`) as its names joined by commas, in the core's order: what the
-/// bindings export instead of restating it. Also the codec's own layouts: `pacerConfig`
-/// ([`pacer::CONFIG_SLOTS`]), `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
-/// `retryState`, `planRequest` and `batch`.
+/// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`) or layout of the codec
+/// (`pacerConfig`, `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
+/// `retryState`, `planRequest`, `batch`): its names joined by commas, in order. What the
+/// bindings export instead of restating it.
 pub fn vocabulary(name: &str) -> Result<String> {
-    let layout: &[&str] = match name {
+    let layout = match name {
         "pacerConfig" => pacer::CONFIG_SLOTS,
-        "limiterConfig" => &limiter::CONFIG_SLOTS,
-        "limiterState" => &limiter::STATE_SLOTS,
-        "backoffPolicy" => &backoff::POLICY_SLOTS,
-        "retryBudget" => &backoff::BUDGET_SLOTS,
-        "retryState" => &backoff::STATE_SLOTS,
-        "planRequest" => &plan::REQUEST_SLOTS,
-        "batch" => &plan::BATCH_SLOTS,
-        _ => &[],
+        "limiterConfig" => limiter::CONFIG_SLOTS,
+        "limiterState" => limiter::STATE_SLOTS,
+        "backoffPolicy" => backoff::POLICY_SLOTS,
+        "retryBudget" => backoff::BUDGET_SLOTS,
+        "retryState" => backoff::STATE_SLOTS,
+        "planRequest" => plan::REQUEST_SLOTS,
+        "batch" => plan::BATCH_SLOTS,
+        _ => "",
     };
     if !layout.is_empty() {
-        return Ok(flat::names(layout));
+        return Ok(layout.into());
     }
     pacekeeper::vocab::VOCABULARIES
         .iter()
@@ -141,12 +134,6 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
     })
 }
 
-/// A reset mode by its index in `ResetMode::ALL`.
-pub fn reset_mode(index: u32) -> Result<ResetMode> {
-    ResetMode::from_index(index as usize)
-        .ok_or_else(|| err(ErrorCode::InvalidOption, "unknown reset mode"))
-}
-
 // --- headers -------------------------------------------------------------------------------
 
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
@@ -162,31 +149,6 @@ pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
     pairs
 }
 
-/// Parses a response with host numbers (`mode`: index in `ResetMode::ALL`; `max_wait_ms` NaN:
-/// the core's default).
-pub fn parse(
-    status: u32,
-    pairs: &[(&str, &str)],
-    body: Option<&str>,
-    now: f64,
-    max_wait_ms: f64,
-    mode: u32,
-) -> Result<Reading> {
-    // The core's status rule, reported where its parse would (after the options).
-    let status =
-        u16::try_from(status).or_else(|_| pacekeeper::headers::check_status(i64::from(status)));
-    let opts = ParseOptions {
-        max_wait_ms: if max_wait_ms.is_nan() {
-            ParseOptions::default().max_wait_ms
-        } else {
-            uint(max_wait_ms, "maxWaitMs")?
-        },
-        reset_mode: reset_mode(mode)?,
-    };
-    let now = uint(now, "now")?;
-    pacekeeper::parse(status?, pairs, body, now, &opts)
-}
-
 /// The number of slots [`write_reading`] fills.
 pub const READING_SLOTS: usize = 14;
 
@@ -196,10 +158,8 @@ pub const READING_SLOTS: usize = 14;
 /// (policies, states, rejected) are not all empty.
 pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
     let Some(out) = out.get_mut(..READING_SLOTS) else {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            "out must hold at least 14 numbers",
-        ));
+        let m = "out must hold at least 14 numbers";
+        return Err(err(ErrorCode::InvalidArgument, m));
     };
     let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());
     let flag = |b: bool| f64::from(u8::from(b));
@@ -296,110 +256,20 @@ fn json_error(what: &str, e: &serde_json::Error) -> Error {
 /// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
 #[cfg(feature = "json")]
 pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
-    if !v.is_finite() {
-        return Err(err(
-            ErrorCode::InvalidNumber,
-            format!("{path} must be finite, got {v}"),
-        ));
-    }
-    if v.fract() != 0.0 {
+    let problem = if !v.is_finite() {
+        "finite"
+    } else if v.fract() != 0.0 {
         return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
-    }
-    if v.abs() > MAX_SAFE {
-        return Err(err(
-            ErrorCode::InvalidNumber,
-            format!("{path} must be a safe integer, got {v}"),
-        ));
+    } else if v.abs() > MAX_SAFE {
+        "a safe integer"
+    } else {
+        ""
+    };
+    if !problem.is_empty() {
+        let m = format!("{path} must be {problem}, got {v}");
+        return Err(err(ErrorCode::InvalidNumber, m));
     }
     // Exact: a safe integer converts without rounding.
     #[allow(clippy::cast_possible_truncation)]
     Ok(serde_json::Value::from(v as i64))
-}
-
-/// The core's JSON of `value` (persistence).
-#[cfg(feature = "json")]
-pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| err(ErrorCode::InvalidState, e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uint_rule() {
-        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.5, 9_007_199_254_740_992.0] {
-            assert_eq!(
-                uint(bad, "x").map_err(|e| e.code),
-                Err(ErrorCode::InvalidNumber)
-            );
-        }
-        assert_eq!(uint(-0.0, "x").ok(), Some(0));
-        assert_eq!(uint(MAX_SAFE, "x").ok(), Some(9_007_199_254_740_991));
-        assert_eq!(uint32(1e12, "x").ok(), Some(u32::MAX));
-    }
-
-    #[test]
-    fn classification() {
-        let f = |t: &str| {
-            serde_json::from_str::<pacekeeper::Limit>(t)
-                .map_err(|e| classify(&e.to_string()))
-                .err()
-        };
-        assert_eq!(
-            f(r#"{"amount":1.5,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":-1,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":5e9,"period_ms":1}"#),
-            Some(ErrorCode::InvalidNumber)
-        );
-        assert_eq!(
-            f(r#"{"amount":"1","period_ms":1}"#),
-            Some(ErrorCode::InvalidArgument)
-        );
-        assert_eq!(f(r#"{"period_ms":1}"#), Some(ErrorCode::InvalidArgument));
-        assert_eq!(
-            f(r#"{"amount":1,"period_ms":1,"x":0}"#),
-            Some(ErrorCode::InvalidArgument)
-        );
-    }
-
-    #[test]
-    fn verdicts_encode_exactly_up_to_max_time() {
-        let mut cap = 0;
-        for until in [
-            1,
-            1_700_000_000_000,
-            pacekeeper::MAX_TIME - 1,
-            pacekeeper::MAX_TIME,
-        ] {
-            let v = encode_verdict(Verdict::Wait { until, wait_ms: 0 }, &mut cap);
-            assert!(v <= -2.0);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let back = (-v - 1.0) as u64;
-            assert_eq!(back, until);
-        }
-    }
-
-    #[test]
-    fn vocabularies_follow_the_core() {
-        let sources = vocabulary("sources").unwrap_or_default();
-        assert_eq!(sources.split(',').count(), Source::ALL.len());
-        assert_eq!(sources.split(',').nth(4), Some(Source::Genesys.as_str()));
-        assert!(vocabulary("nope").is_err());
-        assert_eq!(
-            vocabulary("verdicts").ok().as_deref(),
-            Some("allow,wait,never")
-        );
-        assert_eq!(
-            defaults("cost").ok(),
-            Some(vec![f64::from(pacekeeper::bucket::DEFAULT_COST)])
-        );
-        assert_eq!(defaults("statuses").ok(), Some(vec![100.0, 599.0]));
-    }
 }

@@ -1,17 +1,7 @@
-//! The core limiter (`pacekeeper::Limiter`) across a boundary. napi and wasm-bindgen export the
-//! same `NativeLimiter` class and `limiterDecide` function over this module; only the error
-//! mapping differs.
-//!
-//! - **Configuration**: flat, its scalar slots named by [`CONFIG_SLOTS`] (the vocabulary
-//!   `limiterConfig`; NaN: the core's default), then the limits (`count, (amount, periodMs,
-//!   burst)...`, a NaN burst is `amount`). [`config_flat`] writes the same form back.
-//! - **State** (persistence): the keys NUL-joined ([`crate::flat::split`]) and
-//!   [`STATE_SLOTS`]`.len()` u64 per key (a `BigUint64Array`: exact beyond 2^53), named by the
-//!   vocabulary `limiterState` (the core's field names; hosts write and read the core's JSON
-//!   with them).
-//! - **Decisions**: limiters live in a per-thread registry by id; a key is interned once to an
-//!   id, then [`decide`] takes `(limiter id, key id, cost, now)` and returns the codec's verdict
-//!   number ([`crate::encode_verdict`]).
+//! The core limiter across a boundary (`NativeLimiter`, `limiterDecide`): the configuration
+//! flat ([`CONFIG_SLOTS`], then the limits), the saved state as NUL-joined keys and
+//! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
+//! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
 use crate::flat::{escape_into, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
@@ -20,30 +10,16 @@ use pacekeeper::{Limiter, LimiterConfig};
 use std::cell::RefCell;
 
 /// The named scalar slots of a flat limiter configuration, in order.
-pub const CONFIG_SLOTS: [&str; 8] = [
-    "learn:bool",
-    "adaptive:bool",
-    "adaptive.initialMilliRps",
-    "adaptive.minMilliRps",
-    "adaptive.maxMilliRps",
-    "adaptive.decreasePercent",
-    "adaptive.increasePercent",
-    "maxInFlight",
-];
+pub const CONFIG_SLOTS: &str = "learn:bool,adaptive:bool,adaptive.initialMilliRps,\
+    adaptive.minMilliRps,adaptive.maxMilliRps,adaptive.decreasePercent,adaptive.increasePercent,\
+    maxInFlight";
 
-/// The numbers of one key's saved state, in order (the core's `KeyState` fields).
-pub const STATE_SLOTS: [&str; MAX_LIMITS + 7] = [
-    "tat[0]",
-    "tat[1]",
-    "tat[2]",
-    "learned_tat",
-    "quota_reset_at",
-    "learned_amount",
-    "learned_period_ms",
-    "quota_remaining",
-    "adaptive_milli_rps",
-    "in_flight",
-];
+/// The numbers of one key's saved state, in order (the core's `KeyState` fields; the last five
+/// are u32).
+pub const STATE_SLOTS: &str = "tat[0],tat[1],tat[2],learned_tat,quota_reset_at,learned_amount,\
+    learned_period_ms,quota_remaining,adaptive_milli_rps,in_flight";
+const PER_KEY: usize = crate::flat::count(STATE_SLOTS);
+const _: () = assert!(PER_KEY == MAX_LIMITS + 7);
 
 /// A [`LimiterConfig`] from its flat form.
 pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
@@ -52,15 +28,15 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
     set!(c.learn => n.flag("learn"););
     let adaptive = n.flag("adaptive").unwrap_or(false);
     let mut a = AdaptiveConfig::default();
-    for (slot, what) in [
-        (&mut a.initial_milli_rps, "adaptive.initialMilliRps"),
-        (&mut a.min_milli_rps, "adaptive.minMilliRps"),
-        (&mut a.max_milli_rps, "adaptive.maxMilliRps"),
-        (&mut a.decrease_percent, "adaptive.decreasePercent"),
-        (&mut a.increase_percent, "adaptive.increasePercent"),
-    ] {
-        set!(*slot => n.u32(what););
-    }
+    n.group("adaptive.", |n| {
+        set! {
+            a.initial_milli_rps => n.u32("initialMilliRps");
+            a.min_milli_rps => n.u32("minMilliRps");
+            a.max_milli_rps => n.u32("maxMilliRps");
+            a.decrease_percent => n.u32("decreasePercent");
+            a.increase_percent => n.u32("increasePercent");
+        }
+    });
     c.adaptive = adaptive.then_some(a);
     c.max_in_flight = n.u32_sat("maxInFlight");
     c.limits = crate::flat::limits(&mut n, "limits")?;
@@ -71,26 +47,45 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let mut v = vec![
-        f64::from(u8::from(c.learn)),
-        f64::from(u8::from(c.adaptive.is_some())),
-        f64::from(a.initial_milli_rps),
-        f64::from(a.min_milli_rps),
-        f64::from(a.max_milli_rps),
-        f64::from(a.decrease_percent),
-        f64::from(a.increase_percent),
-        c.max_in_flight.map_or(f64::NAN, f64::from),
+    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
+    let (i, d) = (a.increase_percent, a.decrease_percent);
+    let ints = [
+        learn,
+        adaptive,
+        a.initial_milli_rps,
+        a.min_milli_rps,
+        a.max_milli_rps,
+        d,
+        i,
     ];
+    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
+    v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v
 }
 
-fn state_u32(v: u64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| {
-        err(
-            ErrorCode::InvalidNumber,
-            [what, " must be at most 4294967295"].concat(),
-        )
+/// One key's state from its [`STATE_SLOTS`] numbers (the u32 fields checked).
+fn key_state(s: &[u64]) -> Result<KeyState> {
+    let mut u = [0; 5];
+    for (i, (u, &v)) in u.iter_mut().zip(&s[MAX_LIMITS + 2..]).enumerate() {
+        *u = u32::try_from(v).map_err(|_| {
+            let what = STATE_SLOTS.split(',').nth(MAX_LIMITS + 2 + i);
+            let m = [what.unwrap_or_default(), " must be at most 4294967295"].concat();
+            err(ErrorCode::InvalidNumber, m)
+        })?;
+    }
+    let [learned_amount, learned_period_ms, quota_remaining, adaptive_milli_rps, in_flight] = u;
+    let mut tat = [0; MAX_LIMITS];
+    tat.copy_from_slice(&s[..MAX_LIMITS]);
+    Ok(KeyState {
+        tat,
+        learned_tat: s[MAX_LIMITS],
+        quota_reset_at: s[MAX_LIMITS + 1],
+        learned_amount,
+        learned_period_ms,
+        quota_remaining,
+        adaptive_milli_rps,
+        in_flight,
     })
 }
 
@@ -101,31 +96,13 @@ pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
     } else {
         split(keys).collect()
     };
-    let per = STATE_SLOTS.len();
-    if nums.len() != names.len() * per {
-        return Err(err(
-            ErrorCode::InvalidState,
-            "state does not match its keys",
-        ));
+    if nums.len() != names.len() * PER_KEY {
+        let m = "state does not match its keys";
+        return Err(err(ErrorCode::InvalidState, m));
     }
     let mut map = LimiterState::new();
-    for (k, s) in names.into_iter().zip(nums.chunks_exact(per)) {
-        let mut tat = [0; MAX_LIMITS];
-        tat.copy_from_slice(&s[..MAX_LIMITS]);
-        let f = |i: usize| state_u32(s[MAX_LIMITS + i], STATE_SLOTS[MAX_LIMITS + i]);
-        map.insert(
-            k.into_owned(),
-            KeyState {
-                tat,
-                learned_tat: s[MAX_LIMITS],
-                quota_reset_at: s[MAX_LIMITS + 1],
-                learned_amount: f(2)?,
-                learned_period_ms: f(3)?,
-                quota_remaining: f(4)?,
-                adaptive_milli_rps: f(5)?,
-                in_flight: f(6)?,
-            },
-        );
+    for (k, s) in names.into_iter().zip(nums.chunks_exact(PER_KEY)) {
+        map.insert(k.into_owned(), key_state(s)?);
     }
     Ok(map)
 }
@@ -133,9 +110,11 @@ pub fn state_of(keys: &str, nums: &[u64]) -> Result<LimiterState> {
 /// One limiter and the keys interned for its hot path.
 #[derive(Debug)]
 pub struct HostLimiter {
-    limiter: Limiter,
+    /// The core limiter.
+    pub limiter: Limiter,
     keys: Vec<String>,
-    last_capacity: u32,
+    /// The capacity of the last `never` verdict.
+    pub last_capacity: u32,
 }
 
 thread_local! {
@@ -245,16 +224,6 @@ impl HostLimiter {
         Ok(i)
     }
 
-    /// The capacity of the last `never` verdict.
-    pub fn last_capacity(&self) -> u32 {
-        self.last_capacity
-    }
-
-    /// The core limiter.
-    pub fn limiter(&mut self) -> &mut Limiter {
-        &mut self.limiter
-    }
-
     /// Drops keys back to full at `now`; how many. Every key id is forgotten.
     pub fn prune(&mut self, now: u64) -> u32 {
         let n = self.limiter.prune(now);
@@ -265,11 +234,6 @@ impl HostLimiter {
     /// The number of keys held.
     pub fn size(&self) -> u32 {
         u32::try_from(self.limiter.len()).unwrap_or(u32::MAX)
-    }
-
-    /// The configuration, flat.
-    pub fn config(&self) -> Vec<f64> {
-        config_flat(self.limiter.config())
     }
 
     /// The keys of the saved state, NUL-joined, in key order.
@@ -286,12 +250,11 @@ impl HostLimiter {
 
     /// [`STATE_SLOTS`] numbers per key, in key order (u64: scaled times exceed 2^53).
     pub fn state_nums(&self) -> Vec<u64> {
-        let mut v = Vec::with_capacity(self.limiter.len() * STATE_SLOTS.len());
+        let mut v = Vec::with_capacity(self.limiter.len() * PER_KEY);
         for s in self.limiter.state().values() {
             v.extend_from_slice(&s.tat);
+            v.extend([s.learned_tat, s.quota_reset_at]);
             v.extend([
-                s.learned_tat,
-                s.quota_reset_at,
                 u64::from(s.learned_amount),
                 u64::from(s.learned_period_ms),
                 u64::from(s.quota_remaining),
@@ -300,53 +263,5 @@ impl HostLimiter {
             ]);
         }
         v
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_and_state_round_trip() {
-        let flat = [
-            0.0,
-            1.0,
-            f64::NAN,
-            f64::NAN,
-            f64::NAN,
-            40.0,
-            f64::NAN,
-            3.0,
-            2.0,
-            5.0,
-            1000.0,
-            f64::NAN,
-            300.0,
-            60_000.0,
-            10.0,
-        ];
-        let c = config_of(&flat).unwrap_or_default();
-        assert!(!c.learn);
-        assert_eq!(c.adaptive.map(|a| a.decrease_percent), Some(40));
-        assert_eq!(c.max_in_flight, Some(3));
-        assert_eq!(c.limits[0].burst, 5, "a left-out burst is the amount");
-        assert_eq!(config_of(&config_flat(&c)).ok(), Some(c.clone()));
-        assert_eq!(
-            config_of(&[]).ok(),
-            Some(LimiterConfig::default()),
-            "NaN everywhere: the core's defaults"
-        );
-
-        let id = create(&config_flat(&c), None).unwrap_or(u32::MAX);
-        let key = with(id, |s| s.key("a\0b")).unwrap_or(u32::MAX);
-        assert!(decide(0, id, key, 1.0, 10.0).unwrap_or(f64::NAN) >= -1.0);
-        let (keys, nums) = peek(id, |s| (s.state_keys(), s.state_nums()));
-        let back = create(&config_flat(&c), Some((&keys, &nums))).unwrap_or(u32::MAX);
-        assert_eq!(peek(back, |s| s.state_nums()), nums);
-        assert_eq!(peek(back, |s| s.state_keys()), keys);
-        assert!(state_of(&keys, &nums[1..]).is_err());
-        drop_limiter(id);
-        assert!(with(id, |s| Ok(s.size())).is_err());
     }
 }

@@ -17,8 +17,7 @@ macro_rules! native_api {
             env!("CARGO_PKG_VERSION").to_owned()
         }
 
-        /// One vocabulary of the core or layout of the codec, its names joined by commas in order
-        /// (`codec::vocabulary`): enums cross as indexes into these lists, flat values in these layouts.
+        /// One vocabulary of the core or layout of the codec, its names joined by commas in order.
         #[$ex]
         pub fn vocabulary(name: $($s)*) -> Result<String> {
             $crate::vocabulary(&name).map_err(host)
@@ -40,11 +39,8 @@ macro_rules! native_api {
             pacekeeper::token_key(&token)
         }
 
-        /// Parses a response: `headers` is `name LF value LF ...` (empty for none), `maxWaitMs` NaN for
-        /// the core's default, `resetMode` an index into `vocabulary("resetModes")`. Writes the
-        /// reading's scalars into `out` (`codec::write_reading`); returns its lists when one of them
-        /// is not empty (`codec::reading::lists_text`: the flat reading's numbers after its 13 slots
-        /// comma-joined, NUL, then its strings), else null.
+        /// Parses a response (`NATIVE.md`): the reading's scalars into `out`, its lists (when one
+        /// is not empty) returned as text, else null.
         #[$ex(js_name = "parseHeaders")]
         pub fn parse_headers(
             status: u32,
@@ -55,7 +51,8 @@ macro_rules! native_api {
             reset_mode: u32,
             $($oa)* out: $($out)*,
         ) -> Result<Option<String>> {
-            $crate::reading::parse_into(status, &headers, body.as_deref(), now, max_wait_ms, reset_mode, out)
+            let body = body.as_deref();
+            $crate::reading::parse_into(status, &headers, body, now, max_wait_ms, reset_mode, out)
                 .map_err(host)
         }
 
@@ -115,7 +112,7 @@ macro_rules! native_api {
             /// The capacity of the last `never` verdict.
             #[$ex(js_name = "lastCapacity")]
             pub fn last_capacity(&self) -> u32 {
-                lim::peek(self.id, lim::HostLimiter::last_capacity)
+                lim::peek(self.id, |s| s.last_capacity)
             }
 
             /// Re-syncs `key` from a flat reading (`codec::reading::reading_of`).
@@ -123,26 +120,26 @@ macro_rules! native_api {
             pub fn observe(&self, key: $($s)*, nums: &[f64], strs: $($s)*, now: f64) -> Result<()> {
                 let r = $crate::reading::reading_of(nums, &strs).map_err(host)?;
                 let now = uint(now, "now").map_err(host)?;
-                lim::with(self.id, |s| s.limiter().observe(&key, &r, now)).map_err(host)
+                lim::with(self.id, |s| s.limiter.observe(&key, &r, now)).map_err(host)
             }
 
             /// Nothing for `key` before `until`.
             #[$ex(js_name = "blockUntil")]
             pub fn block_until(&self, key: $($s)*, until: f64) -> Result<()> {
                 let until = uint(until, "until").map_err(host)?;
-                lim::with(self.id, |s| s.limiter().block_until(&key, until)).map_err(host)
+                lim::with(self.id, |s| s.limiter.block_until(&key, until)).map_err(host)
             }
 
             /// Takes an in-flight slot; false when the cap is reached.
             #[$ex]
             pub fn acquire(&self, key: $($s)*) -> Result<bool> {
-                lim::with(self.id, |s| s.limiter().acquire(&key)).map_err(host)
+                lim::with(self.id, |s| s.limiter.acquire(&key)).map_err(host)
             }
 
             /// Gives an in-flight slot back; the number still in flight.
             #[$ex]
             pub fn release(&self, key: $($s)*) -> Result<u32> {
-                lim::with(self.id, |s| s.limiter().release(&key)).map_err(host)
+                lim::with(self.id, |s| s.limiter.release(&key)).map_err(host)
             }
 
             /// Drops keys back to full at `now`; how many. Every key id is forgotten.
@@ -161,7 +158,7 @@ macro_rules! native_api {
             /// The configuration, flat (every slot filled in).
             #[$ex]
             pub fn config(&self) -> Vec<f64> {
-                lim::peek(self.id, lim::HostLimiter::config)
+                lim::peek(self.id, |s| lim::config_flat(s.limiter.config()))
             }
 
             /// The keys of the state, NUL-joined, in key order.
@@ -201,7 +198,7 @@ macro_rules! native_api {
             /// The policy with every default filled in, flat.
             #[$ex]
             pub fn policy(&self) -> Vec<f64> {
-                self.inner.policy()
+                $crate::backoff::policy_flat(self.inner.core.policy())
             }
 
             /// One decision (`codec::backoff`): `io` the retry state (then the budget when `budget`),
@@ -236,9 +233,9 @@ macro_rules! native_api {
             }
         }
 
-        /// The core's sans-IO pacer. `config` is the flat form named by `vocabulary("pacerConfig")`
-        /// (NaN: the core's default), `seed` a decimal u64 (empty: 0). Steps return their action's
-        /// index (`vocabulary("steps")` / `vocabulary("afters")`) and write `ticket, until|at,
+        /// The core's sans-IO pacer (`codec::pacer`). `config` is the flat form named by
+        /// `vocabulary("pacerConfig")` (NaN: the core's default), `seed` a decimal u64 (empty: 0).
+        /// Steps return their action's index (`steps` / `afters`) and write `ticket, until|at,
         /// attempt|attempts|capacity, reason` into `out`.
         #[$ex]
         #[derive(Debug)]
@@ -300,19 +297,19 @@ macro_rules! native_api {
             /// Requests of `key` in flight.
             #[$ex(js_name = "inFlight")]
             pub fn in_flight(&self, key: $($s)*) -> u32 {
-                self.inner.in_flight(&key)
+                self.inner.core.lane(&key).map_or(0, |l| l.in_flight)
             }
 
             /// Open tickets (waiting or in flight).
             #[$ex(getter, js_name = "openTickets")]
             pub fn open_tickets(&self) -> u32 {
-                self.inner.open_tickets()
+                u32::try_from(self.inner.core.open_tickets()).unwrap_or(u32::MAX)
             }
 
             /// Tokens left in the shared retry budget (NaN: none).
             #[$ex(getter, js_name = "budgetTokens")]
             pub fn budget_tokens(&self) -> f64 {
-                self.inner.budget_tokens()
+                self.inner.core.retry_budget().map_or(f64::NAN, |b| f64::from(b.tokens))
             }
         }
     };

@@ -1,25 +1,17 @@
-//! The core pacer (`pacekeeper::pacer`) across a boundary, once per step: how its configuration
-//! comes in as numbers and how its answers go out as numbers. napi and wasm-bindgen export the
-//! same class (`NativePacer`) over [`HostPacer`]; only the error mapping differs.
+//! The core pacer (`pacekeeper::pacer`) across a boundary, once per step; napi and wasm-bindgen
+//! export `NativePacer` over [`HostPacer`].
 //!
-//! - **Configuration**: a flat `f64` list whose slots are named by [`CONFIG_SLOTS`] (exported as
-//!   the vocabulary `pacerConfig`, so no host restates the order). Every slot may be NaN: the
-//!   core's default. A slot's name carries its kind after a colon: none a safe integer ≥ 0,
-//!   `float` any finite number, `bool` 0 or 1, otherwise the vocabulary whose index it holds.
-//!   Then two lists: the retry statuses (a count, NaN for the core's default list, then the
-//!   statuses) and the limits (a count, then `amount, periodMs, burst` each; a NaN burst is the
-//!   core's default, `amount`). The seed crosses as decimal text (a u64 does not fit an `f64`).
-//! - **Answers**: a step's action is returned as its index in `vocabulary("steps")` (`go`,
-//!   `wait`, `never`), a finish's in `vocabulary("afters")` (`done`, `retry`, `give_up`); the
-//!   rest goes into the caller's `out` ([`OUT_SLOTS`] numbers): `ticket, until|at, attempt|
-//!   attempts|capacity, reason` (NaN where the action has none; a reason is its index in
-//!   `retryReasons`, `giveUpReasons` or `neverReasons`).
-//! - **Responses**: `finish` parses the response (`name LF value ...` headers, the body) with
-//!   the configured parse options and finishes in the same call. A header the core refuses
-//!   came from the server, not from the caller: the reading falls back to the bare status, so a
-//!   hostile server never turns into a thrown error (a bad status still is `invalid_status`).
+//! - **Configuration**: the [`CONFIG_SLOTS`] (the vocabulary `pacerConfig`; `path[:kind]` per
+//!   slot, NaN the core's default), then the retry statuses (a count, NaN for the core's default
+//!   list, then the statuses) and the limits (as the limiter's). The seed crosses as decimal text.
+//! - **Answers**: a step's action is its index in `steps`, a finish's in `afters`; the rest goes
+//!   into `out` ([`OUT_SLOTS`]): `ticket, until|at, attempt|attempts|capacity, reason` (NaN where
+//!   the action has none; a reason as its index in its vocabulary).
+//! - **Responses**: `finish` parses the response with the configured parse options. A header the
+//!   core refuses came from the server: the reading falls back to the bare status, so a hostile
+//!   server never turns into a thrown error (a bad status still is `invalid_status`).
 //!
-//! No `core::fmt` here (the WebAssembly module's size budget): messages are concatenated.
+//! No `core::fmt` outside the store crossings (native only; the WebAssembly module's size budget).
 
 use crate::backoff::{budget_of, policy_scalars, retry_statuses};
 use crate::flat::{idx, num as n, set, Rd};
@@ -33,50 +25,32 @@ use pacekeeper::{
     shared::{fallback::Event, Reply, StoreError, StoreErrorKind, StorePolicy},
 };
 
+/// The scalar slots every pacer configuration has (see [`CONFIG_SLOTS`]).
+macro_rules! base_slots {
+    () => {
+        "learn:bool,preset:presets,probePollMs,maxWindow,parse.maxWaitMs,\
+        parse.resetMode:resetModes,retryBudget:bool,retryBudget.capacity,retryBudget.tokens,\
+        retryBudget.retryCost,retryBudget.networkCost,retryBudget.successRefund,backoff.baseMs,\
+        backoff.multiplier:float,backoff.capMs,backoff.jitter:jitters,backoff.maxAttempts,\
+        backoff.deadlineMs,backoff.retryNetworkErrors:bool,backoff.hintSpreadPercent,\
+        backoff.maxWaitMs"
+    };
+}
+
 /// The named scalar slots of a flat pacer configuration, in order (see the module docs). The
 /// `shared.*` slots (the pacer's store option) exist only with the `store` feature: the
 /// WebAssembly module paces in memory only, and a `shared` option is then unknown there.
-pub const CONFIG_SLOTS: &[&str] = &[
-    "learn:bool",
-    "preset:presets",
-    "probePollMs",
-    "maxWindow",
-    "parse.maxWaitMs",
-    "parse.resetMode:resetModes",
-    "retryBudget:bool",
-    "retryBudget.capacity",
-    "retryBudget.tokens",
-    "retryBudget.retryCost",
-    "retryBudget.networkCost",
-    "retryBudget.successRefund",
-    "backoff.baseMs",
-    "backoff.multiplier:float",
-    "backoff.capMs",
-    "backoff.jitter:jitters",
-    "backoff.maxAttempts",
-    "backoff.deadlineMs",
-    "backoff.retryNetworkErrors:bool",
-    "backoff.hintSpreadPercent",
-    "backoff.maxWaitMs",
-    #[cfg(feature = "store")]
-    "shared:bool",
-    #[cfg(feature = "store")]
-    "shared.leaseTtlMs",
-    #[cfg(feature = "store")]
-    "shared.idleTtlMs",
-    #[cfg(feature = "store")]
-    "shared.maxReserveMs",
-    #[cfg(feature = "store")]
-    "shared.callerClock:bool",
-    #[cfg(feature = "store")]
-    "shared.policy:storePolicies",
-    #[cfg(feature = "store")]
-    "shared.probeIntervalMs",
-    #[cfg(feature = "store")]
-    "shared.peers",
-    #[cfg(feature = "store")]
-    "shared.heartbeatMs",
-];
+#[cfg(feature = "store")]
+pub const CONFIG_SLOTS: &str = concat!(
+    base_slots!(),
+    ",shared:bool,shared.leaseTtlMs,shared.idleTtlMs,shared.maxReserveMs,shared.callerClock:bool,\
+    shared.policy:storePolicies,shared.probeIntervalMs,shared.peers,shared.heartbeatMs"
+);
+/// See above.
+#[cfg(not(feature = "store"))]
+pub const CONFIG_SLOTS: &str = base_slots!();
+/// The number of [`CONFIG_SLOTS`].
+pub const CONFIG_LEN: usize = crate::flat::count(CONFIG_SLOTS);
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -96,27 +70,26 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
         c.parse.reset_mode => n.index("parse.resetMode", ResetMode::from_index);
     }
     let on = n.flag("retryBudget") == Some(true);
-    let b = n.group("retryBudget.", |n| budget_of(n, on));
-    c.retry_budget = on.then_some(b);
+    let b = n.group("retryBudget.", budget_of);
+    c.retry_budget = on.then_some(b); // as `shared` below
     n.group("backoff.", |n| policy_scalars(n, &mut c.backoff));
     #[cfg(feature = "store")]
     {
-        // A group that is off (`shared: false`) has its slots checked and dropped.
         let on = n.flag("shared") == Some(true);
         let mut sh = SharedPacing::default();
         n.group("shared.", |n| {
             set! {
-                sh.lease_ttl_ms => n.opt("leaseTtlMs").filter(|_| on);
-                sh.idle_ttl_ms => n.opt("idleTtlMs").filter(|_| on);
-                sh.max_reserve_ms => n.opt("maxReserveMs").filter(|_| on);
-                sh.caller_clock => n.flag("callerClock").filter(|_| on);
-                sh.policy => n.index("policy", StorePolicy::from_index).filter(|_| on);
-                sh.probe_interval_ms => n.opt("probeIntervalMs").filter(|_| on);
-                sh.peers => n.opt("peers").filter(|_| on);
-                sh.heartbeat_ms => n.opt("heartbeatMs").filter(|_| on);
+                sh.lease_ttl_ms => n.opt("leaseTtlMs");
+                sh.idle_ttl_ms => n.opt("idleTtlMs");
+                sh.max_reserve_ms => n.opt("maxReserveMs");
+                sh.caller_clock => n.flag("callerClock");
+                sh.policy => n.index("policy", StorePolicy::from_index);
+                sh.probe_interval_ms => n.opt("probeIntervalMs");
+                sh.peers => n.opt("peers");
+                sh.heartbeat_ms => n.opt("heartbeatMs");
             }
         });
-        c.shared = on.then_some(sh);
+        c.shared = on.then_some(sh); // off (`shared: false`): its slots checked, then dropped
     }
     // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
     n.group("backoff.", |n| retry_statuses(n, &mut c.backoff));
@@ -174,15 +147,14 @@ pub fn write_after(ticket: u64, after: After, o: &mut [f64]) -> u32 {
 /// The core pacer with host numbers in and out: what napi's and wasm's `NativePacer` wrap.
 #[derive(Debug)]
 pub struct HostPacer {
-    inner: Pacer,
+    /// The core pacer.
+    pub core: Pacer,
 }
 
 impl HostPacer {
     /// A pacer from the flat configuration and the seed's decimal text.
     pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
-        Ok(HostPacer {
-            inner: Pacer::new(pacer_config(flat, seed)?)?,
-        })
+        Pacer::new(pacer_config(flat, seed)?).map(|core| HostPacer { core })
     }
 
     /// A pacer from the core's own configuration (the JMeter ABI's, decoded from its JSON).
@@ -194,25 +166,21 @@ impl HostPacer {
 
     /// `Pacer::begin`; the step's action index, the rest in `out`.
     pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let o = out_slots(out)?;
-        let cost = uint32(cost, "cost")?;
-        let now = uint(now, "now")?;
-        let step = self.inner.begin(key, cost, now)?;
+        let (o, cost, now) = (out_slots(out)?, uint32(cost, "cost")?, uint(now, "now")?);
+        let step = self.core.begin(key, cost, now)?;
         Ok(write_step(step, o))
     }
 
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let o = out_slots(out)?;
-        let ticket = uint(ticket, "ticket")?;
-        let now = uint(now, "now")?;
-        let step = self.inner.resume(ticket, now)?;
+        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let step = self.core.resume(t, now)?;
         Ok(write_step(step, o))
     }
 
     /// `Pacer::cancel`.
     pub fn cancel(&mut self, ticket: f64) -> Result<()> {
-        self.inner.cancel(uint(ticket, "ticket")?)
+        self.core.cancel(uint(ticket, "ticket")?)
     }
 
     /// Parses a response (`headers` joined `name LF value ...`) and finishes `ticket` with it.
@@ -225,73 +193,41 @@ impl HostPacer {
         now: f64,
         out: &mut [f64],
     ) -> Result<u32> {
-        let o = out_slots(out)?;
-        let t = uint(ticket, "ticket")?;
-        let now = uint(now, "now")?;
+        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
         let status = pacekeeper::headers::check_status(i64::from(status))?;
-        let opts = &self.inner.config().parse;
+        let opts = &self.core.config().parse;
         let pairs = split_joined(headers);
         let reading = match pacekeeper::parse(status, &pairs, body, now, opts) {
             Ok(r) => r,
             // The server's values, not the caller's: the bare status.
             Err(_) => pacekeeper::parse::<&str, &str>(status, &[], None, now, opts)?,
         };
-        let after = self.inner.finish(t, &Outcome::Response { reading }, now)?;
+        let after = self.core.finish(t, &Outcome::Response { reading }, now)?;
         Ok(write_after(t, after, o))
     }
 
     /// Finishes `ticket` after a network error (no response).
     pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let o = out_slots(out)?;
-        let t = uint(ticket, "ticket")?;
-        let now = uint(now, "now")?;
-        let after = self.inner.finish(t, &Outcome::NetworkError, now)?;
+        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let after = self.core.finish(t, &Outcome::NetworkError, now)?;
         Ok(write_after(t, after, o))
     }
 
     /// The learnt limit of `key` into `out` (`amount, periodMs, burst`); false when none.
     pub fn learnt(&self, key: &str, out: &mut [f64]) -> Result<bool> {
         let o = out_slots(out)?;
-        match self.inner.learnt(key) {
-            Some(l) => {
-                o.copy_from_slice(&[
-                    f64::from(l.amount),
-                    n(l.period_ms),
-                    f64::from(l.burst),
-                    f64::NAN,
-                ]);
-                Ok(true)
-            }
-            None => Ok(false),
+        let l = self.core.learnt(key);
+        if let Some(l) = l {
+            let (amount, burst) = (f64::from(l.amount), f64::from(l.burst));
+            o.copy_from_slice(&[amount, n(l.period_ms), burst, f64::NAN]);
         }
-    }
-
-    /// Requests of `key` in flight (0 for a key never seen).
-    pub fn in_flight(&self, key: &str) -> u32 {
-        self.inner.lane(key).map_or(0, |l| l.in_flight)
-    }
-
-    /// Open tickets (waiting or in flight).
-    pub fn open_tickets(&self) -> u32 {
-        u32::try_from(self.inner.open_tickets()).unwrap_or(u32::MAX)
-    }
-
-    /// The tokens left in the shared retry budget (NaN: none configured).
-    pub fn budget_tokens(&self) -> f64 {
-        self.inner
-            .retry_budget()
-            .map_or(f64::NAN, |b| f64::from(b.tokens))
-    }
-
-    /// The core pacer.
-    pub fn core(&self) -> &Pacer {
-        &self.inner
+        Ok(l.is_some())
     }
 
     #[cfg(feature = "store")]
     /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
     pub fn store_call(&self, ticket: f64) -> Result<String> {
-        let call = self.inner.store_call(uint(ticket, "ticket")?)?;
+        let call = self.core.store_call(uint(ticket, "ticket")?)?;
         store_call_text(&call)
     }
 
@@ -306,18 +242,16 @@ impl HostPacer {
         now: f64,
         out: &mut [f64],
     ) -> Result<u32> {
-        let o = out_slots(out)?;
-        let t = uint(ticket, "ticket")?;
-        let now = uint(now, "now")?;
+        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
         let r = store_reply(reply, error_code)?;
-        let step = self.inner.consulted(t, r, now)?;
+        let step = self.core.consulted(t, r, now)?;
         Ok(write_step(step, o))
     }
 
     #[cfg(feature = "store")]
     /// The next fire-and-forget call (`Pacer::poll_store`) as [`store_call_text`], or `""`.
     pub fn poll_store(&mut self) -> Result<String> {
-        match self.inner.poll_store() {
+        match self.core.poll_store() {
             Some(c) => store_call_text(&c),
             None => Ok(String::new()),
         }
@@ -328,14 +262,14 @@ impl HostPacer {
     pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
         let now = uint(now, "now")?;
         let r = store_reply(reply, error_code)?;
-        self.inner.store_done(r, now);
+        self.core.store_done(r, now);
         Ok(())
     }
 
     #[cfg(feature = "store")]
     /// The next store event (`Pacer::poll_event`) in the form of [`event_text`], or `""`.
     pub fn poll_event(&mut self) -> String {
-        self.inner.poll_event().map(event_text).unwrap_or_default()
+        self.core.poll_event().map(event_text).unwrap_or_default()
     }
 }
 
@@ -346,38 +280,17 @@ impl HostPacer {
 /// are joined by commas.
 pub fn store_call_text(call: &StoreCall) -> Result<String> {
     let [k1, k2] = call.keys()?;
-    let args = call.args()?;
-    let mut s = String::with_capacity(k1.len() * 2 + 64);
-    pacekeeper::msg::push_u64(&mut s, k1.encode_utf16().count() as u64);
-    s.push(':');
-    s.push_str(&k1);
-    s.push_str(&k2);
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(a);
-    }
-    Ok(s)
+    let l = k1.encode_utf16().count();
+    Ok(format!("{l}:{k1}{k2}{}", call.args()?.join(",")))
 }
 
 #[cfg(feature = "store")]
 /// A store event as text: `store_down,<policy>,<peers>` or `store_up,<downForUs>`.
 pub fn event_text(e: Event) -> String {
-    let mut s = String::new();
     match e {
-        Event::StoreDown { policy, peers } => {
-            s.push_str("store_down,");
-            s.push_str(policy.as_str());
-            s.push(',');
-            pacekeeper::msg::push_u64(&mut s, peers);
-        }
-        Event::StoreUp { down_for_us } => {
-            s.push_str("store_up,");
-            pacekeeper::msg::push_u64(&mut s, down_for_us);
-        }
+        Event::StoreDown { policy, peers } => format!("store_down,{},{peers}", policy.as_str()),
+        Event::StoreUp { down_for_us } => format!("store_up,{down_for_us}"),
     }
-    s
 }
 
 #[cfg(feature = "store")]
@@ -388,23 +301,28 @@ pub fn store_reply(
     reply: &[f64],
     error_code: &str,
 ) -> Result<core::result::Result<Reply, StoreError>> {
-    if !error_code.is_empty() {
-        let kind: StoreErrorKind = error_code.parse()?;
-        return Ok(Err(StoreError {
+    let bad = |kind, message: &str| {
+        Ok(Err(StoreError {
             kind,
-            message: String::from("reported by the shell"),
-        }));
+            message: message.into(),
+        }))
+    };
+    if !error_code.is_empty() {
+        return bad(
+            error_code.parse::<StoreErrorKind>()?,
+            "reported by the shell",
+        );
     }
-    let mut ints = [0i64; 6];
     if reply.len() != 6 {
         return Ok(pacekeeper::shared::decode(&[]));
     }
+    let mut ints = [0i64; 6];
     for (slot, &v) in ints.iter_mut().zip(reply) {
         if !v.is_finite() || v.fract() != 0.0 || v.abs() > crate::MAX_SAFE {
-            return Ok(Err(StoreError {
-                kind: StoreErrorKind::BadReply,
-                message: String::from("a reply value is not a safe integer"),
-            }));
+            return bad(
+                StoreErrorKind::BadReply,
+                "a reply value is not a safe integer",
+            );
         }
         // Whole and within 2^53: exact.
         #[allow(clippy::cast_possible_truncation)]

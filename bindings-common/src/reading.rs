@@ -8,6 +8,7 @@
 
 use crate::flat::{escape_into, next_str, split, Rd, MAX_ITEMS};
 use crate::{err, ErrorCode, Result, MAX_SAFE};
+use pacekeeper::headers::{check_status, ParseOptions, ResetMode};
 use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, WaitSource};
 use pacekeeper::msg::push_u64;
 use pacekeeper::Reading;
@@ -141,35 +142,15 @@ pub fn parse_into(
     mode: u32,
     out: &mut [f64],
 ) -> Result<Option<String>> {
-    let pairs = crate::split_joined(headers);
-    let r = crate::parse(status, &pairs, body, now, max_wait_ms, mode)?;
-    Ok(crate::write_reading(&r, out)?.then(|| lists_text(&r)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_text_reads_back_as_the_reading() {
-        let pairs = [
-            (
-                "RateLimit-Policy",
-                "\"burst\";q=100;w=60;pk=:YWJj:, \"day\";q=9",
-            ),
-            ("RateLimit", "\"burst\";r=0;t=30"),
-            ("Retry-After", "soon\"\\\u{1}"),
-        ];
-        let opts = pacekeeper::headers::ParseOptions::default();
-        let r =
-            pacekeeper::parse(429, &pairs, None, 0, &opts).unwrap_or_else(|_| Reading::empty(429));
-        assert!(!r.policies.is_empty() && !r.states.is_empty() && !r.rejected.is_empty());
-        let mut nums = [0.0; crate::READING_SLOTS];
-        assert_eq!(crate::write_reading(&r, &mut nums).ok(), Some(true));
-        let text = lists_text(&r);
-        let (lists, strs) = text.split_once('\0').unwrap_or_default();
-        let mut flat = nums[..crate::READING_SLOTS - 1].to_vec();
-        flat.extend(lists.split(',').map(|v| v.parse::<f64>().unwrap_or(-1.0)));
-        assert_eq!(reading_of(&flat, strs).ok(), Some(r));
+    // The core's status rule, reported where its parse would (after the options).
+    let status = u16::try_from(status).or_else(|_| check_status(i64::from(status)));
+    let mut opts = ParseOptions::default();
+    if !max_wait_ms.is_nan() {
+        opts.max_wait_ms = crate::uint(max_wait_ms, "maxWaitMs")?;
     }
+    opts.reset_mode = ResetMode::from_index(mode as usize)
+        .ok_or_else(|| err(ErrorCode::InvalidOption, "unknown reset mode"))?;
+    let now = crate::uint(now, "now")?;
+    let r = pacekeeper::parse(status?, &crate::split_joined(headers), body, now, &opts)?;
+    Ok(crate::write_reading(&r, out)?.then(|| lists_text(&r)))
 }

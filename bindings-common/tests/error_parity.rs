@@ -111,7 +111,10 @@ fn run(call: &str, args: &Value) -> R<()> {
                 Some(_) => string(args, "reset_mode")?.parse()?,
             };
             let mode = u32::try_from(mode.index()).unwrap_or(u32::MAX);
-            codec::parse(status, &pairs, body, now, max, mode).map(drop)
+            let joined = pairs.iter().flat_map(|(n, v)| [*n, *v]).collect::<Vec<_>>();
+            let mut out = [0.0; codec::READING_SLOTS];
+            let joined = joined.join("\n");
+            codec::reading::parse_into(status, &joined, body, now, max, mode, &mut out).map(drop)
         }
         "plan" => {
             let req = args.get("request").ok_or_else(|| arg_err("request"))?;

@@ -5,17 +5,17 @@
 use pacekeeper::backoff::Jitter;
 use pacekeeper::pacer::{PacerConfig, Preset};
 use pacekeeper::{ErrorCode, Limit};
-use pacekeeper_bindings_common::pacer::{pacer_config, HostPacer, CONFIG_SLOTS, OUT_SLOTS};
+use pacekeeper_bindings_common::pacer::{pacer_config, HostPacer, CONFIG_LEN, OUT_SLOTS};
 #[test]
 fn all_nan_is_the_cores_default() {
-    let flat = [f64::NAN; CONFIG_SLOTS.len()];
+    let flat = [f64::NAN; CONFIG_LEN];
     assert_eq!(pacer_config(&flat, "").ok(), Some(PacerConfig::default()));
     assert_eq!(pacer_config(&[], "").ok(), Some(PacerConfig::default()));
 }
 
 #[test]
 fn slots_and_lists() {
-    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
+    let mut flat = vec![f64::NAN; CONFIG_LEN];
     flat[0] = 0.0; // learn
     flat[1] = 0.0; // preset genesys
     flat[6] = 1.0; // budget
@@ -34,7 +34,7 @@ fn slots_and_lists() {
     assert_eq!(c.limits, vec![Limit::new(5, 1000)]);
     assert_eq!(c.seed, 42);
     let names = pacekeeper_bindings_common::vocabulary("pacerConfig").unwrap_or_default();
-    assert_eq!(CONFIG_SLOTS.len(), names.split(',').count());
+    assert_eq!(CONFIG_LEN, names.split(',').count());
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn bad_slots_are_coded() {
     assert_eq!(code(&[2.0], ""), Some(ErrorCode::InvalidArgument));
     assert_eq!(code(&[f64::NAN, 9.0], ""), Some(ErrorCode::InvalidOption));
     assert_eq!(code(&[], "x"), Some(ErrorCode::InvalidNumber));
-    let mut long = vec![f64::NAN; CONFIG_SLOTS.len() + 2];
+    let mut long = vec![f64::NAN; CONFIG_LEN + 2];
     long.push(1.0);
     assert_eq!(code(&long, ""), Some(ErrorCode::InvalidArgument));
     assert!(HostPacer::new(&[f64::NAN, f64::NAN, f64::NAN, 0.0], "").is_err());
@@ -52,7 +52,7 @@ fn bad_slots_are_coded() {
 
 #[test]
 fn one_crossing_per_step() {
-    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
+    let mut flat = vec![f64::NAN; CONFIG_LEN];
     flat.extend([f64::NAN, 1.0, 5.0, 1000.0, 1.0]);
     let mut p = HostPacer::new(&flat, "").unwrap_or_else(|_| unreachable!());
     let mut out = [0.0; OUT_SLOTS];
@@ -87,8 +87,8 @@ fn one_crossing_per_step() {
 /// The index of a named slot.
 #[cfg(feature = "store")]
 fn slot(name: &str) -> usize {
-    CONFIG_SLOTS
-        .iter()
+    pacekeeper_bindings_common::pacer::CONFIG_SLOTS
+        .split(',')
         .position(|s| s.split(':').next() == Some(name))
         .unwrap()
 }
@@ -99,7 +99,7 @@ fn shared_slots_and_the_store_crossings() {
     use pacekeeper::pacer::SharedPacing;
     use pacekeeper::shared::StorePolicy;
     use pacekeeper_bindings_common::pacer::store_reply;
-    let mut flat = vec![f64::NAN; CONFIG_SLOTS.len()];
+    let mut flat = vec![f64::NAN; CONFIG_LEN];
     flat[slot("shared")] = 1.0;
     let c = pacer_config(&flat, "").unwrap();
     assert_eq!(c.shared, Some(SharedPacing::default()));

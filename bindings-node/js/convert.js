@@ -64,6 +64,13 @@ function obj (v, name) {
 
 function optObj (v, name) { return v === undefined || v === null ? {} : obj(v, name) }
 
+/** A response body: a string, or null when left out. */
+function body (v, name) {
+  if (v === undefined || v === null) return null
+  if (typeof v !== 'string') throw typeError(`${name} must be a string or null, got ${describe(v)}`)
+  return v
+}
+
 // --- headers -------------------------------------------------------------------------------
 
 function pushValue (flat, name, value, where) {
@@ -129,6 +136,6 @@ function joinHeaders (flat) {
 }
 
 module.exports = {
-  int, now, nn, optInt, u32, seed, str, bool, obj, optObj, describe,
+  int, now, nn, optInt, u32, seed, str, bool, obj, optObj, body, describe,
   flattenHeaders, joinHeaders
 }

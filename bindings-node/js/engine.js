@@ -32,44 +32,22 @@ module.exports = function createEngine (native) {
   if (hasIo) native.bindIo(io)
   const { nn, now: nowOf } = C
 
-  function status (v) {
-    if (typeof v !== 'number') throw typeError(`status must be a number, got ${C.describe(v)}`)
-    const s = C.int(v, 'status')
-    return s > 0xffffffff ? 0xffffffff : s // the engine's u32; the core's rule decides
-  }
-
-  function resetModeOf (m) {
-    if (m === undefined) return 0
-    C.str(m, 'resetMode')
-    const code = RESET_MODES.indexOf(m)
-    if (code < 0) throw codedError('invalid_option', `resetMode must be one of ${RESET_MODES.join(', ')}, got ${JSON.stringify(m)}`)
-    return code
-  }
-
-  function bodyOf (b) {
-    if (b === undefined || b === null) return null
-    if (typeof b === 'string') return b
-    throw typeError(`body must be a string or null, got ${C.describe(b)}`)
-  }
-
   /** `parseHeaders({status, headers, body?}, {now?, maxWaitMs?, resetMode?})` → Reading. */
   function parseHeaders (response, options) {
     C.obj(response, 'response')
     const opts = C.optObj(options, 'options')
     if (!('status' in response)) throw typeError('response.status is missing')
     if (!('headers' in response)) throw typeError('response.headers is missing')
-    const st = status(response.status)
+    const st = C.u32(response.status, 'status') // the engine's u32; the core's rule decides
     const flat = C.flattenHeaders(response.headers)
-    const body = bodyOf(response.body)
+    const body = C.body(response.body, 'body')
     const now = nowOf(opts.now)
     const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', NaN) // NaN: the core's default
-    const mode = resetModeOf(opts.resetMode)
+    const mode = opts.resetMode === undefined ? 0 : F.index(opts.resetMode, RESET_MODES, 'resetMode')
     const s = slots
-    let lists
-    try {
-      lists = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s)
-    } catch (e) { throw fromEngine(e) }
-    const l = lists == null ? null : F.lists(lists)
+    let l
+    try { l = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s) } catch (e) { throw fromEngine(e) }
+    l = F.lists(l)
     return {
       status: s[0],
       throttled: s[1] === 1,
@@ -104,12 +82,11 @@ module.exports = function createEngine (native) {
     return Float64Array.from(F.limits(o.limits, 'limits', F.scalars(o, LIMITER, [])))
   }
 
+  // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
   function decode (v, now, cost, lim) {
-    if (v >= 0) return { decision: ALLOW, remaining: v }
     if (v === -1) return { decision: ALLOW, remaining: null }
     if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
-    const until = -v - 1
-    return { decision: WAIT, until, waitMs: until - now }
+    return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - now }
   }
 
   class Limiter {
@@ -118,9 +95,10 @@ module.exports = function createEngine (native) {
     #keys = new Map()
 
     constructor (options, saved) {
-      if (options === RESTORE) { this.#init(saved); return }
-      const cfg = limiterConfig(options)
-      this.#n = call(() => new native.NativeLimiter(cfg))
+      const restore = options === RESTORE
+      const cfg = restore ? limiterConfig(saved.config, 'config') : limiterConfig(options)
+      const [keys, nums] = restore ? F.stateFlat(saved.state) : []
+      this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
       this.#id = this.#n.id
     }
 
@@ -130,21 +108,9 @@ module.exports = function createEngine (native) {
       return new Limiter(RESTORE, saved)
     }
 
-    #init (saved) {
-      const cfg = limiterConfig(saved.config, 'config')
-      const [keys, nums] = F.stateFlat(saved.state)
-      this.#keys = new Map()
-      this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
-      this.#id = this.#n.id
-    }
-
     #key (key) {
-      let k = this.#keys.get(key)
-      if (k === undefined) {
-        if (typeof key !== 'string') throw typeError(`key must be a string, got ${C.describe(key)}`)
-        k = call(() => this.#n.key(key))
-        this.#keys.set(key, k)
-      }
+      const k = call(() => this.#n.key(C.str(key, 'key')))
+      this.#keys.set(key, k)
       return k
     }
 
@@ -167,8 +133,7 @@ module.exports = function createEngine (native) {
           v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
-      if (v >= 0) return { decision: ALLOW, remaining: v }
-      return decode(v, t, c, this.#n)
+      return v >= 0 ? { decision: ALLOW, remaining: v } : decode(v, t, c, this.#n)
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */
@@ -180,16 +145,13 @@ module.exports = function createEngine (native) {
 
     /** Re-syncs `key` from a Reading (`parseHeaders`). */
     observe (key, reading, now) {
-      C.str(key, 'key')
-      const [nums, strs] = F.reading(reading)
-      const t = nowOf(now)
-      call(() => this.#n.observe(key, nums, strs, t))
+      const [k, [nums, strs], t] = [C.str(key, 'key'), F.reading(reading), nowOf(now)]
+      call(() => this.#n.observe(k, nums, strs, t))
     }
 
     blockUntil (key, until) {
-      C.str(key, 'key')
-      const u = C.int(until, 'until')
-      call(() => this.#n.blockUntil(key, u))
+      const [k, u] = [C.str(key, 'key'), C.int(until, 'until')]
+      call(() => this.#n.blockUntil(k, u))
     }
 
     acquire (key) { C.str(key, 'key'); return call(() => this.#n.acquire(key)) }
@@ -281,16 +243,13 @@ module.exports = function createEngine (native) {
 
     /** The jittered delay before retry `n` (1-based) after a previous delay `prevMs`. */
     delayMs (n, prevMs, seed) {
-      const a = C.u32(n, 'n')
-      const p = C.int(prevMs, 'prevMs')
-      const s = C.seed(seed)
+      const [a, p, s] = [C.u32(n, 'n'), C.int(prevMs, 'prevMs'), C.seed(seed)]
       return call(() => this.#n.delayMs(a, p, s))
     }
 
     /** The delays of retries 1..=n for `seed` (no server hints). */
     schedule (seed, n) {
-      const s = C.seed(seed)
-      const a = C.u32(n, 'n')
+      const [s, a] = [C.seed(seed), C.u32(n, 'n')]
       return Array.from(call(() => this.#n.schedule(s, a)))
     }
   }
@@ -321,16 +280,14 @@ module.exports = function createEngine (native) {
     for (const k of Object.keys(o)) if (!BUDGET_KEYS.includes(k)) throw typeError(`unknown retry budget option ${JSON.stringify(k)}`)
     const flat = Float64Array.from(BUDGET_KEYS, (k) => C.optInt(o[k], k, NaN)) // NaN: the core's default
     const n = call(() => native.retryBudget(flat))
-    const b = {}
-    BUDGET_KEYS.forEach((k, i) => { b[k] = n[i] })
-    return b // validated by the engine on use (invalid_policy)
+    return Object.fromEntries(BUDGET_KEYS.map((k, i) => [k, n[i]])) // validated on use (invalid_policy)
   }
 
   // --- plans -------------------------------------------------------------------------------
 
   const REQUEST = F.layout('planRequest')
   const REQUEST_KEYS = F.keysOf(REQUEST, ['sizes', 'limits'])
-  const BATCH = F.vocab('batch')
+  const BATCH = F.layout('batch')
   const OUTCOMES = F.vocab('batchOutcomes')
 
   function requestFlat (req) {
@@ -347,7 +304,7 @@ module.exports = function createEngine (native) {
     const flat = [C.int(p.start, 'previous.start'), C.int(p.finishAt, 'previous.finishAt'), C.int(p.durationMs, 'previous.durationMs'), p.batches.length]
     p.batches.forEach((b, i) => {
       C.obj(b, `previous.batches[${i}]`)
-      for (const k of BATCH) flat.push(C.int(b[k], `previous.batches[${i}].${k}`))
+      for (const { name } of BATCH) flat.push(C.int(b[name], `previous.batches[${i}].${name}`))
     })
     return Float64Array.from(flat)
   }
@@ -357,8 +314,7 @@ module.exports = function createEngine (native) {
     const flat = []
     o.forEach((x, i) => {
       C.obj(x, `outcomes[${i}]`)
-      const k = OUTCOMES.indexOf(C.str(x.status, `outcomes[${i}].status`))
-      if (k < 0) throw typeError(`outcomes[${i}].status must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(x.status)}`)
+      const k = F.index(x.status, OUTCOMES, `outcomes[${i}].status`, typeError)
       flat.push(k, C.int(x.index, `outcomes[${i}].index`), x.retryAt === undefined ? NaN : C.int(x.retryAt, `outcomes[${i}].retryAt`))
     })
     return Float64Array.from(flat)
@@ -366,34 +322,26 @@ module.exports = function createEngine (native) {
 
   function planOf (n) {
     const batches = []
-    for (let i = 0, j = 4; i < n[3]; i++, j += BATCH.length) {
-      const b = {}
-      BATCH.forEach((k, m) => { b[k] = n[j + m] })
-      batches.push(b)
-    }
+    for (let j = 4; j < n.length; j += BATCH.length) batches.push(F.unflat(n.slice(j, j + BATCH.length), BATCH))
     return { batches, start: n[0], finishAt: n[1], durationMs: n[2] }
   }
 
   /** A batching plan: the earliest send time of each batch under the limits. */
   function plan (request, now) {
-    const r = requestFlat(request)
-    const t = nowOf(now)
+    const [r, t] = [requestFlat(request), nowOf(now)]
     return planOf(call(() => native.plan(r, t)))
   }
 
   /** Plans again after some batches ran (`{status: 'done'|'failed'|'throttled', index, retryAt?}`). */
   function replan (request, previous, outcomes, now) {
-    const r = requestFlat(request)
-    const p = planFlat(previous)
-    const o = outcomesFlat(outcomes)
-    const t = nowOf(now)
+    const [r, p, o, t] = [requestFlat(request), planFlat(previous), outcomesFlat(outcomes), nowOf(now)]
     return planOf(call(() => native.replan(r, p, o, t)))
   }
 
   const { PacerCore } = createPacerCore(native, F)
 
-  function version () { return native.version() }
-  function errorCodes () { return ERROR_CODES.slice() }
+  const version = () => native.version()
+  const errorCodes = () => ERROR_CODES.slice()
   // The shared-budget Lua script and its SHA1 (EVALSHA, then EVAL after NOSCRIPT): the core's.
   // The WebAssembly engine paces in memory only (no `store` feature): these throw there.
   const noStore = () => codedError('invalid_option', 'this engine has no shared store (the WebAssembly engine paces in memory only)')
@@ -401,23 +349,9 @@ module.exports = function createEngine (native) {
   function sharedScriptSha1 () { if (typeof native.sharedScriptSha1 !== 'function') throw noStore(); return native.sharedScriptSha1() }
 
   return {
-    version,
-    errorCodes,
-    parseHeaders,
-    Limiter,
-    Backoff,
-    newRetryState,
-    newRetryBudget,
-    plan,
-    replan,
-    PacerCore,
-    sharedScript,
-    sharedScriptSha1,
+    version, errorCodes, parseHeaders, Limiter, Backoff, newRetryState, newRetryBudget, plan, replan,
+    PacerCore, sharedScript, sharedScriptSha1, randomSeed, DEFAULT_MAX_WAIT_MS, DEFAULT_COST, STATUSES,
     /** The key of a bearer token's budget: the core's, the same in every runtime. */
-    tokenKey: (token) => native.tokenKey(String(token)),
-    randomSeed,
-    DEFAULT_MAX_WAIT_MS,
-    DEFAULT_COST,
-    STATUSES
+    tokenKey: (token) => native.tokenKey(String(token))
   }
 }

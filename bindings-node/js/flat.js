@@ -41,12 +41,14 @@ module.exports = function createFlat (native) {
       if (!Number.isFinite(v)) throw codedError('invalid_number', `${name} must be finite, got ${v}`)
       return v
     }
-    if (kind) {
-      const i = LISTS[kind].indexOf(C.str(v, name))
-      if (i < 0) throw unknown(`${name} must be one of ${LISTS[kind].join(', ')}, got ${JSON.stringify(v)}`)
-      return i
-    }
-    return int(v, name)
+    return kind ? index(v, LISTS[kind], name, unknown) : int(v, name)
+  }
+
+  /** The index of the name `v` in `list` (a vocabulary); another name: the error `unknown` makes. */
+  function index (v, list, name, unknown = (m) => codedError('invalid_option', m)) {
+    const i = list.indexOf(C.str(v, name))
+    if (i < 0) throw unknown(`${name} must be one of ${list.join(', ')}, got ${JSON.stringify(v)}`)
+    return i
   }
 
   /** The names each level of `slots` accepts, plus `extra` (lists written after the slots). */
@@ -204,6 +206,7 @@ module.exports = function createFlat (native) {
    * comma-joined, NUL, then the strings, in the layout `reading` writes) → {policies, states, rejected}.
    */
   function lists (text) {
+    if (text == null) return null
     const cut = text.indexOf('\0')
     const n = text.slice(0, cut).split(',').map(Number)
     const s = text.slice(cut + 1).split('\0').map(unclean)
@@ -275,5 +278,5 @@ module.exports = function createFlat (native) {
     return [keys.map(clean).join('\0'), BigUint64Array.from(nums)]
   }
 
-  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, lists, stateJson, stateFlat, vocab, int }
+  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, lists, stateJson, stateFlat, vocab, int, index }
 }

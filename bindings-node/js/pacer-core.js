@@ -8,15 +8,11 @@ const { codedError, typeError, engineCall: call } = require('./errors')
 const C = require('./convert')
 
 module.exports = function createPacerCore (native, F) {
-  const { vocab } = F
-  const STEPS = vocab('steps')
-  const AFTERS = vocab('afters')
-  const NEVER_REASONS = vocab('neverReasons')
-  const RETRY_REASONS = vocab('retryReasons')
-  const GIVE_UP_REASONS = vocab('giveUpReasons')
+  const [STEPS, AFTERS, NEVER_REASONS, RETRY_REASONS, GIVE_UP_REASONS] =
+    ['steps', 'afters', 'neverReasons', 'retryReasons', 'giveUpReasons'].map(F.vocab)
   const [DEFAULT_COST] = native.defaults('cost')
   // The store option exists only in engines built with it (not the WebAssembly one).
-  const STORE_ERRORS = new Set(vocab('pacerConfig').includes('shared:bool') ? vocab('storeErrors') : [])
+  const STORE_ERRORS = new Set(F.vocab('pacerConfig').includes('shared:bool') ? F.vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
   // `path[:kind]` per scalar slot (the engine's layout, read by the shared `flat` codec), and
   // the option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
@@ -72,8 +68,7 @@ module.exports = function createPacerCore (native, F) {
   function after (action) {
     const a = AFTERS[action]
     if (a === 'retry') return { action: a, at: out[1], attempt: out[2], reason: RETRY_REASONS[out[3]] }
-    if (a === 'give_up') return { action: a, reason: GIVE_UP_REASONS[out[3]], attempts: out[2] }
-    return { action: a }
+    return a === 'give_up' ? { action: a, reason: GIVE_UP_REASONS[out[3]], attempts: out[2] } : { action: a }
   }
 
   const { nn, now: nowOf } = C
@@ -111,23 +106,18 @@ module.exports = function createPacerCore (native, F) {
     get config () { return { ...this.#config } }
 
     begin (key, cost = DEFAULT_COST, now) {
-      C.str(key, 'key')
-      const c = C.int(cost, 'cost')
-      const t = nowOf(now)
-      return step(call(() => this.#n.begin(key, c, t, out)), this.#n)
+      const [k, c, t] = [C.str(key, 'key'), C.int(cost, 'cost'), nowOf(now)]
+      return step(call(() => this.#n.begin(k, c, t, out)), this.#n)
     }
 
     resume (ticket, now) {
-      const id = ticketOf(ticket)
-      const t = nowOf(now)
+      const [id, t] = [ticketOf(ticket), nowOf(now)]
       return step(call(() => this.#n.resume(id, t, out)), this.#n)
     }
 
     /** The store's reply to a `consult` (the raw EVALSHA array, or an error code): a step. */
     consulted (ticket, replyOrErrorCode, now) {
-      const id = ticketOf(ticket)
-      const [r, code] = storeAnswer(replyOrErrorCode)
-      const t = nowOf(now)
+      const [id, [r, code], t] = [ticketOf(ticket), storeAnswer(replyOrErrorCode), nowOf(now)]
       return step(call(() => this.#n.consulted(id, r, code, t, out)), this.#n)
     }
 
@@ -136,8 +126,7 @@ module.exports = function createPacerCore (native, F) {
 
     /** The outcome of a polled call (the raw reply, or an error code). */
     storeDone (replyOrErrorCode, now) {
-      const [r, code] = storeAnswer(replyOrErrorCode)
-      const t = nowOf(now)
+      const [[r, code], t] = [storeAnswer(replyOrErrorCode), nowOf(now)]
       call(() => this.#n.storeDone(r, code, t))
     }
 
@@ -151,15 +140,13 @@ module.exports = function createPacerCore (native, F) {
     }
 
     finish (ticket, response, now) {
-      const id = ticketOf(ticket)
-      const t = nowOf(now)
+      const [id, t] = [ticketOf(ticket), nowOf(now)]
       if (response === null || response === undefined) return after(call(() => this.#n.finishNetworkError(id, t, out)))
       C.obj(response, 'response')
       const st = C.u32(response.status, 'response.status')
       const joined = C.joinHeaders(C.flattenHeaders(response.headers))
-      const b = response.body
-      if (b !== undefined && b !== null && typeof b !== 'string') throw typeError(`response.body must be a string or null, got ${C.describe(b)}`)
-      return after(call(() => this.#n.finish(id, st, joined, b === undefined ? null : b, t, out)))
+      const b = C.body(response.body, 'response.body')
+      return after(call(() => this.#n.finish(id, st, joined, b, t, out)))
     }
 
     cancel (ticket) {
