@@ -235,5 +235,9 @@ pub extern "C" fn pk_pacer_learnt(handle: i64, key_ptr: usize, key_len: usize, o
 /// The number of open tickets (waiting or in flight) of a pacer, or an error code.
 #[no_mangle]
 pub extern "C" fn pk_pacer_open_tickets(handle: i64) -> i64 {
-    run(|| with_pacer(handle, |p| Ok(i64::from(p.open_tickets()))))
+    run(|| {
+        with_pacer(handle, |p| {
+            Ok(i64::try_from(p.core.open_tickets()).unwrap_or(i64::MAX))
+        })
+    })
 }

@@ -154,14 +154,12 @@ pub struct HostPacer {
 impl HostPacer {
     /// A pacer from the flat configuration and the seed's decimal text.
     pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
-        Pacer::new(pacer_config(flat, seed)?).map(|core| HostPacer { core })
+        Self::from_config(pacer_config(flat, seed)?)
     }
 
     /// A pacer from the core's own configuration (the JMeter ABI's, decoded from its JSON).
     pub fn from_config(config: PacerConfig) -> Result<Self> {
-        Ok(HostPacer {
-            inner: Pacer::new(config)?,
-        })
+        Pacer::new(config).map(|core| HostPacer { core })
     }
 
     /// `Pacer::begin`; the step's action index, the rest in `out`.
