@@ -1,9 +1,9 @@
 //! The core backoff, retry state and retry budget across a boundary: the policy flat
 //! ([`POLICY_SLOTS`], then the retry statuses: a count, NaN for the core's default list, then
 //! the statuses), the budget ([`BUDGET_SLOTS`]; NaN `tokens`: a full budget) and one decision
-//! per call ([`HostBackoff::decide`]). NaN in a slot: the core's default. Seeds cross as text.
+//! per call ([`decide`]). NaN in a slot: the core's default. Seeds cross as text.
 
-use crate::flat::{num, opt, set, Rd};
+use crate::flat::{flag, idx, num, opt, set, Rd};
 use crate::{err, seed, ErrorCode, Result};
 use pacekeeper::backoff::{Decision, Jitter, Outcome, RetryBudget, RetryState};
 use pacekeeper::{Backoff, BackoffPolicy};
@@ -20,7 +20,7 @@ const BUDGET_LEN: usize = crate::flat::count(BUDGET_SLOTS);
 pub const STATE_SLOTS: &str = "attempts,startedAt,prevDelayMs,lastHintMs,shortHints";
 const STATE_LEN: usize = crate::flat::count(STATE_SLOTS);
 
-/// How many numbers [`HostBackoff::decide`] writes into `out`.
+/// How many numbers [`decide`] writes into `out`.
 pub const OUT_SLOTS: usize = 4;
 
 /// A [`BackoffPolicy`] from its flat form.
@@ -71,13 +71,13 @@ pub fn policy_flat(p: &BackoffPolicy) -> Vec<f64> {
         num(p.base_ms),
         p.multiplier,
         num(p.cap_ms),
-        crate::flat::idx(p.jitter.index()),
+        idx(p.jitter.index()),
         f64::from(p.max_attempts),
         opt(p.deadline_ms),
-        f64::from(u8::from(p.retry_network_errors)),
+        flag(p.retry_network_errors),
         f64::from(p.hint_spread_percent),
         num(p.max_wait_ms),
-        crate::flat::idx(p.retry_statuses.len()),
+        idx(p.retry_statuses.len()),
     ];
     v.extend(p.retry_statuses.iter().map(|&s| f64::from(s)));
     v
@@ -97,17 +97,15 @@ pub(crate) fn budget_of(n: &mut Rd<'_>) -> RetryBudget {
     b
 }
 
-fn write_budget(b: &RetryBudget, out: &mut [f64]) {
-    let v = [
+fn budget_nums(b: &RetryBudget) -> [f64; BUDGET_LEN] {
+    [
         b.capacity,
         b.tokens,
         b.retry_cost,
         b.network_cost,
         b.success_refund,
-    ];
-    for (o, v) in out.iter_mut().zip(v) {
-        *o = f64::from(v);
-    }
+    ]
+    .map(f64::from)
 }
 
 /// A retry budget with the core's defaults filled in (NaN slots), flat.
@@ -115,107 +113,76 @@ pub fn budget_flat(flat: &[f64]) -> Result<Vec<f64>> {
     let mut n = Rd::new(flat);
     let b = budget_of(&mut n);
     n.end("retry budget")?;
-    let mut v = vec![0.0; BUDGET_LEN];
-    write_budget(&b, &mut v);
-    Ok(v)
+    Ok(budget_nums(&b).to_vec())
 }
 
-/// A validated backoff policy with host numbers in and out.
-#[derive(Debug)]
-pub struct HostBackoff {
-    /// The core backoff.
-    pub core: Backoff,
-}
-
-impl HostBackoff {
-    /// A backoff from the flat policy.
-    pub fn new(flat: &[f64]) -> Result<Self> {
-        Backoff::new(policy_of(flat)?).map(|core| HostBackoff { core })
+/// One decision of `backoff` (see the module docs). `io`: the retry state's [`STATE_SLOTS`],
+/// then, when `budget`, the [`BUDGET_SLOTS`]; `reading`: the flat reading and its strings
+/// ([`crate::reading::reading_of`]), none for a network error.
+pub fn decide(
+    backoff: &Backoff,
+    io: &mut [f64],
+    seed_text: &str,
+    reading: Option<(&[f64], &str)>,
+    now: f64,
+    budget: bool,
+    out: &mut [f64],
+) -> Result<u32> {
+    let need = STATE_LEN + if budget { BUDGET_LEN } else { 0 };
+    if io.len() < need || out.len() < OUT_SLOTS {
+        let m = "io or out holds too few numbers";
+        return Err(err(ErrorCode::InvalidArgument, m));
     }
-
-    /// One decision (see the module docs). `io`: the retry state's [`STATE_SLOTS`], then, when
-    /// `budget`, the [`BUDGET_SLOTS`]; `reading`: the flat reading and its strings
-    /// ([`crate::reading::reading_of`]), none for a network error.
-    pub fn decide(
-        &self,
-        io: &mut [f64],
-        seed_text: &str,
-        reading: Option<(&[f64], &str)>,
-        now: f64,
-        budget: bool,
-        out: &mut [f64],
-    ) -> Result<u32> {
-        let need = STATE_LEN + if budget { BUDGET_LEN } else { 0 };
-        if io.len() < need || out.len() < OUT_SLOTS {
-            let m = "io or out holds too few numbers";
-            return Err(err(ErrorCode::InvalidArgument, m));
+    let mut n = Rd::new(io);
+    let attempts = n.u32("state.attempts").unwrap_or(0);
+    let started_at = n.opt("state.startedAt").unwrap_or(0);
+    n.check()?;
+    let mut state = RetryState {
+        attempts,
+        started_at,
+        seed: seed(seed_text)?,
+        prev_delay_ms: n.opt("state.prevDelayMs").unwrap_or(0),
+        last_hint_ms: n.opt("state.lastHintMs"),
+        short_hints: n.u32("state.shortHints").unwrap_or(0),
+    };
+    let mut b = budget.then(|| budget_of(&mut n));
+    n.check()?;
+    let outcome = match reading {
+        Some((nums, strs)) => Outcome::Response {
+            reading: crate::reading::reading_of(nums, strs)?,
+        },
+        None => Outcome::NetworkError,
+    };
+    let now = crate::uint(now, "now")?;
+    let d = backoff.decide(&mut state, &outcome, now, b.as_mut())?;
+    io[..STATE_LEN].copy_from_slice(&[
+        f64::from(state.attempts),
+        num(state.started_at),
+        num(state.prev_delay_ms),
+        opt(state.last_hint_ms),
+        f64::from(state.short_hints),
+    ]);
+    if let Some(b) = b {
+        io[STATE_LEN..need].copy_from_slice(&budget_nums(&b));
+    }
+    let nan = f64::NAN;
+    let slots = match d {
+        Decision::Done => [nan; OUT_SLOTS],
+        Decision::Retry {
+            at,
+            delay_ms,
+            attempt,
+            reason,
+        } => [
+            num(at),
+            num(delay_ms),
+            f64::from(attempt),
+            idx(reason.index()),
+        ],
+        Decision::GiveUp { reason, attempts } => {
+            [nan, nan, f64::from(attempts), idx(reason.index())]
         }
-        let mut n = Rd::new(io);
-        let attempts = n.u32("state.attempts").unwrap_or(0);
-        let started_at = n.opt("state.startedAt").unwrap_or(0);
-        n.check()?;
-        let mut state = RetryState {
-            attempts,
-            started_at,
-            seed: seed(seed_text)?,
-            prev_delay_ms: n.opt("state.prevDelayMs").unwrap_or(0),
-            last_hint_ms: n.opt("state.lastHintMs"),
-            short_hints: n.u32("state.shortHints").unwrap_or(0),
-        };
-        let mut b = budget.then(|| budget_of(&mut n));
-        n.check()?;
-        let outcome = match reading {
-            Some((nums, strs)) => Outcome::Response {
-                reading: crate::reading::reading_of(nums, strs)?,
-            },
-            None => Outcome::NetworkError,
-        };
-        let now = crate::uint(now, "now")?;
-        let d = self.core.decide(&mut state, &outcome, now, b.as_mut())?;
-        io[..STATE_LEN].copy_from_slice(&[
-            f64::from(state.attempts),
-            num(state.started_at),
-            num(state.prev_delay_ms),
-            opt(state.last_hint_ms),
-            f64::from(state.short_hints),
-        ]);
-        if let Some(b) = b {
-            write_budget(&b, &mut io[STATE_LEN..]);
-        }
-        let nan = f64::NAN;
-        let slots = match d {
-            Decision::Done => [nan; OUT_SLOTS],
-            Decision::Retry {
-                at,
-                delay_ms,
-                attempt,
-                reason,
-            } => [
-                num(at),
-                num(delay_ms),
-                f64::from(attempt),
-                crate::flat::idx(reason.index()),
-            ],
-            Decision::GiveUp { reason, attempts } => [
-                nan,
-                nan,
-                f64::from(attempts),
-                crate::flat::idx(reason.index()),
-            ],
-        };
-        out[..OUT_SLOTS].copy_from_slice(&slots);
-        Ok(u32::try_from(d.index()).unwrap_or(u32::MAX))
-    }
-
-    /// The jittered delay before retry `n` (1-based) after `prev_ms`; `seed` decimal text.
-    pub fn delay_ms(&self, n: u32, prev_ms: f64, seed_text: &str) -> Result<f64> {
-        let prev = crate::uint(prev_ms, "prevMs")?;
-        Ok(num(self.core.policy().delay_ms(n, prev, seed(seed_text)?)))
-    }
-
-    /// The first `n` delays for `seed` (decimal text).
-    pub fn schedule(&self, seed_text: &str, n: u32) -> Result<Vec<f64>> {
-        let delays = self.core.policy().schedule(seed(seed_text)?, n)?;
-        Ok(delays.into_iter().map(num).collect())
-    }
+    };
+    out[..OUT_SLOTS].copy_from_slice(&slots);
+    Ok(u32::try_from(d.index()).unwrap_or(u32::MAX))
 }

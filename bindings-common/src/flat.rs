@@ -87,7 +87,6 @@ impl<'a> Rd<'a> {
             return None;
         }
         // Whole and within 2^53: exact.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Some(v as u64)
     }
 
@@ -170,15 +169,18 @@ impl<'a> Rd<'a> {
 pub const MAX_ITEMS: usize = 1 << 20;
 
 /// A u64 the core keeps within 2^53, as a host number.
-#[allow(clippy::cast_precision_loss)]
 pub fn num(v: u64) -> f64 {
     v as f64
 }
 
 /// An index as a host number.
-#[allow(clippy::cast_precision_loss)]
 pub fn idx(i: usize) -> f64 {
     i as f64
+}
+
+/// A flag as a host number (0 or 1).
+pub fn flag(b: bool) -> f64 {
+    f64::from(u8::from(b))
 }
 
 /// An optional u64 as a host number, NaN for none.

@@ -45,31 +45,19 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
         "be at most 2^53 - 1"
     } else {
         // Exact: a safe integer converts without rounding.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         return Ok(v as u64);
     };
     let m = [what, " must ", problem].concat();
     Err(err(ErrorCode::InvalidNumber, m))
 }
 
-/// [`uint`] for hosts that pass integers (the JMeter ABI's `i64`): the same range, 0..=2^53 − 1.
-pub fn uint_i64(v: i64, what: &str) -> Result<u64> {
-    u64::try_from(v)
-        .ok()
-        .filter(|&u| u <= 9_007_199_254_740_991)
-        .ok_or_else(|| bad_int(what, v))
-}
-
-/// [`uint`] for hosts with exact 64-bit integers (Python): the same range, 0..=2^53 − 1.
+/// [`uint`] for hosts with exact 64-bit integers (Python, the JMeter ABI): the same range.
 pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
-    Some(v)
-        .filter(|&u| u <= 9_007_199_254_740_991)
-        .ok_or_else(|| bad_int(what, v))
-}
-
-fn bad_int(what: &str, v: impl core::fmt::Display) -> Error {
+    if v <= 9_007_199_254_740_991 {
+        return Ok(v);
+    }
     let m = format!("{what} must be 0..=2^53 - 1, got {v}");
-    err(ErrorCode::InvalidNumber, m)
+    Err(err(ErrorCode::InvalidNumber, m))
 }
 
 /// [`uint`], saturated to `u32::MAX` (the core's own range check then names the field).
@@ -84,7 +72,7 @@ pub fn seed(text: &str) -> Result<u64> {
         .map_err(|_| err(ErrorCode::InvalidNumber, m))
 }
 
-pub use flat::{num, opt};
+pub use flat::{flag, num, opt};
 
 /// One vocabulary of the core (`pacekeeper::vocab::VOCABULARIES`) or layout of the codec
 /// (`pacerConfig`, `limiterConfig`, `limiterState`, `backoffPolicy`, `retryBudget`,
@@ -100,16 +88,15 @@ pub fn vocabulary(name: &str) -> Result<String> {
         "retryState" => backoff::STATE_SLOTS,
         "planRequest" => plan::REQUEST_SLOTS,
         "batch" => plan::BATCH_SLOTS,
-        _ => "",
+        _ => {
+            return pacekeeper::vocab::VOCABULARIES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, names)| names.join(","))
+                .ok_or_else(|| err(ErrorCode::InvalidArgument, "unknown vocabulary"))
+        }
     };
-    if !layout.is_empty() {
-        return Ok(layout.into());
-    }
-    pacekeeper::vocab::VOCABULARIES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, names)| names.join(","))
-        .ok_or_else(|| err(ErrorCode::InvalidArgument, "unknown vocabulary"))
+    Ok(layout.into())
 }
 
 /// The core's defaults of one layout, flat (what the hosts use instead of restating them):
@@ -139,14 +126,8 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
 /// breaks inside names and values before joining.
 pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
-    let mut parts = headers.split('\n');
-    let mut pairs = Vec::new();
-    if !headers.is_empty() {
-        while let (Some(n), Some(v)) = (parts.next(), parts.next()) {
-            pairs.push((n, v));
-        }
-    }
-    pairs
+    let mut parts = headers.split('\n').filter(|_| !headers.is_empty());
+    core::iter::from_fn(|| Some((parts.next()?, parts.next()?))).collect()
 }
 
 /// The number of slots [`write_reading`] fills.
@@ -162,11 +143,7 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
         return Err(err(ErrorCode::InvalidArgument, m));
     };
     let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());
-    let flag = |b: bool| f64::from(u8::from(b));
-    #[allow(clippy::cast_precision_loss)]
-    let index = |i: Option<usize>| i.map_or(f64::NAN, |i| i as f64);
-    #[allow(clippy::cast_precision_loss)]
-    let skew = r.date_skew_ms.map_or(f64::NAN, |v| v as f64);
+    let index = |i: Option<usize>| i.map_or(f64::NAN, flat::idx);
     out.copy_from_slice(&[
         f64::from(r.status),
         flag(r.throttled),
@@ -179,7 +156,7 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
         index(r.source.map(Source::index)),
         opt(r.wait_ms),
         index(r.wait_source.map(WaitSource::index)),
-        skew,
+        r.date_skew_ms.map_or(f64::NAN, |v| v as f64),
         flag(r.capped),
         flag(lists),
     ]);
@@ -256,20 +233,18 @@ fn json_error(what: &str, e: &serde_json::Error) -> Error {
 /// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
 #[cfg(feature = "json")]
 pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
-    let problem = if !v.is_finite() {
-        "finite"
-    } else if v.fract() != 0.0 {
+    if v.is_finite() && v.fract() != 0.0 {
         return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
-    } else if v.abs() > MAX_SAFE {
-        "a safe integer"
-    } else {
-        ""
-    };
-    if !problem.is_empty() {
+    }
+    if !v.is_finite() || v.abs() > MAX_SAFE {
+        let problem = if v.is_finite() {
+            "a safe integer"
+        } else {
+            "finite"
+        };
         let m = format!("{path} must be {problem}, got {v}");
         return Err(err(ErrorCode::InvalidNumber, m));
     }
     // Exact: a safe integer converts without rounding.
-    #[allow(clippy::cast_possible_truncation)]
     Ok(serde_json::Value::from(v as i64))
 }

@@ -9,7 +9,7 @@
 #[macro_export]
 macro_rules! native_api {
     ($ex:ident, out = [$($oa:tt)*] [$($out:tt)*], opt = [$($opt:tt)*], u64s = [$($ui:tt)*] [$($uo:tt)*], str = [$($s:tt)*]) => {
-        use $crate::{backoff::HostBackoff, limiter as lim, pacer::HostPacer, uint};
+        use $crate::{limiter as lim, pacer::HostPacer, uint};
 
         /// The version of the engine (the crate version, shared by every package).
         #[$ex]
@@ -185,20 +185,21 @@ macro_rules! native_api {
         #[$ex]
         #[derive(Debug)]
         pub struct NativeBackoff {
-            inner: HostBackoff,
+            core: pacekeeper::Backoff,
         }
 
         #[$ex]
         impl NativeBackoff {
             #[$ex(constructor)]
             pub fn new(policy: &[f64]) -> Result<NativeBackoff> {
-                Ok(NativeBackoff { inner: HostBackoff::new(policy).map_err(host)? })
+                let p = $crate::backoff::policy_of(policy).map_err(host)?;
+                Ok(NativeBackoff { core: pacekeeper::Backoff::new(p).map_err(host)? })
             }
 
             /// The policy with every default filled in, flat.
             #[$ex]
             pub fn policy(&self) -> Vec<f64> {
-                $crate::backoff::policy_flat(self.inner.core.policy())
+                $crate::backoff::policy_flat(self.core.policy())
             }
 
             /// One decision (`codec::backoff`): `io` the retry state (then the budget when `budget`),
@@ -217,19 +218,22 @@ macro_rules! native_api {
                 $($oa)* out: $($out)*,
             ) -> Result<u32> {
                 let r = reading.as_deref().map(|n| (n, &*reading_strs));
-                self.inner.decide(io, &seed, r, now, budget, out).map_err(host)
+                $crate::backoff::decide(&self.core, io, &seed, r, now, budget, out).map_err(host)
             }
 
             /// The jittered delay before retry `n` (1-based) after `prevMs`; `seed` a decimal u64.
             #[$ex(js_name = "delayMs")]
             pub fn delay_ms(&self, n: u32, prev_ms: f64, seed: $($s)*) -> Result<f64> {
-                self.inner.delay_ms(n, prev_ms, &seed).map_err(host)
+                let prev = uint(prev_ms, "prevMs").map_err(host)?;
+                let seed = $crate::seed(&seed).map_err(host)?;
+                Ok($crate::num(self.core.policy().delay_ms(n, prev, seed)))
             }
 
             /// The first `n` delays for `seed` (a decimal u64).
             #[$ex]
             pub fn schedule(&self, seed: $($s)*, n: u32) -> Result<Vec<f64>> {
-                self.inner.schedule(&seed, n).map_err(host)
+                let delays = self.core.policy().schedule($crate::seed(&seed).map_err(host)?, n);
+                Ok(delays.map_err(host)?.into_iter().map($crate::num).collect())
             }
         }
 

@@ -165,15 +165,13 @@ impl HostPacer {
     /// `Pacer::begin`; the step's action index, the rest in `out`.
     pub fn begin(&mut self, key: &str, cost: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let (o, cost, now) = (out_slots(out)?, uint32(cost, "cost")?, uint(now, "now")?);
-        let step = self.core.begin(key, cost, now)?;
-        Ok(write_step(step, o))
+        Ok(write_step(self.core.begin(key, cost, now)?, o))
     }
 
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
         let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
-        let step = self.core.resume(t, now)?;
-        Ok(write_step(step, o))
+        Ok(write_step(self.core.resume(t, now)?, o))
     }
 
     /// `Pacer::cancel`.
@@ -220,54 +218,6 @@ impl HostPacer {
             o.copy_from_slice(&[amount, n(l.period_ms), burst, f64::NAN]);
         }
         Ok(l.is_some())
-    }
-
-    #[cfg(feature = "store")]
-    /// `Pacer::store_call` of a ticket that got `consult`, in the form of [`store_call_text`].
-    pub fn store_call(&self, ticket: f64) -> Result<String> {
-        let call = self.core.store_call(uint(ticket, "ticket")?)?;
-        store_call_text(&call)
-    }
-
-    #[cfg(feature = "store")]
-    /// `Pacer::consulted`: `reply` is the store's six integers (empty with an `error_code`:
-    /// `vocabulary("storeErrors")`); the step's action index, the rest in `out`.
-    pub fn consulted(
-        &mut self,
-        ticket: f64,
-        reply: &[f64],
-        error_code: &str,
-        now: f64,
-        out: &mut [f64],
-    ) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
-        let r = store_reply(reply, error_code)?;
-        let step = self.core.consulted(t, r, now)?;
-        Ok(write_step(step, o))
-    }
-
-    #[cfg(feature = "store")]
-    /// The next fire-and-forget call (`Pacer::poll_store`) as [`store_call_text`], or `""`.
-    pub fn poll_store(&mut self) -> Result<String> {
-        match self.core.poll_store() {
-            Some(c) => store_call_text(&c),
-            None => Ok(String::new()),
-        }
-    }
-
-    #[cfg(feature = "store")]
-    /// `Pacer::store_done`: the outcome of a polled call (as for [`HostPacer::consulted`]).
-    pub fn store_done(&mut self, reply: &[f64], error_code: &str, now: f64) -> Result<()> {
-        let now = uint(now, "now")?;
-        let r = store_reply(reply, error_code)?;
-        self.core.store_done(r, now);
-        Ok(())
-    }
-
-    #[cfg(feature = "store")]
-    /// The next store event (`Pacer::poll_event`) in the form of [`event_text`], or `""`.
-    pub fn poll_event(&mut self) -> String {
-        self.core.poll_event().map(event_text).unwrap_or_default()
     }
 }
 
@@ -323,10 +273,7 @@ pub fn store_reply(
             );
         }
         // Whole and within 2^53: exact.
-        #[allow(clippy::cast_possible_truncation)]
-        {
-            *slot = v as i64;
-        }
+        *slot = v as i64;
     }
     Ok(pacekeeper::shared::decode(&ints))
 }

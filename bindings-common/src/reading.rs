@@ -38,7 +38,6 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
         None
     } else if skew.fract() == 0.0 && skew.abs() <= MAX_SAFE {
         // Whole and within 2^53: exact.
-        #[allow(clippy::cast_possible_truncation)]
         Some(skew as i64)
     } else {
         n.bad_number("dateSkewMs", " must be a safe integer");
@@ -96,11 +95,7 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
 pub fn lists_text(r: &Reading) -> String {
     let flag = |pk: &Option<String>| Some(u64::from(pk.is_some()));
     let len = |n: usize| Some(n as u64);
-    let mut nums = vec![
-        len(r.policies.len()),
-        len(r.states.len()),
-        len(r.rejected.len()),
-    ];
+    let mut nums = Vec::from([r.policies.len(), r.states.len(), r.rejected.len()].map(len));
     let mut strs: Vec<&str> = Vec::new();
     for p in &r.policies {
         nums.extend([Some(p.quota), p.window_s, flag(&p.partition_key)]);

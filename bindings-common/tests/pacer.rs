@@ -98,7 +98,7 @@ fn slot(name: &str) -> usize {
 fn shared_slots_and_the_store_crossings() {
     use pacekeeper::pacer::SharedPacing;
     use pacekeeper::shared::StorePolicy;
-    use pacekeeper_bindings_common::pacer::store_reply;
+    use pacekeeper_bindings_common::pacer::{event_text, store_call_text, store_reply, write_step};
     let mut flat = vec![f64::NAN; CONFIG_LEN];
     flat[slot("shared")] = 1.0;
     let c = pacer_config(&flat, "").unwrap();
@@ -140,7 +140,7 @@ fn shared_slots_and_the_store_crossings() {
     // consult = index 3; the store call's text: `<L>:<k1><k2><args>`.
     assert_eq!(p.begin("a{é}", 1.0, 1000.0, &mut out).ok(), Some(3));
     assert_eq!(out[0], 1.0);
-    let text = p.store_call(1.0).unwrap();
+    let text = store_call_text(&p.core.store_call(1).unwrap()).unwrap();
     let k1 = "pk:{a%7Bé%7D}:s";
     assert_eq!(
         text,
@@ -151,20 +151,22 @@ fn shared_slots_and_the_store_crossings() {
     );
     // A reply the store booked 5 ms ahead: wait (index 1) until 1005.
     let reply = [1.0, 5000.0, 0.0, 1.0, 1_000_000.0, 10.0];
-    assert_eq!(p.consulted(1.0, &reply, "", 1000.0, &mut out).ok(), Some(1));
+    let step = p.core.consulted(1, store_reply(&reply, "").unwrap(), 1000);
+    assert_eq!(step.map(|s| write_step(s, &mut out)).ok(), Some(1));
     assert_eq!(out[..2], [1.0, 1005.0]);
     assert_eq!(p.resume(1.0, 1005.0, &mut out).ok(), Some(0));
-    assert_eq!(p.poll_store().unwrap(), "");
-    assert_eq!(p.poll_event(), "");
+    assert!(p.core.poll_store().is_none());
+    assert!(p.core.poll_event().is_none());
     // A failure with policy deny → never (index 2), store_denied; the event.
     assert_eq!(p.begin("a{é}", 1.0, 2000.0, &mut out).ok(), Some(3));
-    assert_eq!(
-        p.consulted(out[0], &[], "store_timeout", 2000.0, &mut out)
-            .ok(),
-        Some(2)
-    );
+    let timeout = store_reply(&[], "store_timeout").unwrap();
+    let step = p.core.consulted(out[0] as u64, timeout, 2000);
+    assert_eq!(step.map(|s| write_step(s, &mut out)).ok(), Some(2));
     assert_eq!(out[3], 1.0); // neverReasons[1] = store_denied
-    assert_eq!(p.poll_event(), "store_down,deny,4");
+    assert_eq!(
+        p.core.poll_event().map(event_text).unwrap(),
+        "store_down,deny,4"
+    );
     // Bad shapes from the server are store errors; a bad code from the caller is an error.
     assert!(store_reply(&[0.5, 0.0, 0.0, 0.0, 1.0, 0.0], "")
         .unwrap()

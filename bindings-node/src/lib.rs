@@ -9,6 +9,8 @@
 use napi::bindgen_prelude::{BigUint64Array, Float64Array};
 use napi_derive::napi;
 use pacekeeper::ErrorCode;
+use pacekeeper_bindings_common::pacer::{event_text, out_slots, store_call_text};
+use pacekeeper_bindings_common::pacer::{store_reply, write_step};
 use std::{cell::RefCell, mem::ManuallyDrop};
 
 /// The status of a thrown error: a core error code (JS `.code`).
@@ -28,6 +30,11 @@ type OutSlots<'a> = &'a mut [f64];
 
 fn host(e: pacekeeper::Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.code), e.message)
+}
+
+/// `f`'s error thrown with its code.
+fn run<T>(f: impl FnOnce() -> pacekeeper::Result<T>) -> Result<T> {
+    f().map_err(host)
 }
 
 pacekeeper_bindings_common::native_api!(napi,
@@ -61,7 +68,6 @@ pub fn bind_io(buf: Float64Array) {
 
 /// `limiterDecide` with its arguments in the bound buffer.
 #[napi]
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn limiter_decide_io() -> Result<f64> {
     let a = IO.with(|io| {
         io.borrow()
@@ -85,7 +91,7 @@ impl NativePacer {
     /// `L` each key's length in UTF-16 units (`codec::pacer::store_call_text`).
     #[napi]
     pub fn store_call(&self, ticket: f64) -> Result<String> {
-        self.inner.store_call(ticket).map_err(host)
+        run(|| store_call_text(&self.inner.core.store_call(uint(ticket, "ticket")?)?))
     }
 
     /// The store's reply to a consult (its six integers, or empty with `errorCode`, a name of
@@ -99,25 +105,34 @@ impl NativePacer {
         now: f64,
         #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
     ) -> Result<u32> {
-        let r = self.inner.consulted(ticket, reply, &error_code, now, out);
-        r.map_err(host)
+        run(|| {
+            let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+            let reply = store_reply(reply, &error_code)?;
+            Ok(write_step(self.inner.core.consulted(t, reply, now)?, o))
+        })
     }
 
     /// The next fire-and-forget store call (as `storeCall`), or `''`.
     #[napi]
     pub fn poll_store(&mut self) -> Result<String> {
-        self.inner.poll_store().map_err(host)
+        let call = self.inner.core.poll_store();
+        run(|| call.map_or(Ok(String::new()), |c| store_call_text(&c)))
     }
 
     /// The outcome of a polled call (as for `consulted`).
     #[napi]
     pub fn store_done(&mut self, reply: &[f64], error_code: String, now: f64) -> Result<()> {
-        self.inner.store_done(reply, &error_code, now).map_err(host)
+        run(|| {
+            let (now, reply) = (uint(now, "now")?, store_reply(reply, &error_code)?);
+            self.inner.core.store_done(reply, now);
+            Ok(())
+        })
     }
 
     /// The next store event: `store_down,<policy>,<peers>`, `store_up,<downForUs>` or `''`.
     #[napi]
     pub fn poll_event(&mut self) -> String {
-        self.inner.poll_event()
+        let event = self.inner.core.poll_event();
+        event.map(event_text).unwrap_or_default()
     }
 }
