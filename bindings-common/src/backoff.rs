@@ -163,7 +163,10 @@ pub fn decide(
         f64::from(state.short_hints),
     ]);
     if let Some(b) = b {
-        io[STATE_LEN..need].copy_from_slice(&budget_nums(&b));
+        io[STATE_LEN..]
+            .iter_mut()
+            .zip(budget_nums(&b))
+            .for_each(|(o, v)| *o = v);
     }
     let nan = f64::NAN;
     let slots = match d {

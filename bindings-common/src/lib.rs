@@ -126,8 +126,14 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
 /// breaks inside names and values before joining.
 pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
-    let mut parts = headers.split('\n').filter(|_| !headers.is_empty());
-    core::iter::from_fn(|| Some((parts.next()?, parts.next()?))).collect()
+    let mut parts = headers.split('\n');
+    let mut pairs = Vec::new();
+    if !headers.is_empty() {
+        while let (Some(n), Some(v)) = (parts.next(), parts.next()) {
+            pairs.push((n, v));
+        }
+    }
+    pairs
 }
 
 /// The number of slots [`write_reading`] fills.
@@ -143,7 +149,8 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
         return Err(err(ErrorCode::InvalidArgument, m));
     };
     let lists = !(r.policies.is_empty() && r.states.is_empty() && r.rejected.is_empty());
-    let index = |i: Option<usize>| i.map_or(f64::NAN, flat::idx);
+    let index = |i: Option<usize>| i.map_or(f64::NAN, |i| i as f64);
+    let skew = r.date_skew_ms.map_or(f64::NAN, |v| v as f64);
     out.copy_from_slice(&[
         f64::from(r.status),
         flag(r.throttled),
@@ -156,7 +163,7 @@ pub fn write_reading(r: &Reading, out: &mut [f64]) -> Result<bool> {
         index(r.source.map(Source::index)),
         opt(r.wait_ms),
         index(r.wait_source.map(WaitSource::index)),
-        r.date_skew_ms.map_or(f64::NAN, |v| v as f64),
+        skew,
         flag(r.capped),
         flag(lists),
     ]);

@@ -3,7 +3,7 @@
 //! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
 //! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
-use crate::flat::{escape_into, flag, push_limits, set, split, Rd};
+use crate::flat::{escape_into, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
 use pacekeeper::{Limiter, LimiterConfig};
@@ -47,9 +47,18 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let mut v = vec![flag(c.learn), flag(c.adaptive.is_some())];
-    v.extend([a.initial_milli_rps, a.min_milli_rps, a.max_milli_rps].map(f64::from));
-    v.extend([a.decrease_percent, a.increase_percent].map(f64::from));
+    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
+    let (i, d) = (a.increase_percent, a.decrease_percent);
+    let ints = [
+        learn,
+        adaptive,
+        a.initial_milli_rps,
+        a.min_milli_rps,
+        a.max_milli_rps,
+        d,
+        i,
+    ];
+    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
     v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v
@@ -57,26 +66,26 @@ pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
 
 /// One key's state from its [`STATE_SLOTS`] numbers (the u32 fields checked).
 fn key_state(s: &[u64]) -> Result<KeyState> {
-    let small = |i: usize| {
-        u32::try_from(s[i]).map_err(|_| {
-            let what = STATE_SLOTS.split(',').nth(i).unwrap_or_default();
-            err(
-                ErrorCode::InvalidNumber,
-                [what, " must be at most 4294967295"].concat(),
-            )
-        })
-    };
+    let mut u = [0; 5];
+    for (i, (u, &v)) in u.iter_mut().zip(&s[MAX_LIMITS + 2..]).enumerate() {
+        *u = u32::try_from(v).map_err(|_| {
+            let what = STATE_SLOTS.split(',').nth(MAX_LIMITS + 2 + i);
+            let m = [what.unwrap_or_default(), " must be at most 4294967295"].concat();
+            err(ErrorCode::InvalidNumber, m)
+        })?;
+    }
+    let [learned_amount, learned_period_ms, quota_remaining, adaptive_milli_rps, in_flight] = u;
     let mut tat = [0; MAX_LIMITS];
     tat.copy_from_slice(&s[..MAX_LIMITS]);
     Ok(KeyState {
         tat,
         learned_tat: s[MAX_LIMITS],
         quota_reset_at: s[MAX_LIMITS + 1],
-        learned_amount: small(MAX_LIMITS + 2)?,
-        learned_period_ms: small(MAX_LIMITS + 3)?,
-        quota_remaining: small(MAX_LIMITS + 4)?,
-        adaptive_milli_rps: small(MAX_LIMITS + 5)?,
-        in_flight: small(MAX_LIMITS + 6)?,
+        learned_amount,
+        learned_period_ms,
+        quota_remaining,
+        adaptive_milli_rps,
+        in_flight,
     })
 }
 
@@ -171,7 +180,14 @@ pub fn with<T>(id: u32, f: impl FnOnce(&mut HostLimiter) -> Result<T>) -> Result
 /// Reads limiter `id` (the default of `T` when there is none: a host object owns its limiter,
 /// so that cannot happen).
 pub fn peek<T: Default>(id: u32, f: impl FnOnce(&HostLimiter) -> T) -> T {
-    with(id, |s| Ok(f(s))).unwrap_or_default()
+    SLOTS.with(|slots| {
+        slots
+            .borrow()
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map(f)
+            .unwrap_or_default()
+    })
 }
 
 /// The hot path: decision `op` (0 check, 1 peek, 2 reserve) for interned key `key` of limiter
@@ -222,11 +238,12 @@ impl HostLimiter {
     /// The keys of the saved state, NUL-joined, in key order.
     pub fn state_keys(&self) -> String {
         let mut s = String::new();
-        for k in self.limiter.state().keys() {
+        for (i, k) in self.limiter.state().keys().enumerate() {
+            if i > 0 {
+                s.push('\0');
+            }
             escape_into(&mut s, k);
-            s.push('\0');
         }
-        s.pop(); // the last NUL
         s
     }
 
@@ -236,8 +253,13 @@ impl HostLimiter {
         for s in self.limiter.state().values() {
             v.extend_from_slice(&s.tat);
             v.extend([s.learned_tat, s.quota_reset_at]);
-            v.extend([s.learned_amount, s.learned_period_ms, s.quota_remaining].map(u64::from));
-            v.extend([s.adaptive_milli_rps, s.in_flight].map(u64::from));
+            v.extend([
+                u64::from(s.learned_amount),
+                u64::from(s.learned_period_ms),
+                u64::from(s.quota_remaining),
+                u64::from(s.adaptive_milli_rps),
+                u64::from(s.in_flight),
+            ]);
         }
         v
     }

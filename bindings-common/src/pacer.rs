@@ -249,31 +249,15 @@ pub fn store_reply(
     reply: &[f64],
     error_code: &str,
 ) -> Result<core::result::Result<Reply, StoreError>> {
-    let bad = |kind, message: &str| {
-        Ok(Err(StoreError {
-            kind,
-            message: message.into(),
-        }))
+    // Whole and within 2^53: exact.
+    let safe = |&v: &f64| (v.fract() == 0.0 && v.abs() <= crate::MAX_SAFE).then_some(v as i64);
+    let (kind, message) = if !error_code.is_empty() {
+        (error_code.parse()?, "reported by the shell")
+    } else if let Some(ints) = reply.iter().map(safe).collect::<Option<Vec<_>>>() {
+        return Ok(pacekeeper::shared::decode(&ints)); // the core checks the count and ranges
+    } else {
+        (StoreErrorKind::BadReply, "a reply value is no safe integer")
     };
-    if !error_code.is_empty() {
-        return bad(
-            error_code.parse::<StoreErrorKind>()?,
-            "reported by the shell",
-        );
-    }
-    if reply.len() != 6 {
-        return Ok(pacekeeper::shared::decode(&[]));
-    }
-    let mut ints = [0i64; 6];
-    for (slot, &v) in ints.iter_mut().zip(reply) {
-        if !v.is_finite() || v.fract() != 0.0 || v.abs() > crate::MAX_SAFE {
-            return bad(
-                StoreErrorKind::BadReply,
-                "a reply value is not a safe integer",
-            );
-        }
-        // Whole and within 2^53: exact.
-        *slot = v as i64;
-    }
-    Ok(pacekeeper::shared::decode(&ints))
+    let message = message.into();
+    Ok(Err(StoreError { kind, message }))
 }
