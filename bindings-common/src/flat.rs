@@ -242,9 +242,7 @@ pub fn next_str<'a>(
 pub const fn count(names: &str) -> usize {
     let (b, mut i, mut n) = (names.as_bytes(), 0, 1);
     while i < b.len() {
-        if b[i] == b',' {
-            n += 1;
-        }
+        n += (b[i] == b',') as usize;
         i += 1;
     }
     n

@@ -19,7 +19,7 @@ pub mod pacer;
 pub mod plan;
 pub mod reading;
 
-use pacekeeper::headers::{ParseOptions, Reading, Source, WaitSource};
+use pacekeeper::headers::{ParseOptions, Reading, Source, WaitSource, MAX_STATUS, MIN_STATUS};
 pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 
 /// 2^53 − 1, the largest integer every host represents exactly.
@@ -110,10 +110,7 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
             vec![num(o.max_wait_ms), flat::idx(o.reset_mode.index())]
         }
         "cost" => vec![f64::from(pacekeeper::bucket::DEFAULT_COST)],
-        "statuses" => {
-            use pacekeeper::headers::{MAX_STATUS, MIN_STATUS};
-            vec![f64::from(MIN_STATUS), f64::from(MAX_STATUS)]
-        }
+        "statuses" => vec![f64::from(MIN_STATUS), f64::from(MAX_STATUS)],
         "retryBudget" => backoff::budget_flat(&[])?,
         "backoffPolicy" => backoff::policy_flat(&pacekeeper::BackoffPolicy::default()),
         "limiterConfig" => limiter::config_flat(&pacekeeper::LimiterConfig::default()),
