@@ -14,22 +14,10 @@ module.exports = function createPacerCore (native, F) {
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(F.vocab('pacerConfig').includes('shared:bool') ? F.vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
-  // `path[:kind]` per scalar slot (the engine's layout, read by the shared `flat` codec), and
-  // the option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
-  const SLOTS = F.layout('pacerConfig')
-  const KEYS = F.keysOf(SLOTS, ['limits', 'seed'])
-  ;(KEYS.backoff = KEYS.backoff || new Set()).add('retryStatuses')
+  // A PacerConfig (camelCase; anything left out is the core's default) → flat: the engine's
+  // layout, then the lists (limits' amounts saturated at u32, so the core's range check speaks).
+  const CONFIG = F.config('pacerConfig', 'PacerCore', ['backoff.retryStatuses:ints', 'limits:limits'], { extra: ['seed'], u32: C.u32 })
   const out = new Float64Array(4)
-
-  /** A PacerConfig (camelCase; anything left out is the core's default) → the flat slots. */
-  function flatConfig (config) {
-    const c = C.optObj(config, 'config')
-    F.checkKeys(c, KEYS, 'PacerCore')
-    const flat = F.scalars(c, SLOTS, [])
-    F.ints(c.backoff && c.backoff.retryStatuses, 'backoff.retryStatuses', flat)
-    F.limits(c.limits, 'limits', flat, C.u32)
-    return Float64Array.from(flat)
-  }
 
   // A store call's text `<L>:<key1><key2><arg>,<arg>,...` (L: each key's length in UTF-16
   // units, so any key text is safe) → {keys, args}; '' → null.
@@ -93,7 +81,7 @@ module.exports = function createPacerCore (native, F) {
     #n
     #config
     constructor (config) {
-      const flat = flatConfig(config)
+      const flat = CONFIG(C.optObj(config, 'config'))
       const seed = config && config.seed !== undefined && config.seed !== null ? C.seed(config.seed) : ''
       this.#config = config === undefined || config === null ? {} : { ...config }
       this.#n = call(() => new native.NativePacer(flat, seed))
@@ -170,5 +158,5 @@ module.exports = function createPacerCore (native, F) {
     get budgetTokens () { return nn(this.#n.budgetTokens) }
   }
 
-  return { PacerCore, flatConfig }
+  return { PacerCore }
 }
