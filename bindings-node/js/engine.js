@@ -124,12 +124,11 @@ module.exports = function createEngine (native) {
 
     blockUntil (key, until) { call(() => this.#n.blockUntil(C.str(key, 'key'), C.int(until, 'until'))) }
 
-    acquire (key) { C.str(key, 'key'); return call(() => this.#n.acquire(key)) }
-    release (key) { C.str(key, 'key'); return call(() => this.#n.release(key)) }
+    acquire (key) { return call(() => this.#n.acquire(C.str(key, 'key'))) }
+    release (key) { return call(() => this.#n.release(C.str(key, 'key'))) }
 
     prune (now) {
-      const t = nowOf(now)
-      const n = call(() => this.#n.prune(t))
+      const n = call(() => this.#n.prune(nowOf(now)))
       this.#keys.clear() // the engine forgot every interned id
       return n
     }

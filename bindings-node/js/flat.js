@@ -24,12 +24,14 @@ module.exports = function createFlat (native) {
    * list (counts after the scalars, items after the counts), else a vocabulary: the index of a
    * name in it (another name: the error `unknown(message)` makes).
    */
-  function fields (text, unknown = invalidOption, dflt = '') {
+  function fields (text, unknown = invalidOption, dflt = '', prefix = '') {
     const list = text.split(',').map((f) => {
       const [name, kind = dflt] = f.split(':')
-      if (kind[0] === '[') return { name, path: [name], item: RECORDS[kind.slice(1, -1)] }
-      if (!KINDS.includes(kind)) LISTS[kind] = LISTS[kind] || vocab(kind)
-      return { name, path: name.split('.'), kind, unknown }
+      const item = kind[0] === '[' ? RECORDS[kind.slice(1, -1)] : null
+      if (!item && !KINDS.includes(kind)) LISTS[kind] = LISTS[kind] || vocab(kind)
+      const path = name.split('.')
+      const wn = prefix ? `${prefix}.${name}` : name // its name in messages
+      return { name, wn, path, a: path[0], b: path[1], kind: item ? '' : kind, item, unknown, group: false }
     })
     for (const f of list) f.group = list.some((g) => g.path.length > 1 && g.path[0] === f.name)
     return list
@@ -67,21 +69,28 @@ module.exports = function createFlat (native) {
 
   const at = (o, path) => path.reduce((v, p) => (v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]), o)
 
-  /** A value's fields: numbers into `n`, strings (escaped) into `s`; `w` names the value. */
+  /** A value's fields: numbers into `n`, strings (escaped) into `s`; `w` names an item. */
   function encode (o, list, w, n, s = []) {
-    const lists = []
-    for (const { name, path, kind, item, unknown } of list) {
-      const v = path.length === 1 ? o[name] : at(o, path)
-      const wn = w ? `${w}.${name}` : name
+    let lists = null
+    for (let k = 0; k < list.length; k++) {
+      const { name, wn: fwn, b, path, kind, item, unknown } = list[k]
+      const v = b === undefined ? o[name] : at(o, path)
+      const wn = w ? `${w}.${name}` : fwn
       if (item && !Array.isArray(v)) throw typeError(`${wn} must be an array, got ${C.describe(v)}`)
-      if (item) lists.push([v, item, wn])
+      if (item) (lists = lists || []).push(v, item, wn)
       else if (kind === 'str') s.push(clean(C.str(v, wn)))
       else if (kind !== 'key') n.push(number(v, kind, wn, unknown))
       else if (v === undefined || v === null) n.push(0)
       else { n.push(1); s.push(clean(C.str(v, wn))) }
     }
-    for (const [v] of lists) n.push(v.length)
-    for (const [v, item, wn] of lists) v.forEach((x, i) => encode(C.obj(x, `${wn}[${i}]`), item, `${wn}[${i}]`, n, s))
+    if (lists === null) return n
+    for (let k = 0; k < lists.length; k += 3) n.push(lists[k].length)
+    for (let k = 0; k < lists.length; k += 3) {
+      for (let i = 0; i < lists[k].length; i++) {
+        const wi = `${lists[k + 2]}[${i}]`
+        encode(C.obj(lists[k][i], wi), lists[k + 1], wi, n, s)
+      }
+    }
     return n
   }
 
@@ -89,7 +98,8 @@ module.exports = function createFlat (native) {
   function decode (n, s, list, c = { i: 0, j: 0 }) {
     const o = {}
     const lists = []
-    for (const { path: [a, b], kind, item, group } of list) {
+    for (let f = 0; f < list.length; f++) {
+      const { a, b, kind, item, group } = list[f]
       let v = kind === 'str' ? s[c.j++] : item ? [] : n[c.i++]
       if (item) lists.push([v, item])
       else if (kind === 'flag') v = v === 1
@@ -176,11 +186,8 @@ module.exports = function createFlat (native) {
   RECORDS.policy = fields('name:str,quota:int,quotaUnit:str,windowS,partitionKey:key', typeError, 'int?')
   RECORDS.limit = fields('amount,periodMs,burst')
   RECORDS.batch = fields(native.vocabulary('batch'), typeError, 'int')
-  const READING = fields('status:int,throttled:flag,retryAfterMs,retryAfterLenient:flag,limit,remaining,resetMs,' +
-    'windowMs,source:sources,policies:[policy],states:[state],waitMs,waitSource:waitSources,dateSkewMs:skew,' +
-    'capped:flag,rejected:[rejection]', typeError, 'int?')
-  const SCALARS = READING.filter((f) => !f.item).length
-  const PLAN = fields('batches:[batch],start:int,finishAt:int,durationMs:int')
+  const READING_LISTS = fields('policies:[policy],states:[state],rejected:[rejection]', typeError, '', 'reading')
+  const PLAN = fields('batches:[batch],start:int,finishAt:int,durationMs:int', typeError, '', 'previous')
   const LIMITS = fields('limits:[limit]')
 
   /** One item of a NUL-joined list: NUL as `\x01\x03`, `\x01` as `\x01\x02` (the codec's `split`). */
@@ -189,25 +196,55 @@ module.exports = function createFlat (native) {
   }
   function unclean (s) { return s.indexOf('\x01') < 0 ? s : s.replace(/\x01\x03/g, '\0').replace(/\x01\x02/g, '\x01') }
 
+  // A reading's scalars are written out, both ways: by name, a generic loop costs the hot paths
+  // (parseHeaders, Backoff#decide) 10-20 % more.
+
   /** A Reading (camelCase, as parseHeaders returns it) → [numbers, NUL-joined strings]. */
-  function reading (r, name = 'reading') {
+  function reading (r) {
     const s = []
-    const n = encode(C.obj(r, name), READING, name, [], s)
-    return [Float64Array.from(n), s.join('\0')]
+    const n = [number(C.obj(r, 'reading').status, 'int', 'reading.status'), number(r.throttled, 'flag', 'reading.throttled'),
+      number(r.retryAfterMs, 'int?', 'reading.retryAfterMs'), number(r.retryAfterLenient, 'flag', 'reading.retryAfterLenient'),
+      number(r.limit, 'int?', 'reading.limit'), number(r.remaining, 'int?', 'reading.remaining'),
+      number(r.resetMs, 'int?', 'reading.resetMs'), number(r.windowMs, 'int?', 'reading.windowMs'),
+      number(r.source, 'sources', 'reading.source', typeError), number(r.waitMs, 'int?', 'reading.waitMs'),
+      number(r.waitSource, 'waitSources', 'reading.waitSource', typeError), number(r.dateSkewMs, 'skew', 'reading.dateSkewMs'),
+      number(r.capped, 'flag', 'reading.capped')]
+    return [Float64Array.from(encode(r, READING_LISTS, '', n, s)), s.join('\0')]
   }
 
   /**
-   * The Reading from parseHeaders' `out` (its first slots) and its lists (the numbers after
-   * those slots, comma-joined, NUL, then the strings; null: no lists).
+   * The Reading from parseHeaders' `out` (the scalars `reading` writes; NaN: null) and its lists
+   * (their numbers, comma-joined, NUL, then their strings; null: none).
    */
-  function readingOf (out, text) {
-    if (text == null) return decode(out.fill(0, SCALARS), [], READING)
-    const cut = text.indexOf('\0')
-    const n = Array.from(out.subarray(0, SCALARS)).concat(text.slice(0, cut).split(',').map(Number))
-    return decode(n, text.slice(cut + 1).split('\0').map(unclean), READING)
+  function readingOf (s, text) {
+    const cut = text == null ? -1 : text.indexOf('\0')
+    const l = cut < 0 ? { policies: [], states: [], rejected: [] }
+      : decode(text.slice(0, cut).split(',').map(Number), text.slice(cut + 1).split('\0').map(unclean), READING_LISTS)
+    return {
+      status: s[0],
+      throttled: s[1] === 1,
+      retryAfterMs: nn(s[2]),
+      retryAfterLenient: s[3] === 1,
+      limit: nn(s[4]),
+      remaining: nn(s[5]),
+      resetMs: nn(s[6]),
+      windowMs: nn(s[7]),
+      source: s[8] !== s[8] ? null : SOURCES[s[8]], // eslint-disable-line no-self-compare
+      policies: l.policies,
+      states: l.states,
+      waitMs: nn(s[9]),
+      waitSource: s[10] !== s[10] ? null : WAIT_SOURCES[s[10]], // eslint-disable-line no-self-compare
+      dateSkewMs: nn(s[11]),
+      capped: s[12] === 1,
+      rejected: l.rejected
+    }
   }
 
-  const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, 'previous', []))
+  const { nn } = C
+  const [SOURCES, WAIT_SOURCES] = [vocab('sources'), vocab('waitSources')]
+  LISTS.sources = SOURCES
+  LISTS.waitSources = WAIT_SOURCES
+  const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, '', []))
   const planOf = (n) => decode(n, [], PLAN)
   /** The limits of a flat configuration (`count, (amount, periodMs, burst)...` from `i` on). */
   const limitsOf = (n, i) => decode(n, [], LIMITS, { i, j: 0 }).limits
