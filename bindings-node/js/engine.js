@@ -159,11 +159,13 @@ module.exports = function createEngine (native) {
     return POLICY(p)
   }
 
-  // A retry state's or budget's field `k`, checked by `check`; missing: a hint to `make` one.
+  // A retry state's or budget's field `k` (`w` its name), checked by `check`; missing: a hint to `make` one.
   function need (o, k, w, make, check = C.int) {
-    if (o[k] === undefined) throw typeError(`${w}.${k} is missing (use ${make}())`)
-    return check(o[k], `${w}.${k}`)
+    const v = o[k]
+    if (v === undefined) throw typeError(`${w} is missing (use ${make}())`)
+    return check(v, w)
   }
+  const [STATE_AT, BUDGET_AT] = [STATE.map((k) => `state.${k}`), BUDGET_KEYS.map((k) => `budget.${k}`)]
 
   class Backoff {
     #n
@@ -183,14 +185,14 @@ module.exports = function createEngine (native) {
      */
     decide (state, reading, now, budget) {
       C.obj(state, 'state')
-      STATE.forEach((k, i) => { bio[i] = k === 'lastHintMs' && state[k] == null ? NaN : need(state, k, 'state', 'newRetryState') })
-      const seed = need(state, 'seed', 'state', 'newRetryState', C.seed)
+      STATE.forEach((k, i) => { bio[i] = k === 'lastHintMs' && state[k] == null ? NaN : need(state, k, STATE_AT[i], 'newRetryState') })
+      const seed = need(state, 'seed', 'state.seed', 'newRetryState', C.seed)
       const [nums, strs] = reading === null || reading === undefined ? [null, ''] : F.reading(reading)
       const t = nowOf(now)
       const hasBudget = budget !== undefined && budget !== null
       if (hasBudget) {
         C.obj(budget, 'budget')
-        BUDGET_KEYS.forEach((k, i) => { bio[STATE.length + i] = need(budget, k, 'budget', 'newRetryBudget') })
+        BUDGET_KEYS.forEach((k, i) => { bio[STATE.length + i] = need(budget, k, BUDGET_AT[i], 'newRetryBudget') })
       }
       const kind = DECISIONS[call(() => this.#n.decide(bio, seed, nums, strs, t, hasBudget, out))]
       STATE.forEach((k, i) => { if (k !== 'startedAt') state[k] = nn(bio[i]) })

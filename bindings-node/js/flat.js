@@ -16,13 +16,13 @@ module.exports = function createFlat (native) {
   const invalidOption = (m) => codedError('invalid_option', m)
 
   /**
-   * Fields: `path[:kind]` each (a layout the engine names, or a record below). Kinds: none an
-   * optional safe integer (NaN: null; a bigint too), `int` a required one, `int?` an optional
-   * one (no bigint), `skew` an optional signed one,
-   * `float` a finite number, `bool` an optional boolean (an object for a group: on), `flag` a
-   * boolean, `str` a string, `key` an optional string (0/1, then the string), `[record]` a
-   * list (counts after the scalars, items after the counts), else a vocabulary: the index of a
-   * name in it (another name: the error `unknown(message)` makes).
+   * Fields: `path[:kind]` each (a layout the engine names, or a record below; `dflt` the kind of
+   * those without one, `prefix` the value's name in messages). Kinds: none an optional safe
+   * integer (NaN: null; a bigint too), `int` a required one, `int?` an optional one, `skew` an
+   * optional signed one, `float` a finite number, `bool` an optional boolean (an object for a
+   * group: on), `flag` a boolean, `str` a string, `key` an optional string (0/1, then the
+   * string), `[record]` a list (counts after the scalars, items after the counts), else a
+   * vocabulary: the index of a name in it (another name: the error `unknown(message)` makes).
    */
   function fields (text, unknown = invalidOption, dflt = '', prefix = '') {
     const list = text.split(',').map((f) => {
@@ -168,7 +168,7 @@ module.exports = function createFlat (native) {
    */
   function config (name, what, lists, { unknown, extra = [], u32 = int } = {}) {
     const slots = layout(name, unknown)
-    const more = lists.map((l) => ({ name: l.split(':')[0], path: l.split(':')[0].split('.'), kind: l.split(':')[1] }))
+    const more = lists.map((l) => { const [n, kind] = l.split(':'); return { name: n, path: n.split('.'), kind } })
     const keys = keysOf([...slots, ...more], extra)
     const encoder = (o) => {
       checkKeys(o, keys, what)
