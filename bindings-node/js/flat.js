@@ -36,7 +36,6 @@ module.exports = function createFlat (native) {
     for (const f of list) f.group = list.some((g) => g.path.length > 1 && g.path[0] === f.name)
     return list
   }
-  const layout = (name, unknown) => fields(native.vocabulary(name), unknown)
 
   /** A safe integer >= 0 inside a value (a bigint too, as the core's JSON had it). */
   function int (v, name) {
@@ -167,7 +166,7 @@ module.exports = function createFlat (native) {
    * `extra`: invalid_argument (`what` names the value).
    */
   function config (name, what, lists, { unknown, extra = [], u32 = int } = {}) {
-    const slots = layout(name, unknown)
+    const slots = fields(native.vocabulary(name), unknown)
     const more = lists.map((l) => { const [n, kind] = l.split(':'); return { name: n, path: n.split('.'), kind } })
     const keys = keysOf([...slots, ...more], extra)
     const encoder = (o) => {
