@@ -73,12 +73,12 @@ function body (v, name) {
 
 // --- headers -------------------------------------------------------------------------------
 
-function pushValue (flat, name, value, where) {
+function pushValue (flat, name, value) {
   if (value === undefined || value === null) return
   if (typeof value === 'string') { flat.push(name, value); return }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') { flat.push(name, String(value)); return }
-  if (Array.isArray(value)) { for (const v of value) pushValue(flat, name, v, where); return }
-  throw typeError(`header ${JSON.stringify(name)}${where} must be a string, number or array of strings, got ${describe(value)}`)
+  if (Array.isArray(value)) { for (const v of value) pushValue(flat, name, v); return }
+  throw typeError(`header ${JSON.stringify(name)} must be a string, number or array of strings, got ${describe(value)}`)
 }
 
 /**
@@ -91,20 +91,11 @@ function flattenHeaders (h) {
   const flat = []
   if (h === undefined || h === null) return flat
   if (typeof h !== 'object') throw typeError(`headers must be a list of [name, value] pairs or a headers object, got ${describe(h)}`)
-  if (Array.isArray(h)) {
-    if (h.length > 0 && typeof h[0] === 'string') { // flat raw list
-      if (h.length % 2 !== 0) throw typeError('a flat header list must have an even length')
-      for (let i = 0; i < h.length; i += 2) {
-        if (typeof h[i] !== 'string') throw typeError(`header name at ${i} must be a string, got ${describe(h[i])}`)
-        pushValue(flat, h[i], h[i + 1], '')
-      }
-      return flat
-    }
-    for (let i = 0; i < h.length; i++) {
-      const p = h[i]
-      if (!Array.isArray(p) || p.length !== 2) throw typeError(`header ${i} must be a [name, value] pair, got ${describe(p)}`)
-      if (typeof p[0] !== 'string') throw typeError(`header ${i} name must be a string, got ${describe(p[0])}`)
-      pushValue(flat, p[0], p[1], '')
+  if (Array.isArray(h) && typeof h[0] === 'string') { // flat raw list
+    if (h.length % 2 !== 0) throw typeError('a flat header list must have an even length')
+    for (let i = 0; i < h.length; i += 2) {
+      if (typeof h[i] !== 'string') throw typeError(`header name at ${i} must be a string, got ${describe(h[i])}`)
+      pushValue(flat, h[i], h[i + 1])
     }
     return flat
   }
@@ -115,15 +106,15 @@ function flattenHeaders (h) {
     // AxiosHeaders: toJSON() gives a plain object (arrays kept).
     return flattenHeaders(h.toJSON())
   }
-  if (!plain && typeof h[Symbol.iterator] === 'function') {
-    for (const entry of h) {
-      if (!Array.isArray(entry) || entry.length < 2 || typeof entry[0] !== 'string') throw typeError(`header entries must be [name, value] pairs, got ${describe(entry)}`)
-      pushValue(flat, entry[0], entry[1], '')
+  if (!plain && typeof h[Symbol.iterator] === 'function') { // pairs, a Map, fetch Headers, ...
+    for (const p of h) {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string') throw typeError(`headers must be [name, value] pairs, got ${describe(p)}`)
+      pushValue(flat, p[0], p[1])
     }
     // fetch Headers join repeated values except set-cookie; that is fine for rate-limit fields.
     return flat
   }
-  for (const name of Object.keys(h)) pushValue(flat, name, h[name], '')
+  for (const name of Object.keys(h)) pushValue(flat, name, h[name])
   return flat
 }
 

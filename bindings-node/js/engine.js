@@ -15,8 +15,6 @@ module.exports = function createEngine (native) {
   // The core's vocabulary (its enums' `ALL` orders): enums cross as indexes into these lists.
   const F = createFlat(native)
   const ERROR_CODES = F.vocab('errorCodes')
-  const SOURCES = F.vocab('sources')
-  const WAIT_SOURCES = F.vocab('waitSources')
   const RESET_MODES = F.vocab('resetModes')
   setCodes(ERROR_CODES)
   const [DEFAULT_MAX_WAIT_MS] = native.defaults('parseOptions')
@@ -44,42 +42,20 @@ module.exports = function createEngine (native) {
     const now = nowOf(opts.now)
     const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', NaN) // NaN: the core's default
     const mode = opts.resetMode === undefined ? 0 : F.index(opts.resetMode, RESET_MODES, 'resetMode')
-    const s = slots
     let l
-    try { l = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, s) } catch (e) { throw fromEngine(e) }
-    l = F.lists(l)
-    return {
-      status: s[0],
-      throttled: s[1] === 1,
-      retryAfterMs: nn(s[2]),
-      retryAfterLenient: s[3] === 1,
-      limit: nn(s[4]),
-      remaining: nn(s[5]),
-      resetMs: nn(s[6]),
-      windowMs: nn(s[7]),
-      source: s[8] !== s[8] ? null : SOURCES[s[8]], // eslint-disable-line no-self-compare
-      policies: l ? l.policies : [],
-      states: l ? l.states : [],
-      waitMs: nn(s[9]),
-      waitSource: s[10] !== s[10] ? null : WAIT_SOURCES[s[10]], // eslint-disable-line no-self-compare
-      dateSkewMs: nn(s[11]),
-      capped: s[12] === 1,
-      rejected: l ? l.rejected : []
-    }
+    try { l = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, slots) } catch (e) { throw fromEngine(e) }
+    return F.readingOf(slots, l)
   }
-
 
   // --- limiter -----------------------------------------------------------------------------
 
-  const LIMITER = F.layout('limiterConfig')
-  const LIMITER_KEYS = F.keysOf(LIMITER, ['limits'])
+  const LIMITER = F.config('limiterConfig', 'Limiter', ['limits:limits'])
 
   /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults) → flat. */
   function limiterConfig (opts, name = 'options') {
     const o = { ...C.optObj(opts, name) }
-    F.checkKeys(o, LIMITER_KEYS, 'Limiter')
     if (o.adaptive === false) o.adaptive = null
-    return Float64Array.from(F.limits(o.limits, 'limits', F.scalars(o, LIMITER, [])))
+    return LIMITER(o)
   }
 
   // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
@@ -144,22 +120,15 @@ module.exports = function createEngine (native) {
     reserve (key, cost, now) { return this.#fast(2, key, cost, now) }
 
     /** Re-syncs `key` from a Reading (`parseHeaders`). */
-    observe (key, reading, now) {
-      const [k, [nums, strs], t] = [C.str(key, 'key'), F.reading(reading), nowOf(now)]
-      call(() => this.#n.observe(k, nums, strs, t))
-    }
+    observe (key, reading, now) { call(() => this.#n.observe(C.str(key, 'key'), ...F.reading(reading), nowOf(now))) }
 
-    blockUntil (key, until) {
-      const [k, u] = [C.str(key, 'key'), C.int(until, 'until')]
-      call(() => this.#n.blockUntil(k, u))
-    }
+    blockUntil (key, until) { call(() => this.#n.blockUntil(C.str(key, 'key'), C.int(until, 'until'))) }
 
-    acquire (key) { C.str(key, 'key'); return call(() => this.#n.acquire(key)) }
-    release (key) { C.str(key, 'key'); return call(() => this.#n.release(key)) }
+    acquire (key) { return call(() => this.#n.acquire(C.str(key, 'key'))) }
+    release (key) { return call(() => this.#n.release(C.str(key, 'key'))) }
 
     prune (now) {
-      const t = nowOf(now)
-      const n = call(() => this.#n.prune(t))
+      const n = call(() => this.#n.prune(nowOf(now)))
       this.#keys.clear() // the engine forgot every interned id
       return n
     }
@@ -169,15 +138,14 @@ module.exports = function createEngine (native) {
     /** `{config, state}`: plain data for JSON.stringify; `state` is the core's JSON text (exact). */
     toJSON () {
       const n = call(() => this.#n.config())
-      const config = { limits: F.limitsOf(n, LIMITER.length), ...F.unflat(n, LIMITER) }
+      const config = { limits: F.limitsOf(n, LIMITER.slots.length), ...F.decode(n, [], LIMITER.slots) }
       return { config, state: F.stateJson(this.#n.stateKeys(), this.#n.stateNums(), this.#n.size) }
     }
   }
 
   // --- backoff -----------------------------------------------------------------------------
 
-  const POLICY = F.layout('backoffPolicy', typeError) // an unknown variant, as serde has it
-  const POLICY_KEYS = F.keysOf(POLICY, ['retryStatuses'])
+  const POLICY = F.config('backoffPolicy', 'policy', ['retryStatuses:ints'], { unknown: typeError }) // as serde has it
   const STATE = F.vocab('retryState')
   const BUDGET_KEYS = F.vocab('retryBudget')
   const DECISIONS = F.vocab('decisions')
@@ -187,27 +155,28 @@ module.exports = function createEngine (native) {
 
   function policyFlat (policy) {
     const p = C.optObj(policy, 'policy')
-    F.checkKeys(p, POLICY_KEYS, 'policy')
     if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
-    return Float64Array.from(F.ints(p.retryStatuses, 'retryStatuses', F.scalars(p, POLICY, [])))
+    return POLICY(p)
   }
+
+  // A retry state's or budget's field `k` (`w` its name), checked by `check`; missing: a hint to `make` one.
+  function need (o, k, w, make, check = C.int) {
+    const v = o[k]
+    if (v === undefined) throw typeError(`${w} is missing (use ${make}())`)
+    return check(v, w)
+  }
+  const [STATE_AT, BUDGET_AT] = [STATE.map((k) => `state.${k}`), BUDGET_KEYS.map((k) => `budget.${k}`)]
 
   class Backoff {
     #n
-    constructor (policy) {
-      const flat = policyFlat(policy)
-      this.#n = call(() => new native.NativeBackoff(flat))
-    }
+    constructor (policy) { this.#n = call(() => new native.NativeBackoff(policyFlat(policy))) }
 
-    /** The policy with every default filled in. */
+    /** The policy with every default filled in (`retryStatuses` after `deadlineMs`). */
     get policy () {
       const n = this.#n.policy()
-      const p = {}
-      for (const [k, v] of Object.entries(F.unflat(n, POLICY))) {
-        p[k] = v
-        if (k === 'deadlineMs') p.retryStatuses = Array.from(n.slice(POLICY.length + 1))
-      }
-      return p
+      const p = Object.entries(F.decode(n, [], POLICY.slots))
+      p.splice(p.findIndex(([k]) => k === 'deadlineMs') + 1, 0, ['retryStatuses', Array.from(n.slice(POLICY.slots.length + 1))])
+      return Object.fromEntries(p)
     }
 
     /**
@@ -216,22 +185,14 @@ module.exports = function createEngine (native) {
      */
     decide (state, reading, now, budget) {
       C.obj(state, 'state')
-      STATE.forEach((k, i) => {
-        if (k === 'lastHintMs') { bio[i] = state[k] === null || state[k] === undefined ? NaN : C.int(state[k], `state.${k}`); return }
-        if (state[k] === undefined) throw typeError(`state.${k} is missing (use newRetryState())`)
-        bio[i] = C.int(state[k], `state.${k}`)
-      })
-      if (state.seed === undefined) throw typeError('state.seed is missing (use newRetryState())')
-      const seed = C.seed(state.seed, 'state.seed')
+      STATE.forEach((k, i) => { bio[i] = k === 'lastHintMs' && state[k] == null ? NaN : need(state, k, STATE_AT[i], 'newRetryState') })
+      const seed = need(state, 'seed', 'state.seed', 'newRetryState', C.seed)
       const [nums, strs] = reading === null || reading === undefined ? [null, ''] : F.reading(reading)
       const t = nowOf(now)
       const hasBudget = budget !== undefined && budget !== null
       if (hasBudget) {
         C.obj(budget, 'budget')
-        BUDGET_KEYS.forEach((k, i) => {
-          if (budget[k] === undefined) throw typeError(`budget.${k} is missing (use newRetryBudget())`)
-          bio[STATE.length + i] = C.int(budget[k], `budget.${k}`)
-        })
+        BUDGET_KEYS.forEach((k, i) => { bio[STATE.length + i] = need(budget, k, BUDGET_AT[i], 'newRetryBudget') })
       }
       const kind = DECISIONS[call(() => this.#n.decide(bio, seed, nums, strs, t, hasBudget, out))]
       STATE.forEach((k, i) => { if (k !== 'startedAt') state[k] = nn(bio[i]) })
@@ -242,16 +203,10 @@ module.exports = function createEngine (native) {
     }
 
     /** The jittered delay before retry `n` (1-based) after a previous delay `prevMs`. */
-    delayMs (n, prevMs, seed) {
-      const [a, p, s] = [C.u32(n, 'n'), C.int(prevMs, 'prevMs'), C.seed(seed)]
-      return call(() => this.#n.delayMs(a, p, s))
-    }
+    delayMs (n, prevMs, seed) { return call(() => this.#n.delayMs(C.u32(n, 'n'), C.int(prevMs, 'prevMs'), C.seed(seed))) }
 
     /** The delays of retries 1..=n for `seed` (no server hints). */
-    schedule (seed, n) {
-      const [s, a] = [C.seed(seed), C.u32(n, 'n')]
-      return Array.from(call(() => this.#n.schedule(s, a)))
-    }
+    schedule (seed, n) { return Array.from(call(() => this.#n.schedule(C.seed(seed), C.u32(n, 'n')))) }
   }
 
   /**
@@ -285,28 +240,13 @@ module.exports = function createEngine (native) {
 
   // --- plans -------------------------------------------------------------------------------
 
-  const REQUEST = F.layout('planRequest')
-  const REQUEST_KEYS = F.keysOf(REQUEST, ['sizes', 'limits'])
-  const BATCH = F.layout('batch')
+  const REQUEST = F.config('planRequest', 'request', ['sizes:ints', 'limits:limits'])
   const OUTCOMES = F.vocab('batchOutcomes')
 
   function requestFlat (req) {
     C.obj(req, 'request')
-    F.checkKeys(req, REQUEST_KEYS, 'request')
     if (req.maxBatchRecords === undefined) throw typeError('request.maxBatchRecords is missing')
-    const flat = F.ints(req.sizes, 'request.sizes', F.scalars(req, REQUEST, []), F.int)
-    return Float64Array.from(F.limits(req.limits, 'request.limits', flat))
-  }
-
-  function planFlat (p) {
-    C.obj(p, 'previous')
-    if (!Array.isArray(p.batches)) throw typeError('previous.batches must be an array (a Plan from plan())')
-    const flat = [C.int(p.start, 'previous.start'), C.int(p.finishAt, 'previous.finishAt'), C.int(p.durationMs, 'previous.durationMs'), p.batches.length]
-    p.batches.forEach((b, i) => {
-      C.obj(b, `previous.batches[${i}]`)
-      for (const { name } of BATCH) flat.push(C.int(b[name], `previous.batches[${i}].${name}`))
-    })
-    return Float64Array.from(flat)
+    return REQUEST(req)
   }
 
   function outcomesFlat (o) {
@@ -320,22 +260,12 @@ module.exports = function createEngine (native) {
     return Float64Array.from(flat)
   }
 
-  function planOf (n) {
-    const batches = []
-    for (let j = 4; j < n.length; j += BATCH.length) batches.push(F.unflat(n.slice(j, j + BATCH.length), BATCH))
-    return { batches, start: n[0], finishAt: n[1], durationMs: n[2] }
-  }
-
   /** A batching plan: the earliest send time of each batch under the limits. */
-  function plan (request, now) {
-    const [r, t] = [requestFlat(request), nowOf(now)]
-    return planOf(call(() => native.plan(r, t)))
-  }
+  function plan (request, now) { return F.planOf(call(() => native.plan(requestFlat(request), nowOf(now)))) }
 
   /** Plans again after some batches ran (`{status: 'done'|'failed'|'throttled', index, retryAt?}`). */
   function replan (request, previous, outcomes, now) {
-    const [r, p, o, t] = [requestFlat(request), planFlat(previous), outcomesFlat(outcomes), nowOf(now)]
-    return planOf(call(() => native.replan(r, p, o, t)))
+    return F.planOf(call(() => native.replan(requestFlat(request), F.plan(previous), outcomesFlat(outcomes), nowOf(now))))
   }
 
   const { PacerCore } = createPacerCore(native, F)

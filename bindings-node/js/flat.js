@@ -1,26 +1,40 @@
 'use strict'
 // Flat values for the engine (bindings-common's codec): a camelCase object → numbers in the
 // order of a layout the engine names (`vocabulary('limiterConfig')` & co.; NaN: the core's
-// default), readings → numbers + NUL-joined strings, and the core's limiter-state JSON. Nothing
-// here knows a layout's order, an enum's order or a default: they come from the engine.
+// default), readings and plans → numbers (+ NUL-joined strings) in NATIVE.md's layouts, and back,
+// and the core's limiter-state JSON. Enum orders and defaults come from the engine.
 
 const { codedError, typeError } = require('./errors')
 const C = require('./convert')
 
+const KINDS = ['', 'int', 'int?', 'skew', 'float', 'bool', 'flag', 'str', 'key']
+
 module.exports = function createFlat (native) {
   const vocab = (name) => native.vocabulary(name).split(',')
   const LISTS = {}
+  const RECORDS = {}
+  const invalidOption = (m) => codedError('invalid_option', m)
 
   /**
-   * A layout: `path[:kind]` per slot; kind: none a safe integer, `float`, `bool`, else a
-   * vocabulary (an unknown name: the error `unknown(message)` makes).
+   * Fields: `path[:kind]` each (a layout the engine names, or a record below; `dflt` the kind of
+   * those without one, `prefix` the value's name in messages). Kinds: none an optional safe
+   * integer (NaN: null; a bigint too), `int` a required one, `int?` an optional one, `skew` an
+   * optional signed one, `float` a finite number, `bool` an optional boolean (an object for a
+   * group: on), `flag` a boolean, `str` a string, `key` an optional string (0/1, then the
+   * string), `[record]` a list (counts after the scalars, items after the counts), else a
+   * vocabulary: the index of a name in it (another name: the error `unknown(message)` makes).
    */
-  function layout (name, unknown = (m) => codedError('invalid_option', m)) {
-    return vocab(name).map((s) => {
-      const [slot, kind = ''] = s.split(':')
-      if (kind && kind !== 'bool' && kind !== 'float' && !LISTS[kind]) LISTS[kind] = vocab(kind)
-      return { name: slot, path: slot.split('.'), kind, unknown }
+  function fields (text, unknown = invalidOption, dflt = '', prefix = '') {
+    const list = text.split(',').map((f) => {
+      const [name, kind = dflt] = f.split(':')
+      const item = kind[0] === '[' ? RECORDS[kind.slice(1, -1)] : null
+      if (!item && !KINDS.includes(kind)) LISTS[kind] = LISTS[kind] || vocab(kind)
+      const path = name.split('.')
+      const wn = prefix ? `${prefix}.${name}` : name // its name in messages
+      return { name, wn, path, a: path[0], b: path[1], kind: item ? '' : kind, item, unknown, group: false }
     })
+    for (const f of list) f.group = list.some((g) => g.path.length > 1 && g.path[0] === f.name)
+    return list
   }
 
   /** A safe integer >= 0 inside a value (a bigint too, as the core's JSON had it). */
@@ -30,31 +44,82 @@ module.exports = function createFlat (native) {
     return Number(v)
   }
 
-  function slotValue (v, { name, kind, unknown }) {
-    if (v === undefined || v === null) return NaN
-    if (kind === 'bool') {
-      if (typeof v === 'object') return 1 // a group given (adaptive: {...})
-      return C.bool(v, name) ? 1 : 0
-    }
-    if (kind === 'float') {
-      if (typeof v !== 'number') throw typeError(`${name} must be a number, got ${C.describe(v)}`)
-      if (!Number.isFinite(v)) throw codedError('invalid_number', `${name} must be finite, got ${v}`)
-      return v
-    }
-    return kind ? index(v, LISTS[kind], name, unknown) : int(v, name)
-  }
-
   /** The index of the name `v` in `list` (a vocabulary); another name: the error `unknown` makes. */
-  function index (v, list, name, unknown = (m) => codedError('invalid_option', m)) {
+  function index (v, list, name, unknown = invalidOption) {
     const i = list.indexOf(C.str(v, name))
     if (i < 0) throw unknown(`${name} must be one of ${list.join(', ')}, got ${JSON.stringify(v)}`)
     return i
   }
 
-  /** The names each level of `slots` accepts, plus `extra` (lists written after the slots). */
-  function keysOf (slots, extra) {
+  /** One number of a field (see `fields`). */
+  function number (v, kind, name, unknown) {
+    if (kind === 'int') return C.int(v, name)
+    if (kind === 'flag') return +C.bool(v, name)
+    if (v === undefined || v === null) return NaN
+    if (kind === 'int?') return C.int(v, name)
+    if (kind === 'bool') return typeof v === 'object' ? 1 : +C.bool(v, name)
+    if (kind !== 'float' && kind !== 'skew') return kind ? index(v, LISTS[kind], name, unknown) : int(v, name)
+    if (typeof v !== 'number') throw typeError(`${name} must be a number, got ${C.describe(v)}`)
+    if (kind === 'float' ? !Number.isFinite(v) : !Number.isSafeInteger(v)) {
+      throw codedError('invalid_number', `${name} must be ${kind === 'float' ? 'finite' : 'a safe integer'}, got ${v}`)
+    }
+    return v
+  }
+
+  const at = (o, path) => path.reduce((v, p) => (v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]), o)
+
+  /** A value's fields: numbers into `n`, strings (escaped) into `s`; `w` names an item. */
+  function encode (o, list, w, n, s = []) {
+    let lists = null
+    for (let k = 0; k < list.length; k++) {
+      const { name, wn: fwn, b, path, kind, item, unknown } = list[k]
+      const v = b === undefined ? o[name] : at(o, path)
+      const wn = w ? `${w}.${name}` : fwn
+      if (item && !Array.isArray(v)) throw typeError(`${wn} must be an array, got ${C.describe(v)}`)
+      if (item) (lists = lists || []).push(v, item, wn)
+      else if (kind === 'str') s.push(clean(C.str(v, wn)))
+      else if (kind !== 'key') n.push(number(v, kind, wn, unknown))
+      else if (v === undefined || v === null) n.push(0)
+      else { n.push(1); s.push(clean(C.str(v, wn))) }
+    }
+    if (lists === null) return n
+    for (let k = 0; k < lists.length; k += 3) n.push(lists[k].length)
+    for (let k = 0; k < lists.length; k += 3) {
+      for (let i = 0; i < lists[k].length; i++) {
+        const wi = `${lists[k + 2]}[${i}]`
+        encode(C.obj(lists[k][i], wi), lists[k + 1], wi, n, s)
+      }
+    }
+    return n
+  }
+
+  /** A value back from its numbers `n` and strings `s`, read from the cursor `c` on. */
+  function decode (n, s, list, c = { i: 0, j: 0 }) {
+    const o = {}
+    const lists = []
+    for (let f = 0; f < list.length; f++) {
+      const { a, b, kind, item, group } = list[f]
+      let v = kind === 'str' ? s[c.j++] : item ? [] : n[c.i++]
+      if (item) lists.push([v, item])
+      else if (kind === 'flag') v = v === 1
+      else if (kind === 'key') v = v === 1 ? s[c.j++] : null
+      else if (v !== v) v = null // eslint-disable-line no-self-compare
+      else if (kind === 'bool') v = group ? (v === 1 ? {} : null) : v === 1
+      else if (LISTS[kind]) v = LISTS[kind][v]
+      if (b === undefined) o[a] = v
+      else if (o[a]) o[a][b] = v
+    }
+    const counts = lists.map(() => n[c.i++])
+    lists.forEach(([l, item], k) => { for (let i = 0; i < counts[k]; i++) l.push(decode(n, s, item, c)) })
+    return o
+  }
+
+  // --- configurations ------------------------------------------------------------------------
+
+  /** The names each level of `list` accepts, plus `extra`. */
+  function keysOf (list, extra) {
     const keys = { '': new Set(extra) }
-    for (const { path } of slots) {
+    for (const { path } of list) {
       keys[''].add(path[0])
       if (path.length > 1) (keys[path[0]] = keys[path[0]] || new Set()).add(path[1])
     }
@@ -72,26 +137,15 @@ module.exports = function createFlat (native) {
     }
   }
 
-  /** `o`'s scalar slots in `slots` order into `out`. */
-  function scalars (o, slots, out) {
-    for (const s of slots) {
-      let v = o
-      for (const p of s.path) v = v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]
-      out.push(slotValue(v, s))
-    }
-    return out
-  }
-
   /** `count, items...` of an optional list of integers; NaN when left out (the core's default). */
-  function ints (list, name, out, int = C.int) {
-    if (list === undefined || list === null) { out.push(NaN); return out }
+  function ints (list, name, out) {
+    if (list === undefined || list === null) return out.push(NaN)
     if (!Array.isArray(list)) throw typeError(`${name} must be an array of numbers`)
     out.push(list.length, ...list.map((x, i) => int(x, `${name}[${i}]`)))
-    return out
   }
 
   /** `count, (amount, periodMs, burst)...`; a left-out burst is NaN (the core's default). */
-  function limits (list, name, out, u32 = int) {
+  function limits (list, name, out, u32) {
     if (list === undefined || list === null) list = []
     if (!Array.isArray(list)) throw typeError(`${name} must be an array of {amount, periodMs, burst?}, got ${C.describe(list)}`)
     out.push(list.length)
@@ -104,35 +158,36 @@ module.exports = function createFlat (native) {
       out.push(u32(l.amount, `${w}.amount`), int(l.periodMs, `${w}.periodMs`),
         l.burst === undefined || l.burst === null ? NaN : u32(l.burst, `${w}.burst`))
     })
-    return out
   }
 
-  /** The named slots of a flat value back into a camelCase object (NaN: null). */
-  function unflat (n, slots) {
-    const o = {}
-    const groups = new Set(slots.filter((s) => s.path.length > 1).map((s) => s.path[0]))
-    slots.forEach(({ path, kind }, i) => {
-      let v = n[i]
-      if (v !== v) v = null // eslint-disable-line no-self-compare
-      else if (kind === 'bool') v = groups.has(path[0]) ? (v === 1 ? {} : null) : v === 1
-      else if (kind && kind !== 'float') v = LISTS[kind][v]
-      if (path.length === 1) o[path[0]] = v
-      else if (o[path[0]]) o[path[0]][path[1]] = v
-    })
-    return o
+  /**
+   * A configuration's encoder (and its `slots`): the layout `name`, then the lists `lists`
+   * (`path:ints` or `path:limits`, amounts through `u32`); another option than these and
+   * `extra`: invalid_argument (`what` names the value).
+   */
+  function config (name, what, lists, { unknown, extra = [], u32 = int } = {}) {
+    const slots = fields(native.vocabulary(name), unknown)
+    const more = lists.map((l) => { const [n, kind] = l.split(':'); return { name: n, path: n.split('.'), kind } })
+    const keys = keysOf([...slots, ...more], extra)
+    const encoder = (o) => {
+      checkKeys(o, keys, what)
+      const out = encode(o, slots, '', [])
+      for (const { name, path, kind } of more) (kind === 'ints' ? ints : limits)(at(o, path), name, out, u32)
+      return Float64Array.from(out)
+    }
+    return Object.assign(encoder, { slots })
   }
 
-  function limitsOf (n, at) {
-    const list = []
-    for (let i = 0; i < n[at]; i++) list.push({ amount: n[at + 1 + 3 * i], periodMs: n[at + 2 + 3 * i], burst: n[at + 3 + 3 * i] })
-    return list
-  }
+  // --- readings, limits and plans: NATIVE.md's layouts ----------------------------------------
 
-  // --- readings ------------------------------------------------------------------------------
-
-  const SOURCES = vocab('sources')
-  const WAIT_SOURCES = vocab('waitSources')
-  const REASONS = vocab('rejectReasons')
+  RECORDS.rejection = fields('header:str,value:str,reason:rejectReasons', typeError)
+  RECORDS.state = fields('name:str,remaining:int,resetS,partitionKey:key', typeError, 'int?')
+  RECORDS.policy = fields('name:str,quota:int,quotaUnit:str,windowS,partitionKey:key', typeError, 'int?')
+  RECORDS.limit = fields('amount,periodMs,burst')
+  RECORDS.batch = fields(native.vocabulary('batch'), typeError, 'int')
+  const READING_LISTS = fields('policies:[policy],states:[state],rejected:[rejection]', typeError, '', 'reading')
+  const PLAN = fields('batches:[batch],start:int,finishAt:int,durationMs:int', typeError, '', 'previous')
+  const LIMITS = fields('limits:[limit]')
 
   /** One item of a NUL-joined list: NUL as `\x01\x03`, `\x01` as `\x01\x02` (the codec's `split`). */
   function clean (s) {
@@ -140,93 +195,58 @@ module.exports = function createFlat (native) {
   }
   function unclean (s) { return s.indexOf('\x01') < 0 ? s : s.replace(/\x01\x03/g, '\0').replace(/\x01\x02/g, '\x01') }
 
-  const optInt = (v, name) => (v === undefined || v === null ? NaN : C.int(v, name))
-  const flag = (v, name) => +C.bool(v, name)
-  function optEnum (v, list, name) {
-    if (v === undefined || v === null) return NaN
-    const i = list.indexOf(C.str(v, name))
-    if (i < 0) throw typeError(`${name}: unknown variant ${JSON.stringify(v)}`)
-    return i
-  }
-  function seq (v, name) {
-    if (!Array.isArray(v)) throw typeError(`${name} must be an array, got ${C.describe(v)}`)
-    return v
-  }
+  // A reading's scalars are written out, both ways: by name, a generic loop costs the hot paths
+  // (parseHeaders, Backoff#decide) 10-20 % more.
 
   /** A Reading (camelCase, as parseHeaders returns it) → [numbers, NUL-joined strings]. */
-  function reading (r, name = 'reading') {
-    C.obj(r, name)
-    if (typeof r.status !== 'number') throw typeError(`${name}.status must be a number, got ${C.describe(r.status)}`)
-    let skew = NaN
-    if (r.dateSkewMs !== undefined && r.dateSkewMs !== null) {
-      const v = r.dateSkewMs
-      if (typeof v !== 'number') throw typeError(`${name}.dateSkewMs must be a number, got ${C.describe(v)}`)
-      if (!Number.isSafeInteger(v)) throw codedError('invalid_number', `${name}.dateSkewMs must be a safe integer, got ${v}`)
-      skew = v
-    }
-    const policies = seq(r.policies, `${name}.policies`)
-    const states = seq(r.states, `${name}.states`)
-    const rejected = seq(r.rejected, `${name}.rejected`)
-    const n = [
-      C.int(r.status, `${name}.status`), flag(r.throttled, `${name}.throttled`), optInt(r.retryAfterMs, `${name}.retryAfterMs`),
-      flag(r.retryAfterLenient, `${name}.retryAfterLenient`), optInt(r.limit, `${name}.limit`), optInt(r.remaining, `${name}.remaining`),
-      optInt(r.resetMs, `${name}.resetMs`), optInt(r.windowMs, `${name}.windowMs`), optEnum(r.source, SOURCES, `${name}.source`),
-      optInt(r.waitMs, `${name}.waitMs`), optEnum(r.waitSource, WAIT_SOURCES, `${name}.waitSource`), skew,
-      flag(r.capped, `${name}.capped`), policies.length, states.length, rejected.length
-    ]
+  function reading (r) {
     const s = []
-    const pk = (v, w) => {
-      if (v === undefined || v === null) return 0
-      s.push(clean(C.str(v, w)))
-      return 1
-    }
-    policies.forEach((p, i) => {
-      const w = `${name}.policies[${i}]`
-      C.obj(p, w)
-      s.push(clean(C.str(p.name, `${w}.name`)), clean(C.str(p.quotaUnit, `${w}.quotaUnit`)))
-      n.push(C.int(p.quota, `${w}.quota`), optInt(p.windowS, `${w}.windowS`), pk(p.partitionKey, `${w}.partitionKey`))
-    })
-    states.forEach((x, i) => {
-      const w = `${name}.states[${i}]`
-      C.obj(x, w)
-      s.push(clean(C.str(x.name, `${w}.name`)))
-      n.push(C.int(x.remaining, `${w}.remaining`), optInt(x.resetS, `${w}.resetS`), pk(x.partitionKey, `${w}.partitionKey`))
-    })
-    rejected.forEach((x, i) => {
-      const w = `${name}.rejected[${i}]`
-      C.obj(x, w)
-      s.push(clean(C.str(x.header, `${w}.header`)), clean(C.str(x.value, `${w}.value`)))
-      n.push(optEnum(x.reason, REASONS, `${w}.reason`))
-    })
-    return [Float64Array.from(n), s.join('\0')]
+    const n = [number(C.obj(r, 'reading').status, 'int', 'reading.status'), number(r.throttled, 'flag', 'reading.throttled'),
+      number(r.retryAfterMs, 'int?', 'reading.retryAfterMs'), number(r.retryAfterLenient, 'flag', 'reading.retryAfterLenient'),
+      number(r.limit, 'int?', 'reading.limit'), number(r.remaining, 'int?', 'reading.remaining'),
+      number(r.resetMs, 'int?', 'reading.resetMs'), number(r.windowMs, 'int?', 'reading.windowMs'),
+      number(r.source, 'sources', 'reading.source', typeError), number(r.waitMs, 'int?', 'reading.waitMs'),
+      number(r.waitSource, 'waitSources', 'reading.waitSource', typeError), number(r.dateSkewMs, 'skew', 'reading.dateSkewMs'),
+      number(r.capped, 'flag', 'reading.capped')]
+    return [Float64Array.from(encode(r, READING_LISTS, '', n, s)), s.join('\0')]
   }
 
   /**
-   * A reading's lists from the engine (`parseHeaders`: the numbers after the 13 scalar slots,
-   * comma-joined, NUL, then the strings, in the layout `reading` writes) → {policies, states, rejected}.
+   * The Reading from parseHeaders' `out` (the scalars `reading` writes; NaN: null) and its lists
+   * (their numbers, comma-joined, NUL, then their strings; null: none).
    */
-  function lists (text) {
-    if (text == null) return null
-    const cut = text.indexOf('\0')
-    const n = text.slice(0, cut).split(',').map(Number)
-    const s = text.slice(cut + 1).split('\0').map(unclean)
-    let i = 3
-    let j = 0
-    const pk = (has) => (has === 1 ? s[j++] : null)
-    const policies = []
-    const states = []
-    const rejected = []
-    for (let k = 0; k < n[0]; k++, i += 3) {
-      const [name, quotaUnit] = [s[j++], s[j++]]
-      policies.push({ name, quota: n[i], quotaUnit, windowS: C.nn(n[i + 1]), partitionKey: pk(n[i + 2]) })
+  function readingOf (s, text) {
+    const cut = text == null ? -1 : text.indexOf('\0')
+    const l = cut < 0 ? { policies: [], states: [], rejected: [] }
+      : decode(text.slice(0, cut).split(',').map(Number), text.slice(cut + 1).split('\0').map(unclean), READING_LISTS)
+    return {
+      status: s[0],
+      throttled: s[1] === 1,
+      retryAfterMs: nn(s[2]),
+      retryAfterLenient: s[3] === 1,
+      limit: nn(s[4]),
+      remaining: nn(s[5]),
+      resetMs: nn(s[6]),
+      windowMs: nn(s[7]),
+      source: s[8] !== s[8] ? null : SOURCES[s[8]], // eslint-disable-line no-self-compare
+      policies: l.policies,
+      states: l.states,
+      waitMs: nn(s[9]),
+      waitSource: s[10] !== s[10] ? null : WAIT_SOURCES[s[10]], // eslint-disable-line no-self-compare
+      dateSkewMs: nn(s[11]),
+      capped: s[12] === 1,
+      rejected: l.rejected
     }
-    for (let k = 0; k < n[1]; k++, i += 3) {
-      const name = s[j++]
-      states.push({ name, remaining: n[i], resetS: C.nn(n[i + 1]), partitionKey: pk(n[i + 2]) })
-    }
-    for (let k = 0; k < n[2]; k++, i++) rejected.push({ header: s[j++], value: s[j++], reason: REASONS[n[i]] })
-    return { policies, states, rejected }
   }
+
+  const { nn } = C
+  const [SOURCES, WAIT_SOURCES] = [vocab('sources'), vocab('waitSources')]
+  LISTS.sources = SOURCES
+  LISTS.waitSources = WAIT_SOURCES
+  const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, '', []))
+  const planOf = (n) => decode(n, [], PLAN)
+  /** The limits of a flat configuration (`count, (amount, periodMs, burst)...` from `i` on). */
+  const limitsOf = (n, i) => decode(n, [], LIMITS, { i, j: 0 }).limits
 
   // --- limiter state: the core's JSON; its u64s cross as a BigUint64Array (exact beyond 2^53) --
 
@@ -278,5 +298,5 @@ module.exports = function createFlat (native) {
     return [keys.map(clean).join('\0'), BigUint64Array.from(nums)]
   }
 
-  return { layout, keysOf, checkKeys, scalars, ints, limits, unflat, limitsOf, reading, lists, stateJson, stateFlat, vocab, int, index }
+  return { vocab, index, config, decode, reading, readingOf, plan, planOf, limitsOf, stateJson, stateFlat }
 }

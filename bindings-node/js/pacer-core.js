@@ -14,22 +14,10 @@ module.exports = function createPacerCore (native, F) {
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(F.vocab('pacerConfig').includes('shared:bool') ? F.vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
-  // `path[:kind]` per scalar slot (the engine's layout, read by the shared `flat` codec), and
-  // the option names each level accepts (the lists `limits` and `backoff.retryStatuses` too).
-  const SLOTS = F.layout('pacerConfig')
-  const KEYS = F.keysOf(SLOTS, ['limits', 'seed'])
-  ;(KEYS.backoff = KEYS.backoff || new Set()).add('retryStatuses')
+  // A PacerConfig (camelCase; anything left out is the core's default) → flat: the engine's
+  // layout, then the lists (limits' amounts saturated at u32, so the core's range check speaks).
+  const CONFIG = F.config('pacerConfig', 'PacerCore', ['backoff.retryStatuses:ints', 'limits:limits'], { extra: ['seed'], u32: C.u32 })
   const out = new Float64Array(4)
-
-  /** A PacerConfig (camelCase; anything left out is the core's default) → the flat slots. */
-  function flatConfig (config) {
-    const c = C.optObj(config, 'config')
-    F.checkKeys(c, KEYS, 'PacerCore')
-    const flat = F.scalars(c, SLOTS, [])
-    F.ints(c.backoff && c.backoff.retryStatuses, 'backoff.retryStatuses', flat)
-    F.limits(c.limits, 'limits', flat, C.u32)
-    return Float64Array.from(flat)
-  }
 
   // A store call's text `<L>:<key1><key2><arg>,<arg>,...` (L: each key's length in UTF-16
   // units, so any key text is safe) → {keys, args}; '' → null.
@@ -57,11 +45,7 @@ module.exports = function createPacerCore (native, F) {
     const a = STEPS[action]
     if (a === 'go') return { action: a, ticket: out[0] }
     if (a === 'wait') return { action: a, ticket: out[0], until: out[1] }
-    if (a === 'consult') {
-      const ticket = out[0]
-      const { keys, args } = storeCall(call(() => n.storeCall(ticket)))
-      return { action: a, ticket, keys, args }
-    }
+    if (a === 'consult') return { action: a, ticket: out[0], ...storeCall(call(() => n.storeCall(out[0]))) }
     return { action: a, reason: NEVER_REASONS[out[3]], capacity: out[2] }
   }
 
@@ -93,7 +77,7 @@ module.exports = function createPacerCore (native, F) {
     #n
     #config
     constructor (config) {
-      const flat = flatConfig(config)
+      const flat = CONFIG(C.optObj(config, 'config'))
       const seed = config && config.seed !== undefined && config.seed !== null ? C.seed(config.seed) : ''
       this.#config = config === undefined || config === null ? {} : { ...config }
       this.#n = call(() => new native.NativePacer(flat, seed))
@@ -106,29 +90,21 @@ module.exports = function createPacerCore (native, F) {
     get config () { return { ...this.#config } }
 
     begin (key, cost = DEFAULT_COST, now) {
-      const [k, c, t] = [C.str(key, 'key'), C.int(cost, 'cost'), nowOf(now)]
-      return step(call(() => this.#n.begin(k, c, t, out)), this.#n)
+      return step(call(() => this.#n.begin(C.str(key, 'key'), C.int(cost, 'cost'), nowOf(now), out)), this.#n)
     }
 
-    resume (ticket, now) {
-      const [id, t] = [ticketOf(ticket), nowOf(now)]
-      return step(call(() => this.#n.resume(id, t, out)), this.#n)
-    }
+    resume (ticket, now) { return step(call(() => this.#n.resume(ticketOf(ticket), nowOf(now), out)), this.#n) }
 
     /** The store's reply to a `consult` (the raw EVALSHA array, or an error code): a step. */
     consulted (ticket, replyOrErrorCode, now) {
-      const [id, [r, code], t] = [ticketOf(ticket), storeAnswer(replyOrErrorCode), nowOf(now)]
-      return step(call(() => this.#n.consulted(id, r, code, t, out)), this.#n)
+      return step(call(() => this.#n.consulted(ticketOf(ticket), ...storeAnswer(replyOrErrorCode), nowOf(now), out)), this.#n)
     }
 
     /** The next call to send without waiting for it (`{keys, args}`), or null. */
     pollStore () { return storeCall(call(() => this.#n.pollStore())) }
 
     /** The outcome of a polled call (the raw reply, or an error code). */
-    storeDone (replyOrErrorCode, now) {
-      const [[r, code], t] = [storeAnswer(replyOrErrorCode), nowOf(now)]
-      call(() => this.#n.storeDone(r, code, t))
-    }
+    storeDone (replyOrErrorCode, now) { call(() => this.#n.storeDone(...storeAnswer(replyOrErrorCode), nowOf(now))) }
 
     /** The next store event, or null. */
     pollEvent () {
@@ -142,22 +118,16 @@ module.exports = function createPacerCore (native, F) {
     finish (ticket, response, now) {
       const [id, t] = [ticketOf(ticket), nowOf(now)]
       if (response === null || response === undefined) return after(call(() => this.#n.finishNetworkError(id, t, out)))
-      C.obj(response, 'response')
-      const st = C.u32(response.status, 'response.status')
-      const joined = C.joinHeaders(C.flattenHeaders(response.headers))
-      const b = C.body(response.body, 'response.body')
-      return after(call(() => this.#n.finish(id, st, joined, b, t, out)))
+      const r = C.obj(response, 'response')
+      const [st, joined] = [C.u32(r.status, 'response.status'), C.joinHeaders(C.flattenHeaders(r.headers))]
+      return after(call(() => this.#n.finish(id, st, joined, C.body(r.body, 'response.body'), t, out)))
     }
 
-    cancel (ticket) {
-      const id = ticketOf(ticket)
-      call(() => this.#n.cancel(id))
-    }
+    cancel (ticket) { call(() => this.#n.cancel(ticketOf(ticket))) }
 
     /** The learnt limit of `key` (`{amount, periodMs, burst}`), or null. */
     learnt (key) {
-      C.str(key, 'key')
-      return call(() => this.#n.learnt(key, out)) ? { amount: out[0], periodMs: out[1], burst: out[2] } : null
+      return call(() => this.#n.learnt(C.str(key, 'key'), out)) ? { amount: out[0], periodMs: out[1], burst: out[2] } : null
     }
 
     /** Requests of `key` in flight. */
@@ -170,5 +140,5 @@ module.exports = function createPacerCore (native, F) {
     get budgetTokens () { return nn(this.#n.budgetTokens) }
   }
 
-  return { PacerCore, flatConfig }
+  return { PacerCore }
 }
