@@ -52,7 +52,7 @@ NODE_INPUTS := $(CORE_INPUTS) bindings-node/Cargo.toml bindings-node/build.rs bi
 	$(call files_under,bindings-node/src)
 PYTHON_INPUTS := $(CORE_INPUTS) bindings-python/Cargo.toml bindings-python/pyproject.toml \
 	$(call files_under,bindings-python/src bindings-python/python)
-WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src)
+WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src bindings-node/js)
 
 .PHONY: all test check toolchain venv node-deps build build-node build-python build-wasm \
 	test-rust test-node test-python test-wasm test-server test-examples demo check-generated clean
