@@ -52,7 +52,7 @@ NODE_INPUTS := $(CORE_INPUTS) bindings-node/Cargo.toml bindings-node/build.rs bi
 	$(call files_under,bindings-node/src)
 PYTHON_INPUTS := $(CORE_INPUTS) bindings-python/Cargo.toml bindings-python/pyproject.toml \
 	$(call files_under,bindings-python/src bindings-python/python)
-WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src bindings-node/js)
+WASM_INPUTS := $(CORE_INPUTS) bindings-wasm/Cargo.toml scripts/build-wasm.sh $(call files_under,bindings-wasm/src)
 
 .PHONY: all test check toolchain venv node-deps build build-node build-python build-wasm \
 	test-rust test-node test-python test-wasm test-server test-examples demo check-generated clean
@@ -108,7 +108,7 @@ build-python: $(STAMPS)/build-python
 build-wasm: toolchain $(STAMPS)/build-wasm
 
 # Writes bindings-node/pacekeeper.<platform>.node plus the generated native.js and native.d.ts
-# (the public API is index.js over bindings-node/js/).
+# (the public API is index.js over the shared JS layer in js/).
 $(STAMPS)/build-node: $(NODE_INPUTS) $(NODE_DEPS_STAMP)
 	cd bindings-node && node_modules/.bin/napi build --platform --release --js native.js --dts native.d.ts
 	@mkdir -p $(@D) && touch $@

@@ -3,7 +3,7 @@
 #   make redis-server  Debian's redis-server, installed only when missing (mk/apt.mk)
 #   make test-redis    tests/redis (Rust) against its own redis-server instances (127.0.0.1, free
 #                      ports, no persistence, stopped by pid), then the Node and Python store shells
-#                      (bindings-node/js/store-redis.js, bindings-python/python/pacekeeper/store_redis.py)
+#                      (js/store-redis.js, bindings-python/python/pacekeeper/store_redis.py)
 #                      with ioredis 6, node-redis 4 and 6, redis-py 8 sync and asyncio. Under CI=true a
 #                      missing redis-server is a failure, never a skip.
 #   make bench-redis   decisions through Redis on loopback from one process: p50 and decisions/s

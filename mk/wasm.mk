@@ -7,8 +7,9 @@
 #   make bench-wasm         per-call cost of check and parse, WASM beside napi (not part of `make test`)
 #   make serve-playground   serve examples/playground on http://127.0.0.1:8765/ (Ctrl-C to stop)
 
-# The build also depends on the shared API layer it copies and on the scripts it runs.
-$(STAMPS)/build-wasm: $(wildcard bindings-node/js/*.js) bindings-node/index.d.ts \
+# The build also depends on the shared API layer its ES-module entries inline and on the scripts
+# it runs.
+$(STAMPS)/build-wasm: $(wildcard js/*.js) bindings-node/index.d.ts \
 	bindings-wasm/package.json scripts/wasm-snip.mjs scripts/wasm-module.mjs scripts/wasm-esm.mjs
 
 # The name-for-name comparison and the bit-for-bit schedules compare with the napi package.

@@ -90,13 +90,9 @@ for dir in pkg-node pkg-web pkg-bundler; do
 done
 rm -rf "$stage"
 
-# The public API is the Node package's own JavaScript (bindings-node/js/), copied verbatim, over
-# the wasm-bindgen module (the napi addon's interface); CommonJS entry index.js, ES-module entries
-# generated for pkg-web and pkg-bundler.
-rm -rf bindings-wasm/api
-mkdir -p bindings-wasm/api
-cp bindings-node/js/*.js bindings-wasm/api/
-printf '{\n  "type": "commonjs"\n}\n' >bindings-wasm/api/package.json
+# The public API is the shared JS layer (js/, the package `pacekeeper-js-api` that both npm
+# packages bundle) over the wasm-bindgen module (the napi addon's interface); CommonJS entry
+# index.js, ES-module entries generated from js/ for pkg-web and pkg-bundler.
 cp bindings-node/index.d.ts bindings-wasm/index.d.ts
 node scripts/wasm-esm.mjs
 ls -l bindings-wasm/pkg-*/pacekeeper_wasm_bg.wasm

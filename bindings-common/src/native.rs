@@ -1,4 +1,4 @@
-//! The engine interface of the napi addon and the WebAssembly module (`bindings-node/js/NATIVE.md`),
+//! The engine interface of the napi addon and the WebAssembly module (`js/NATIVE.md`),
 //! written once: `native_api!` expands to either host's exports. Its arguments are the host's
 //! export attribute (`napi` or `wasm_bindgen`) and the few types whose spelling differs: an out
 //! slot array (`attrs` then type), an optional flat array, and `u64` numbers in and out. The host

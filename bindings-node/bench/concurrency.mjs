@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const here = path.dirname(fileURLToPath(import.meta.url))
 const native = require(path.join(here, '..', 'native.js'))
-const NEW = require(path.join(here, '..', 'js'))(native)
+const NEW = require(path.join(here, '..', '..', 'js'))(native)
 const OLD = process.env.OLD_JS ? require(path.resolve(process.env.OLD_JS))(native) : null
 const SERVER = path.join(here, '..', '..', 'tests', 'server', 'server.mjs')
 function start (profile) {

@@ -1,6 +1,6 @@
 //! WebAssembly bindings for pacekeeper (wasm-bindgen): the engine of the npm package
 //! `pacekeeper-wasm`, the engine interface `native_api!` of `pacekeeper-bindings-common` (the
-//! napi addon expands the same; see `bindings-node/js/NATIVE.md`) without the shared-store mode
+//! napi addon expands the same; see `js/NATIVE.md`) without the shared-store mode
 //! (the core's `store` feature is off: about 60 KB; a `shared` pacer configuration is
 //! `invalid_option`). Every error is thrown as an `Error` with `.code` set to the core's code;
 //! nothing panics (a trap stays a `WebAssembly.RuntimeError`). Built by `make build-wasm`.

@@ -203,7 +203,7 @@ test('an injected trap surfaces as a WebAssembly.RuntimeError, not a coded error
     const seen = []
     class Spy extends wasm.NativeBackoff { constructor (p) { super(p); seen.push(this) } }
     const engine = Object.assign(Object.create(wasm), { NativeBackoff: Spy })
-    const api = require(${JSON.stringify(path.join(__dirname, '..', 'api', 'index.js'))})(engine)
+    const api = require(${JSON.stringify(require.resolve('pacekeeper-js-api', { paths: [path.join(__dirname, '..')] }))})(engine)
     const b = new api.Backoff()
     if (b.schedule(1, 3).length !== 3 || seen.length !== 1) throw new Error('spy not in place')
     seen[0].__wbg_ptr = 0xfffffff0

@@ -41,6 +41,19 @@ test('package.json names the package and matches Cargo.toml', () => {
   for (const f of pkg.files) assert.ok(fs.existsSync(path.join(pkgRoot, f)), `files: ${f} missing`)
 })
 
+test('npm pack bundles the shared JS layer (js/) and no copy of it', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'package.json'), 'utf8'))
+  assert.deepEqual(pkg.bundleDependencies, ['pacekeeper-js-api'])
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  const out = require('node:child_process').execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'],
+    { cwd: pkgRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  const files = JSON.parse(out)[0].files.map((f) => f.path)
+  const shared = fs.readdirSync(path.join(pkgRoot, '..', 'js')).filter((f) => f.endsWith('.js'))
+  assert.ok(shared.includes('engine.js'))
+  for (const f of shared) assert.ok(files.includes(`node_modules/pacekeeper-js-api/${f}`), `${f} is not bundled`)
+  assert.deepEqual(files.filter((f) => f.startsWith('api/')), [])
+})
+
 test('require() loads the Node.js build', () => {
   checkApi(require('pacekeeper-wasm'))
 })

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One version everywhere: the workspace version in Cargo.toml is the release version; every crate
-// takes it (`version.workspace = true`), and the package.json files (main, wasm, every
+// takes it (`version.workspace = true`), and the package.json files (main, wasm, the shared js/, every
 // npm/<platform>), the package-lock.json roots, pyproject.toml (dynamic from Cargo) and the top
 // CHANGELOG.md entry must all say the same. Usage: check-version.mjs [ROOT] (prints the version).
 import fs from 'node:fs'
@@ -22,7 +22,7 @@ export function checkVersions (root) {
     }
   }
   const json = (f) => JSON.parse(read(f))
-  const pkgs = ['bindings-node/package.json', 'bindings-wasm/package.json']
+  const pkgs = ['bindings-node/package.json', 'bindings-wasm/package.json', 'js/package.json']
   for (const d of fs.readdirSync(path.join(root, 'bindings-node/npm'))) pkgs.push(`bindings-node/npm/${d}/package.json`)
   for (const f of pkgs) if (json(f).version !== version) problems.push(`${f}: version ${json(f).version}, want ${version}`)
   for (const f of ['bindings-node/package-lock.json', 'bindings-wasm/package-lock.json']) {

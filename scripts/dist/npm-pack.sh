@@ -28,7 +28,9 @@ done
 
 log "pack pacekeeper (main)"
 d=$stage/pacekeeper && mkdir -p "$d"
-(cd "$ROOT/bindings-node" && cp -r index.js index.mjs index.d.ts native.js native.d.ts js README.md package.json "$d/")
+(cd "$ROOT/bindings-node" && cp -r index.js index.mjs index.d.ts native.js native.d.ts load.js README.md package.json "$d/")
+# The shared JS layer (js/, `pacekeeper-js-api`), bundled (package.json `bundleDependencies`).
+mkdir -p "$d/node_modules" && cp -r "$ROOT/js" "$d/node_modules/pacekeeper-js-api"
 node - "$d/package.json" "$VERSION" <<'JS'
 const fs = require('fs')
 const [file, version] = process.argv.slice(2)
@@ -43,7 +45,8 @@ for (const t of p.napi.targets) {
   if (!plat[t]) throw new Error(`npm-pack: no platform name for ${t}`)
   p.optionalDependencies[`${p.napi.packageName}-${plat[t]}`] = version
 }
-p.dependencies = { 'pacekeeper-wasm': version }
+// The bundled shared layer by its version (the `file:` spec is the repository's, for development).
+p.dependencies = { 'pacekeeper-js-api': version, 'pacekeeper-wasm': version }
 p.files = p.files.filter((f) => f !== '*.node')
 delete p.devDependencies
 delete p.scripts
@@ -55,5 +58,7 @@ log "pack pacekeeper-wasm"
 test -f "$ROOT/bindings-wasm/pkg-node/pacekeeper_wasm.js" || die "bindings-wasm is not built (make build-wasm)"
 d=$stage/pacekeeper-wasm && mkdir -p "$d"
 (cd "$ROOT/bindings-wasm" && npm pack --silent --pack-destination "$d" >/dev/null) && tar xzf "$d"/*.tgz -C "$d" && rm "$d"/*.tgz
+node -e 'const fs = require("fs"), [f, v] = process.argv.slice(1), p = JSON.parse(fs.readFileSync(f, "utf8"))
+p.dependencies["pacekeeper-js-api"] = v; fs.writeFileSync(f, JSON.stringify(p, null, 2) + "\n")' "$d/package/package.json" "$VERSION"
 pack "$d/package"
 ls -l "$tarballs" >&2

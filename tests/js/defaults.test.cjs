@@ -46,7 +46,7 @@ test('parseHeaders caps waits at the core\'s default maxWaitMs', () => {
 })
 
 test('the shared JS layer restates no default of the core', () => {
-  const dir = path.join(root, 'bindings-node', 'js')
+  const dir = path.join(root, 'js')
   const budget = named('retryBudget')
   const [maxWaitMs] = native.defaults('parseOptions')
   for (const f of ['engine.js', 'flat.js', 'convert.js']) {
@@ -84,7 +84,7 @@ test('verdict and decision names are the core\'s vocabularies', () => {
 })
 
 test('the shared JS layer restates no cost default or verdict name', () => {
-  const dir = path.join(root, 'bindings-node', 'js')
+  const dir = path.join(root, 'js')
   for (const f of ['engine.js', 'pacer-core.js', 'helpers.js', 'pacing.js']) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8')
     assert.ok(!/cost = 1\b|cost === undefined \? 1\b/.test(text), `${f} restates the default cost`)
@@ -100,7 +100,7 @@ test('a response\'s status is told by the core\'s bounds (defaults("statuses"))'
   for (const s of [min - 1, max + 1]) {
     assert.throws(() => pk.parseHeaders({ status: s, headers: [] }), (e) => e.code === 'invalid_status')
   }
-  const dir = path.join(root, 'bindings-node', 'js')
+  const dir = path.join(root, 'js')
   for (const f of ['response.js', 'pacing.js', 'engine.js']) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8')
     assert.ok(!new RegExp(`\\b${max}\\b`).test(text), `${f} restates the highest status`)

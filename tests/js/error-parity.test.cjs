@@ -64,7 +64,7 @@ test('every error vector gives its code, as a TypeError/RangeError', () => {
 test('errorCodes() is the core\'s list, and the shared JS layer restates no vocabulary of the core', () => {
   const native = require('../../bindings-node/native.js')
   assert.deepEqual(pk.errorCodes(), native.vocabulary('errorCodes').split(','))
-  const dir = path.join(__dirname, '..', '..', 'bindings-node', 'js')
+  const dir = path.join(__dirname, '..', '..', 'js')
   const lists = ['errorCodes', 'resetModes', 'sources', 'waitSources', 'rejectReasons', 'jitters', 'retryReasons', 'giveUpReasons']
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.js'))) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8')

@@ -24,7 +24,7 @@ if (impl === 'wasm') {
 
 // The engine level (what the Redis shells use): `require('./engine')(native)`.
 const native = require(path.join(root, 'bindings-node', 'native.js'))
-const engine = require(path.join(root, 'bindings-node', 'js', 'engine.js'))(native)
+const engine = require(path.join(root, 'js', 'engine.js'))(native)
 
 test('the engine exports the script and its SHA1', () => {
   const script = engine.sharedScript()

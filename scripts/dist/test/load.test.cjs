@@ -1,11 +1,11 @@
 'use strict'
-// bindings-node/js/load.js: native first; the WASM package with ONE warning line when no native
+// bindings-node/load.js: native first; the WASM package with ONE warning line when no native
 // binary loads (or PACEKEEPER_FORCE_WASM=1); a clear error when neither is there. (The packed
 // packages are checked for real by scripts/dist/check-npm.sh, part of `make dist`.)
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { load } = require(path.join(__dirname, '..', '..', '..', 'bindings-node', 'js', 'load.js'))
+const { load } = require(path.join(__dirname, '..', '..', '..', 'bindings-node', 'load.js'))
 
 function capture (fn) {
   const write = process.stderr.write

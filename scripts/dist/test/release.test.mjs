@@ -10,7 +10,7 @@ import { checkVersions } from '../check-version.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const FILES = ['Cargo.toml', 'CHANGELOG.md', 'bindings-node/package.json', 'bindings-node/package-lock.json',
-  'bindings-wasm/package.json', 'bindings-wasm/package-lock.json', 'bindings-python/pyproject.toml']
+  'bindings-wasm/package.json', 'bindings-wasm/package-lock.json', 'bindings-python/pyproject.toml', 'js/package.json']
 
 function copyTree () {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pk-version-'))
@@ -35,6 +35,7 @@ test('the checker reports each kind of mismatch', (t) => {
   const { version } = checkVersions(root)
   const cases = [
     ['bindings-wasm/package.json', (s) => s.replace(`"version": "${version}"`, '"version": "9.9.9"'), /bindings-wasm\/package.json/],
+    ['js/package.json', (s) => s.replace(`"version": "${version}"`, '"version": "9.9.9"'), /js\/package.json/],
     ['bindings-node/npm/linux-arm64-musl/package.json', (s) => s.replace(`"version": "${version}"`, '"version": "9.9.9"'), /linux-arm64-musl/],
     ['CHANGELOG.md', (s) => s.replace(`## [${version}]`, '## [9.9.9]'), /CHANGELOG/],
     ['core/Cargo.toml', (s) => s.replace('version.workspace = true', 'version = "9.9.9"'), /core\/Cargo.toml/],

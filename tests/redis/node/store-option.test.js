@@ -1,5 +1,5 @@
 'use strict';
-// The `store` option of the Node helpers (bindings-node/js/pacing.js, helpers.js) against a real
+// The `store` option of the Node helpers (js/pacing.js, helpers.js) against a real
 // redis-server: a lockout learnt in one process holds back another through withRetry, and a
 // store paused then stopped mid-run keeps every call bounded, says `store_down`, and says
 // `store_up` once it is back — through ioredis 6 and node-redis 4.

@@ -1,5 +1,5 @@
 'use strict';
-// bindings-node/js/store-redis.js against a real redis-server, through ioredis 6, node-redis 4 and
+// js/store-redis.js against a real redis-server, through ioredis 6, node-redis 4 and
 // node-redis 6, with the core's codec out of process (target/*/pk-codec) until the binding has it.
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -10,7 +10,7 @@ const readline = require('node:readline');
 const { startServer } = require('./redis-server');
 
 const ROOT = path.resolve(__dirname, '../../..');
-const { createRedisStore, StoreError } = require(path.join(ROOT, 'bindings-node/js/store-redis.js'));
+const { createRedisStore, StoreError } = require(path.join(ROOT, 'js/store-redis.js'));
 const vectors = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/shared.json'), 'utf8')).cases;
 
 function codecProcess() {

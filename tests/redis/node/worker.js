@@ -6,7 +6,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const readline = require('node:readline');
 const Redis = require('ioredis');
-const { createRedisStore } = require(path.resolve(__dirname, '../../../bindings-node/js/store-redis.js'));
+const { createRedisStore } = require(path.resolve(__dirname, '../../../js/store-redis.js'));
 
 const [port, budget, ms, requestJson, exe] = process.argv.slice(2);
 const child = spawn(exe, [], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -1,7 +1,7 @@
 'use strict'
-// The public API of `pacekeeper` over a native engine module (see NATIVE.md):
-//   module.exports = require('./js')(require('./native.js'))
-// Engine-agnostic: the WASM package builds the same surface over its own module.
+// The public API of `pacekeeper` and `pacekeeper-wasm` over an engine module (see NATIVE.md): the
+// shared JS layer (package `pacekeeper-js-api`, bundled into both), engine-agnostic:
+//   module.exports = require('pacekeeper-js-api')(require('./native.js'))
 
 const errors = require('./errors')
 const createEngine = require('./engine')

@@ -5,8 +5,8 @@
 // API) with a one-line warning instead of a failed `require`.
 // PACEKEEPER_FORCE_WASM=1 skips the native addon (tests, or a platform whose addon misbehaves).
 //
-// Returns { native } (the addon, for js/index.js to wrap) or { api } (pacekeeper-wasm's finished API).
-function load (requireNative = () => require('../native.js'), requireWasm = () => require('pacekeeper-wasm')) {
+// Returns { native } (the addon, for the shared JS layer `pacekeeper-js-api` (js/) to wrap) or { api } (pacekeeper-wasm's finished API).
+function load (requireNative = () => require('./native.js'), requireWasm = () => require('pacekeeper-wasm')) {
   let nativeError = null
   if (process.env.PACEKEEPER_FORCE_WASM !== '1') {
     try {
