@@ -12,12 +12,11 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 /// Reads a response's rate-limit headers (and a Genesys 429 body) into a :class:`Reading`.
 ///
-/// ``now`` is epoch ms (default: the system clock); ``max_wait_ms`` caps every wait.
+/// ``now`` is epoch ms (default: the system clock); ``max_wait_ms`` caps every wait;
+/// ``reset_mode`` names how ``X-RateLimit-Reset`` is read. ``None`` takes the core's default
+/// for either option.
 #[pyfunction]
-#[pyo3(
-    signature = (status, headers, body=None, *, now=None, max_wait_ms=None, reset_mode=None),
-    text_signature = "(status, headers, body=None, *, now=None, max_wait_ms=None, reset_mode='auto')"
-)]
+#[pyo3(signature = (status, headers, body=None, *, now=None, max_wait_ms=None, reset_mode=None))]
 pub(crate) fn parse_headers(
     status: &Bound<'_, PyAny>,
     headers: &Bound<'_, PyAny>,

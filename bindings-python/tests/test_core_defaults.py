@@ -58,6 +58,15 @@ def test_the_python_layer_restates_no_default() -> None:
         assert "map_or(1," not in text, f.name
 
 
+def test_parse_headers_options_default_to_the_core() -> None:
+    # The signature shows None (the core's default), never a restated mode or cap.
+    params = inspect.signature(_native.parse_headers).parameters
+    assert params["reset_mode"].default is None and params["max_wait_ms"].default is None
+    stub = (pathlib.Path(pk.__file__).parent / "_native.pyi").read_text()
+    assert 'reset_mode: str = "auto"' not in stub
+    assert pk.parse_headers(200, [], now=NOW) == pk.parse_headers(200, [], now=NOW, reset_mode=None)
+
+
 def test_a_status_is_told_by_the_cores_bounds() -> None:
     from pacekeeper._extract import response_info
 

@@ -42,7 +42,7 @@ def parse_headers(
     *,
     now: Optional[int] = None,
     max_wait_ms: Optional[int] = None,
-    reset_mode: str = "auto",
+    reset_mode: Optional[str] = None,
 ) -> Reading: ...
 def plan(request: dict[str, Any], *, now: Optional[int] = None) -> Plan: ...
 def replan(
