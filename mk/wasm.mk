@@ -9,7 +9,7 @@
 
 # The build also depends on the shared API layer its ES-module entries inline and on the scripts
 # it runs.
-$(STAMPS)/build-wasm: $(wildcard js/*.js) bindings-node/index.d.ts \
+$(STAMPS)/build-wasm: $(wildcard js/*.js) \
 	bindings-wasm/package.json scripts/wasm-snip.mjs scripts/wasm-module.mjs scripts/wasm-esm.mjs
 
 # The name-for-name comparison and the bit-for-bit schedules compare with the napi package.

@@ -93,6 +93,5 @@ rm -rf "$stage"
 # The public API is the shared JS layer (js/, the package `pacekeeper-js-api` that both npm
 # packages bundle) over the wasm-bindgen module (the napi addon's interface); CommonJS entry
 # index.js, ES-module entries generated from js/ for pkg-web and pkg-bundler.
-cp bindings-node/index.d.ts bindings-wasm/index.d.ts
 node scripts/wasm-esm.mjs
 ls -l bindings-wasm/pkg-*/pacekeeper_wasm_bg.wasm

@@ -10,8 +10,12 @@ const { execFileSync } = require('node:child_process')
 
 const root = path.join(__dirname, '..')
 
+// The declarations live in the shared layer (js/index.d.ts, `pacekeeper-js-api`), which the
+// package's index.d.ts re-exports.
+const SHARED_DTS = require.resolve('pacekeeper-js-api/index.d.ts', { paths: [root] })
+
 test('index.d.ts declares every export; native.d.ts every native export', () => {
-  const dts = fs.readFileSync(path.join(root, 'index.d.ts'), 'utf8')
+  const dts = fs.readFileSync(SHARED_DTS, 'utf8')
   for (const name of Object.keys(require('..'))) {
     if (name === 'default') continue
     assert.match(dts, new RegExp(`export declare (function|class) ${name}\\b`), name)
@@ -37,7 +41,7 @@ const ts = require('typescript')
 const pk = require('..')
 
 function declarations () {
-  const file = path.join(root, 'index.d.ts')
+  const file = SHARED_DTS
   const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true)
   const shapes = new Map() // name -> array of variants, each a sorted member list
   const literals = new Map() // name -> sorted string literals of a union alias

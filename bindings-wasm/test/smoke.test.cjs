@@ -48,7 +48,7 @@ test('npm pack bundles the shared JS layer (js/) and no copy of it', () => {
   const out = require('node:child_process').execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'],
     { cwd: pkgRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
   const files = JSON.parse(out)[0].files.map((f) => f.path)
-  const shared = fs.readdirSync(path.join(pkgRoot, '..', 'js')).filter((f) => f.endsWith('.js'))
+  const shared = fs.readdirSync(path.join(pkgRoot, '..', 'js')).filter((f) => f.endsWith('.js') || f === 'index.d.ts')
   assert.ok(shared.includes('engine.js'))
   for (const f of shared) assert.ok(files.includes(`node_modules/pacekeeper-js-api/${f}`), `${f} is not bundled`)
   assert.deepEqual(files.filter((f) => f.startsWith('api/')), [])
@@ -93,8 +93,18 @@ test('the API is the napi package\'s, name for name', (t) => {
   for (const k of Object.keys(napi)) assert.equal(typeof wasm[k], typeof napi[k], k)
 })
 
+test('a TypeScript program over both entry points type-checks (tsc --strict, bundler resolution)', () => {
+  // typescript is the napi package's dev dependency (the same declarations, re-exported by both).
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [path.join(pkgRoot, '..', 'bindings-node')] })
+  require('node:child_process').execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+    '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', path.join(__dirname, 'types-usage.mts')],
+  { cwd: pkgRoot, encoding: 'utf8', stdio: 'pipe' })
+})
+
 test('TypeScript declarations ship for every entry point', () => {
-  const dts = fs.readFileSync(path.join(pkgRoot, 'index.d.ts'), 'utf8')
+  // The package's index.d.ts re-exports the shared layer's declarations (js/index.d.ts), bundled.
+  assert.match(fs.readFileSync(path.join(pkgRoot, 'index.d.ts'), 'utf8'), /export \* from 'pacekeeper-js-api'/)
+  const dts = fs.readFileSync(require.resolve('pacekeeper-js-api/index.d.ts', { paths: [pkgRoot] }), 'utf8')
   for (const name of ['parseHeaders', 'Limiter', 'Backoff', 'newRetryState', 'plan', 'replan']) {
     assert.match(dts, new RegExp(`export declare (function|class) ${name}\\b`))
   }
