@@ -7,7 +7,7 @@
 //! stays outside (negative, or rounded to 2^53 or more), so the codec's rule decides as it does
 //! for napi and wasm-bindgen.
 
-use crate::{joined_headers, mem, run, ABI_VERSION, LAST_ERROR, OUT_SLOTS, PK_NONE};
+use crate::{header_pairs, mem, run, ABI_VERSION, LAST_ERROR, OUT_SLOTS, PK_NONE};
 use pacekeeper::pacer::PacerConfig;
 use pacekeeper::{Error, ErrorCode};
 use pacekeeper_bindings_common::pacer::HostPacer;
@@ -205,12 +205,13 @@ pub extern "C" fn pk_pacer_finish(
         if status == 0 {
             return p.finish_network_error(t, now, o).map(i64::from);
         }
-        let headers = joined_headers(&mem::read(headers_ptr, headers_len, "headers")?);
+        let block = mem::read(headers_ptr, headers_len, "headers")?;
+        let block = String::from_utf8_lossy(&block);
         let body = mem::read(body_ptr, body_len, "body")?;
         let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
         // A negative status meets the core's status rule as one out of range.
         let status = u32::try_from(status).unwrap_or(u32::MAX);
-        p.finish(t, status, &headers, body.as_deref(), now, o)
+        p.finish(t, status, &header_pairs(&block), body.as_deref(), now, o)
             .map(i64::from)
     })
 }

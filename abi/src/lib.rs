@@ -56,23 +56,19 @@ fn run(f: impl FnOnce() -> Result<i64, Error>) -> i64 {
 }
 
 /// A raw header block — `Name: value` lines separated by `\n` or `\r\n`, as JMeter's
-/// `SampleResult.getResponseHeaders()` returns — in the codec's joined form (`name LF value LF
-/// ...`). A status line (`HTTP/1.1 429 ...`), blank lines, lines without a colon and names with
-/// blanks are skipped; names and values are trimmed. Invalid UTF-8 is replaced, never an error.
-pub fn joined_headers(block: &[u8]) -> String {
-    let mut out = String::new();
-    for line in String::from_utf8_lossy(block).split('\n') {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let name = name.trim();
-        if name.is_empty() || name.contains(char::is_whitespace) || name.starts_with("HTTP/") {
-            continue;
-        }
-        let sep = if out.is_empty() { "" } else { "\n" };
-        out.extend([sep, name, "\n", value.trim()]);
-    }
-    out
+/// `SampleResult.getResponseHeaders()` returns, as text (invalid UTF-8 replaced, never an error)
+/// — as (name, value) pairs. A status line (`HTTP/1.1 429 ...`), blank lines, lines without a
+/// colon and names with blanks are skipped; names and values are trimmed.
+pub fn header_pairs(block: &str) -> Vec<(&str, &str)> {
+    block
+        .split('\n')
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let name = name.trim();
+            let skip = name.is_empty() || name.contains(char::is_whitespace);
+            (!skip && !name.starts_with("HTTP/")).then(|| (name, value.trim()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

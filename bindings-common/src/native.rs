@@ -283,7 +283,8 @@ macro_rules! native_api {
                 now: f64,
                 $($oa)* out: $($out)*,
             ) -> Result<u32> {
-                self.inner.finish(ticket, status, &headers, body.as_deref(), now, out).map_err(host)
+                let pairs = $crate::split_joined(&headers);
+                self.inner.finish(ticket, status, &pairs, body.as_deref(), now, out).map_err(host)
             }
 
             /// Finishes `ticket` after a network error.

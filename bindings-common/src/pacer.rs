@@ -15,7 +15,7 @@
 
 use crate::backoff::{budget_of, policy_scalars, retry_statuses};
 use crate::flat::{idx, num as n, set, Rd};
-use crate::{err, split_joined, uint, uint32, ErrorCode, Result};
+use crate::{err, uint, uint32, ErrorCode, Result};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::ResetMode;
 use pacekeeper::pacer::{After, Pacer, PacerConfig, Preset, Step};
@@ -179,12 +179,12 @@ impl HostPacer {
         self.core.cancel(uint(ticket, "ticket")?)
     }
 
-    /// Parses a response (`headers` joined `name LF value ...`) and finishes `ticket` with it.
+    /// Parses a response (its header `pairs`) and finishes `ticket` with it.
     pub fn finish(
         &mut self,
         ticket: f64,
         status: u32,
-        headers: &str,
+        pairs: &[(&str, &str)],
         body: Option<&str>,
         now: f64,
         out: &mut [f64],
@@ -192,8 +192,7 @@ impl HostPacer {
         let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
         let status = pacekeeper::headers::check_status(i64::from(status))?;
         let opts = &self.core.config().parse;
-        let pairs = split_joined(headers);
-        let reading = match pacekeeper::parse(status, &pairs, body, now, opts) {
+        let reading = match pacekeeper::parse(status, pairs, body, now, opts) {
             Ok(r) => r,
             // The server's values, not the caller's: the bare status.
             Err(_) => pacekeeper::parse::<&str, &str>(status, &[], None, now, opts)?,

@@ -60,16 +60,23 @@ fn one_crossing_per_step() {
     assert_eq!(out[0], 1.0);
     assert_eq!(p.begin("k", 1.0, 0.0, &mut out).ok(), Some(1));
     assert_eq!(out[..2], [2.0, 200.0]);
-    let a = p.finish(1.0, 429, "Retry-After\n2", None, 100.0, &mut out);
+    let a = p.finish(1.0, 429, &[("Retry-After", "2")], None, 100.0, &mut out);
     assert_eq!(a.ok(), Some(1));
     assert!(out[1] >= 2100.0);
     // A header the core refuses falls back to the bare status.
     let mut q = HostPacer::new(&[], "").unwrap_or_else(|_| unreachable!());
     assert_eq!(q.begin("k", 1.0, 0.0, &mut out).ok(), Some(0));
-    let a = q.finish(1.0, 200, "RateLimit-Policy\n\u{1}", None, 1.0, &mut out);
+    let a = q.finish(
+        1.0,
+        200,
+        &[("RateLimit-Policy", "\u{1}")],
+        None,
+        1.0,
+        &mut out,
+    );
     assert_eq!(a.ok(), Some(0));
     assert_eq!(
-        q.finish(1.0, 200, "", None, 1.0, &mut out)
+        q.finish(1.0, 200, &[], None, 1.0, &mut out)
             .err()
             .map(|e| e.code),
         Some(ErrorCode::UnknownTicket)
