@@ -195,8 +195,8 @@ module.exports = function createFlat (native) {
   }
   function unclean (s) { return s.indexOf('\x01') < 0 ? s : s.replace(/\x01\x03/g, '\0').replace(/\x01\x02/g, '\x01') }
 
-  // A reading's scalars are written out, both ways: by name, a generic loop costs the hot paths
-  // (parseHeaders, Backoff#decide) 10-20 % more.
+  // A reading's scalars are written out, both ways: a generic loop over their names measured
+  // parseHeaders 1.8x and Backoff#decide 1.4x on napi (BENCHMARKS.md, the second pass).
 
   /** A Reading (camelCase, as parseHeaders returns it) → [numbers, NUL-joined strings]. */
   function reading (r) {
