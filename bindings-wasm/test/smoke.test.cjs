@@ -93,13 +93,17 @@ test('the API is the napi package\'s, name for name', (t) => {
   for (const k of Object.keys(napi)) assert.equal(typeof wasm[k], typeof napi[k], k)
 })
 
-test('a TypeScript program over both entry points type-checks (tsc --strict, bundler resolution)', () => {
-  // typescript is the napi package's dev dependency (the same declarations, re-exported by both).
-  const tsc = require.resolve('typescript/bin/tsc', { paths: [path.join(pkgRoot, '..', 'bindings-node')] })
-  require('node:child_process').execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
-    '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', path.join(__dirname, 'types-usage.mts')],
-  { cwd: pkgRoot, encoding: 'utf8', stdio: 'pipe' })
-})
+for (const [mod, resolution] of [['esnext', 'bundler'], ['nodenext', 'nodenext']]) {
+  test(`a TypeScript program over both entry points type-checks (tsc --strict, ${resolution} resolution)`, () => {
+    // typescript is the napi package's dev dependency (the same declarations, re-exported by both).
+    // Under nodenext, `./web` needs ESM declarations (web.d.mts): a .d.ts in this CommonJS package
+    // would make `import init from 'pacekeeper-wasm/web'` the module object, not the function.
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [path.join(pkgRoot, '..', 'bindings-node')] })
+    require('node:child_process').execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+      '--module', mod, '--moduleResolution', resolution, '--lib', 'es2022,dom', path.join(__dirname, 'types-usage.mts')],
+    { cwd: pkgRoot, encoding: 'utf8', stdio: 'pipe' })
+  })
+}
 
 test('TypeScript declarations ship for every entry point', () => {
   // The package's index.d.ts re-exports the shared layer's declarations (js/index.d.ts), bundled.
@@ -108,7 +112,7 @@ test('TypeScript declarations ship for every entry point', () => {
   for (const name of ['parseHeaders', 'Limiter', 'Backoff', 'newRetryState', 'plan', 'replan']) {
     assert.match(dts, new RegExp(`export declare (function|class) ${name}\\b`))
   }
-  const web = fs.readFileSync(path.join(pkgRoot, 'web.d.ts'), 'utf8')
+  const web = fs.readFileSync(path.join(pkgRoot, 'web.d.mts'), 'utf8')
   assert.match(web, /export \* from '\.\/index\.js'/)
   assert.match(web, /export default function init/)
   for (const dir of pkgDirs) assert.ok(fs.existsSync(path.join(pkgRoot, dir, 'pacekeeper_wasm.d.ts')), dir)

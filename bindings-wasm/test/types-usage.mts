@@ -1,4 +1,4 @@
-// Compiled (not run) by smoke.test.cjs with `tsc --noEmit --strict` (bundler resolution): the
+// Compiled (not run) by smoke.test.cjs with `tsc --noEmit --strict` (bundler and nodenext resolution): the
 // package's declarations, re-exported from the bundled shared layer, describe both entry points.
 import pk, { Limiter, parseHeaders, type Reading } from 'pacekeeper-wasm'
 import init, { Limiter as WebLimiter } from 'pacekeeper-wasm/web'
