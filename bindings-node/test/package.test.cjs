@@ -17,7 +17,7 @@ test('npm pack ships exactly the package files', () => {
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort()
   // Exactly: the entry points, the engine loader, the generated native loader, every file of the
   // shared JS layer (js/: `pacekeeper-js-api`, bundled), the addon(s), the README.
-  const shared = fs.readdirSync(path.join(root, '..', 'js')).filter((f) => f.endsWith('.js') || f === 'package.json' || f === 'index.d.ts')
+  const shared = fs.readdirSync(path.join(root, '..', 'js')).filter((f) => f.endsWith('.js') || f === 'package.json' || f === 'index.d.ts' || f === 'NATIVE.md')
   assert.ok(shared.includes('engine.js') && shared.includes('index.js'), 'the shared layer is js/')
   const expected = ['README.md', 'index.d.ts', 'index.js', 'index.mjs', 'load.js', 'native.d.ts', 'native.js', 'package.json',
     ...shared.map((f) => `node_modules/pacekeeper-js-api/${f}`),
