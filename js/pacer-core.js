@@ -77,9 +77,10 @@ module.exports = function createPacerCore (native, F) {
     #n
     #config
     constructor (config) {
-      const flat = CONFIG(C.optObj(config, 'config'))
-      const seed = config && config.seed !== undefined && config.seed !== null ? C.seed(config.seed) : ''
-      this.#config = config === undefined || config === null ? {} : { ...config }
+      const c = C.optObj(config, 'config')
+      const flat = CONFIG(c)
+      const seed = c.seed === undefined || c.seed === null ? '' : C.seed(c.seed)
+      this.#config = { ...c }
       this.#n = call(() => new native.NativePacer(flat, seed))
     }
 
