@@ -50,13 +50,6 @@ module.exports = function createEngine (native) {
 
   const LIMITER = F.config('limiterConfig', 'Limiter', ['limits:limits'])
 
-  // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
-  function decode (v, now, cost, lim) {
-    if (v === -1) return { decision: ALLOW, remaining: null }
-    if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
-    return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - now }
-  }
-
   class Limiter {
     #n
     #id
@@ -77,16 +70,13 @@ module.exports = function createEngine (native) {
       return new Limiter(RESTORE, saved)
     }
 
-    #key (key) {
-      const k = call(() => this.#n.key(C.str(key, 'key')))
-      this.#keys.set(key, k)
-      return k
-    }
-
     // The hot path: checked arguments into the io buffer (or the argument list), one call.
     #fast (op, key, cost, now) {
       let k = this.#keys.get(key)
-      if (k === undefined) k = this.#key(key)
+      if (k === undefined) {
+        k = call(() => this.#n.key(C.str(key, 'key')))
+        this.#keys.set(key, k)
+      }
       const c = typeof cost === 'number' && cost >= 1 && cost <= 0xffffffff && Math.floor(cost) === cost
         ? cost
         : (cost === undefined ? DEFAULT_COST : C.u32(cost, 'cost'))
@@ -102,7 +92,11 @@ module.exports = function createEngine (native) {
           v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
-      return v >= 0 ? { decision: ALLOW, remaining: v } : decode(v, t, c, this.#n)
+      // The verdict number (NATIVE.md).
+      if (v >= 0) return { decision: ALLOW, remaining: v }
+      if (v === -1) return { decision: ALLOW, remaining: null }
+      if (v === -1.5) return { decision: NEVER, cost: c, capacity: this.#n.lastCapacity() }
+      return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - t }
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */
@@ -146,12 +140,6 @@ module.exports = function createEngine (native) {
   const GIVE_UP_REASONS = F.vocab('giveUpReasons')
   const bio = new Float64Array(STATE.length + BUDGET_KEYS.length)
 
-  function policyFlat (policy) {
-    const p = C.optObj(policy, 'policy')
-    if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
-    return POLICY(p)
-  }
-
   // A retry state's or budget's field `k` (`w` its name), checked by `check`; missing: a hint to `make` one.
   function need (o, k, w, make, check = C.int) {
     const v = o[k]
@@ -162,7 +150,11 @@ module.exports = function createEngine (native) {
 
   class Backoff {
     #n
-    constructor (policy) { this.#n = call(() => new native.NativeBackoff(policyFlat(policy))) }
+    constructor (policy) {
+      const p = C.optObj(policy, 'policy')
+      if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
+      this.#n = call(() => new native.NativeBackoff(POLICY(p)))
+    }
 
     /** The policy with every default filled in (`retryStatuses` after `deadlineMs`). */
     get policy () {

@@ -17,20 +17,21 @@ module.exports = function createFlat (native) {
 
   /**
    * Fields: `path[:kind]` each (a layout the engine names, or a record below; `dflt` the kind of
-   * those without one). Kinds: none an optional safe integer (NaN: null; a bigint too), `int` a
-   * required one, `int?` an optional one, `skew` an optional signed one, `float` a finite number,
-   * `bool` an optional boolean (an object for a group: on), `flag` a boolean, `str` a string,
-   * `key` an optional string (0/1, then the string), `[record]` a list (counts after the scalars,
-   * items after the counts), else a vocabulary: the index of a name in it (another name: the
-   * error `unknown(message)` makes).
+   * those without one, `prefix` the value's name in messages). Kinds: none an optional safe
+   * integer (NaN: null; a bigint too), `int` a required one, `int?` an optional one, `skew` an
+   * optional signed one, `float` a finite number, `bool` an optional boolean (an object for a
+   * group: on), `flag` a boolean, `str` a string, `key` an optional string (0/1, then the
+   * string), `[record]` a list (counts after the scalars, items after the counts), else a
+   * vocabulary: the index of a name in it (another name: the error `unknown(message)` makes).
    */
-  function fields (text, unknown = invalidOption, dflt = '') {
+  function fields (text, unknown = invalidOption, dflt = '', prefix = '') {
     const list = text.split(',').map((f) => {
       const [name, kind = dflt] = f.split(':')
       const item = kind[0] === '[' ? RECORDS[kind.slice(1, -1)] : null
       if (!item && !KINDS.includes(kind)) LISTS[kind] = LISTS[kind] || vocab(kind)
       const path = name.split('.')
-      return { name, path, a: path[0], b: path[1], kind: item ? '' : kind, item, unknown, group: false }
+      const wn = prefix ? `${prefix}.${name}` : name // its name in messages
+      return { name, wn, path, a: path[0], b: path[1], kind: item ? '' : kind, item, unknown, group: false }
     })
     for (const f of list) f.group = list.some((g) => g.b !== undefined && g.a === f.name)
     return list
@@ -67,22 +68,28 @@ module.exports = function createFlat (native) {
 
   const at = (o, path) => path.reduce((v, p) => (v === undefined || v === null || typeof v !== 'object' ? undefined : v[p]), o)
 
-  /** A value's fields: numbers into `n`, strings (escaped) into `s`; `w` names the value in messages. */
+  /** A value's fields: numbers into `n`, strings (escaped) into `s`; `w` names an item. */
   function encode (o, list, w, n, s = []) {
-    const lists = []
+    let lists = null
     for (let k = 0; k < list.length; k++) {
-      const { name, b, path, kind, item, unknown } = list[k]
+      const { name, b, path, kind, item, unknown, wn: fwn } = list[k]
       const v = b === undefined ? o[name] : at(o, path)
-      const wn = w ? `${w}.${name}` : name
+      const wn = w ? `${w}.${name}` : fwn
       if (item && !Array.isArray(v)) throw typeError(`${wn} must be an array, got ${C.describe(v)}`)
-      if (item) lists.push([v, item, wn])
+      if (item) (lists = lists || []).push(v, item, wn)
       else if (kind === 'str') s.push(clean(C.str(v, wn)))
       else if (kind !== 'key') n.push(number(v, kind, wn, unknown))
       else if (v === undefined || v === null) n.push(0)
       else { n.push(1); s.push(clean(C.str(v, wn))) }
     }
-    for (const [v] of lists) n.push(v.length)
-    for (const [v, item, wn] of lists) v.forEach((x, i) => encode(C.obj(x, `${wn}[${i}]`), item, `${wn}[${i}]`, n, s))
+    if (lists === null) return n
+    for (let k = 0; k < lists.length; k += 3) n.push(lists[k].length)
+    for (let k = 0; k < lists.length; k += 3) {
+      for (let i = 0; i < lists[k].length; i++) {
+        const wi = `${lists[k + 2]}[${i}]`
+        encode(C.obj(lists[k][i], wi), lists[k + 1], wi, n, s)
+      }
+    }
     return n
   }
 
@@ -165,8 +172,8 @@ module.exports = function createFlat (native) {
   RECORDS.policy = fields('name:str,quota:int,quotaUnit:str,windowS,partitionKey:key', typeError, 'int?')
   RECORDS.limit = fields('amount,periodMs,burst')
   RECORDS.batch = fields(native.vocabulary('batch'), typeError, 'int')
-  const READING_LISTS = fields('policies:[policy],states:[state],rejected:[rejection]', typeError)
-  const PLAN = fields('batches:[batch],start:int,finishAt:int,durationMs:int', typeError)
+  const READING_LISTS = fields('policies:[policy],states:[state],rejected:[rejection]', typeError, '', 'reading')
+  const PLAN = fields('batches:[batch],start:int,finishAt:int,durationMs:int', typeError, '', 'previous')
   const LIMITS = fields('limits:[limit]')
 
   /** One item of a NUL-joined list: NUL as `\x01\x03`, `\x01` as `\x01\x02` (the codec's `split`). */
@@ -188,7 +195,7 @@ module.exports = function createFlat (native) {
       number(r.source, 'sources', 'reading.source', typeError), number(r.waitMs, 'int?', 'reading.waitMs'),
       number(r.waitSource, 'waitSources', 'reading.waitSource', typeError), number(r.dateSkewMs, 'skew', 'reading.dateSkewMs'),
       number(r.capped, 'flag', 'reading.capped')]
-    return [Float64Array.from(encode(r, READING_LISTS, 'reading', n, s)), s.join('\0')]
+    return [Float64Array.from(encode(r, READING_LISTS, '', n, s)), s.join('\0')]
   }
 
   /**
@@ -222,7 +229,7 @@ module.exports = function createFlat (native) {
   const { nn } = C
   const SOURCES = LISTS.sources = vocab('sources')
   const WAIT_SOURCES = LISTS.waitSources = vocab('waitSources')
-  const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, 'previous', []))
+  const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, '', []))
   const planOf = (n) => decode(n, [], PLAN)
   /** The limits of a flat configuration (`count, (amount, periodMs, burst)...` from `i` on). */
   const limitsOf = (n, i) => decode(n, [], LIMITS, { i, j: 0 }).limits
