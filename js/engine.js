@@ -133,11 +133,8 @@ module.exports = function createEngine (native) {
   // --- backoff -----------------------------------------------------------------------------
 
   const POLICY = F.config('backoffPolicy', 'policy', ['retryStatuses:ints'], { unknown: typeError }) // as serde has it
-  const STATE = F.vocab('retryState')
-  const BUDGET_KEYS = F.vocab('retryBudget')
-  const DECISIONS = F.vocab('decisions')
-  const RETRY_REASONS = F.vocab('retryReasons')
-  const GIVE_UP_REASONS = F.vocab('giveUpReasons')
+  const [STATE, BUDGET_KEYS, DECISIONS, RETRY_REASONS, GIVE_UP_REASONS] =
+    ['retryState', 'retryBudget', 'decisions', 'retryReasons', 'giveUpReasons'].map(F.vocab)
   const bio = new Float64Array(STATE.length + BUDGET_KEYS.length)
 
   // A retry state's or budget's field `k` (`w` its name), checked by `check`; missing: a hint to `make` one.

@@ -23,9 +23,8 @@ module.exports = function createPacerCore (native, F) {
   // units, so any key text is safe) → {keys, args}; '' → null.
   function storeCall (text) {
     if (!text) return null
-    const c = text.indexOf(':')
-    const L = Number(text.slice(0, c))
-    const k = c + 1
+    const k = text.indexOf(':') + 1
+    const L = Number(text.slice(0, k - 1))
     return { keys: [text.substr(k, L), text.substr(k + L, L)], args: text.slice(k + 2 * L).split(',') }
   }
 
