@@ -55,10 +55,10 @@ module.exports = function createEngine (native) {
     #id
     #keys = new Map()
 
-    /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults). */
+    /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults; own fields only). */
     constructor (options, saved) {
       const restore = options === RESTORE
-      const cfg = LIMITER(restore ? C.optObj(saved.config, 'config') : C.optObj(options, 'options'))
+      const cfg = LIMITER({ ...(restore ? C.optObj(saved.config, 'config') : C.optObj(options, 'options')) })
       const [keys, nums] = restore ? F.stateFlat(saved.state) : []
       this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
       this.#id = this.#n.id
