@@ -50,6 +50,13 @@ module.exports = function createEngine (native) {
 
   const LIMITER = F.config('limiterConfig', 'Limiter', ['limits:limits'])
 
+  // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
+  function decode (v, now, cost, lim) {
+    if (v === -1) return { decision: ALLOW, remaining: null }
+    if (v === -1.5) return { decision: NEVER, cost, capacity: lim.lastCapacity() }
+    return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - now }
+  }
+
   class Limiter {
     #n
     #id
@@ -70,13 +77,16 @@ module.exports = function createEngine (native) {
       return new Limiter(RESTORE, saved)
     }
 
+    #key (key) {
+      const k = call(() => this.#n.key(C.str(key, 'key')))
+      this.#keys.set(key, k)
+      return k
+    }
+
     // The hot path: checked arguments into the io buffer (or the argument list), one call.
     #fast (op, key, cost, now) {
       let k = this.#keys.get(key)
-      if (k === undefined) {
-        k = call(() => this.#n.key(C.str(key, 'key')))
-        this.#keys.set(key, k)
-      }
+      if (k === undefined) k = this.#key(key)
       const c = typeof cost === 'number' && cost >= 1 && cost <= 0xffffffff && Math.floor(cost) === cost
         ? cost
         : (cost === undefined ? DEFAULT_COST : C.u32(cost, 'cost'))
@@ -92,11 +102,7 @@ module.exports = function createEngine (native) {
           v = native.limiterDecide(op, this.#id, k, c, t)
         }
       } catch (e) { throw fromEngine(e) }
-      // The verdict number (NATIVE.md).
-      if (v >= 0) return { decision: ALLOW, remaining: v }
-      if (v === -1) return { decision: ALLOW, remaining: null }
-      if (v === -1.5) return { decision: NEVER, cost: c, capacity: this.#n.lastCapacity() }
-      return { decision: WAIT, until: -v - 1, waitMs: -v - 1 - t }
+      return v >= 0 ? { decision: ALLOW, remaining: v } : decode(v, t, c, this.#n)
     }
 
     /** Takes `cost` tokens for `key` if they fit now. */
