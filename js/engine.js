@@ -21,7 +21,7 @@ module.exports = function createEngine (native) {
   const [DEFAULT_COST] = native.defaults('cost')
   const STATUSES = Array.from(native.defaults('statuses'))
   const [ALLOW, WAIT, NEVER] = F.vocab('verdicts')
-  const out = new Float64Array(16) // parseHeaders' slots, Backoff#decide's results
+  const out = new Float64Array(16) // the results of parseHeaders, Backoff#decide and PacerCore's steps
   // napi's hot path passes `op, id, keyId, cost, now` through a bound buffer (an argument-free
   // call costs napi about half of one with five arguments); the WASM engine takes arguments.
   const io = new Float64Array(5)
@@ -254,7 +254,7 @@ module.exports = function createEngine (native) {
     return F.planOf(call(() => native.replan(requestFlat(request), F.plan(previous), outcomesFlat(outcomes), nowOf(now))))
   }
 
-  const { PacerCore } = createPacerCore(native, F)
+  const { PacerCore } = createPacerCore(native, F, { DEFAULT_COST, out })
 
   const version = () => native.version()
   const errorCodes = () => ERROR_CODES.slice()

@@ -7,17 +7,15 @@
 const { codedError, typeError, engineCall: call } = require('./errors')
 const C = require('./convert')
 
-module.exports = function createPacerCore (native, F) {
+module.exports = function createPacerCore (native, F, { DEFAULT_COST, out }) {
   const [STEPS, AFTERS, NEVER_REASONS, RETRY_REASONS, GIVE_UP_REASONS] =
     ['steps', 'afters', 'neverReasons', 'retryReasons', 'giveUpReasons'].map(F.vocab)
-  const [DEFAULT_COST] = native.defaults('cost')
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(F.vocab('pacerConfig').includes('shared:bool') ? F.vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
   // A PacerConfig (camelCase; anything left out is the core's default) → flat: the engine's
   // layout, then the lists (limits' amounts saturated at u32, so the core's range check speaks).
   const CONFIG = F.config('pacerConfig', 'PacerCore', ['backoff.retryStatuses:ints', 'limits:limits'], { extra: ['seed'], u32: C.u32 })
-  const out = new Float64Array(4)
 
   // A store call's text `<L>:<key1><key2><arg>,<arg>,...` (L: each key's length in UTF-16
   // units, so any key text is safe) → {keys, args}; '' → null.
