@@ -47,15 +47,13 @@ function seed (v, name = 'seed') {
   return String(int(v, name))
 }
 
-function str (v, name) {
-  if (typeof v !== 'string') throw typeError(`${name} must be a string, got ${describe(v)}`)
+/** A check that a value is of the type `t` (a string, a boolean). */
+const typed = (t) => (v, name) => {
+  if (typeof v !== t) throw typeError(`${name} must be a ${t}, got ${describe(v)}`)
   return v
 }
-
-function bool (v, name) {
-  if (typeof v !== 'boolean') throw typeError(`${name} must be a boolean, got ${describe(v)}`)
-  return v
-}
+const str = typed('string')
+const bool = typed('boolean')
 
 function obj (v, name) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw typeError(`${name} must be an object, got ${describe(v)}`)
@@ -126,7 +124,4 @@ function joinHeaders (flat) {
   return flat.join('\n')
 }
 
-module.exports = {
-  int, now, nn, optInt, u32, seed, str, bool, obj, optObj, body, describe,
-  flattenHeaders, joinHeaders
-}
+module.exports = { int, now, nn, optInt, u32, seed, str, bool, obj, optObj, body, describe, flattenHeaders, joinHeaders }

@@ -21,8 +21,7 @@ module.exports = function createEngine (native) {
   const [DEFAULT_COST] = native.defaults('cost')
   const STATUSES = Array.from(native.defaults('statuses'))
   const [ALLOW, WAIT, NEVER] = F.vocab('verdicts')
-  const slots = new Float64Array(16)
-  const out = new Float64Array(4)
+  const out = new Float64Array(16) // the results of parseHeaders, Backoff#decide and PacerCore's steps
   // napi's hot path passes `op, id, keyId, cost, now` through a bound buffer (an argument-free
   // call costs napi about half of one with five arguments); the WASM engine takes arguments.
   const io = new Float64Array(5)
@@ -43,20 +42,13 @@ module.exports = function createEngine (native) {
     const maxWait = C.optInt(opts.maxWaitMs, 'maxWaitMs', NaN) // NaN: the core's default
     const mode = opts.resetMode === undefined ? 0 : F.index(opts.resetMode, RESET_MODES, 'resetMode')
     let l
-    try { l = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, slots) } catch (e) { throw fromEngine(e) }
-    return F.readingOf(slots, l)
+    try { l = native.parseHeaders(st, C.joinHeaders(flat), body, now, maxWait, mode, out) } catch (e) { throw fromEngine(e) }
+    return F.readingOf(out, l)
   }
 
   // --- limiter -----------------------------------------------------------------------------
 
   const LIMITER = F.config('limiterConfig', 'Limiter', ['limits:limits'])
-
-  /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults) → flat. */
-  function limiterConfig (opts, name = 'options') {
-    const o = { ...C.optObj(opts, name) }
-    if (o.adaptive === false) o.adaptive = null
-    return LIMITER(o)
-  }
 
   // A verdict number other than "allow with remaining" (NATIVE.md), off the hot path.
   function decode (v, now, cost, lim) {
@@ -70,9 +62,10 @@ module.exports = function createEngine (native) {
     #id
     #keys = new Map()
 
+    /** Limiter options (camelCase; `adaptive: true` for the core's adaptive defaults; own fields only). */
     constructor (options, saved) {
       const restore = options === RESTORE
-      const cfg = restore ? limiterConfig(saved.config, 'config') : limiterConfig(options)
+      const cfg = LIMITER({ ...(restore ? C.optObj(saved.config, 'config') : C.optObj(options, 'options')) })
       const [keys, nums] = restore ? F.stateFlat(saved.state) : []
       this.#n = call(() => new native.NativeLimiter(cfg, keys, nums))
       this.#id = this.#n.id
@@ -146,18 +139,9 @@ module.exports = function createEngine (native) {
   // --- backoff -----------------------------------------------------------------------------
 
   const POLICY = F.config('backoffPolicy', 'policy', ['retryStatuses:ints'], { unknown: typeError }) // as serde has it
-  const STATE = F.vocab('retryState')
-  const BUDGET_KEYS = F.vocab('retryBudget')
-  const DECISIONS = F.vocab('decisions')
-  const RETRY_REASONS = F.vocab('retryReasons')
-  const GIVE_UP_REASONS = F.vocab('giveUpReasons')
+  const [STATE, BUDGET_KEYS, DECISIONS, RETRY_REASONS, GIVE_UP_REASONS] =
+    ['retryState', 'retryBudget', 'decisions', 'retryReasons', 'giveUpReasons'].map(F.vocab)
   const bio = new Float64Array(STATE.length + BUDGET_KEYS.length)
-
-  function policyFlat (policy) {
-    const p = C.optObj(policy, 'policy')
-    if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
-    return POLICY(p)
-  }
 
   // A retry state's or budget's field `k` (`w` its name), checked by `check`; missing: a hint to `make` one.
   function need (o, k, w, make, check = C.int) {
@@ -169,7 +153,11 @@ module.exports = function createEngine (native) {
 
   class Backoff {
     #n
-    constructor (policy) { this.#n = call(() => new native.NativeBackoff(policyFlat(policy))) }
+    constructor (policy) {
+      const p = C.optObj(policy, 'policy')
+      if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
+      this.#n = call(() => new native.NativeBackoff(POLICY(p)))
+    }
 
     /** The policy with every default filled in (`retryStatuses` after `deadlineMs`). */
     get policy () {
@@ -251,13 +239,11 @@ module.exports = function createEngine (native) {
 
   function outcomesFlat (o) {
     if (!Array.isArray(o)) throw typeError(`outcomes must be an array, got ${C.describe(o)}`)
-    const flat = []
-    o.forEach((x, i) => {
-      C.obj(x, `outcomes[${i}]`)
-      const k = F.index(x.status, OUTCOMES, `outcomes[${i}].status`, typeError)
-      flat.push(k, C.int(x.index, `outcomes[${i}].index`), x.retryAt === undefined ? NaN : C.int(x.retryAt, `outcomes[${i}].retryAt`))
-    })
-    return Float64Array.from(flat)
+    return Float64Array.from(o.flatMap((x, i) => {
+      const w = `outcomes[${i}]`
+      C.obj(x, w)
+      return [F.index(x.status, OUTCOMES, `${w}.status`, typeError), C.int(x.index, `${w}.index`), C.optInt(x.retryAt, `${w}.retryAt`, NaN)]
+    }))
   }
 
   /** A batching plan: the earliest send time of each batch under the limits. */
@@ -268,7 +254,7 @@ module.exports = function createEngine (native) {
     return F.planOf(call(() => native.replan(requestFlat(request), F.plan(previous), outcomesFlat(outcomes), nowOf(now))))
   }
 
-  const { PacerCore } = createPacerCore(native, F)
+  const { PacerCore } = createPacerCore(native, F, { DEFAULT_COST, out })
 
   const version = () => native.version()
   const errorCodes = () => ERROR_CODES.slice()

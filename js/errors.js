@@ -40,17 +40,11 @@ function engineCall (f) {
  */
 class RetryError extends Error {
   constructor (message, details) {
-    super(message, details && details.cause !== undefined ? { cause: details.cause } : undefined)
-    this.name = 'RetryError'
-    this.code = 'retry_gave_up'
-    this.attempts = details.attempts
-    this.reason = details.reason
-    this.decision = details.decision
-    this.lastResponse = details.lastResponse
-    this.lastReading = details.lastReading
-    this.lastResult = details.lastResult
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined)
+    const { attempts, reason, decision, lastResponse, lastReading, lastResult } = details
+    Object.assign(this, { name: 'RetryError', code: 'retry_gave_up', attempts, reason, decision, lastResponse, lastReading, lastResult })
     // The status of the last response, for code that reads `err.status` (SDK style).
-    this.status = details.lastResponse ? details.lastResponse.status : undefined
+    this.status = lastResponse ? lastResponse.status : undefined
   }
 }
 
@@ -58,9 +52,7 @@ class RetryError extends Error {
 class TimeoutError extends Error {
   constructor (message, ms) {
     super(message)
-    this.name = 'TimeoutError'
-    this.code = 'ETIMEDOUT'
-    this.timeoutMs = ms
+    Object.assign(this, { name: 'TimeoutError', code: 'ETIMEDOUT', timeoutMs: ms })
   }
 }
 

@@ -33,7 +33,7 @@ module.exports = function createFlat (native) {
       const wn = prefix ? `${prefix}.${name}` : name // its name in messages
       return { name, wn, path, a: path[0], b: path[1], kind: item ? '' : kind, item, unknown, group: false }
     })
-    for (const f of list) f.group = list.some((g) => g.path.length > 1 && g.path[0] === f.name)
+    for (const f of list) f.group = list.some((g) => g.b !== undefined && g.a === f.name)
     return list
   }
 
@@ -72,7 +72,7 @@ module.exports = function createFlat (native) {
   function encode (o, list, w, n, s = []) {
     let lists = null
     for (let k = 0; k < list.length; k++) {
-      const { name, wn: fwn, b, path, kind, item, unknown } = list[k]
+      const { name, b, path, kind, item, unknown, wn: fwn } = list[k]
       const v = b === undefined ? o[name] : at(o, path)
       const wn = w ? `${w}.${name}` : fwn
       if (item && !Array.isArray(v)) throw typeError(`${wn} must be an array, got ${C.describe(v)}`)
@@ -97,11 +97,9 @@ module.exports = function createFlat (native) {
   function decode (n, s, list, c = { i: 0, j: 0 }) {
     const o = {}
     const lists = []
-    for (let f = 0; f < list.length; f++) {
-      const { a, b, kind, item, group } = list[f]
+    for (const { a, b, kind, item, group } of list) {
       let v = kind === 'str' ? s[c.j++] : item ? [] : n[c.i++]
       if (item) lists.push([v, item])
-      else if (kind === 'flag') v = v === 1
       else if (kind === 'key') v = v === 1 ? s[c.j++] : null
       else if (v !== v) v = null // eslint-disable-line no-self-compare
       else if (kind === 'bool') v = group ? (v === 1 ? {} : null) : v === 1
@@ -115,27 +113,6 @@ module.exports = function createFlat (native) {
   }
 
   // --- configurations ------------------------------------------------------------------------
-
-  /** The names each level of `list` accepts, plus `extra`. */
-  function keysOf (list, extra) {
-    const keys = { '': new Set(extra) }
-    for (const { path } of list) {
-      keys[''].add(path[0])
-      if (path.length > 1) (keys[path[0]] = keys[path[0]] || new Set()).add(path[1])
-    }
-    return keys
-  }
-
-  function checkKeys (o, keys, what) {
-    for (const level of Object.keys(keys)) {
-      const v = level ? o[level] : o
-      if (v === undefined || v === null || typeof v !== 'object') continue
-      C.obj(v, level || what)
-      for (const k of Object.keys(v)) {
-        if (v[k] !== undefined && !keys[level].has(k)) throw typeError(`unknown ${level || what} option ${JSON.stringify(k)}`)
-      }
-    }
-  }
 
   /** `count, items...` of an optional list of integers; NaN when left out (the core's default). */
   function ints (list, name, out) {
@@ -153,8 +130,7 @@ module.exports = function createFlat (native) {
       const w = `${name}[${i}]`
       C.obj(l, w)
       for (const k of Object.keys(l)) if (k !== 'amount' && k !== 'periodMs' && k !== 'burst') throw typeError(`${w}: unknown field ${JSON.stringify(k)}`)
-      if (l.amount === undefined) throw typeError(`${w}.amount is missing`)
-      if (l.periodMs === undefined) throw typeError(`${w}.periodMs is missing`)
+      for (const k of ['amount', 'periodMs']) if (l[k] === undefined) throw typeError(`${w}.${k} is missing`)
       out.push(u32(l.amount, `${w}.amount`), int(l.periodMs, `${w}.periodMs`),
         l.burst === undefined || l.burst === null ? NaN : u32(l.burst, `${w}.burst`))
     })
@@ -167,12 +143,23 @@ module.exports = function createFlat (native) {
    */
   function config (name, what, lists, { unknown, extra = [], u32 = int } = {}) {
     const slots = fields(native.vocabulary(name), unknown)
-    const more = lists.map((l) => { const [n, kind] = l.split(':'); return { name: n, path: n.split('.'), kind } })
-    const keys = keysOf([...slots, ...more], extra)
+    const more = lists.map((l) => { const [n, kind] = l.split(':'); return { path: n.split('.'), kind } })
+    const keys = { '': new Set(extra) } // the names each level accepts
+    for (const { path: [a, b] } of [...slots, ...more]) {
+      keys[''].add(a)
+      if (b !== undefined) (keys[a] = keys[a] || new Set()).add(b)
+    }
     const encoder = (o) => {
-      checkKeys(o, keys, what)
+      for (const [level, known] of Object.entries(keys)) {
+        const v = level ? o[level] : o
+        if (v === undefined || v === null || typeof v !== 'object') continue
+        C.obj(v, level || what)
+        for (const k of Object.keys(v)) {
+          if (v[k] !== undefined && !known.has(k)) throw typeError(`unknown ${level || what} option ${JSON.stringify(k)}`)
+        }
+      }
       const out = encode(o, slots, '', [])
-      for (const { name, path, kind } of more) (kind === 'ints' ? ints : limits)(at(o, path), name, out, u32)
+      for (const { path, kind } of more) (kind === 'ints' ? ints : limits)(at(o, path), path.join('.'), out, u32)
       return Float64Array.from(out)
     }
     return Object.assign(encoder, { slots })
@@ -240,9 +227,8 @@ module.exports = function createFlat (native) {
   }
 
   const { nn } = C
-  const [SOURCES, WAIT_SOURCES] = [vocab('sources'), vocab('waitSources')]
-  LISTS.sources = SOURCES
-  LISTS.waitSources = WAIT_SOURCES
+  const SOURCES = LISTS.sources = vocab('sources')
+  const WAIT_SOURCES = LISTS.waitSources = vocab('waitSources')
   const plan = (p) => Float64Array.from(encode(C.obj(p, 'previous'), PLAN, '', []))
   const planOf = (n) => decode(n, [], PLAN)
   /** The limits of a flat configuration (`count, (amount, periodMs, burst)...` from `i` on). */
@@ -250,11 +236,15 @@ module.exports = function createFlat (native) {
 
   // --- limiter state: the core's JSON; its u64s cross as a BigUint64Array (exact beyond 2^53) --
 
-  const STATE = vocab('limiterState') // `tat[0]`, ..., the core's KeyState fields
-  const base = (f) => f.replace(/\[\d+\]$/, '')
-  const FIELDS = [...new Set(STATE.map(base))]
-  const ARRAYS = {} // field → length, for the array fields (`tat`)
-  for (const f of STATE) if (f !== base(f)) ARRAYS[base(f)] = (ARRAYS[base(f)] || 0) + 1
+  // The core's KeyState fields: [name, its slots in `vocabulary('limiterState')`, an array?].
+  const STATE = vocab('limiterState') // `tat[0]`, `tat[1]`, ..., `learned_tat`, ...
+  const FIELDS = []
+  STATE.forEach((f, j) => {
+    const name = f.replace(/\[\d+\]$/, '')
+    const last = FIELDS[FIELDS.length - 1]
+    if (last && last[0] === name) last[1].push(j)
+    else FIELDS.push([name, [j], name !== f])
+  })
   const NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
   const MARK = '\u0001'
 
@@ -262,16 +252,16 @@ module.exports = function createFlat (native) {
   function stateJson (keysText, v, size) {
     const keys = keysText === '' && size === 0 ? [] : keysText.split('\0').map(unclean)
     const parts = keys.map((k, i) => {
-      const vals = {}
-      STATE.forEach((f, j) => { (vals[base(f)] = vals[base(f)] || []).push(v[i * STATE.length + j]) })
-      const fields = FIELDS.map((f) => `"${f}":${ARRAYS[f] ? `[${vals[f].join(',')}]` : vals[f][0]}`)
+      const val = (j) => v[i * STATE.length + j]
+      const fields = FIELDS.map(([f, js, array]) => `"${f}":${array ? `[${js.map(val).join(',')}]` : val(js[0])}`)
       return `${JSON.stringify(k)}:{${fields.join(',')}}`
     })
     return `{${parts.join(',')}}`
   }
 
   /** The core's state JSON → [keys (NUL-joined), numbers (BigUint64Array)] for the engine. */
-  function stateFlat (text, what = 'limiter state') {
+  function stateFlat (text) {
+    const what = 'limiter state'
     let o
     try {
       o = JSON.parse(text.replace(NUMBER, (m) => (m[0] === '"' ? m : JSON.stringify(MARK + m))))
@@ -279,20 +269,20 @@ module.exports = function createFlat (native) {
     C.obj(o, what)
     const keys = Object.keys(o)
     const nums = []
-    const int = (x, w) => {
+    const u64 = (x, w) => {
       if (typeof x !== 'string' || x[0] !== MARK) throw typeError(`${w} must be an integer, got ${C.describe(x)}`)
       if (!/^\d+$/.test(x.slice(1)) || BigInt(x.slice(1)) >= 2n ** 64n) throw codedError('invalid_number', `${w} must be an unsigned 64-bit integer, got ${x.slice(1)}`)
-      return BigInt(x.slice(1))
+      nums.push(BigInt(x.slice(1)))
     }
     for (const k of keys) {
       const w = `${what}.${k}`
       const s = C.obj(o[k], w)
-      for (const f of Object.keys(s)) if (!FIELDS.includes(f)) throw typeError(`${w}: unknown field ${JSON.stringify(f)}`)
-      for (const f of FIELDS) {
+      for (const f of Object.keys(s)) if (!FIELDS.some(([g]) => g === f)) throw typeError(`${w}: unknown field ${JSON.stringify(f)}`)
+      for (const [f, js, array] of FIELDS) {
         if (s[f] === undefined) throw typeError(`${w}: missing field ${JSON.stringify(f)}`)
-        if (!ARRAYS[f]) { nums.push(int(s[f], `${w}.${f}`)); continue }
-        if (!Array.isArray(s[f]) || s[f].length !== ARRAYS[f]) throw typeError(`${w}.${f} must be an array of ${ARRAYS[f]} integers`)
-        s[f].forEach((x, j) => nums.push(int(x, `${w}.${f}[${j}]`)))
+        if (!array) u64(s[f], `${w}.${f}`)
+        else if (!Array.isArray(s[f]) || s[f].length !== js.length) throw typeError(`${w}.${f} must be an array of ${js.length} integers`)
+        else s[f].forEach((x, j) => u64(x, `${w}.${f}[${j}]`))
       }
     }
     return [keys.map(clean).join('\0'), BigUint64Array.from(nums)]

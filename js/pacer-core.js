@@ -7,25 +7,22 @@
 const { codedError, typeError, engineCall: call } = require('./errors')
 const C = require('./convert')
 
-module.exports = function createPacerCore (native, F) {
+module.exports = function createPacerCore (native, F, { DEFAULT_COST, out }) {
   const [STEPS, AFTERS, NEVER_REASONS, RETRY_REASONS, GIVE_UP_REASONS] =
     ['steps', 'afters', 'neverReasons', 'retryReasons', 'giveUpReasons'].map(F.vocab)
-  const [DEFAULT_COST] = native.defaults('cost')
   // The store option exists only in engines built with it (not the WebAssembly one).
   const STORE_ERRORS = new Set(F.vocab('pacerConfig').includes('shared:bool') ? F.vocab('storeErrors') : [])
   const NO_REPLY = new Float64Array(0)
   // A PacerConfig (camelCase; anything left out is the core's default) → flat: the engine's
   // layout, then the lists (limits' amounts saturated at u32, so the core's range check speaks).
   const CONFIG = F.config('pacerConfig', 'PacerCore', ['backoff.retryStatuses:ints', 'limits:limits'], { extra: ['seed'], u32: C.u32 })
-  const out = new Float64Array(4)
 
   // A store call's text `<L>:<key1><key2><arg>,<arg>,...` (L: each key's length in UTF-16
   // units, so any key text is safe) → {keys, args}; '' → null.
   function storeCall (text) {
     if (!text) return null
-    const c = text.indexOf(':')
-    const L = Number(text.slice(0, c))
-    const k = c + 1
+    const k = text.indexOf(':') + 1
+    const L = Number(text.slice(0, k - 1))
     return { keys: [text.substr(k, L), text.substr(k + L, L)], args: text.slice(k + 2 * L).split(',') }
   }
 
@@ -77,9 +74,10 @@ module.exports = function createPacerCore (native, F) {
     #n
     #config
     constructor (config) {
-      const flat = CONFIG(C.optObj(config, 'config'))
-      const seed = config && config.seed !== undefined && config.seed !== null ? C.seed(config.seed) : ''
-      this.#config = config === undefined || config === null ? {} : { ...config }
+      const c = C.optObj(config, 'config')
+      const flat = CONFIG(c)
+      const seed = c.seed === undefined || c.seed === null ? '' : C.seed(c.seed)
+      this.#config = { ...c }
       this.#n = call(() => new native.NativePacer(flat, seed))
     }
 
