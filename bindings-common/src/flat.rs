@@ -27,8 +27,12 @@ pub struct Rd<'a> {
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        let (i, bad, pre) = (0, None, "");
-        Rd { v, i, bad, pre }
+        Rd {
+            v,
+            i: 0,
+            bad: None,
+            pre: "",
+        }
     }
 
     /// Runs `f` on the slots of the group `pre` (their names prefixed with it in messages): one
@@ -98,22 +102,18 @@ impl<'a> Rd<'a> {
     /// None for NaN, else a finite number.
     pub fn float(&mut self, what: &str) -> Option<f64> {
         let v = self.raw();
-        if v.is_nan() {
-            return None;
-        }
-        if !v.is_finite() {
+        if v.is_infinite() {
             self.bad_number(what, " must be finite");
         }
-        Some(v)
+        (!v.is_nan()).then_some(v)
     }
 
     /// A safe integer ≥ 0 that must be there (0 after an error).
     pub fn uint(&mut self, what: &str) -> u64 {
-        let v = self.opt(what);
-        if v.is_none() {
+        self.opt(what).unwrap_or_else(|| {
             self.bad_number(what, " must be a safe integer >= 0");
-        }
-        v.unwrap_or(0)
+            0
+        })
     }
 
     /// [`Rd::opt`] within `u32` (beyond it `invalid_number`, as serde has it).

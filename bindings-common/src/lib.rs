@@ -51,7 +51,7 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
     Err(err(ErrorCode::InvalidNumber, m))
 }
 
-/// [`uint`] for hosts with exact 64-bit integers (Python, the JMeter ABI): the same range.
+/// [`uint`] for hosts with exact 64-bit integers (Python): the same range.
 pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
     if v <= 9_007_199_254_740_991 {
         return Ok(v);
@@ -123,14 +123,8 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
 /// breaks inside names and values before joining.
 pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
-    let mut parts = headers.split('\n');
-    let mut pairs = Vec::new();
-    if !headers.is_empty() {
-        while let (Some(n), Some(v)) = (parts.next(), parts.next()) {
-            pairs.push((n, v));
-        }
-    }
-    pairs
+    let mut parts = headers.split('\n').filter(|_| !headers.is_empty());
+    core::iter::from_fn(|| Some((parts.next()?, parts.next()?))).collect()
 }
 
 /// The number of slots [`write_reading`] fills.
@@ -194,20 +188,21 @@ pub fn encode_verdict(v: Verdict, last_capacity: &mut u32) -> f64 {
 /// type or unknown variant is `invalid_argument`.
 pub fn classify(message: &str) -> ErrorCode {
     const INTEGERS: [&str; 8] = [
-        "expected u8",
-        "expected u16",
-        "expected u32",
-        "expected u64",
-        "expected i64",
-        "expected usize",
-        "expected an integer",
-        "expected an unsigned integer",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "i64",
+        "usize",
+        "an integer",
+        "an unsigned integer",
     ];
     let out_of_range = message.starts_with("invalid value: integer")
         || message.starts_with("invalid value: floating")
         || message.contains("number out of range");
+    let mut expected = message.split("expected ").skip(1);
     let float_for_integer = message.starts_with("invalid type: floating point")
-        && INTEGERS.iter().any(|e| message.contains(e));
+        && expected.any(|e| INTEGERS.iter().any(|i| e.starts_with(i)));
     if out_of_range || float_for_integer {
         ErrorCode::InvalidNumber
     } else {
@@ -240,15 +235,15 @@ pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
     if v.is_finite() && v.fract() != 0.0 {
         return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
     }
-    if !v.is_finite() || v.abs() > MAX_SAFE {
-        let problem = if v.is_finite() {
-            "a safe integer"
-        } else {
-            "finite"
-        };
-        let m = format!("{path} must be {problem}, got {v}");
-        return Err(err(ErrorCode::InvalidNumber, m));
+    if v.abs() <= MAX_SAFE {
+        // Exact: a safe integer converts without rounding.
+        return Ok(serde_json::Value::from(v as i64));
     }
-    // Exact: a safe integer converts without rounding.
-    Ok(serde_json::Value::from(v as i64))
+    let problem = if v.is_finite() {
+        "a safe integer"
+    } else {
+        "finite"
+    };
+    let m = format!("{path} must be {problem}, got {v}");
+    Err(err(ErrorCode::InvalidNumber, m))
 }

@@ -104,12 +104,9 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
 /// `out`'s first [`OUT_SLOTS`] numbers, or `invalid_argument` (checked before the core runs,
 /// so a short buffer never leaves a ticket behind).
 pub fn out_slots(out: &mut [f64]) -> Result<&mut [f64]> {
-    let len = out.len();
-    out.get_mut(..OUT_SLOTS).ok_or_else(|| {
-        let mut m = String::from("out must hold at least 4 numbers, got ");
-        pacekeeper::msg::push_u64(&mut m, len as u64);
-        err(ErrorCode::InvalidArgument, m)
-    })
+    let m = "out must hold at least 4 numbers";
+    out.get_mut(..OUT_SLOTS)
+        .ok_or_else(|| err(ErrorCode::InvalidArgument, m))
 }
 
 /// A step into `out` (checked by [`out_slots`]); its action's index in `steps`.

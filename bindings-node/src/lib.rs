@@ -8,7 +8,7 @@
 
 use napi::bindgen_prelude::{BigUint64Array, Float64Array};
 use napi_derive::napi;
-use pacekeeper::ErrorCode;
+use pacekeeper::{Error, ErrorCode};
 use pacekeeper_bindings_common::pacer::{event_text, out_slots, store_call_text};
 use pacekeeper_bindings_common::pacer::{store_reply, write_step};
 use std::{cell::RefCell, mem::ManuallyDrop};
@@ -28,7 +28,7 @@ type Result<T> = napi::Result<T, Code>;
 /// A caller's `Float64Array`, written in place (an alias so that napi reads it as a value).
 type OutSlots<'a> = &'a mut [f64];
 
-fn host(e: pacekeeper::Error) -> napi::Error<Code> {
+fn host(e: Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.code), e.message)
 }
 
@@ -69,17 +69,10 @@ pub fn bind_io(buf: Float64Array) {
 /// `limiterDecide` with its arguments in the bound buffer.
 #[napi]
 pub fn limiter_decide_io() -> Result<f64> {
-    let a = IO.with(|io| {
-        io.borrow()
-            .as_ref()
-            .and_then(|b| b.get(..5).map(|s| [s[0], s[1], s[2], s[3], s[4]]))
-    });
-    let Some([op, id, key, cost, now]) = a else {
-        return Err(host(pacekeeper::Error::new(
-            ErrorCode::InvalidState,
-            "bindIo was not called with 5 numbers",
-        )));
-    };
+    let args = IO.with(|io| <[f64; 5]>::try_from(io.borrow().as_ref()?.get(..5)?).ok());
+    let m = "bindIo was not called with 5 numbers";
+    let [op, id, key, cost, now] =
+        args.ok_or_else(|| host(Error::new(ErrorCode::InvalidState, m)))?;
     // The JavaScript layer wrote checked integers; `as` saturates anything else.
     lim::decide(op as usize, id as u32, key as u32, cost, now).map_err(host)
 }
