@@ -2,7 +2,7 @@
 //! and lists of strings joined with NUL. No `core::fmt` (the WebAssembly module's size budget):
 //! messages are concatenated.
 
-use crate::{err, Error, ErrorCode, Result, MAX_SAFE};
+use crate::{err, safe_int, Error, ErrorCode, Result};
 use std::borrow::Cow;
 
 /// `set! { dst => Option; ... }`: each value given (not NaN: `Some`) replaces the default.
@@ -27,12 +27,8 @@ pub struct Rd<'a> {
 impl<'a> Rd<'a> {
     /// A reader at the start of `v`.
     pub fn new(v: &'a [f64]) -> Self {
-        Rd {
-            v,
-            i: 0,
-            bad: None,
-            pre: "",
-        }
+        let (i, bad, pre) = (0, None, "");
+        Rd { v, i, bad, pre }
     }
 
     /// Runs `f` on the slots of the group `pre` (their names prefixed with it in messages): one
@@ -83,15 +79,11 @@ impl<'a> Rd<'a> {
     /// None for NaN, else a safe integer ≥ 0.
     pub fn opt(&mut self, what: &str) -> Option<u64> {
         let v = self.raw();
-        if v.is_nan() {
-            return None;
-        }
-        if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
+        let n = safe_int(v).and_then(|i| u64::try_from(i).ok());
+        if n.is_none() && !v.is_nan() {
             self.bad_number(what, " must be a safe integer >= 0");
-            return None;
         }
-        // Whole and within 2^53: exact.
-        Some(v as u64)
+        n
     }
 
     /// [`Rd::bad`] with `invalid_number`.

@@ -25,6 +25,11 @@ pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 /// 2^53 − 1, the largest integer every host represents exactly.
 pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
+/// `v` as an integer when it is whole and within ±(2^53 − 1) (then exact), else None.
+pub fn safe_int(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() <= MAX_SAFE).then_some(v as i64)
+}
+
 /// An error with `code` (never inlined: one copy, not one per error site; the WebAssembly
 /// module's size budget).
 #[inline(never)]
@@ -235,9 +240,8 @@ pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
     if v.is_finite() && v.fract() != 0.0 {
         return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
     }
-    if v.abs() <= MAX_SAFE {
-        // Exact: a safe integer converts without rounding.
-        return Ok(serde_json::Value::from(v as i64));
+    if let Some(i) = safe_int(v) {
+        return Ok(i.into());
     }
     let problem = if v.is_finite() {
         "a safe integer"

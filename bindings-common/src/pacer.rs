@@ -49,8 +49,6 @@ pub const CONFIG_SLOTS: &str = concat!(
 /// See above.
 #[cfg(not(feature = "store"))]
 pub const CONFIG_SLOTS: &str = base_slots!();
-/// The number of [`CONFIG_SLOTS`].
-pub const CONFIG_LEN: usize = crate::flat::count(CONFIG_SLOTS);
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -189,11 +187,9 @@ impl HostPacer {
         let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
         let status = pacekeeper::headers::check_status(i64::from(status))?;
         let opts = &self.core.config().parse;
-        let reading = match pacekeeper::parse(status, pairs, body, now, opts) {
-            Ok(r) => r,
-            // The server's values, not the caller's: the bare status.
-            Err(_) => pacekeeper::parse::<&str, &str>(status, &[], None, now, opts)?,
-        };
+        // A header the core refuses is the server's, not the caller's: the bare status.
+        let reading = pacekeeper::parse(status, pairs, body, now, opts)
+            .or_else(|_| pacekeeper::parse::<&str, &str>(status, &[], None, now, opts))?;
         let after = self.core.finish(t, &Outcome::Response { reading }, now)?;
         Ok(write_after(t, after, o))
     }
@@ -245,11 +241,13 @@ pub fn store_reply(
     reply: &[f64],
     error_code: &str,
 ) -> Result<core::result::Result<Reply, StoreError>> {
-    // Whole and within 2^53: exact.
-    let safe = |&v: &f64| (v.fract() == 0.0 && v.abs() <= crate::MAX_SAFE).then_some(v as i64);
     let (kind, message) = if !error_code.is_empty() {
         (error_code.parse()?, "reported by the shell")
-    } else if let Some(ints) = reply.iter().map(safe).collect::<Option<Vec<_>>>() {
+    } else if let Some(ints) = reply
+        .iter()
+        .map(|&v| crate::safe_int(v))
+        .collect::<Option<Vec<_>>>()
+    {
         return Ok(pacekeeper::shared::decode(&ints)); // the core checks the count and ranges
     } else {
         (StoreErrorKind::BadReply, "a reply value is no safe integer")
