@@ -128,8 +128,14 @@ pub fn defaults(name: &str) -> Result<Vec<f64>> {
 /// `name LF value LF name LF value ...` → pairs (the empty string: none). Hosts replace line
 /// breaks inside names and values before joining.
 pub fn split_joined(headers: &str) -> Vec<(&str, &str)> {
-    let mut parts = headers.split('\n').filter(|_| !headers.is_empty());
-    core::iter::from_fn(|| Some((parts.next()?, parts.next()?))).collect()
+    let mut parts = headers.split('\n');
+    let mut pairs = Vec::new();
+    if !headers.is_empty() {
+        while let (Some(n), Some(v)) = (parts.next(), parts.next()) {
+            pairs.push((n, v));
+        }
+    }
+    pairs
 }
 
 /// The number of slots [`write_reading`] fills.

@@ -3,7 +3,7 @@
 //! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
 //! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
-use crate::flat::{escape_into, flag, push_limits, set, split, Rd};
+use crate::flat::{escape_into, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
 use pacekeeper::{Limiter, LimiterConfig};
@@ -47,9 +47,18 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let mut v = vec![flag(c.learn), flag(c.adaptive.is_some())];
-    v.extend([a.initial_milli_rps, a.min_milli_rps, a.max_milli_rps].map(f64::from));
-    v.extend([a.decrease_percent, a.increase_percent].map(f64::from));
+    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
+    let (i, d) = (a.increase_percent, a.decrease_percent);
+    let ints = [
+        learn,
+        adaptive,
+        a.initial_milli_rps,
+        a.min_milli_rps,
+        a.max_milli_rps,
+        d,
+        i,
+    ];
+    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
     v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v
@@ -58,15 +67,12 @@ pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
 /// One key's state from its [`STATE_SLOTS`] numbers (the u32 fields checked).
 fn key_state(s: &[u64]) -> Result<KeyState> {
     let mut u = [0; 5];
-    let names = STATE_SLOTS.split(',').skip(MAX_LIMITS + 2);
-    for ((u, &v), what) in u.iter_mut().zip(&s[MAX_LIMITS + 2..]).zip(names) {
-        let m = || {
-            err(
-                ErrorCode::InvalidNumber,
-                [what, " must be at most 4294967295"].concat(),
-            )
-        };
-        *u = u32::try_from(v).map_err(|_| m())?;
+    for (i, (u, &v)) in u.iter_mut().zip(&s[MAX_LIMITS + 2..]).enumerate() {
+        *u = u32::try_from(v).map_err(|_| {
+            let what = STATE_SLOTS.split(',').nth(MAX_LIMITS + 2 + i);
+            let m = [what.unwrap_or_default(), " must be at most 4294967295"].concat();
+            err(ErrorCode::InvalidNumber, m)
+        })?;
     }
     let [learned_amount, learned_period_ms, quota_remaining, adaptive_milli_rps, in_flight] = u;
     let mut tat = [0; MAX_LIMITS];
@@ -142,8 +148,8 @@ pub fn create(config: &[f64], state: Option<(&str, &[u64])>) -> Result<u32> {
 
 /// Frees limiter `id` (a collected host object). Never fails, even while the thread shuts down.
 pub fn drop_limiter(id: u32) {
-    let take = |mut s: RefMut<'_, Vec<_>>| s.get_mut(id as usize).and_then(Option::take);
-    let _ = SLOTS.try_with(|slots| slots.try_borrow_mut().map(take));
+    let clear = |mut s: RefMut<'_, Vec<_>>| s.get_mut(id as usize).map(|s| *s = None);
+    let _ = SLOTS.try_with(|slots| slots.try_borrow_mut().map(clear));
 }
 
 #[inline(never)]
@@ -166,7 +172,14 @@ pub fn with<T>(id: u32, f: impl FnOnce(&mut HostLimiter) -> Result<T>) -> Result
 /// Reads limiter `id` (the default of `T` when there is none: a host object owns its limiter,
 /// so that cannot happen).
 pub fn peek<T: Default>(id: u32, f: impl FnOnce(&HostLimiter) -> T) -> T {
-    with(id, |s| Ok(f(s))).unwrap_or_default()
+    SLOTS.with(|slots| {
+        slots
+            .borrow()
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map(f)
+            .unwrap_or_default()
+    })
 }
 
 /// The hot path: decision `op` (0 check, 1 peek, 2 reserve) for interned key `key` of limiter
@@ -230,8 +243,13 @@ impl HostLimiter {
         for s in self.limiter.state().values() {
             v.extend_from_slice(&s.tat);
             v.extend([s.learned_tat, s.quota_reset_at]);
-            v.extend([s.learned_amount, s.learned_period_ms, s.quota_remaining].map(u64::from));
-            v.extend([s.adaptive_milli_rps, s.in_flight].map(u64::from));
+            v.extend([
+                u64::from(s.learned_amount),
+                u64::from(s.learned_period_ms),
+                u64::from(s.quota_remaining),
+                u64::from(s.adaptive_milli_rps),
+                u64::from(s.in_flight),
+            ]);
         }
         v
     }
