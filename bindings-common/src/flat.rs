@@ -147,13 +147,13 @@ impl<'a> Rd<'a> {
     /// A list length (at most `max`; 0 after an error).
     pub fn len(&mut self, what: &str, max: usize) -> usize {
         let n = self.uint(what);
-        match usize::try_from(n).ok().filter(|&n| n <= max) {
-            Some(n) => n,
-            None => {
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= max)
+            .unwrap_or_else(|| {
                 self.bad(ErrorCode::InvalidArgument, what, ": too long");
                 0
-            }
-        }
+            })
     }
 }
 
@@ -190,15 +190,9 @@ pub fn split(s: &str) -> impl Iterator<Item = Cow<'_, str>> {
         let mut out = String::with_capacity(item.len());
         let mut chars = item.chars();
         while let Some(c) = chars.next() {
-            if c == '\u{1}' {
-                out.push(if chars.next() == Some('\u{3}') {
-                    '\0'
-                } else {
-                    '\u{1}'
-                });
-            } else {
-                out.push(c);
-            }
+            // `\u{1}` escapes the next character: NUL for `\u{3}`, else `\u{1}`.
+            let nul = c == '\u{1}' && chars.next() == Some('\u{3}');
+            out.push(if nul { '\0' } else { c });
         }
         Cow::Owned(out)
     })
@@ -221,13 +215,10 @@ pub fn next_str<'a>(
     it: &mut impl Iterator<Item = Cow<'a, str>>,
     what: &str,
 ) -> String {
-    match it.next() {
-        Some(s) => s.into_owned(),
-        None => {
-            n.bad(ErrorCode::InvalidArgument, what, " is missing");
-            String::new()
-        }
-    }
+    it.next().map(Cow::into_owned).unwrap_or_else(|| {
+        n.bad(ErrorCode::InvalidArgument, what, " is missing");
+        String::new()
+    })
 }
 
 /// The number of slots of a layout (its names joined by commas).

@@ -222,11 +222,6 @@ impl HostLimiter {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    /// The number of keys held.
-    pub fn size(&self) -> u32 {
-        u32::try_from(self.limiter.len()).unwrap_or(u32::MAX)
-    }
-
     /// The keys of the saved state, NUL-joined, in key order.
     pub fn state_keys(&self) -> String {
         let mut s = String::new();
