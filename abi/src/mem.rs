@@ -51,18 +51,15 @@ pub fn alloc(len: usize) -> usize {
 
 /// Frees an allocation made by [`alloc`]. `len` must be the length it was made with.
 pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
-    let known = LIVE.with(|live| live.borrow().get(&ptr).copied());
-    match known {
-        Some(l) if l == len => {}
-        Some(l) => {
-            return Err(bad(format!(
-                "free: allocation at {ptr} has length {l}, not {len}"
-            )))
-        }
-        None => return Err(bad(format!("free: no live allocation at {ptr}"))),
-    }
-    let layout =
-        Layout::from_size_align(len, ALIGN).map_err(|_| bad(format!("free: bad length {len}")))?;
+    let Some(l) = LIVE.with(|live| live.borrow().get(&ptr).copied()) else {
+        return Err(bad(format!("free: no live allocation at {ptr}")));
+    };
+    // `alloc` made the allocation with this layout.
+    let Some(layout) = Layout::from_size_align(l, ALIGN).ok().filter(|_| l == len) else {
+        return Err(bad(format!(
+            "free: allocation at {ptr} has length {l}, not {len}"
+        )));
+    };
     LIVE.with(|live| live.borrow_mut().remove(&ptr));
     // SAFETY: `ptr` was returned by `alloc_zeroed` with exactly this layout (the registry says
     // so), and it is removed from the registry before being freed, so it is freed once.

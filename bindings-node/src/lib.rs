@@ -13,23 +13,14 @@ use pacekeeper_bindings_common::pacer::{event_text, out_slots, store_call_text};
 use pacekeeper_bindings_common::pacer::{store_reply, write_step};
 use std::{cell::RefCell, mem::ManuallyDrop};
 
-/// The status of a thrown error: a core error code (JS `.code`).
-#[derive(Debug)]
-pub struct Code(ErrorCode);
-
-impl AsRef<str> for Code {
-    fn as_ref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-type Result<T> = napi::Result<T, Code>;
+/// A thrown error's status is a core error code (JS `.code`).
+type Result<T> = napi::Result<T, &'static str>;
 
 /// A caller's `Float64Array`, written in place (an alias so that napi reads it as a value).
 type OutSlots<'a> = &'a mut [f64];
 
-fn host(e: Error) -> napi::Error<Code> {
-    napi::Error::new(Code(e.code), e.message)
+fn host(e: Error) -> napi::Error<&'static str> {
+    napi::Error::new(e.code.as_str(), e.message)
 }
 
 /// `f`'s error thrown with its code.
