@@ -67,24 +67,16 @@ pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks that `[ptr, ptr + len)` lies inside one live allocation.
+/// Checks that `[ptr, ptr + len)` lies inside one live allocation (an overflowing range never
+/// does).
 pub fn check(ptr: usize, len: usize, what: &str) -> Result<(), Error> {
-    let end = ptr
-        .checked_add(len)
-        .ok_or_else(|| bad(format!("{what}: range {ptr}+{len} overflows")))?;
-    let inside = LIVE.with(|live| {
-        live.borrow()
-            .range(..=ptr)
-            .next_back()
-            .is_some_and(|(&start, &l)| end <= start + l)
-    });
-    if inside {
-        Ok(())
-    } else {
-        Err(bad(format!(
-            "{what}: {len} bytes at {ptr} are not inside a buffer from pk_alloc"
-        )))
+    let fits =
+        |(&start, &l): (&usize, &usize)| ptr.checked_add(len).is_some_and(|end| end <= start + l);
+    if LIVE.with(|live| live.borrow().range(..=ptr).next_back().is_some_and(fits)) {
+        return Ok(());
     }
+    let m = format!("{what}: {len} bytes at {ptr} are not inside a buffer from pk_alloc");
+    Err(bad(m))
 }
 
 /// A copy of `len` bytes at `ptr`; `len` 0 gives an empty vector whatever `ptr` is.

@@ -235,14 +235,12 @@ pub const fn count(names: &str) -> usize {
 /// core's default, `amount`; beyond u32 `invalid_number`, as serde has it).
 pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
     // A NaN count: none (the core's default).
-    let count = if n.v.get(n.i).is_none_or(|v| v.is_nan()) {
-        n.i += 1;
-        0
-    } else {
-        n.len(what, 1024)
-    };
-    let mut v = Vec::with_capacity(count);
-    for _ in 0..count {
+    let count = n.opt(what).unwrap_or(0);
+    if count > 1024 {
+        n.bad(ErrorCode::InvalidArgument, what, ": too long");
+    }
+    let mut v = Vec::with_capacity(count.min(1024) as usize);
+    for _ in 0..count.min(1024) {
         let amount = n.u32("limits.amount").unwrap_or(0);
         let l = pacekeeper::Limit::new(amount, n.uint("limits.periodMs"));
         v.push(n.u32("limits.burst").map_or(l, |b| l.with_burst(b)));
