@@ -243,16 +243,13 @@ fn json_error(what: &str, e: &serde_json::Error) -> Error {
 /// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
 #[cfg(feature = "json")]
 pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
-    if v.is_finite() && v.fract() != 0.0 {
-        return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
-    }
     if let Some(i) = safe_int(v) {
         return Ok(i.into());
     }
-    let problem = if v.is_finite() {
-        "a safe integer"
-    } else {
-        "finite"
+    let problem = match serde_json::Number::from_f64(v) {
+        Some(n) if v.fract() != 0.0 => return Ok(n.into()),
+        Some(_) => "a safe integer",
+        None => "finite",
     };
     let m = format!("{path} must be {problem}, got {v}");
     Err(err(ErrorCode::InvalidNumber, m))
