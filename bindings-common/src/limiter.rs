@@ -3,7 +3,7 @@
 //! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
 //! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
-use crate::flat::{escape_into, push_limits, set, split, Rd};
+use crate::flat::{escape_into, flag, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
 use pacekeeper::{Limiter, LimiterConfig};
@@ -47,18 +47,9 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
-    let (i, d) = (a.increase_percent, a.decrease_percent);
-    let ints = [
-        learn,
-        adaptive,
-        a.initial_milli_rps,
-        a.min_milli_rps,
-        a.max_milli_rps,
-        d,
-        i,
-    ];
-    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
+    let mut v = vec![flag(c.learn), flag(c.adaptive.is_some())];
+    v.extend([a.initial_milli_rps, a.min_milli_rps, a.max_milli_rps].map(f64::from));
+    v.extend([a.decrease_percent, a.increase_percent].map(f64::from));
     v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v

@@ -107,6 +107,12 @@ pub fn out_slots(out: &mut [f64]) -> Result<&mut [f64]> {
         .ok_or_else(|| err(ErrorCode::InvalidArgument, m))
 }
 
+/// [`out_slots`], the ticket and the time of a step, checked in that order.
+#[inline(never)]
+pub fn step_args(out: &mut [f64], ticket: f64, now: f64) -> Result<(&mut [f64], u64, u64)> {
+    Ok((out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?))
+}
+
 /// A step into `out` (checked by [`out_slots`]); its action's index in `steps`.
 pub fn write_step(step: Step, o: &mut [f64]) -> u32 {
     let nan = f64::NAN;
@@ -165,7 +171,7 @@ impl HostPacer {
 
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         Ok(write_step(self.core.resume(t, now)?, o))
     }
 
@@ -184,7 +190,7 @@ impl HostPacer {
         now: f64,
         out: &mut [f64],
     ) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         let status = pacekeeper::headers::check_status(i64::from(status))?;
         let opts = &self.core.config().parse;
         // A header the core refuses is the server's, not the caller's: the bare status.
@@ -196,7 +202,7 @@ impl HostPacer {
 
     /// Finishes `ticket` after a network error (no response).
     pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         let after = self.core.finish(t, &Outcome::NetworkError, now)?;
         Ok(write_after(t, after, o))
     }

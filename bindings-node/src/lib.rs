@@ -9,7 +9,7 @@
 use napi::bindgen_prelude::{BigUint64Array, Float64Array};
 use napi_derive::napi;
 use pacekeeper::{Error, ErrorCode};
-use pacekeeper_bindings_common::pacer::{event_text, out_slots, store_call_text};
+use pacekeeper_bindings_common::pacer::{event_text, step_args, store_call_text};
 use pacekeeper_bindings_common::pacer::{store_reply, write_step};
 use std::{cell::RefCell, mem::ManuallyDrop};
 
@@ -90,7 +90,7 @@ impl NativePacer {
         #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
     ) -> Result<u32> {
         run(|| {
-            let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+            let (o, t, now) = step_args(out, ticket, now)?;
             let reply = store_reply(reply, &error_code)?;
             Ok(write_step(self.inner.core.consulted(t, reply, now)?, o))
         })
