@@ -8,7 +8,7 @@
 //! for napi and wasm-bindgen.
 
 use crate::{header_pairs, mem, run, ABI_VERSION, LAST_ERROR, OUT_SLOTS, PK_NONE};
-use pacekeeper::pacer::PacerConfig;
+use pacekeeper::pacer::{Pacer, PacerConfig};
 use pacekeeper::{Error, ErrorCode};
 use pacekeeper_bindings_common::pacer::HostPacer;
 use pacekeeper_bindings_common::{from_json, from_value, vocabulary, MAX_SAFE};
@@ -135,7 +135,7 @@ pub extern "C" fn pk_pacer_new(config_ptr: usize, config_len: usize) -> i64 {
             let m = "config.shared: the JMeter module paces in memory only (no store)";
             return Err(Error::new(ErrorCode::InvalidOption, m));
         }
-        let pacer = HostPacer::from_config(config)?;
+        let pacer = Pacer::new(config).map(|core| HostPacer { core })?;
         PACERS.with(|t| {
             let (next, live) = &mut *t.borrow_mut();
             if live.len() >= MAX_PACERS {

@@ -153,14 +153,10 @@ pub struct HostPacer {
 }
 
 impl HostPacer {
-    /// A pacer from the flat configuration and the seed's decimal text.
+    /// A pacer from the flat configuration and the seed's decimal text (the JMeter ABI builds
+    /// one from the core's own configuration, decoded from its JSON).
     pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
-        Self::from_config(pacer_config(flat, seed)?)
-    }
-
-    /// A pacer from the core's own configuration (the JMeter ABI's, decoded from its JSON).
-    pub fn from_config(config: PacerConfig) -> Result<Self> {
-        Pacer::new(config).map(|core| HostPacer { core })
+        Pacer::new(pacer_config(flat, seed)?).map(|core| HostPacer { core })
     }
 
     /// `Pacer::begin`; the step's action index, the rest in `out`.
