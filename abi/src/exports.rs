@@ -8,10 +8,10 @@
 //! for napi and wasm-bindgen.
 
 use crate::{header_pairs, mem, run, ABI_VERSION, LAST_ERROR, OUT_SLOTS, PK_NONE};
-use pacekeeper::pacer::PacerConfig;
+use pacekeeper::pacer::{Pacer, PacerConfig};
 use pacekeeper::{Error, ErrorCode};
 use pacekeeper_bindings_common::pacer::HostPacer;
-use pacekeeper_bindings_common::{from_json, from_value, json_number, uint_u64, vocabulary};
+use pacekeeper_bindings_common::{from_json, from_value, vocabulary, MAX_SAFE};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -28,13 +28,12 @@ thread_local! {
 
 /// Runs `f` on the pacer `h`.
 fn with_pacer<T>(h: i64, f: impl FnOnce(&mut HostPacer) -> Result<T, Error>) -> Result<T, Error> {
-    PACERS.with(|t| match t.borrow_mut().1.get_mut(&h) {
-        Some(p) => f(p),
-        None => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            format!("no live pacer with handle {h} (never created, or freed)"),
-        )),
-    })
+    PACERS.with(|t| f(t.borrow_mut().1.get_mut(&h).ok_or_else(|| no_pacer(h))?))
+}
+
+fn no_pacer(h: i64) -> Error {
+    let m = format!("no live pacer with handle {h} (never created, or freed)");
+    Error::new(ErrorCode::InvalidArgument, m)
 }
 
 /// Text in the host's buffer; not UTF-8 is the error `code`.
@@ -44,13 +43,14 @@ fn text(ptr: usize, len: usize, what: &str, code: ErrorCode) -> Result<String, E
 }
 
 /// The codec's number rule on every number of a JSON value (as Python applies it to its
-/// objects): beyond 2^53 − 1 in magnitude is `invalid_number`, whatever the field's type.
+/// objects): beyond 2^53 − 1 in magnitude is `invalid_number`, whatever the field's type (a
+/// number beyond it converts to an `f64` beyond it).
 fn safe_numbers(v: &Value, path: &str) -> Result<(), Error> {
     match v {
-        Value::Number(n) => match n.as_u64().or(n.as_i64().map(i64::unsigned_abs)) {
-            Some(u) => uint_u64(u, path).map(drop),
-            None => json_number(n.as_f64().unwrap_or(f64::NAN), path).map(drop),
-        },
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() > MAX_SAFE) => {
+            let m = format!("{path} must be a safe integer, got {n}");
+            Err(Error::new(ErrorCode::InvalidNumber, m))
+        }
         Value::Array(a) => a.iter().try_for_each(|x| safe_numbers(x, path)),
         Value::Object(o) => o.iter().try_for_each(|(k, x)| safe_numbers(x, k)),
         _ => Ok(()),
@@ -135,7 +135,7 @@ pub extern "C" fn pk_pacer_new(config_ptr: usize, config_len: usize) -> i64 {
             let m = "config.shared: the JMeter module paces in memory only (no store)";
             return Err(Error::new(ErrorCode::InvalidOption, m));
         }
-        let pacer = HostPacer::from_config(config)?;
+        let pacer = Pacer::new(config).map(|core| HostPacer { core })?;
         PACERS.with(|t| {
             let (next, live) = &mut *t.borrow_mut();
             if live.len() >= MAX_PACERS {
@@ -153,9 +153,8 @@ pub extern "C" fn pk_pacer_new(config_ptr: usize, config_len: usize) -> i64 {
 #[no_mangle]
 pub extern "C" fn pk_pacer_free(handle: i64) -> i64 {
     run(|| {
-        with_pacer(handle, |_| Ok(()))?;
-        PACERS.with(|t| t.borrow_mut().1.remove(&handle));
-        Ok(0)
+        let freed = PACERS.with(|t| t.borrow_mut().1.remove(&handle));
+        freed.map(|_| 0).ok_or_else(|| no_pacer(handle))
     })
 }
 
@@ -236,9 +235,5 @@ pub extern "C" fn pk_pacer_learnt(handle: i64, key_ptr: usize, key_len: usize, o
 /// The number of open tickets (waiting or in flight) of a pacer, or an error code.
 #[no_mangle]
 pub extern "C" fn pk_pacer_open_tickets(handle: i64) -> i64 {
-    run(|| {
-        with_pacer(handle, |p| {
-            Ok(i64::try_from(p.core.open_tickets()).unwrap_or(i64::MAX))
-        })
-    })
+    run(|| with_pacer(handle, |p| Ok(p.core.open_tickets() as i64)))
 }

@@ -51,18 +51,15 @@ pub fn alloc(len: usize) -> usize {
 
 /// Frees an allocation made by [`alloc`]. `len` must be the length it was made with.
 pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
-    let known = LIVE.with(|live| live.borrow().get(&ptr).copied());
-    match known {
-        Some(l) if l == len => {}
-        Some(l) => {
-            return Err(bad(format!(
-                "free: allocation at {ptr} has length {l}, not {len}"
-            )))
-        }
-        None => return Err(bad(format!("free: no live allocation at {ptr}"))),
-    }
-    let layout =
-        Layout::from_size_align(len, ALIGN).map_err(|_| bad(format!("free: bad length {len}")))?;
+    let Some(l) = LIVE.with(|live| live.borrow().get(&ptr).copied()) else {
+        return Err(bad(format!("free: no live allocation at {ptr}")));
+    };
+    // `alloc` made the allocation with this layout.
+    let Some(layout) = Layout::from_size_align(l, ALIGN).ok().filter(|_| l == len) else {
+        return Err(bad(format!(
+            "free: allocation at {ptr} has length {l}, not {len}"
+        )));
+    };
     LIVE.with(|live| live.borrow_mut().remove(&ptr));
     // SAFETY: `ptr` was returned by `alloc_zeroed` with exactly this layout (the registry says
     // so), and it is removed from the registry before being freed, so it is freed once.
@@ -70,24 +67,16 @@ pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks that `[ptr, ptr + len)` lies inside one live allocation.
+/// Checks that `[ptr, ptr + len)` lies inside one live allocation (an overflowing range never
+/// does).
 pub fn check(ptr: usize, len: usize, what: &str) -> Result<(), Error> {
-    let end = ptr
-        .checked_add(len)
-        .ok_or_else(|| bad(format!("{what}: range {ptr}+{len} overflows")))?;
-    let inside = LIVE.with(|live| {
-        live.borrow()
-            .range(..=ptr)
-            .next_back()
-            .is_some_and(|(&start, &l)| end <= start + l)
-    });
-    if inside {
-        Ok(())
-    } else {
-        Err(bad(format!(
-            "{what}: {len} bytes at {ptr} are not inside a buffer from pk_alloc"
-        )))
+    let fits =
+        |(&start, &l): (&usize, &usize)| ptr.checked_add(len).is_some_and(|end| end <= start + l);
+    if LIVE.with(|live| live.borrow().range(..=ptr).next_back().is_some_and(fits)) {
+        return Ok(());
     }
+    let m = format!("{what}: {len} bytes at {ptr} are not inside a buffer from pk_alloc");
+    Err(bad(m))
 }
 
 /// A copy of `len` bytes at `ptr`; `len` 0 gives an empty vector whatever `ptr` is.

@@ -98,14 +98,8 @@ pub(crate) fn budget_of(n: &mut Rd<'_>) -> RetryBudget {
 }
 
 fn budget_nums(b: &RetryBudget) -> [f64; BUDGET_LEN] {
-    [
-        b.capacity,
-        b.tokens,
-        b.retry_cost,
-        b.network_cost,
-        b.success_refund,
-    ]
-    .map(f64::from)
+    let (retry, network, refund) = (b.retry_cost, b.network_cost, b.success_refund);
+    [b.capacity, b.tokens, retry, network, refund].map(f64::from)
 }
 
 /// A retry budget with the core's defaults filled in (NaN slots), flat.
@@ -163,10 +157,7 @@ pub fn decide(
         f64::from(state.short_hints),
     ]);
     if let Some(b) = b {
-        io[STATE_LEN..]
-            .iter_mut()
-            .zip(budget_nums(&b))
-            .for_each(|(o, v)| *o = v);
+        io[STATE_LEN..need].copy_from_slice(&budget_nums(&b));
     }
     let nan = f64::NAN;
     let slots = match d {

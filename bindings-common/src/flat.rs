@@ -2,7 +2,7 @@
 //! and lists of strings joined with NUL. No `core::fmt` (the WebAssembly module's size budget):
 //! messages are concatenated.
 
-use crate::{err, Error, ErrorCode, Result, MAX_SAFE};
+use crate::{err, safe_int, Error, ErrorCode, Result};
 use std::borrow::Cow;
 
 /// `set! { dst => Option; ... }`: each value given (not NaN: `Some`) replaces the default.
@@ -79,15 +79,11 @@ impl<'a> Rd<'a> {
     /// None for NaN, else a safe integer ≥ 0.
     pub fn opt(&mut self, what: &str) -> Option<u64> {
         let v = self.raw();
-        if v.is_nan() {
-            return None;
-        }
-        if !(0.0..=MAX_SAFE).contains(&v) || v.fract() != 0.0 {
+        let n = safe_int(v).and_then(|i| u64::try_from(i).ok());
+        if n.is_none() && !v.is_nan() {
             self.bad_number(what, " must be a safe integer >= 0");
-            return None;
         }
-        // Whole and within 2^53: exact.
-        Some(v as u64)
+        n
     }
 
     /// [`Rd::bad`] with `invalid_number`.
@@ -98,22 +94,18 @@ impl<'a> Rd<'a> {
     /// None for NaN, else a finite number.
     pub fn float(&mut self, what: &str) -> Option<f64> {
         let v = self.raw();
-        if v.is_nan() {
-            return None;
-        }
-        if !v.is_finite() {
+        if v.is_infinite() {
             self.bad_number(what, " must be finite");
         }
-        Some(v)
+        (!v.is_nan()).then_some(v)
     }
 
     /// A safe integer ≥ 0 that must be there (0 after an error).
     pub fn uint(&mut self, what: &str) -> u64 {
-        let v = self.opt(what);
-        if v.is_none() {
+        self.opt(what).unwrap_or_else(|| {
             self.bad_number(what, " must be a safe integer >= 0");
-        }
-        v.unwrap_or(0)
+            0
+        })
     }
 
     /// [`Rd::opt`] within `u32` (beyond it `invalid_number`, as serde has it).
@@ -155,13 +147,13 @@ impl<'a> Rd<'a> {
     /// A list length (at most `max`; 0 after an error).
     pub fn len(&mut self, what: &str, max: usize) -> usize {
         let n = self.uint(what);
-        match usize::try_from(n).ok().filter(|&n| n <= max) {
-            Some(n) => n,
-            None => {
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= max)
+            .unwrap_or_else(|| {
                 self.bad(ErrorCode::InvalidArgument, what, ": too long");
                 0
-            }
-        }
+            })
     }
 }
 
@@ -198,15 +190,9 @@ pub fn split(s: &str) -> impl Iterator<Item = Cow<'_, str>> {
         let mut out = String::with_capacity(item.len());
         let mut chars = item.chars();
         while let Some(c) = chars.next() {
-            if c == '\u{1}' {
-                out.push(if chars.next() == Some('\u{3}') {
-                    '\0'
-                } else {
-                    '\u{1}'
-                });
-            } else {
-                out.push(c);
-            }
+            // `\u{1}` escapes the next character: NUL for `\u{3}`, else `\u{1}`.
+            let nul = c == '\u{1}' && chars.next() == Some('\u{3}');
+            out.push(if nul { '\0' } else { c });
         }
         Cow::Owned(out)
     })
@@ -229,13 +215,10 @@ pub fn next_str<'a>(
     it: &mut impl Iterator<Item = Cow<'a, str>>,
     what: &str,
 ) -> String {
-    match it.next() {
-        Some(s) => s.into_owned(),
-        None => {
-            n.bad(ErrorCode::InvalidArgument, what, " is missing");
-            String::new()
-        }
-    }
+    it.next().map(Cow::into_owned).unwrap_or_else(|| {
+        n.bad(ErrorCode::InvalidArgument, what, " is missing");
+        String::new()
+    })
 }
 
 /// The number of slots of a layout (its names joined by commas).
@@ -252,14 +235,12 @@ pub const fn count(names: &str) -> usize {
 /// core's default, `amount`; beyond u32 `invalid_number`, as serde has it).
 pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
     // A NaN count: none (the core's default).
-    let count = if n.v.get(n.i).is_none_or(|v| v.is_nan()) {
-        n.i += 1;
-        0
-    } else {
-        n.len(what, 1024)
-    };
-    let mut v = Vec::with_capacity(count);
-    for _ in 0..count {
+    let count = n.opt(what).unwrap_or(0);
+    if count > 1024 {
+        n.bad(ErrorCode::InvalidArgument, what, ": too long");
+    }
+    let mut v = Vec::with_capacity(count.min(1024) as usize);
+    for _ in 0..count.min(1024) {
         let amount = n.u32("limits.amount").unwrap_or(0);
         let l = pacekeeper::Limit::new(amount, n.uint("limits.periodMs"));
         v.push(n.u32("limits.burst").map_or(l, |b| l.with_burst(b)));

@@ -25,6 +25,11 @@ pub use pacekeeper::{Error, ErrorCode, Result, Verdict};
 /// 2^53 − 1, the largest integer every host represents exactly.
 pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
+/// `v` as an integer when it is whole and within ±(2^53 − 1) (then exact), else None.
+pub fn safe_int(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() <= MAX_SAFE).then_some(v as i64)
+}
+
 /// An error with `code` (never inlined: one copy, not one per error site; the WebAssembly
 /// module's size budget).
 #[inline(never)]
@@ -51,7 +56,7 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
     Err(err(ErrorCode::InvalidNumber, m))
 }
 
-/// [`uint`] for hosts with exact 64-bit integers (Python, the JMeter ABI): the same range.
+/// [`uint`] for hosts with exact 64-bit integers (Python): the same range.
 pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
     if v <= 9_007_199_254_740_991 {
         return Ok(v);
@@ -194,20 +199,21 @@ pub fn encode_verdict(v: Verdict, last_capacity: &mut u32) -> f64 {
 /// type or unknown variant is `invalid_argument`.
 pub fn classify(message: &str) -> ErrorCode {
     const INTEGERS: [&str; 8] = [
-        "expected u8",
-        "expected u16",
-        "expected u32",
-        "expected u64",
-        "expected i64",
-        "expected usize",
-        "expected an integer",
-        "expected an unsigned integer",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "i64",
+        "usize",
+        "an integer",
+        "an unsigned integer",
     ];
     let out_of_range = message.starts_with("invalid value: integer")
         || message.starts_with("invalid value: floating")
         || message.contains("number out of range");
+    let mut expected = message.split("expected ").skip(1);
     let float_for_integer = message.starts_with("invalid type: floating point")
-        && INTEGERS.iter().any(|e| message.contains(e));
+        && expected.any(|e| INTEGERS.iter().any(|i| e.starts_with(i)));
     if out_of_range || float_for_integer {
         ErrorCode::InvalidNumber
     } else {
@@ -237,18 +243,14 @@ fn json_error(what: &str, e: &serde_json::Error) -> Error {
 /// 2^53 − 1 in magnitude are `invalid_number` (they cannot be meant exactly); −0 is 0.
 #[cfg(feature = "json")]
 pub fn json_number(v: f64, path: &str) -> Result<serde_json::Value> {
-    if v.is_finite() && v.fract() != 0.0 {
-        return Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into));
+    if let Some(i) = safe_int(v) {
+        return Ok(i.into());
     }
-    if !v.is_finite() || v.abs() > MAX_SAFE {
-        let problem = if v.is_finite() {
-            "a safe integer"
-        } else {
-            "finite"
-        };
-        let m = format!("{path} must be {problem}, got {v}");
-        return Err(err(ErrorCode::InvalidNumber, m));
-    }
-    // Exact: a safe integer converts without rounding.
-    Ok(serde_json::Value::from(v as i64))
+    let problem = match serde_json::Number::from_f64(v) {
+        Some(n) if v.fract() != 0.0 => return Ok(n.into()),
+        Some(_) => "a safe integer",
+        None => "finite",
+    };
+    let m = format!("{path} must be {problem}, got {v}");
+    Err(err(ErrorCode::InvalidNumber, m))
 }

@@ -3,11 +3,11 @@
 //! [`STATE_SLOTS`] u64 per key, and a per-thread registry of limiters by id with interned keys
 //! for the hot path ([`decide`] returns the verdict number, [`crate::encode_verdict`]).
 
-use crate::flat::{escape_into, push_limits, set, split, Rd};
+use crate::flat::{escape_into, flag, push_limits, set, split, Rd};
 use crate::{encode_verdict, err, ErrorCode, Result};
 use pacekeeper::bucket::{AdaptiveConfig, KeyState, LimiterState, MAX_LIMITS};
 use pacekeeper::{Limiter, LimiterConfig};
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 
 /// The named scalar slots of a flat limiter configuration, in order.
 pub const CONFIG_SLOTS: &str = "learn:bool,adaptive:bool,adaptive.initialMilliRps,\
@@ -47,18 +47,9 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
 /// A configuration in its flat form (every slot filled in).
 pub fn config_flat(c: &LimiterConfig) -> Vec<f64> {
     let a = c.adaptive.unwrap_or_default();
-    let (learn, adaptive) = (u32::from(c.learn), u32::from(c.adaptive.is_some()));
-    let (i, d) = (a.increase_percent, a.decrease_percent);
-    let ints = [
-        learn,
-        adaptive,
-        a.initial_milli_rps,
-        a.min_milli_rps,
-        a.max_milli_rps,
-        d,
-        i,
-    ];
-    let mut v: Vec<f64> = ints.into_iter().map(f64::from).collect();
+    let mut v = vec![flag(c.learn), flag(c.adaptive.is_some())];
+    v.extend([a.initial_milli_rps, a.min_milli_rps, a.max_milli_rps].map(f64::from));
+    v.extend([a.decrease_percent, a.increase_percent].map(f64::from));
     v.push(c.max_in_flight.map_or(f64::NAN, f64::from));
     push_limits(&mut v, &c.limits);
     v
@@ -148,16 +139,8 @@ pub fn create(config: &[f64], state: Option<(&str, &[u64])>) -> Result<u32> {
 
 /// Frees limiter `id` (a collected host object). Never fails, even while the thread shuts down.
 pub fn drop_limiter(id: u32) {
-    let _ = SLOTS.try_with(|slots| {
-        if let Some(s) = slots
-            .try_borrow_mut()
-            .ok()
-            .as_mut()
-            .and_then(|s| s.get_mut(id as usize))
-        {
-            *s = None;
-        }
-    });
+    let clear = |mut s: RefMut<'_, Vec<_>>| s.get_mut(id as usize).map(|s| *s = None);
+    let _ = SLOTS.try_with(|slots| slots.try_borrow_mut().map(clear));
 }
 
 #[inline(never)]
@@ -230,18 +213,11 @@ impl HostLimiter {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    /// The number of keys held.
-    pub fn size(&self) -> u32 {
-        u32::try_from(self.limiter.len()).unwrap_or(u32::MAX)
-    }
-
     /// The keys of the saved state, NUL-joined, in key order.
     pub fn state_keys(&self) -> String {
         let mut s = String::new();
         for (i, k) in self.limiter.state().keys().enumerate() {
-            if i > 0 {
-                s.push('\0');
-            }
+            s.push_str(if i > 0 { "\0" } else { "" });
             escape_into(&mut s, k);
         }
         s

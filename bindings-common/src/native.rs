@@ -152,7 +152,7 @@ macro_rules! native_api {
             /// The number of keys held.
             #[$ex(getter)]
             pub fn size(&self) -> u32 {
-                lim::peek(self.id, lim::HostLimiter::size)
+                lim::peek(self.id, |s| u32::try_from(s.limiter.len()).unwrap_or(u32::MAX))
             }
 
             /// The configuration, flat (every slot filled in).

@@ -49,8 +49,6 @@ pub const CONFIG_SLOTS: &str = concat!(
 /// See above.
 #[cfg(not(feature = "store"))]
 pub const CONFIG_SLOTS: &str = base_slots!();
-/// The number of [`CONFIG_SLOTS`].
-pub const CONFIG_LEN: usize = crate::flat::count(CONFIG_SLOTS);
 
 /// How many numbers an answer writes into `out`.
 pub const OUT_SLOTS: usize = 4;
@@ -104,12 +102,15 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
 /// `out`'s first [`OUT_SLOTS`] numbers, or `invalid_argument` (checked before the core runs,
 /// so a short buffer never leaves a ticket behind).
 pub fn out_slots(out: &mut [f64]) -> Result<&mut [f64]> {
-    let len = out.len();
-    out.get_mut(..OUT_SLOTS).ok_or_else(|| {
-        let mut m = String::from("out must hold at least 4 numbers, got ");
-        pacekeeper::msg::push_u64(&mut m, len as u64);
-        err(ErrorCode::InvalidArgument, m)
-    })
+    let m = "out must hold at least 4 numbers";
+    out.get_mut(..OUT_SLOTS)
+        .ok_or_else(|| err(ErrorCode::InvalidArgument, m))
+}
+
+/// [`out_slots`], the ticket and the time of a step, checked in that order.
+#[inline(never)]
+pub fn step_args(out: &mut [f64], ticket: f64, now: f64) -> Result<(&mut [f64], u64, u64)> {
+    Ok((out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?))
 }
 
 /// A step into `out` (checked by [`out_slots`]); its action's index in `steps`.
@@ -152,14 +153,10 @@ pub struct HostPacer {
 }
 
 impl HostPacer {
-    /// A pacer from the flat configuration and the seed's decimal text.
+    /// A pacer from the flat configuration and the seed's decimal text (the JMeter ABI builds
+    /// one from the core's own configuration, decoded from its JSON).
     pub fn new(flat: &[f64], seed: &str) -> Result<Self> {
-        Self::from_config(pacer_config(flat, seed)?)
-    }
-
-    /// A pacer from the core's own configuration (the JMeter ABI's, decoded from its JSON).
-    pub fn from_config(config: PacerConfig) -> Result<Self> {
-        Pacer::new(config).map(|core| HostPacer { core })
+        Pacer::new(pacer_config(flat, seed)?).map(|core| HostPacer { core })
     }
 
     /// `Pacer::begin`; the step's action index, the rest in `out`.
@@ -170,7 +167,7 @@ impl HostPacer {
 
     /// `Pacer::resume`.
     pub fn resume(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         Ok(write_step(self.core.resume(t, now)?, o))
     }
 
@@ -189,21 +186,19 @@ impl HostPacer {
         now: f64,
         out: &mut [f64],
     ) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         let status = pacekeeper::headers::check_status(i64::from(status))?;
         let opts = &self.core.config().parse;
-        let reading = match pacekeeper::parse(status, pairs, body, now, opts) {
-            Ok(r) => r,
-            // The server's values, not the caller's: the bare status.
-            Err(_) => pacekeeper::parse::<&str, &str>(status, &[], None, now, opts)?,
-        };
+        // A header the core refuses is the server's, not the caller's: the bare status.
+        let reading = pacekeeper::parse(status, pairs, body, now, opts)
+            .or_else(|_| pacekeeper::parse::<&str, &str>(status, &[], None, now, opts))?;
         let after = self.core.finish(t, &Outcome::Response { reading }, now)?;
         Ok(write_after(t, after, o))
     }
 
     /// Finishes `ticket` after a network error (no response).
     pub fn finish_network_error(&mut self, ticket: f64, now: f64, out: &mut [f64]) -> Result<u32> {
-        let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+        let (o, t, now) = step_args(out, ticket, now)?;
         let after = self.core.finish(t, &Outcome::NetworkError, now)?;
         Ok(write_after(t, after, o))
     }
@@ -248,11 +243,13 @@ pub fn store_reply(
     reply: &[f64],
     error_code: &str,
 ) -> Result<core::result::Result<Reply, StoreError>> {
-    // Whole and within 2^53: exact.
-    let safe = |&v: &f64| (v.fract() == 0.0 && v.abs() <= crate::MAX_SAFE).then_some(v as i64);
     let (kind, message) = if !error_code.is_empty() {
         (error_code.parse()?, "reported by the shell")
-    } else if let Some(ints) = reply.iter().map(safe).collect::<Option<Vec<_>>>() {
+    } else if let Some(ints) = reply
+        .iter()
+        .map(|&v| crate::safe_int(v))
+        .collect::<Option<Vec<_>>>()
+    {
         return Ok(pacekeeper::shared::decode(&ints)); // the core checks the count and ranges
     } else {
         (StoreErrorKind::BadReply, "a reply value is no safe integer")

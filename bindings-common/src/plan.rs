@@ -30,17 +30,13 @@ pub fn request_of(flat: &[f64]) -> Result<PlanRequest> {
     let cost_per_batch = n
         .u32_sat("costPerBatch")
         .unwrap_or(pacekeeper::bucket::DEFAULT_COST);
-    let sizes = match n.opt("sizes") {
-        None => None,
-        Some(count) => {
-            let count = usize::try_from(count).unwrap_or(usize::MAX).min(MAX_ITEMS);
-            let mut v = Vec::with_capacity(count.min(flat.len()));
-            for _ in 0..count {
-                v.push(n.uint("sizes"));
-            }
-            Some(v)
-        }
-    };
+    let sizes = n.opt("sizes").map(|count| {
+        let count = usize::try_from(count).map_or(MAX_ITEMS, |c| c.min(MAX_ITEMS));
+        // At most one per number given (a longer list reads past the end: `invalid_number`).
+        (0..count.min(flat.len()))
+            .map(|_| n.uint("sizes"))
+            .collect()
+    });
     let limits = crate::flat::limits(&mut n, "limits")?;
     n.end("plan request")?;
     Ok(PlanRequest {
@@ -68,17 +64,16 @@ fn plan_of(flat: &[f64]) -> Result<Plan> {
     let mut n = Rd::new(flat);
     let (start, finish_at, duration_ms) =
         (n.uint("start"), n.uint("finishAt"), n.uint("durationMs"));
-    let count = n.len("batches", MAX_ITEMS);
-    let mut batches = Vec::with_capacity(count.min(flat.len()));
-    for _ in 0..count {
-        batches.push(Batch {
+    let count = n.len("batches", MAX_ITEMS).min(flat.len());
+    let batches = (0..count)
+        .map(|_| Batch {
             index: n.uint("index"),
             start: n.uint("start"),
             end: n.uint("end"),
             bytes: n.uint("bytes"),
             send_at: n.uint("sendAt"),
-        });
-    }
+        })
+        .collect();
     n.end("previous plan")?;
     Ok(Plan {
         batches,

@@ -7,7 +7,7 @@
 //! `name[, partitionKey]`, per rejection `header, value`.
 
 use crate::flat::{escape_into, next_str, split, Rd, MAX_ITEMS};
-use crate::{err, ErrorCode, Result, MAX_SAFE};
+use crate::{err, safe_int, ErrorCode, Result};
 use pacekeeper::headers::{check_status, ParseOptions, ResetMode};
 use pacekeeper::headers::{Policy, PolicyState, RejectReason, Rejection, Source, WaitSource};
 use pacekeeper::msg::push_u64;
@@ -34,15 +34,10 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     r.wait_ms = n.opt("waitMs");
     r.wait_source = n.index("waitSource", WaitSource::from_index);
     let skew = n.raw();
-    r.date_skew_ms = if skew.is_nan() {
-        None
-    } else if skew.fract() == 0.0 && skew.abs() <= MAX_SAFE {
-        // Whole and within 2^53: exact.
-        Some(skew as i64)
-    } else {
+    r.date_skew_ms = safe_int(skew);
+    if r.date_skew_ms.is_none() && !skew.is_nan() {
         n.bad_number("dateSkewMs", " must be a safe integer");
-        None
-    };
+    }
     r.capped = n.raw() == 1.0;
     let np = n.len("policies", MAX_ITEMS);
     let ns = n.len("states", MAX_ITEMS);

@@ -107,7 +107,7 @@ fn limiter_config_and_state_round_trip() {
         )
     );
     drop_limiter(id);
-    assert!(with(id, |s| Ok(s.size())).is_err());
+    assert!(with(id, |s| Ok(s.limiter.len())).is_err());
 }
 
 #[test]

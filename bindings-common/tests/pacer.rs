@@ -5,7 +5,10 @@
 use pacekeeper::backoff::Jitter;
 use pacekeeper::pacer::{PacerConfig, Preset};
 use pacekeeper::{ErrorCode, Limit};
-use pacekeeper_bindings_common::pacer::{pacer_config, HostPacer, CONFIG_LEN, OUT_SLOTS};
+use pacekeeper_bindings_common::pacer::{pacer_config, HostPacer, CONFIG_SLOTS, OUT_SLOTS};
+
+const CONFIG_LEN: usize = pacekeeper_bindings_common::flat::count(CONFIG_SLOTS);
+
 #[test]
 fn all_nan_is_the_cores_default() {
     let flat = [f64::NAN; CONFIG_LEN];

@@ -8,28 +8,19 @@
 
 use napi::bindgen_prelude::{BigUint64Array, Float64Array};
 use napi_derive::napi;
-use pacekeeper::ErrorCode;
-use pacekeeper_bindings_common::pacer::{event_text, out_slots, store_call_text};
+use pacekeeper::{Error, ErrorCode};
+use pacekeeper_bindings_common::pacer::{event_text, step_args, store_call_text};
 use pacekeeper_bindings_common::pacer::{store_reply, write_step};
 use std::{cell::RefCell, mem::ManuallyDrop};
 
-/// The status of a thrown error: a core error code (JS `.code`).
-#[derive(Debug)]
-pub struct Code(ErrorCode);
-
-impl AsRef<str> for Code {
-    fn as_ref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-type Result<T> = napi::Result<T, Code>;
+/// A thrown error's status is a core error code (JS `.code`).
+type Result<T> = napi::Result<T, &'static str>;
 
 /// A caller's `Float64Array`, written in place (an alias so that napi reads it as a value).
 type OutSlots<'a> = &'a mut [f64];
 
-fn host(e: pacekeeper::Error) -> napi::Error<Code> {
-    napi::Error::new(Code(e.code), e.message)
+fn host(e: Error) -> napi::Error<&'static str> {
+    napi::Error::new(e.code.as_str(), e.message)
 }
 
 /// `f`'s error thrown with its code.
@@ -69,17 +60,10 @@ pub fn bind_io(buf: Float64Array) {
 /// `limiterDecide` with its arguments in the bound buffer.
 #[napi]
 pub fn limiter_decide_io() -> Result<f64> {
-    let a = IO.with(|io| {
-        io.borrow()
-            .as_ref()
-            .and_then(|b| b.get(..5).map(|s| [s[0], s[1], s[2], s[3], s[4]]))
-    });
-    let Some([op, id, key, cost, now]) = a else {
-        return Err(host(pacekeeper::Error::new(
-            ErrorCode::InvalidState,
-            "bindIo was not called with 5 numbers",
-        )));
-    };
+    let args = IO.with(|io| <[f64; 5]>::try_from(io.borrow().as_ref()?.get(..5)?).ok());
+    let m = "bindIo was not called with 5 numbers";
+    let [op, id, key, cost, now] =
+        args.ok_or_else(|| host(Error::new(ErrorCode::InvalidState, m)))?;
     // The JavaScript layer wrote checked integers; `as` saturates anything else.
     lim::decide(op as usize, id as u32, key as u32, cost, now).map_err(host)
 }
@@ -106,7 +90,7 @@ impl NativePacer {
         #[napi(ts_arg_type = "Float64Array")] out: OutSlots<'_>,
     ) -> Result<u32> {
         run(|| {
-            let (o, t, now) = (out_slots(out)?, uint(ticket, "ticket")?, uint(now, "now")?);
+            let (o, t, now) = step_args(out, ticket, now)?;
             let reply = store_reply(reply, &error_code)?;
             Ok(write_step(self.inner.core.consulted(t, reply, now)?, o))
         })
