@@ -25,15 +25,13 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::backoff::{Backoff, Decision, RetryBudget, RetryState};
-    #[pymodule_export]
-    use crate::limiter::{Limiter, Verdict};
-    #[pymodule_export]
-    use crate::pacer::{After, PacerCore, Step};
-    #[pymodule_export]
-    use crate::plan::{plan, replan, Batch, Plan};
-    #[pymodule_export]
-    use crate::reading::{parse_headers, Policy, PolicyState, Reading, Rejection};
+    use crate::{
+        backoff::{Backoff, Decision, RetryBudget, RetryState},
+        limiter::{Limiter, Verdict},
+        pacer::{After, PacerCore, Step},
+        plan::{plan, replan, Batch, Plan},
+        reading::{parse_headers, Policy, PolicyState, Reading, Rejection},
+    };
 
     /// A request's cost when none is given (the core's ``DEFAULT_COST``).
     #[pymodule_export]

@@ -60,35 +60,31 @@ py_class!(
     /// are taken, on ``wait`` nothing is (ask again at ``until``).
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn check(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().check(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().check(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Like ``check`` but takes nothing.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn peek(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().peek(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().peek(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Books the earliest slot: ``allow`` to go now, or ``wait`` with the booked ``until``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn reserve(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().reserve(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().reserve(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.
     #[pyo3(signature = (key, reading, *, now=None))]
     fn observe(&self, key: Key, reading: &Bound<'_, PyAny>, now: Option<Now>) -> R<()> {
         let reading = native::<Reading>(reading, "reading", "a Reading from parse_headers()")?;
-        Ok(self.lock().observe(&key.0, &reading.get().inner, clock_or(now))?)
+        Ok(self.lock().observe(&key.0, &reading.get().0, clock_or(now))?)
     }
 
     /// Holds every request for ``key`` until ``until`` (epoch ms), as a 429 does.
     fn block_until(&self, key: Key, until: &Bound<'_, PyAny>) -> R<()> {
-        let until = to_safe(until, "until")?;
-        Ok(self.lock().block_until(&key.0, until)?)
+        Ok(self.lock().block_until(&key.0, to_safe(until, "until")?)?)
     }
 
     /// Takes an in-flight slot; ``False`` when ``max_in_flight`` are taken.

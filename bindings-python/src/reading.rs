@@ -42,8 +42,13 @@ pub(crate) fn parse_headers(
             .map_err(|_| wrong("reset_mode", "a str", mode))?;
         opts.reset_mode = py_text(s)?.parse()?;
     }
-    let inner = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
-    Ok(Reading { inner })
+    Ok(Reading(parse(
+        status?,
+        &pairs,
+        body.as_deref(),
+        clock_or(now),
+        &opts,
+    )?))
 }
 
 /// Header pairs from a list of ``(name, value)`` pairs, a ``dict`` (a value may be a list of
@@ -96,7 +101,7 @@ pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
         return Ok(Outcome::NetworkError);
     }
     let expected = "a Reading from parse_headers() or None";
-    let reading = native::<Reading>(obj, what, expected)?.get().inner.clone();
+    let reading = native::<Reading>(obj, what, expected)?.get().0.clone();
     Ok(Outcome::Response { reading })
 }
 
@@ -112,26 +117,26 @@ py_class!(
         reset_ms: Option<u64>,
         window_ms: Option<u64>,
         source: Option<&'static str> = i.source.map(|s| s.as_str()),
-        policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
-        states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
+        policies: Vec<Policy> = i.policies.iter().cloned().map(Policy).collect(),
+        states: Vec<PolicyState> = i.states.iter().cloned().map(PolicyState).collect(),
         wait_ms: Option<u64>,
         wait_source: Option<&'static str> = i.wait_source.map(|s| s.as_str()),
         date_skew_ms: Option<i64>,
         capped: bool,
-        rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
+        rejected: Vec<Rejection> = i.rejected.iter().cloned().map(Rejection).collect(),
     }
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
-        let inner: CoreReading = data(d, "reading")?;
-        check_status(i64::from(inner.status))?; // The core's status rule, as its parser's.
-        Ok(Reading { inner })
+        let reading: CoreReading = data(d, "reading")?;
+        check_status(i64::from(reading.status))?; // The core's status rule, as its parser's.
+        Ok(Reading(reading))
     }
 );
 
 py_class!(
     /// One ``RateLimit-Policy`` item (immutable).
-    frozen Policy(CorePolicy) [repr] |i| {
+    frozen Policy(CorePolicy) [show()] |i| {
         name: String = i.name.clone(),
         quota: u64,
         quota_unit: String = i.quota_unit.clone(),
@@ -142,7 +147,7 @@ py_class!(
 
 py_class!(
     /// One ``RateLimit`` item (immutable).
-    frozen PolicyState(CorePolicyState) [repr] |i| {
+    frozen PolicyState(CorePolicyState) [show()] |i| {
         name: String = i.name.clone(),
         remaining: u64,
         reset_s: Option<u64>,
@@ -152,7 +157,7 @@ py_class!(
 
 py_class!(
     /// A header value that was rejected, with the reason (immutable).
-    frozen Rejection(CoreRejection) [repr] |i| {
+    frozen Rejection(CoreRejection) [show()] |i| {
         header: String = i.header.clone(),
         value: String = i.value.clone(),
         reason: &'static str = i.reason.as_str(),
