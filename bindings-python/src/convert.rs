@@ -223,12 +223,12 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     } else if let Ok(to_dict) = obj.getattr("to_dict") {
         json_of(&to_dict.call0()?, depth + 1, safe)
     } else if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
-        let d = PyDict::new(obj.py());
-        for k in obj.call_method0("keys")?.try_iter()? {
-            let k = k?;
-            d.set_item(&k, obj.get_item(&k)?)?;
-        }
-        json_of(d.as_any(), depth + 1, safe)
+        // A mapping, through `dict(obj)` (its `keys()` and `obj[key]`).
+        json_of(
+            &obj.py().get_type::<PyDict>().call1((obj,))?,
+            depth + 1,
+            safe,
+        )
     } else {
         let what = "(expected dict, list, str, int, float, bool or None)";
         Err(type_err(format!(

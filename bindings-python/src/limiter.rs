@@ -6,7 +6,7 @@ use crate::errors::R;
 use crate::reading::Reading;
 use pacekeeper::bucket::{Limiter as CoreLimiter, Verdict as CoreVerdict};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
+use pyo3::types::{IntoPyDict, PyBool, PyDict};
 
 py_class!(
     /// The answer to a check or a reservation (immutable): ``decision`` is ``"allow"``
@@ -44,11 +44,9 @@ py_class!(
         max_in_flight: Option<&Bound<'_, PyAny>>,
     ) -> R<Self> {
         // The arguments given as one config for the core's serde: its names, defaults and rules.
-        let d = PyDict::new(py);
-        let given = [limits, learn, adaptive, max_in_flight];
-        for (name, v) in ["limits", "learn", "adaptive", "max_in_flight"].into_iter().zip(given) {
-            v.map(|v| d.set_item(name, v)).transpose()?;
-        }
+        let names = ["limits", "learn", "adaptive", "max_in_flight"];
+        let given = names.into_iter().zip([limits, learn, adaptive, max_in_flight]);
+        let d = given.filter_map(|(k, v)| Some((k, v?))).into_py_dict(py)?;
         // `adaptive=True`: the core's default adaptive rate; `False`: none.
         if let Some(a) = adaptive.filter(|a| a.is_instance_of::<PyBool>()) {
             d.set_item("adaptive", a.is_truthy()?.then(|| PyDict::new(py)))?;

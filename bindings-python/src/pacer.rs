@@ -67,9 +67,8 @@ fn store_answer(r: &Bound<'_, PyAny>) -> R<Result<Reply, StoreError>> {
         return Ok(store_reply(&[], kind.as_str())?);
     }
     if !(r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>()) {
-        return Err(type_err(
-            "a store reply must be a list of ints or an error code string",
-        ));
+        let expected = "a store reply must be a list of ints or an error code string";
+        return Err(type_err(expected));
     }
     // Not an int, or beyond 2^53 (NaN here): the codec's `store_bad_reply`.
     let int = |v: &Bound<'_, PyAny>| v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>();

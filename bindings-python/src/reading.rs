@@ -42,13 +42,8 @@ pub(crate) fn parse_headers(
             .map_err(|_| wrong("reset_mode", "a str", mode))?;
         opts.reset_mode = py_text(s)?.parse()?;
     }
-    Ok(Reading(parse(
-        status?,
-        &pairs,
-        body.as_deref(),
-        clock_or(now),
-        &opts,
-    )?))
+    let reading = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
+    Ok(Reading(reading))
 }
 
 /// Header pairs from a list of ``(name, value)`` pairs, a ``dict`` (a value may be a list of
@@ -78,18 +73,19 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> R<Vec<(String, String)>> {
     for item in items.try_iter()? {
         // A `(name, value)` pair: a tuple or a list of two.
         let item = item?;
-        let pair = match (item.cast::<PyTuple>(), item.cast::<PyList>()) {
-            (Ok(t), _) if t.len() == 2 => (t.get_item(0)?, t.get_item(1)?),
-            (_, Ok(l)) if l.len() == 2 => (l.get_item(0)?, l.get_item(1)?),
-            _ => return Err(type_err("headers must be (name, value) pairs")),
-        };
-        let name = to_str(&pair.0, "header name")?;
-        if dict && is_seq(&pair.1) {
-            for v in pair.1.try_iter()? {
+        if !is_seq(&item) || item.len()? != 2 {
+            return Err(type_err("headers must be (name, value) pairs"));
+        }
+        let (name, value) = (
+            to_str(&item.get_item(0)?, "header name")?,
+            item.get_item(1)?,
+        );
+        if dict && is_seq(&value) {
+            for v in value.try_iter()? {
                 out.push((name.clone(), to_str(&v?, "header value")?));
             }
         } else {
-            out.push((name, to_str(&pair.1, "header value")?));
+            out.push((name, to_str(&value, "header value")?));
         }
     }
     Ok(out)
