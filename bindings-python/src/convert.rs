@@ -8,7 +8,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pythonize::pythonize;
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::hash::BuildHasher;
 
 /// The deepest nesting of lists and dicts the JSON bridge takes.
@@ -123,11 +123,9 @@ pub(crate) fn py_text(s: &Bound<'_, PyString>) -> R<String> {
     let units = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
     let units = units.cast_into::<PyBytes>().map_err(PyErr::from)?;
     let units = units.as_bytes().chunks_exact(2);
-    Ok(
-        char::decode_utf16(units.map(|c| u16::from_le_bytes([c[0], c[1]])))
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect(),
-    )
+    let units = units.map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    Ok(text.collect())
 }
 
 /// A `str` (or header `bytes`, ISO-8859-1 on the wire) as text.
@@ -285,12 +283,9 @@ where
     C: Serialize + Sync,
     S: Serialize + Sync,
 {
-    #[derive(Serialize)]
-    struct Persisted<'a, C, S> {
-        config: &'a C,
-        state: &'a S,
-    }
-    py_of(py, &py.detach(|| to_value(&Persisted { config, state }))?)
+    let json =
+        py.detach(|| R::Ok(json!({ "config": to_value(config)?, "state": to_value(state)? })));
+    py_of(py, &json?)
 }
 
 /// ``from_dict``'s argument as the core's config `C` (absent: `{}`) and state `S` (absent:

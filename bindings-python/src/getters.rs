@@ -3,9 +3,10 @@
 //!
 //! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...) [options] |i| {getters}` and
 //!   then the other methods: a newtype over the core's value. A getter `name: T` reads the
-//!   copyable `self.0.name`; `name: T = expr` computes it from `i` (`&self.0`). `to_dict` is the core's JSON shape. Options: `eq`
-//!   (`__eq__` on `inner`), `show(field, ...)` (`Name(field=value, ...)` from the core's JSON
-//!   shape: those fields in that order; `show()`: all of them).
+//!   copyable `self.0.name`; `name: T = expr` computes it from `i` (`&self.0`). `to_dict` is the
+//!   core's JSON shape. Options: `eq` (`__eq__` on the core's value), `show(field, ...)`
+//!   (`Name(field=value, ...)` from the core's JSON shape: those fields in that order; `show()`:
+//!   all of them).
 //! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
 //!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
 //!   the `config` getter.
