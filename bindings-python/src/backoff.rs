@@ -12,7 +12,7 @@ use pyo3::types::PyDict;
 
 py_class!(
     /// The progress of one logical call (mutated by :meth:`Backoff.decide`).
-    mutable RetryState(CoreState) [show()] |i| {
+    mutable RetryState(CoreState) show() |i| {
         attempts: u32,
         started_at: u64,
         seed: u64,
@@ -30,7 +30,7 @@ py_class!(
 
 py_class!(
     /// A retry budget shared across calls (mutated by :meth:`Backoff.decide`).
-    mutable RetryBudget(CoreBudget) [show()] |i| {
+    mutable RetryBudget(CoreBudget) show() |i| {
         capacity: u32,
         tokens: u32,
         retry_cost: u32,
@@ -49,7 +49,7 @@ py_class!(
     /// What to do after an attempt (immutable): ``decision`` is ``"done"``, ``"retry"``
     /// (``at`` epoch ms, ``delay_ms``, ``attempt``, ``reason``) or ``"give_up"`` (``reason``,
     /// ``attempts``); fields of other decisions are ``None``.
-    frozen Decision(CoreDecision) [eq, show()] |i| {
+    frozen Decision(CoreDecision) eq show() |i| {
         /// The core's name of the decision (its serde tag).
         decision: &'static str = i.decision(),
         at: Option<u64> = if let CoreDecision::Retry { at, .. } = *i { Some(at) } else { None },

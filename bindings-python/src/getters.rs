@@ -1,40 +1,31 @@
 //! `py_class!`: a native class over one of the core's values (pyo3 expands no macro inside
 //! `#[pymethods]`, so this one writes the whole block).
 //!
-//! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...) [options] |i| {getters}` and
-//!   then the other methods: a newtype over the core's value. A getter `name: T` reads the
-//!   copyable `self.0.name`; `name: T = expr` computes it from `i` (`&self.0`). `to_dict` is the
-//!   core's JSON shape. Options: `eq` (`__eq__` on the core's value), `show(field, ...)`
-//!   (`Name(field=value, ...)` from the core's JSON shape: those fields in that order; `show()`:
+//! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...) [eq] [show(field, ...)] |i|
+//!   {getters}` and then the other methods: a newtype over the core's value. A getter `name: T`
+//!   reads the copyable `self.0.name`; `name: T = expr` computes it from `i` (`&self.0`).
+//!   `to_dict` is the core's JSON shape; `eq` writes `__eq__` (on the core's value), `show` a
+//!   `__repr__` `Name(field=value, ...)` from that shape (those fields in that order; `show()`:
 //!   all of them).
 //! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
 //!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
 //!   the `config` getter.
 
 macro_rules! py_class {
-    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $(#[$fm:meta])* $fty:ty)*) [$($o:tt)*] $($rest:tt)*) => {
+    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $(#[$fm:meta])* $fty:ty)*) $($rest:tt)*) => {
         $(#[$m])*
         #[pyo3::pyclass($($pc,)? module = "pacekeeper._native")]
         #[derive(Debug, Clone)]
         pub(crate) struct $ty(pub(crate) $core $(, $(#[$fm])* pub(crate) $fty)*);
-        py_class!(@opt $ty [$($o)*] $($rest)*);
+        py_class!(@opt $ty $($rest)*);
     };
-    (@opt $ty:ident [, $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*);
-    };
-    (@opt $ty:ident [eq $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*
+    (@opt $ty:ident eq $($rest:tt)*) => {
+        py_class!(@opt $ty $($rest)*
             fn __eq__(&self, other: &pyo3::Bound<'_, pyo3::PyAny>) -> bool {
                 other.cast::<$ty>().is_ok_and(|o| o.get().0 == self.0)
             });
     };
-    (@opt $ty:ident [show($($f:ident),*) $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*
-            fn __repr__(&self, py: pyo3::Python<'_>) -> crate::errors::R<String> {
-                crate::convert::repr_of(py, stringify!($ty), &self.0, &[$(stringify!($f)),*])
-            });
-    };
-    (@opt $ty:ident [] |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {
+    (@opt $ty:ident $(show($($f:ident),*))? |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {
         #[pyo3::pymethods]
         impl $ty {
             $(
@@ -49,6 +40,9 @@ macro_rules! py_class {
             fn to_dict(&self, py: pyo3::Python<'_>) -> crate::errors::R<pyo3::Py<pyo3::PyAny>> {
                 crate::convert::dict_of(py, &self.0)
             }
+            $(fn __repr__(&self, py: pyo3::Python<'_>) -> crate::errors::R<String> {
+                crate::convert::repr_of(py, stringify!($ty), &self.0, &[$(stringify!($f)),*])
+            })?
             $($rest)*
         }
     };

@@ -12,7 +12,7 @@ py_class!(
     /// The answer to a check or a reservation (immutable): ``decision`` is ``"allow"``
     /// (``remaining``), ``"wait"`` (``until`` epoch ms, ``wait_ms``) or ``"never"``
     /// (``cost``, ``capacity``); fields of other decisions are ``None``.
-    frozen Verdict(CoreVerdict) [eq, show(decision, remaining, until, wait_ms, cost, capacity)] |i| {
+    frozen Verdict(CoreVerdict) eq show(decision, remaining, until, wait_ms, cost, capacity) |i| {
         /// The core's name of the verdict (its serde tag).
         decision: &'static str = i.decision(),
         /// True for ``"allow"``.

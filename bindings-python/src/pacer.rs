@@ -28,7 +28,7 @@ py_class!(
         /// A consult's script arguments (``None`` for other actions).
         #[pyo3(get, name = "args")]
         Option<Vec<String>>
-    ) [eq, show()] |i| {
+    ) eq show() |i| {
         /// The core's name of the action (its serde tag).
         action: &'static str = i.action(),
         ticket: Option<u64> = match *i {
@@ -45,7 +45,7 @@ py_class!(
     /// The answer to :meth:`PacerCore.finish` (immutable): ``action`` is ``"done"``, ``"retry"``
     /// (``at`` epoch ms: sleep, then ``resume``; ``attempt``, ``reason``) or ``"give_up"``
     /// (``reason``, ``attempts``); fields of other actions are ``None``.
-    frozen After(CoreAfter) [eq, show()] |i| {
+    frozen After(CoreAfter) eq show() |i| {
         /// The core's name of the action (its serde tag).
         action: &'static str = i.action(),
         at: Option<u64> = if let CoreAfter::Retry { at, .. } = *i { Some(at) } else { None },

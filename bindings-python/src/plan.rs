@@ -8,14 +8,14 @@ use pyo3::prelude::*;
 
 py_class!(
     /// One batch of a plan (immutable): records ``start..end``, sent no earlier than ``send_at``.
-    frozen Batch(CoreBatch) [show(index, start, end, bytes, send_at)] |i| {
+    frozen Batch(CoreBatch) show(index, start, end, bytes, send_at) |i| {
         index: u64, start: u64, end: u64, bytes: u64, send_at: u64
     }
 );
 
 py_class!(
     /// An ordered batching plan (immutable).
-    frozen Plan(CorePlan) [eq] |i| {
+    frozen Plan(CorePlan) eq |i| {
         batches: Vec<Batch> = i.batches.iter().copied().map(Batch).collect(),
         start: u64,
         finish_at: u64,

@@ -103,7 +103,7 @@ pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
 
 py_class!(
     /// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
-    frozen Reading(CoreReading) [eq, show(limit, remaining, source, status, throttled, wait_ms, wait_source)] |i| {
+    frozen Reading(CoreReading) eq show(limit, remaining, source, status, throttled, wait_ms, wait_source) |i| {
         status: u16,
         throttled: bool,
         retry_after_ms: Option<u64>,
@@ -132,7 +132,7 @@ py_class!(
 
 py_class!(
     /// One ``RateLimit-Policy`` item (immutable).
-    frozen Policy(CorePolicy) [show()] |i| {
+    frozen Policy(CorePolicy) show() |i| {
         name: String = i.name.clone(),
         quota: u64,
         quota_unit: String = i.quota_unit.clone(),
@@ -143,7 +143,7 @@ py_class!(
 
 py_class!(
     /// One ``RateLimit`` item (immutable).
-    frozen PolicyState(CorePolicyState) [show()] |i| {
+    frozen PolicyState(CorePolicyState) show() |i| {
         name: String = i.name.clone(),
         remaining: u64,
         reset_s: Option<u64>,
@@ -153,7 +153,7 @@ py_class!(
 
 py_class!(
     /// A header value that was rejected, with the reason (immutable).
-    frozen Rejection(CoreRejection) [show()] |i| {
+    frozen Rejection(CoreRejection) show() |i| {
         header: String = i.header.clone(),
         value: String = i.value.clone(),
         reason: &'static str = i.reason.as_str(),
