@@ -99,9 +99,9 @@ args! {
     /// A seed: any unsigned 64-bit integer.
     Seed(u64) = |o| to_u64(&o, "seed");
     /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
-    Key(PyBackedStr) = |o| backed_text(&o, "key");
+    Key(PyBackedStr) = |o| str_arg(&o, "key");
     /// A bearer token's text (as a key's).
-    Token(PyBackedStr) = |o| backed_text(&o, "token");
+    Token(PyBackedStr) = |o| str_arg(&o, "token");
 }
 
 /// `now`, defaulting to the system clock.
@@ -139,7 +139,8 @@ pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     }
 }
 
-fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
+/// A `str` argument's text, borrowed from Python (a lone surrogate becomes U+FFFD).
+pub(crate) fn str_arg(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
     let s = obj
         .cast::<PyString>()
         .map_err(|_| wrong(name, "a str", obj))?;

@@ -38,9 +38,7 @@ impl From<Error> for Failure {
         };
         Failure(Python::attach(|py| {
             match cell.import(py, "pacekeeper._errors", name) {
-                Ok(cls) => cls
-                    .call1((&e.message, e.code.as_str()))
-                    .map_or_else(|err| err, PyErr::from_value),
+                Ok(cls) => PyErr::from_type(cls.clone(), (e.message, e.code.as_str())),
                 Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
             }
         }))

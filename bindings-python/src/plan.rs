@@ -64,7 +64,6 @@ pub(crate) fn replan(
     };
     let outcomes: Vec<BatchOutcome> = data(outcomes, "outcomes")?;
     let now = clock_or(now);
-    Ok(Plan(
-        py.detach(|| core_replan(&req, &prev, &outcomes, now))?,
-    ))
+    let plan = py.detach(|| core_replan(&req, &prev, &outcomes, now))?;
+    Ok(Plan(plan))
 }

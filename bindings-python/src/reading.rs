@@ -1,7 +1,7 @@
 //! `parse_headers` (with the response headers from Python objects) and the reading it returns:
 //! `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, wrong, Now};
+use crate::convert::{clock_or, data, native, opt_safe, str_arg, to_str, to_u64, wrong, Now};
 use crate::errors::{type_err, R};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::Rejection as CoreRejection;
@@ -32,15 +32,10 @@ pub(crate) fn parse_headers(
     let pairs = header_pairs(headers)?;
     let body = body.map(|b| to_str(b, "body")).transpose()?;
     let mut opts = ParseOptions::default();
-    if let Some(m) = opt_safe(max_wait_ms, "max_wait_ms")? {
-        opts.max_wait_ms = m;
-    }
+    opts.max_wait_ms = opt_safe(max_wait_ms, "max_wait_ms")?.unwrap_or(opts.max_wait_ms);
     if let Some(mode) = reset_mode {
         // The core's names; an unknown one is the core's `invalid_option`.
-        let s = mode
-            .cast::<PyString>()
-            .map_err(|_| wrong("reset_mode", "a str", mode))?;
-        opts.reset_mode = py_text(s)?.parse()?;
+        opts.reset_mode = str_arg(mode, "reset_mode")?.parse()?;
     }
     let reading = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
     Ok(Reading(reading))
