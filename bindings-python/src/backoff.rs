@@ -83,9 +83,8 @@ fn borrow<'py, T>(obj: &Bound<'py, PyAny>, name: &str) -> R<PyRefMut<'py, T>>
 where
     T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::False>,
 {
-    let obj = obj
-        .cast::<T>()
-        .map_err(|_| type_err(format!("{name} must be a {}", T::NAME)))?;
+    let wrong = |_| type_err(format!("{name} must be a {}", T::NAME));
+    let obj = obj.cast::<T>().map_err(wrong)?;
     obj.try_borrow_mut().map_err(|_| {
         let m = "is in use by another call (share one per logical call, or lock)";
         Error::new(ErrorCode::InvalidState, format!("this {} {m}", T::NAME)).into()

@@ -28,9 +28,8 @@ pub(crate) fn random_u64() -> u64 {
 }
 
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map_or_else(|_| "?".into(), |n| n.to_string())
+    let name = obj.get_type().name();
+    name.map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
 /// `invalid_argument`: "`name` must be `expected`, got `type`".
@@ -206,11 +205,9 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     } else if let Ok(s) = obj.cast::<PyString>() {
         Ok(Value::String(py_text(s)?))
     } else if let Ok(d) = obj.cast::<PyDict>() {
-        let mut m = Map::new();
+        let (mut m, key_err) = (Map::new(), || type_err("dict keys must be str"));
         for (k, v) in d.iter() {
-            let k = k
-                .cast::<PyString>()
-                .map_err(|_| type_err("dict keys must be str"))?;
+            let k = k.cast::<PyString>().map_err(|_| key_err())?;
             m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
         Ok(Value::Object(m))
@@ -223,17 +220,12 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
         json_of(&to_dict.call0()?, depth + 1, safe)
     } else if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
         // A mapping, through `dict(obj)` (its `keys()` and `obj[key]`).
-        json_of(
-            &obj.py().get_type::<PyDict>().call1((obj,))?,
-            depth + 1,
-            safe,
-        )
+        let d = obj.py().get_type::<PyDict>().call1((obj,))?;
+        json_of(&d, depth + 1, safe)
     } else {
         let what = "(expected dict, list, str, int, float, bool or None)";
-        Err(type_err(format!(
-            "cannot convert a {} {what}",
-            type_name(obj)
-        )))
+        let message = format!("cannot convert a {} {what}", type_name(obj));
+        Err(type_err(message))
     }
 }
 
