@@ -99,8 +99,6 @@ args! {
     Seed(u64) = |o| to_u64(&o, "seed");
     /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
     Key(PyBackedStr) = |o| str_arg(&o, "key");
-    /// A bearer token's text (as a key's).
-    Token(PyBackedStr) = |o| str_arg(&o, "token");
 }
 
 /// `now`, defaulting to the system clock.

@@ -60,8 +60,9 @@ mod _native {
     /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the
     /// token itself): the same in every runtime, so Node and Python processes share a budget.
     #[pyfunction]
-    fn token_key(token: crate::convert::Token) -> String {
-        pacekeeper::token_key(&token.0)
+    fn token_key(token: &Bound<'_, PyAny>) -> crate::errors::R<String> {
+        let token = crate::convert::str_arg(token, "token")?;
+        Ok(pacekeeper::token_key(&token))
     }
 
     /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).
