@@ -68,13 +68,12 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> R<Vec<(String, String)>> {
     for item in items.try_iter()? {
         // A `(name, value)` pair: a tuple or a list of two.
         let item = item?;
-        if !is_seq(&item) || item.len()? != 2 {
-            return Err(type_err("headers must be (name, value) pairs"));
-        }
-        let (name, value) = (
-            to_str(&item.get_item(0)?, "header name")?,
-            item.get_item(1)?,
-        );
+        let (name, value) = match (item.cast::<PyTuple>(), item.cast::<PyList>()) {
+            (Ok(t), _) if t.len() == 2 => (t.get_item(0)?, t.get_item(1)?),
+            (_, Ok(l)) if l.len() == 2 => (l.get_item(0)?, l.get_item(1)?),
+            _ => return Err(type_err("headers must be (name, value) pairs")),
+        };
+        let name = to_str(&name, "header name")?;
         if dict && is_seq(&value) {
             for v in value.try_iter()? {
                 out.push((name.clone(), to_str(&v?, "header value")?));
