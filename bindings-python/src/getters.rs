@@ -1,12 +1,12 @@
 //! `py_class!`: a native class over one of the core's values (pyo3 expands no macro inside
 //! `#[pymethods]`, so this one writes the whole block).
 //!
-//! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...) [eq] [show(field, ...)] |i|
-//!   {getters}` and then the other methods: a newtype over the core's value. A getter `name: T`
-//!   reads the copyable `self.0.name`; `name: T = expr` computes it from `i` (`&self.0`).
-//!   `to_dict` is the core's JSON shape; `eq` writes `__eq__` (on the core's value), `show` a
-//!   `__repr__` `Name(field=value, ...)` from that shape (those fields in that order; `show()`:
-//!   all of them).
+//! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...)`, optionally `eq` and
+//!   `show(field, ...)`, then `|i| {getters}` and the other methods: a newtype over the core's
+//!   value. A getter `name: T` reads the copyable `self.0.name`; `name: T = expr` computes it
+//!   from `i` (`&self.0`). `to_dict` is the core's JSON shape; `eq` writes `__eq__` (on the
+//!   core's value), `show` a `__repr__` `Name(field=value, ...)` from that shape (those fields
+//!   in that order; `show()`: all of them).
 //! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
 //!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
 //!   the `config` getter.
