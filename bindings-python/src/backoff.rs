@@ -136,11 +136,8 @@ impl Backoff {
     ) -> R<u64> {
         let (n, prev_ms, policy) = (count(n)?, to_safe(prev_ms, "prev_ms")?, self.0.policy());
         let delay = || policy.delay_ms(n, prev_ms, seed.0);
-        Ok(if n > MAX_ATTEMPTS {
-            py.detach(delay)
-        } else {
-            delay()
-        })
+        let long = n > MAX_ATTEMPTS;
+        Ok(if long { py.detach(delay) } else { delay() })
     }
 
     /// The first ``n`` delays for ``seed`` (``n`` at most the core's attempt limit, 1,000:

@@ -36,12 +36,11 @@ impl From<Error> for Failure {
             ErrorCode::InvalidArgument => (&TYPE_ERROR, "PacekeeperTypeError"),
             _ => (&VALUE_ERROR, "PacekeeperError"),
         };
-        Failure(Python::attach(|py| {
-            match cell.import(py, "pacekeeper._errors", name) {
-                Ok(cls) => PyErr::from_type(cls.clone(), (e.message, e.code.as_str())),
-                Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
-            }
-        }))
+        let err = Python::attach(|py| match cell.import(py, "pacekeeper._errors", name) {
+            Ok(cls) => PyErr::from_type(cls.clone(), (e.message, e.code.as_str())),
+            Err(_) => PyTypeError::new_err(format!("{}: {}", e.code.as_str(), e.message)),
+        });
+        Failure(err)
     }
 }
 

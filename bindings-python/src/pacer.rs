@@ -211,13 +211,11 @@ impl PacerCore {
     fn step(&self, op: impl FnOnce(&mut CorePacer) -> pacekeeper::Result<CoreStep>) -> R<Step> {
         let mut p = self.lock();
         let inner = op(&mut p)?;
-        let (keys, args) = match inner {
-            CoreStep::Consult { ticket } => {
-                let c = p.store_call(ticket)?;
-                (Some(c.keys()?.to_vec()), Some(c.args()?))
-            }
-            _ => (None, None),
-        };
+        let (mut keys, mut args) = (None, None);
+        if let CoreStep::Consult { ticket } = inner {
+            let c = p.store_call(ticket)?;
+            (keys, args) = (Some(c.keys()?.to_vec()), Some(c.args()?));
+        }
         Ok(Step(inner, keys, args))
     }
 }
