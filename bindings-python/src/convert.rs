@@ -247,19 +247,14 @@ pub(crate) fn dict_opt<T: Serialize>(py: Python<'_>, t: Option<T>) -> R<Option<P
 }
 
 /// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
-/// the fields `shown` that it has, in that order (none: all of them).
-pub(crate) fn repr_of<T: Serialize>(
-    py: Python<'_>,
-    name: &str,
-    t: &T,
-    shown: &[&str],
-) -> R<String> {
+/// the fields in `only` that it has, in that order (none: all of them).
+pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T, only: &[&str]) -> R<String> {
     let Value::Object(m) = to_value(t)? else {
         return Ok(format!("{name}()"));
     };
     let all: Vec<&str> = m.keys().map(String::as_str).collect();
     let mut parts = Vec::new();
-    for k in if shown.is_empty() { &all } else { shown } {
+    for k in if only.is_empty() { &all } else { only } {
         if let Some(v) = m.get(*k) {
             parts.push(format!("{k}={}", py_of(py, v)?.bind(py).repr()?));
         }
