@@ -2,16 +2,17 @@
 
 use crate::convert::{clock_ms, clock_or, dict_of, kwargs, opt_safe, random_u64};
 use crate::convert::{repr_of, to_safe, to_u64, Now, Seed};
-use crate::errors::{in_use_err, type_err, R};
+use crate::errors::{type_err, R};
 use crate::reading::outcome_of;
 use pacekeeper::backoff::{Backoff as CoreBackoff, Decision as CoreDecision, MAX_ATTEMPTS};
 use pacekeeper::backoff::{RetryBudget as CoreBudget, RetryState as CoreState};
+use pacekeeper::{Error, ErrorCode};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 py_class!(
     /// The progress of one logical call (mutated by :meth:`Backoff.decide`).
-    mutable RetryState(CoreState) [repr] |i| {
+    mutable RetryState(CoreState) show() |i| {
         attempts: u32,
         started_at: u64,
         seed: u64,
@@ -23,14 +24,13 @@ py_class!(
     #[pyo3(signature = (started_at=None, seed=None))]
     fn new(started_at: Option<&Bound<'_, PyAny>>, seed: Option<Seed>) -> R<Self> {
         let started_at = opt_safe(started_at, "started_at")?.unwrap_or_else(clock_ms);
-        let inner = CoreState::new(started_at, seed.map_or_else(random_u64, |s| s.0));
-        Ok(RetryState { inner })
+        Ok(RetryState(CoreState::new(started_at, seed.map_or_else(random_u64, |s| s.0))))
     }
 );
 
 py_class!(
     /// A retry budget shared across calls (mutated by :meth:`Backoff.decide`).
-    mutable RetryBudget(CoreBudget) [repr] |i| {
+    mutable RetryBudget(CoreBudget) show() |i| {
         capacity: u32,
         tokens: u32,
         retry_cost: u32,
@@ -41,8 +41,7 @@ py_class!(
     #[pyo3(signature = (**fields))]
     fn new(fields: Option<&Bound<'_, PyDict>>) -> R<Self> {
         // Names, types and defaults are the core's; validated by `Backoff.decide`, as in the core.
-        let inner = kwargs(None, fields, "retry budget")?;
-        Ok(RetryBudget { inner })
+        Ok(RetryBudget(kwargs(None, fields, "retry budget")?))
     }
 );
 
@@ -50,7 +49,7 @@ py_class!(
     /// What to do after an attempt (immutable): ``decision`` is ``"done"``, ``"retry"``
     /// (``at`` epoch ms, ``delay_ms``, ``attempt``, ``reason``) or ``"give_up"`` (``reason``,
     /// ``attempts``); fields of other decisions are ``None``.
-    frozen Decision(CoreDecision) [eq, repr] |i| {
+    frozen Decision(CoreDecision) eq show() |i| {
         /// The core's name of the decision (its serde tag).
         decision: &'static str = i.decision(),
         at: Option<u64> = if let CoreDecision::Retry { at, .. } = *i { Some(at) } else { None },
@@ -80,15 +79,16 @@ fn count(n: &Bound<'_, PyAny>) -> R<u32> {
 
 /// A mutable native argument `name`, a `T`, borrowed for one call (`invalid_state` while
 /// another call holds it).
-fn borrow<'py, T>(obj: &Bound<'py, PyAny>, name: &str, what: &str) -> R<PyRefMut<'py, T>>
+fn borrow<'py, T>(obj: &Bound<'py, PyAny>, name: &str) -> R<PyRefMut<'py, T>>
 where
     T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::False>,
 {
-    let obj = obj
-        .cast::<T>()
-        .map_err(|_| type_err(format!("{name} must be a {what}")))?;
-    obj.try_borrow_mut()
-        .map_err(|_| in_use_err(&format!("this {what}")))
+    let wrong = |_| type_err(format!("{name} must be a {}", T::NAME));
+    let obj = obj.cast::<T>().map_err(wrong)?;
+    obj.try_borrow_mut().map_err(|_| {
+        let m = "is in use by another call (share one per logical call, or lock)";
+        Error::new(ErrorCode::InvalidState, format!("this {} {m}", T::NAME)).into()
+    })
 }
 
 #[pymethods]
@@ -117,12 +117,12 @@ impl Backoff {
         budget: Option<&Bound<'_, PyAny>>,
     ) -> R<Decision> {
         let outcome = outcome_of(reading, "reading")?;
-        let mut st = borrow::<RetryState>(state, "state", "RetryState")?;
-        let b = budget.map(|b| borrow::<RetryBudget>(b, "budget", "RetryBudget"));
+        let mut st = borrow::<RetryState>(state, "state")?;
+        let b = budget.map(|b| borrow::<RetryBudget>(b, "budget"));
         let mut b = b.transpose()?;
-        let (budget, now) = (b.as_deref_mut().map(|b| &mut b.inner), clock_or(now));
-        let inner = self.0.decide(&mut st.inner, &outcome, now, budget)?;
-        Ok(Decision { inner })
+        let budget = b.as_deref_mut().map(|b| &mut b.0);
+        let now = clock_or(now);
+        Ok(Decision(self.0.decide(&mut st.0, &outcome, now, budget)?))
     }
 
     /// The delay before retry ``n`` (n ≥ 1) given the previous delay, for ``seed``.
@@ -136,11 +136,8 @@ impl Backoff {
     ) -> R<u64> {
         let (n, prev_ms, policy) = (count(n)?, to_safe(prev_ms, "prev_ms")?, self.0.policy());
         let delay = || policy.delay_ms(n, prev_ms, seed.0);
-        Ok(if n > MAX_ATTEMPTS {
-            py.detach(delay)
-        } else {
-            delay()
-        })
+        let long = n > MAX_ATTEMPTS;
+        Ok(if long { py.detach(delay) } else { delay() })
     }
 
     /// The first ``n`` delays for ``seed`` (``n`` at most the core's attempt limit, 1,000:

@@ -8,7 +8,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pythonize::pythonize;
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::hash::BuildHasher;
 
 /// The deepest nesting of lists and dicts the JSON bridge takes.
@@ -28,9 +28,8 @@ pub(crate) fn random_u64() -> u64 {
 }
 
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map_or_else(|_| "?".into(), |n| n.to_string())
+    let name = obj.get_type().name();
+    name.map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
 /// `invalid_argument`: "`name` must be `expected`, got `type`".
@@ -99,9 +98,7 @@ args! {
     /// A seed: any unsigned 64-bit integer.
     Seed(u64) = |o| to_u64(&o, "seed");
     /// A key's text, borrowed from Python (a lone surrogate becomes U+FFFD, as in [`py_text`]).
-    Key(PyBackedStr) = |o| backed_text(&o, "key");
-    /// A bearer token's text (as a key's).
-    Token(PyBackedStr) = |o| backed_text(&o, "token");
+    Key(PyBackedStr) = |o| str_arg(&o, "key");
 }
 
 /// `now`, defaulting to the system clock.
@@ -123,11 +120,9 @@ pub(crate) fn py_text(s: &Bound<'_, PyString>) -> R<String> {
     let units = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
     let units = units.cast_into::<PyBytes>().map_err(PyErr::from)?;
     let units = units.as_bytes().chunks_exact(2);
-    Ok(
-        char::decode_utf16(units.map(|c| u16::from_le_bytes([c[0], c[1]])))
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect(),
-    )
+    let units = units.map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let text = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    Ok(text.collect())
 }
 
 /// A `str` (or header `bytes`, ISO-8859-1 on the wire) as text.
@@ -141,7 +136,8 @@ pub(crate) fn to_str(obj: &Bound<'_, PyAny>, name: &str) -> R<String> {
     }
 }
 
-fn backed_text(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
+/// A `str` argument's text, borrowed from Python (a lone surrogate becomes U+FFFD).
+pub(crate) fn str_arg(obj: &Bound<'_, PyAny>, name: &str) -> R<PyBackedStr> {
     let s = obj
         .cast::<PyString>()
         .map_err(|_| wrong(name, "a str", obj))?;
@@ -207,11 +203,9 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     } else if let Ok(s) = obj.cast::<PyString>() {
         Ok(Value::String(py_text(s)?))
     } else if let Ok(d) = obj.cast::<PyDict>() {
-        let mut m = Map::new();
+        let (mut m, key_err) = (Map::new(), || type_err("dict keys must be str"));
         for (k, v) in d.iter() {
-            let k = k
-                .cast::<PyString>()
-                .map_err(|_| type_err("dict keys must be str"))?;
+            let k = k.cast::<PyString>().map_err(|_| key_err())?;
             m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
         Ok(Value::Object(m))
@@ -223,18 +217,13 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     } else if let Ok(to_dict) = obj.getattr("to_dict") {
         json_of(&to_dict.call0()?, depth + 1, safe)
     } else if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
-        let d = PyDict::new(obj.py());
-        for k in obj.call_method0("keys")?.try_iter()? {
-            let k = k?;
-            d.set_item(&k, obj.get_item(&k)?)?;
-        }
-        json_of(d.as_any(), depth + 1, safe)
+        // A mapping, through `dict(obj)` (its `keys()` and `obj[key]`).
+        let d = obj.py().get_type::<PyDict>().call1((obj,))?;
+        json_of(&d, depth + 1, safe)
     } else {
         let what = "(expected dict, list, str, int, float, bool or None)";
-        Err(type_err(format!(
-            "cannot convert a {} {what}",
-            type_name(obj)
-        )))
+        let message = format!("cannot convert a {} {what}", type_name(obj));
+        Err(type_err(message))
     }
 }
 
@@ -258,19 +247,14 @@ pub(crate) fn dict_opt<T: Serialize>(py: Python<'_>, t: Option<T>) -> R<Option<P
 }
 
 /// `Name(field=value, ...)` from the core's JSON shape of `t`, each value in Python's `repr`:
-/// the fields `shown` that it has, in that order (none: all of them).
-pub(crate) fn repr_of<T: Serialize>(
-    py: Python<'_>,
-    name: &str,
-    t: &T,
-    shown: &[&str],
-) -> R<String> {
+/// the fields in `only` that it has, in that order (none: all of them).
+pub(crate) fn repr_of<T: Serialize>(py: Python<'_>, name: &str, t: &T, only: &[&str]) -> R<String> {
     let Value::Object(m) = to_value(t)? else {
         return Ok(format!("{name}()"));
     };
     let all: Vec<&str> = m.keys().map(String::as_str).collect();
     let mut parts = Vec::new();
-    for k in if shown.is_empty() { &all } else { shown } {
+    for k in if only.is_empty() { &all } else { only } {
         if let Some(v) = m.get(*k) {
             parts.push(format!("{k}={}", py_of(py, v)?.bind(py).repr()?));
         }
@@ -285,12 +269,9 @@ where
     C: Serialize + Sync,
     S: Serialize + Sync,
 {
-    #[derive(Serialize)]
-    struct Persisted<'a, C, S> {
-        config: &'a C,
-        state: &'a S,
-    }
-    py_of(py, &py.detach(|| to_value(&Persisted { config, state }))?)
+    let json =
+        py.detach(|| R::Ok(json!({ "config": to_value(config)?, "state": to_value(state)? })));
+    py_of(py, &json?)
 }
 
 /// ``from_dict``'s argument as the core's config `C` (absent: `{}`) and state `S` (absent:

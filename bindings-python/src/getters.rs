@@ -1,59 +1,48 @@
 //! `py_class!`: a native class over one of the core's values (pyo3 expands no macro inside
 //! `#[pymethods]`, so this one writes the whole block).
 //!
-//! - `frozen` (immutable) or `mutable` `Name(Core, extra: T, ...) [options] |i| {getters}` and
-//!   then the other methods. A getter `name: T` reads the copyable `inner.name`; `name: T = expr`
-//!   computes it from `i` (`&self.inner`). `to_dict` is the core's JSON shape. Options: `eq`
-//!   (`__eq__` on `inner`), `repr` or `show(field, ...)` (`Name(field=value, ...)` from the
-//!   core's JSON shape: all fields, or those in that order).
+//! - `frozen` (immutable) or `mutable` `Name(Core, Extra, ...)`, optionally `eq` and
+//!   `show(field, ...)`, then `|i| {getters}` and the other methods: a newtype over the core's
+//!   value. A getter `name: T` reads the copyable `self.0.name`; `name: T = expr` computes it
+//!   from `i` (`&self.0`). `to_dict` is the core's JSON shape; `eq` writes `__eq__` (on the
+//!   core's value), `show` a `__repr__` `Name(field=value, ...)` from that shape (those fields
+//!   in that order; `show()`: all of them).
 //! - `shared Name(Engine, "what", |e| state)` and the methods: a thread-safe engine behind a
 //!   mutex (`self.lock()`) with `from_dict`, `to_dict` (`state` read from the locked `e`) and
 //!   the `config` getter.
 
 macro_rules! py_class {
-    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $f:ident: $fty:ty)*) [$($o:tt)*] $($rest:tt)*) => {
+    (@class [$($pc:ident)?] $(#[$m:meta])* $ty:ident($core:ty $(, $(#[$fm:meta])* $fty:ty)*) $($rest:tt)*) => {
         $(#[$m])*
         #[pyo3::pyclass($($pc,)? module = "pacekeeper._native")]
         #[derive(Debug, Clone)]
-        pub(crate) struct $ty {
-            pub(crate) inner: $core,
-            $(pub(crate) $f: $fty,)*
-        }
-        py_class!(@opt $ty [$($o)*] $($rest)*);
+        pub(crate) struct $ty(pub(crate) $core $(, $(#[$fm])* pub(crate) $fty)*);
+        py_class!(@opt $ty $($rest)*);
     };
-    (@opt $ty:ident [, $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*);
-    };
-    (@opt $ty:ident [eq $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*
+    (@opt $ty:ident eq $($rest:tt)*) => {
+        py_class!(@opt $ty $($rest)*
             fn __eq__(&self, other: &pyo3::Bound<'_, pyo3::PyAny>) -> bool {
-                other.cast::<$ty>().is_ok_and(|o| o.get().inner == self.inner)
+                other.cast::<$ty>().is_ok_and(|o| o.get().0 == self.0)
             });
     };
-    (@opt $ty:ident [repr $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [show() $($o)*] $($rest)*);
-    };
-    (@opt $ty:ident [show($($f:ident),*) $($o:tt)*] $($rest:tt)*) => {
-        py_class!(@opt $ty [$($o)*] $($rest)*
-            fn __repr__(&self, py: pyo3::Python<'_>) -> crate::errors::R<String> {
-                crate::convert::repr_of(py, stringify!($ty), &self.inner, &[$(stringify!($f)),*])
-            });
-    };
-    (@opt $ty:ident [] |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {
+    (@opt $ty:ident $(show($($f:ident),*))? |$i:ident| { $($(#[$m:meta])* $name:ident: $ret:ty $(= $body:expr)?),* $(,)? } $($rest:tt)*) => {
         #[pyo3::pymethods]
         impl $ty {
             $(
                 $(#[$m])*
                 #[getter]
                 fn $name(&self) -> $ret {
-                    let $i = &self.inner;
+                    let $i = &self.0;
                     py_class!(@body $i $name $($body)?)
                 }
             )*
             /// The core's JSON shape, as a dict.
             fn to_dict(&self, py: pyo3::Python<'_>) -> crate::errors::R<pyo3::Py<pyo3::PyAny>> {
-                crate::convert::dict_of(py, &self.inner)
+                crate::convert::dict_of(py, &self.0)
             }
+            $(fn __repr__(&self, py: pyo3::Python<'_>) -> crate::errors::R<String> {
+                crate::convert::repr_of(py, stringify!($ty), &self.0, &[$(stringify!($f)),*])
+            })?
             $($rest)*
         }
     };

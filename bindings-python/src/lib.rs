@@ -25,15 +25,13 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::backoff::{Backoff, Decision, RetryBudget, RetryState};
-    #[pymodule_export]
-    use crate::limiter::{Limiter, Verdict};
-    #[pymodule_export]
-    use crate::pacer::{After, PacerCore, Step};
-    #[pymodule_export]
-    use crate::plan::{plan, replan, Batch, Plan};
-    #[pymodule_export]
-    use crate::reading::{parse_headers, Policy, PolicyState, Reading, Rejection};
+    use crate::{
+        backoff::{Backoff, Decision, RetryBudget, RetryState},
+        limiter::{Limiter, Verdict},
+        pacer::{After, PacerCore, Step},
+        plan::{plan, replan, Batch, Plan},
+        reading::{parse_headers, Policy, PolicyState, Reading, Rejection},
+    };
 
     /// A request's cost when none is given (the core's ``DEFAULT_COST``).
     #[pymodule_export]
@@ -62,8 +60,9 @@ mod _native {
     /// The key of a bearer token's budget (``token:`` and a 64-bit FNV-1a hash, never the
     /// token itself): the same in every runtime, so Node and Python processes share a budget.
     #[pyfunction]
-    fn token_key(token: crate::convert::Token) -> String {
-        pacekeeper::token_key(&token.0)
+    fn token_key(token: &Bound<'_, PyAny>) -> crate::errors::R<String> {
+        let token = crate::convert::str_arg(token, "token")?;
+        Ok(pacekeeper::token_key(&token))
     }
 
     /// The shared-budget Lua script (for ``EVAL`` after a ``NOSCRIPT`` error).

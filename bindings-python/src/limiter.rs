@@ -6,13 +6,13 @@ use crate::errors::R;
 use crate::reading::Reading;
 use pacekeeper::bucket::{Limiter as CoreLimiter, Verdict as CoreVerdict};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
+use pyo3::types::{IntoPyDict, PyBool, PyDict};
 
 py_class!(
     /// The answer to a check or a reservation (immutable): ``decision`` is ``"allow"``
     /// (``remaining``), ``"wait"`` (``until`` epoch ms, ``wait_ms``) or ``"never"``
     /// (``cost``, ``capacity``); fields of other decisions are ``None``.
-    frozen Verdict(CoreVerdict) [eq, show(decision, remaining, until, wait_ms, cost, capacity)] |i| {
+    frozen Verdict(CoreVerdict) eq show(decision, remaining, until, wait_ms, cost, capacity) |i| {
         /// The core's name of the verdict (its serde tag).
         decision: &'static str = i.decision(),
         /// True for ``"allow"``.
@@ -44,11 +44,9 @@ py_class!(
         max_in_flight: Option<&Bound<'_, PyAny>>,
     ) -> R<Self> {
         // The arguments given as one config for the core's serde: its names, defaults and rules.
-        let d = PyDict::new(py);
-        let given = [limits, learn, adaptive, max_in_flight];
-        for (name, v) in ["limits", "learn", "adaptive", "max_in_flight"].into_iter().zip(given) {
-            v.map(|v| d.set_item(name, v)).transpose()?;
-        }
+        let names = ["limits", "learn", "adaptive", "max_in_flight"];
+        let given = names.into_iter().zip([limits, learn, adaptive, max_in_flight]);
+        let d = given.filter_map(|(k, v)| Some((k, v?))).into_py_dict(py)?;
         // `adaptive=True`: the core's default adaptive rate; `False`: none.
         if let Some(a) = adaptive.filter(|a| a.is_instance_of::<PyBool>()) {
             d.set_item("adaptive", a.is_truthy()?.then(|| PyDict::new(py)))?;
@@ -60,35 +58,31 @@ py_class!(
     /// are taken, on ``wait`` nothing is (ask again at ``until``).
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn check(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().check(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().check(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Like ``check`` but takes nothing.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn peek(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().peek(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().peek(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Books the earliest slot: ``allow`` to go now, or ``wait`` with the booked ``until``.
     #[pyo3(signature = (key, cost=None, *, now=None))]
     fn reserve(&self, key: Key, cost: Option<Cost>, now: Option<Now>) -> R<Verdict> {
-        let inner = self.lock().reserve(&key.0, cost_or(cost), clock_or(now))?;
-        Ok(Verdict { inner })
+        Ok(Verdict(self.lock().reserve(&key.0, cost_or(cost), clock_or(now))?))
     }
 
     /// Re-synchronises ``key`` from a response's :class:`Reading`, received at ``now``.
     #[pyo3(signature = (key, reading, *, now=None))]
     fn observe(&self, key: Key, reading: &Bound<'_, PyAny>, now: Option<Now>) -> R<()> {
         let reading = native::<Reading>(reading, "reading", "a Reading from parse_headers()")?;
-        Ok(self.lock().observe(&key.0, &reading.get().inner, clock_or(now))?)
+        Ok(self.lock().observe(&key.0, &reading.get().0, clock_or(now))?)
     }
 
     /// Holds every request for ``key`` until ``until`` (epoch ms), as a 429 does.
     fn block_until(&self, key: Key, until: &Bound<'_, PyAny>) -> R<()> {
-        let until = to_safe(until, "until")?;
-        Ok(self.lock().block_until(&key.0, until)?)
+        Ok(self.lock().block_until(&key.0, to_safe(until, "until")?)?)
     }
 
     /// Takes an in-flight slot; ``False`` when ``max_in_flight`` are taken.

@@ -20,7 +20,15 @@ py_class!(
     /// ``resume``), ``"never"`` (``reason``, ``capacity``) or, in shared mode, ``"consult"``
     /// (``ticket``, ``keys``, ``args``: send ``EVALSHA shared_script_sha1() 2 *keys *args``,
     /// then :meth:`PacerCore.consulted`); fields of other actions are ``None``.
-    frozen Step(CoreStep, call: Option<(Vec<String>, Vec<String>)>) [eq, repr] |i| {
+    frozen Step(
+        CoreStep,
+        /// A consult's two Redis keys (``None`` for other actions).
+        #[pyo3(get, name = "keys")]
+        Option<Vec<String>>,
+        /// A consult's script arguments (``None`` for other actions).
+        #[pyo3(get, name = "args")]
+        Option<Vec<String>>
+    ) eq show() |i| {
         /// The core's name of the action (its serde tag).
         action: &'static str = i.action(),
         ticket: Option<u64> = match *i {
@@ -31,23 +39,13 @@ py_class!(
         reason: Option<&'static str> = if let CoreStep::Never { reason, .. } = *i { Some(reason.as_str()) } else { None },
         capacity: Option<u32> = if let CoreStep::Never { capacity, .. } = *i { Some(capacity) } else { None },
     }
-    /// A consult's two Redis keys (``None`` for other actions).
-    #[getter]
-    fn keys(&self) -> Option<Vec<String>> {
-        self.call.as_ref().map(|c| c.0.clone())
-    }
-    /// A consult's script arguments (``None`` for other actions).
-    #[getter]
-    fn args(&self) -> Option<Vec<String>> {
-        self.call.as_ref().map(|c| c.1.clone())
-    }
 );
 
 py_class!(
     /// The answer to :meth:`PacerCore.finish` (immutable): ``action`` is ``"done"``, ``"retry"``
     /// (``at`` epoch ms: sleep, then ``resume``; ``attempt``, ``reason``) or ``"give_up"``
     /// (``reason``, ``attempts``); fields of other actions are ``None``.
-    frozen After(CoreAfter) [eq, repr] |i| {
+    frozen After(CoreAfter) eq show() |i| {
         /// The core's name of the action (its serde tag).
         action: &'static str = i.action(),
         at: Option<u64> = if let CoreAfter::Retry { at, .. } = *i { Some(at) } else { None },
@@ -69,9 +67,8 @@ fn store_answer(r: &Bound<'_, PyAny>) -> R<Result<Reply, StoreError>> {
         return Ok(store_reply(&[], kind.as_str())?);
     }
     if !(r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>()) {
-        return Err(type_err(
-            "a store reply must be a list of ints or an error code string",
-        ));
+        let expected = "a store reply must be a list of ints or an error code string";
+        return Err(type_err(expected));
     }
     // Not an int, or beyond 2^53 (NaN here): the codec's `store_bad_reply`.
     let int = |v: &Bound<'_, PyAny>| v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>();
@@ -156,10 +153,9 @@ py_class!(
     /// The next call to send without waiting for its answer (a lease's release, a lockout, a
     /// learnt limit): ``{"keys": [k1, k2], "args": [...]}``, or ``None``.
     fn poll_store(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let Some(c) = self.lock().poll_store() else {
-            return Ok(None);
-        };
-        dict_opt(py, Some(json!({ "keys": c.keys()?, "args": c.args()? })))
+        let call = self.lock().poll_store();
+        let call = call.map(|c| R::Ok(json!({ "keys": c.keys()?, "args": c.args()? })));
+        dict_opt(py, call.transpose()?)
     }
 
     /// The outcome of a call from :meth:`poll_store` (as for :meth:`consulted`).
@@ -179,8 +175,7 @@ py_class!(
     /// The processes counted sharing the budgets (used for a degraded share when the
     /// configured ``peers`` is 0).
     fn set_peers(&self, peers: &Bound<'_, PyAny>) -> R<()> {
-        let n = to_u64(peers, "peers")?;
-        self.lock().set_peers(n);
+        self.lock().set_peers(to_u64(peers, "peers")?);
         Ok(())
     }
 
@@ -195,8 +190,7 @@ py_class!(
     #[pyo3(signature = (ticket, outcome, *, now=None))]
     fn finish(&self, ticket: Ticket, outcome: &Bound<'_, PyAny>, now: Option<Now>) -> R<After> {
         let outcome = outcome_of(outcome, "outcome")?;
-        let inner = self.lock().finish(ticket.0, &outcome, clock_or(now))?;
-        Ok(After { inner })
+        Ok(After(self.lock().finish(ticket.0, &outcome, clock_or(now))?))
     }
 
     /// Drops a ticket the caller abandons (a waiter, or a request it aborted).
@@ -217,13 +211,11 @@ impl PacerCore {
     fn step(&self, op: impl FnOnce(&mut CorePacer) -> pacekeeper::Result<CoreStep>) -> R<Step> {
         let mut p = self.lock();
         let inner = op(&mut p)?;
-        let call = match inner {
-            CoreStep::Consult { ticket } => {
-                let c = p.store_call(ticket)?;
-                Some((c.keys()?.to_vec(), c.args()?))
-            }
-            _ => None,
-        };
-        Ok(Step { inner, call })
+        let (mut keys, mut args) = (None, None);
+        if let CoreStep::Consult { ticket } = inner {
+            let c = p.store_call(ticket)?;
+            (keys, args) = (Some(c.keys()?.to_vec()), Some(c.args()?));
+        }
+        Ok(Step(inner, keys, args))
     }
 }

@@ -1,7 +1,7 @@
 //! `parse_headers` (with the response headers from Python objects) and the reading it returns:
 //! `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{clock_or, data, native, opt_safe, py_text, to_str, to_u64, wrong, Now};
+use crate::convert::{clock_or, data, native, opt_safe, str_arg, to_str, to_u64, wrong, Now};
 use crate::errors::{type_err, R};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::Rejection as CoreRejection;
@@ -32,18 +32,13 @@ pub(crate) fn parse_headers(
     let pairs = header_pairs(headers)?;
     let body = body.map(|b| to_str(b, "body")).transpose()?;
     let mut opts = ParseOptions::default();
-    if let Some(m) = opt_safe(max_wait_ms, "max_wait_ms")? {
-        opts.max_wait_ms = m;
-    }
+    opts.max_wait_ms = opt_safe(max_wait_ms, "max_wait_ms")?.unwrap_or(opts.max_wait_ms);
     if let Some(mode) = reset_mode {
         // The core's names; an unknown one is the core's `invalid_option`.
-        let s = mode
-            .cast::<PyString>()
-            .map_err(|_| wrong("reset_mode", "a str", mode))?;
-        opts.reset_mode = py_text(s)?.parse()?;
+        opts.reset_mode = str_arg(mode, "reset_mode")?.parse()?;
     }
-    let inner = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
-    Ok(Reading { inner })
+    let reading = parse(status?, &pairs, body.as_deref(), clock_or(now), &opts)?;
+    Ok(Reading(reading))
 }
 
 /// Header pairs from a list of ``(name, value)`` pairs, a ``dict`` (a value may be a list of
@@ -73,18 +68,18 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> R<Vec<(String, String)>> {
     for item in items.try_iter()? {
         // A `(name, value)` pair: a tuple or a list of two.
         let item = item?;
-        let pair = match (item.cast::<PyTuple>(), item.cast::<PyList>()) {
+        let (name, value) = match (item.cast::<PyTuple>(), item.cast::<PyList>()) {
             (Ok(t), _) if t.len() == 2 => (t.get_item(0)?, t.get_item(1)?),
             (_, Ok(l)) if l.len() == 2 => (l.get_item(0)?, l.get_item(1)?),
             _ => return Err(type_err("headers must be (name, value) pairs")),
         };
-        let name = to_str(&pair.0, "header name")?;
-        if dict && is_seq(&pair.1) {
-            for v in pair.1.try_iter()? {
+        let name = to_str(&name, "header name")?;
+        if dict && is_seq(&value) {
+            for v in value.try_iter()? {
                 out.push((name.clone(), to_str(&v?, "header value")?));
             }
         } else {
-            out.push((name, to_str(&pair.1, "header value")?));
+            out.push((name, to_str(&value, "header value")?));
         }
     }
     Ok(out)
@@ -96,13 +91,13 @@ pub(crate) fn outcome_of(obj: &Bound<'_, PyAny>, what: &str) -> R<Outcome> {
         return Ok(Outcome::NetworkError);
     }
     let expected = "a Reading from parse_headers() or None";
-    let reading = native::<Reading>(obj, what, expected)?.get().inner.clone();
+    let reading = native::<Reading>(obj, what, expected)?.get().0.clone();
     Ok(Outcome::Response { reading })
 }
 
 py_class!(
     /// One response's rate-limit information (immutable). ``to_dict()`` is the core's JSON.
-    frozen Reading(CoreReading) [eq, show(limit, remaining, source, status, throttled, wait_ms, wait_source)] |i| {
+    frozen Reading(CoreReading) eq show(limit, remaining, source, status, throttled, wait_ms, wait_source) |i| {
         status: u16,
         throttled: bool,
         retry_after_ms: Option<u64>,
@@ -112,26 +107,26 @@ py_class!(
         reset_ms: Option<u64>,
         window_ms: Option<u64>,
         source: Option<&'static str> = i.source.map(|s| s.as_str()),
-        policies: Vec<Policy> = i.policies.iter().map(|p| Policy { inner: p.clone() }).collect(),
-        states: Vec<PolicyState> = i.states.iter().map(|p| PolicyState { inner: p.clone() }).collect(),
+        policies: Vec<Policy> = i.policies.iter().cloned().map(Policy).collect(),
+        states: Vec<PolicyState> = i.states.iter().cloned().map(PolicyState).collect(),
         wait_ms: Option<u64>,
         wait_source: Option<&'static str> = i.wait_source.map(|s| s.as_str()),
         date_skew_ms: Option<i64>,
         capped: bool,
-        rejected: Vec<Rejection> = i.rejected.iter().map(|p| Rejection { inner: p.clone() }).collect(),
+        rejected: Vec<Rejection> = i.rejected.iter().cloned().map(Rejection).collect(),
     }
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
-        let inner: CoreReading = data(d, "reading")?;
-        check_status(i64::from(inner.status))?; // The core's status rule, as its parser's.
-        Ok(Reading { inner })
+        let reading: CoreReading = data(d, "reading")?;
+        check_status(i64::from(reading.status))?; // The core's status rule, as its parser's.
+        Ok(Reading(reading))
     }
 );
 
 py_class!(
     /// One ``RateLimit-Policy`` item (immutable).
-    frozen Policy(CorePolicy) [repr] |i| {
+    frozen Policy(CorePolicy) show() |i| {
         name: String = i.name.clone(),
         quota: u64,
         quota_unit: String = i.quota_unit.clone(),
@@ -142,7 +137,7 @@ py_class!(
 
 py_class!(
     /// One ``RateLimit`` item (immutable).
-    frozen PolicyState(CorePolicyState) [repr] |i| {
+    frozen PolicyState(CorePolicyState) show() |i| {
         name: String = i.name.clone(),
         remaining: u64,
         reset_s: Option<u64>,
@@ -152,7 +147,7 @@ py_class!(
 
 py_class!(
     /// A header value that was rejected, with the reason (immutable).
-    frozen Rejection(CoreRejection) [repr] |i| {
+    frozen Rejection(CoreRejection) show() |i| {
         header: String = i.header.clone(),
         value: String = i.value.clone(),
         reason: &'static str = i.reason.as_str(),
