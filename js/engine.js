@@ -155,7 +155,6 @@ module.exports = function createEngine (native) {
     #n
     constructor (policy) {
       const p = C.optObj(policy, 'policy')
-      if (typeof p.multiplier === 'number' && p.multiplier < 0) throw codedError('invalid_number', `multiplier must be a finite number >= 1, got ${p.multiplier}`)
       this.#n = call(() => new native.NativeBackoff(POLICY(p)))
     }
 
