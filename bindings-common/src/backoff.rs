@@ -54,7 +54,7 @@ pub(crate) fn policy_scalars(n: &mut Rd<'_>, p: &mut BackoffPolicy) {
 pub(crate) fn retry_statuses(n: &mut Rd<'_>, p: &mut BackoffPolicy) {
     if let Some(count) = n.opt("retryStatuses") {
         let mut v = Vec::new();
-        for _ in 0..count.min(1024) {
+        for _ in 0..count.min(crate::flat::MAX_LIST) {
             let s = n.uint("retryStatuses");
             v.push(u16::try_from(s).unwrap_or_else(|_| {
                 n.bad_number("retryStatuses", " must be at most 65535");

@@ -160,6 +160,9 @@ impl<'a> Rd<'a> {
 /// The most items in one flat list.
 pub const MAX_ITEMS: usize = 1 << 20;
 
+/// The most items a configuration's list (limits, retry statuses) is read with.
+pub const MAX_LIST: u64 = 1024;
+
 /// A u64 the core keeps within 2^53, as a host number.
 pub fn num(v: u64) -> f64 {
     v as f64
@@ -233,19 +236,20 @@ pub const fn count(names: &str) -> usize {
 
 /// Limits from `count, (amount, periodMs, burst)...` (a NaN count: none; a NaN burst: the
 /// core's default, `amount`; beyond u32 `invalid_number`, as serde has it).
-pub fn limits(n: &mut Rd<'_>, what: &str) -> Result<Vec<pacekeeper::Limit>> {
+pub fn limits(n: &mut Rd<'_>, what: &str) -> Vec<pacekeeper::Limit> {
     // A NaN count: none (the core's default).
     let count = n.opt(what).unwrap_or(0);
-    if count > 1024 {
+    if count > MAX_LIST {
         n.bad(ErrorCode::InvalidArgument, what, ": too long");
     }
-    let mut v = Vec::with_capacity(count.min(1024) as usize);
-    for _ in 0..count.min(1024) {
+    let count = count.min(MAX_LIST);
+    let mut v = Vec::with_capacity(count as usize);
+    for _ in 0..count {
         let amount = n.u32("limits.amount").unwrap_or(0);
         let l = pacekeeper::Limit::new(amount, n.uint("limits.periodMs"));
         v.push(n.u32("limits.burst").map_or(l, |b| l.with_burst(b)));
     }
-    Ok(v)
+    v
 }
 
 /// `count, (amount, periodMs, burst)...`.

@@ -58,7 +58,7 @@ pub fn uint(v: f64, what: &str) -> Result<u64> {
 
 /// [`uint`] for hosts with exact 64-bit integers (Python): the same range.
 pub fn uint_u64(v: u64, what: &str) -> Result<u64> {
-    if v <= 9_007_199_254_740_991 {
+    if v <= MAX_SAFE as u64 {
         return Ok(v);
     }
     let m = format!("{what} must be 0..=2^53 - 1, got {v}");

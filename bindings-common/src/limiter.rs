@@ -39,7 +39,7 @@ pub fn config_of(flat: &[f64]) -> Result<LimiterConfig> {
     });
     c.adaptive = adaptive.then_some(a);
     c.max_in_flight = n.u32_sat("maxInFlight");
-    c.limits = crate::flat::limits(&mut n, "limits")?;
+    c.limits = crate::flat::limits(&mut n, "limits");
     n.end("limiter config")?;
     Ok(c)
 }

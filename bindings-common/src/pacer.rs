@@ -91,7 +91,7 @@ pub fn pacer_config(flat: &[f64], seed_text: &str) -> Result<PacerConfig> {
     }
     // The lists: the retry statuses and the limits (as in the backoff's and the limiter's).
     n.group("backoff.", |n| retry_statuses(n, &mut c.backoff));
-    c.limits = crate::flat::limits(&mut n, "limits")?;
+    c.limits = crate::flat::limits(&mut n, "limits");
     n.end("pacer config")?;
     if !seed_text.is_empty() {
         c.seed = crate::seed(seed_text)?;

@@ -37,7 +37,7 @@ pub fn request_of(flat: &[f64]) -> Result<PlanRequest> {
             .map(|_| n.uint("sizes"))
             .collect()
     });
-    let limits = crate::flat::limits(&mut n, "limits")?;
+    let limits = crate::flat::limits(&mut n, "limits");
     n.end("plan request")?;
     Ok(PlanRequest {
         records,
