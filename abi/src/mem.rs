@@ -54,12 +54,13 @@ pub fn free(ptr: usize, len: usize) -> Result<(), Error> {
     let Some(l) = LIVE.with(|live| live.borrow().get(&ptr).copied()) else {
         return Err(bad(format!("free: no live allocation at {ptr}")));
     };
-    // `alloc` made the allocation with this layout.
-    let Some(layout) = Layout::from_size_align(l, ALIGN).ok().filter(|_| l == len) else {
+    if l != len {
         return Err(bad(format!(
             "free: allocation at {ptr} has length {l}, not {len}"
         )));
-    };
+    }
+    let layout =
+        Layout::from_size_align(len, ALIGN).map_err(|_| bad(format!("free: bad length {len}")))?;
     LIVE.with(|live| live.borrow_mut().remove(&ptr));
     // SAFETY: `ptr` was returned by `alloc_zeroed` with exactly this layout (the registry says
     // so), and it is removed from the registry before being freed, so it is freed once.

@@ -203,9 +203,11 @@ fn json_of(obj: &Bound<'_, PyAny>, depth: usize, safe: bool) -> R<Value> {
     } else if let Ok(s) = obj.cast::<PyString>() {
         Ok(Value::String(py_text(s)?))
     } else if let Ok(d) = obj.cast::<PyDict>() {
-        let (mut m, key_err) = (Map::new(), || type_err("dict keys must be str"));
+        let mut m = Map::new();
         for (k, v) in d.iter() {
-            let k = k.cast::<PyString>().map_err(|_| key_err())?;
+            let k = k
+                .cast::<PyString>()
+                .map_err(|_| type_err("dict keys must be str"))?;
             m.insert(py_text(k)?, json_of(&v, depth + 1, safe)?);
         }
         Ok(Value::Object(m))

@@ -153,9 +153,10 @@ py_class!(
     /// The next call to send without waiting for its answer (a lease's release, a lockout, a
     /// learnt limit): ``{"keys": [k1, k2], "args": [...]}``, or ``None``.
     fn poll_store(&self, py: Python<'_>) -> R<Option<Py<PyAny>>> {
-        let call = self.lock().poll_store();
-        let call = call.map(|c| R::Ok(json!({ "keys": c.keys()?, "args": c.args()? })));
-        dict_opt(py, call.transpose()?)
+        let Some(c) = self.lock().poll_store() else {
+            return Ok(None);
+        };
+        dict_opt(py, Some(json!({ "keys": c.keys()?, "args": c.args()? })))
     }
 
     /// The outcome of a call from :meth:`poll_store` (as for :meth:`consulted`).
