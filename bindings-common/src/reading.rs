@@ -17,12 +17,7 @@ use pacekeeper::Reading;
 pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     let mut n = Rd::new(nums);
     let mut s = split(strs);
-    let status = n.opt("status");
-    n.check()?;
-    let status = status
-        .and_then(|v| u16::try_from(v).ok())
-        .ok_or_else(|| err(ErrorCode::InvalidStatus, "status must be 100..=599"))?;
-    let mut r = Reading::empty(status);
+    let mut r = Reading::empty(status_of(n.raw())?);
     r.throttled = n.raw() == 1.0;
     r.retry_after_ms = n.opt("retryAfterMs");
     r.retry_after_lenient = n.raw() == 1.0;
@@ -83,6 +78,13 @@ pub fn reading_of(nums: &[f64], strs: &str) -> Result<Reading> {
     }
     n.end("reading")?;
     Ok(r)
+}
+
+/// A host number as a reading's status: the codec's number rule ([`crate::uint`]), then the
+/// core's status rule ([`check_status`], as its parser applies it). Python's `Reading.from_dict`
+/// applies it too, so a reading built by hand is refused alike in every runtime.
+pub fn status_of(v: f64) -> Result<u16> {
+    check_status(i64::try_from(crate::uint(v, "status")?).unwrap_or(i64::MAX))
 }
 
 /// The reading's lists in [`reading_of`]'s layout, as one text: the numbers after the 13 scalar

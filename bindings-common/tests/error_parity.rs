@@ -78,6 +78,20 @@ fn run(call: &str, args: &Value) -> R<()> {
             let until = codec::uint(number(args, "until")?, "until")?;
             limiter()?.block_until(key, until)
         }
+        "observe" => {
+            // As the JS layer sends it: a parsed 200 reading's slots, its status replaced (a
+            // number the host passed as is), no lists.
+            let key = string(args, "key")?;
+            let status = number(args, "status")?;
+            let now = codec::uint(number(args, "now")?, "now")?;
+            let mut out = [0.0; codec::READING_SLOTS];
+            codec::reading::parse_into(200, "", None, 0.0, f64::NAN, 0, &mut out)?;
+            out[0] = status;
+            let mut nums = out[..codec::READING_SLOTS - 1].to_vec();
+            nums.extend([0.0; 3]);
+            let reading = codec::reading::reading_of(&nums, "")?;
+            limiter()?.observe(key, &reading, now)
+        }
         "limiter" => {
             let cfg: LimiterConfig = codec::from_value("options", host_value(args, "options")?)?;
             Limiter::new(cfg).map(drop)

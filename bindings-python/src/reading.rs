@@ -7,8 +7,9 @@ use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::Rejection as CoreRejection;
 use pacekeeper::headers::{check_status, parse, ParseOptions, Policy as CorePolicy};
 use pacekeeper::headers::{PolicyState as CorePolicyState, Reading as CoreReading};
+use pacekeeper_bindings_common::reading::status_of;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 
 /// Reads a response's rate-limit headers (and a Genesys 429 body) into a :class:`Reading`.
 ///
@@ -118,6 +119,12 @@ py_class!(
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
+        // A number for the status gets the codec's status rule first, as in the other runtimes
+        // (70000 is invalid_status there, not the u16 field's invalid_number).
+        let status = d.get_item("status").ok().filter(|s| !s.is_instance_of::<PyBool>());
+        if let Some(v) = status.and_then(|s| s.extract::<f64>().ok()) {
+            status_of(v)?;
+        }
         let reading: CoreReading = data(d, "reading")?;
         check_status(i64::from(reading.status))?; // The core's status rule, as its parser's.
         Ok(Reading(reading))

@@ -34,6 +34,9 @@ def call(name, a):
         return limiter().check(a["key"], a["cost"], now=a["now"])
     if name == "block_until":
         return limiter().block_until(a["key"], a["until"])
+    if name == "observe":
+        reading = {**pk.parse_headers(200, [], now=0).to_dict(), "status": a["status"]}
+        return limiter().observe(a["key"], pk.Reading.from_dict(reading), now=a["now"])
     if name == "limiter":
         opts = dict(a)
         return pk.Limiter(opts.pop("limits", None), **opts)

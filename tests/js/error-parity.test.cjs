@@ -29,6 +29,7 @@ const limiter = () => new pk.Limiter({ limits: [{ amount: 5, periodMs: 1000 }] }
 const CALLS = {
   check: (a) => limiter().check(a.key, a.cost, a.now),
   block_until: (a) => limiter().blockUntil(a.key, a.until),
+  observe: (a) => limiter().observe(a.key, { ...pk.parseHeaders({ status: 200, headers: [] }, { now: 0 }), status: a.status }, a.now),
   limiter: (a) => new pk.Limiter(a),
   backoff: (a) => new pk.Backoff(a),
   parse: (a) => {
