@@ -103,7 +103,7 @@ const cost = optional(count(1_000_001))
 
 // --- the check ----------------------------------------------------------------------------
 
-const stats = { calls: 0, errors: 0, maxMs: 0, slowest: '', planMaxMs: 0, planBatches: 0, maxWallMs: 0 }
+const stats = { calls: 0, errors: 0, retimed: 0, maxMs: 0, slowest: '', planMaxMs: 0, planBatches: 0, maxWallMs: 0 }
 
 /** Every number in a result is a safe integer (no rounded time, count or duration). */
 function safeNumbers (v, where, seen = new Set()) {
@@ -133,19 +133,33 @@ const planLimit = (r) => CALL_LIMIT_MS + PER_BATCH_MS * ((r && r.batches && r.ba
  * Calls `f`: a result (checked by `check`), or a coded error of the right class, in time. The
  * time is the process's CPU time (user + system, all threads: a loop, a blow-up or the GC work
  * it causes all count), not the wall clock, which on a loaded machine also counts the time
- * the process waited for a core. The wall clock is reported beside it.
+ * the process waited for a core. The wall clock is reported beside it. A call over its limit is
+ * timed once more before it fails (its first outcome is the one checked): V8's background
+ * threads (a concurrent collection or compilation of earlier work) count too, and one of them
+ * running during a single call went over 100 ms in 2 of 25 runs of `tests/js` on the loaded
+ * 2-core machine; a loop or a blow-up is slow again.
  */
 function call (label, f, check = (r) => safeNumbers(r, label), limitOf = () => CALL_LIMIT_MS) {
-  const c0 = process.cpuUsage()
-  const t0 = performance.now()
-  let result
-  let error = null
-  try { result = f() } catch (e) { error = e }
-  const wall = performance.now() - t0
-  const c = process.cpuUsage(c0)
-  const ms = (c.user + c.system) / 1000
+  const timed = () => {
+    const c0 = process.cpuUsage()
+    const t0 = performance.now()
+    let result
+    let error = null
+    try { result = f() } catch (e) { error = e }
+    const wall = performance.now() - t0
+    const c = process.cpuUsage(c0)
+    return { result, error, wall, ms: (c.user + c.system) / 1000 }
+  }
+  const first = timed()
+  const { result, error } = first
+  let { ms, wall } = first
   stats.calls++
   const limitMs = limitOf(result)
+  if (ms >= limitMs) {
+    stats.retimed++
+    const again = timed()
+    if (again.ms < ms) ({ ms, wall } = again)
+  }
   if (limitMs > CALL_LIMIT_MS) {
     if (ms > stats.planMaxMs) { stats.planMaxMs = ms; stats.planBatches = Math.round((limitMs - CALL_LIMIT_MS) / PER_BATCH_MS) }
   } else {
@@ -359,7 +373,7 @@ test(`${impl}: memory stays bounded over repeated hostile calls`, () => {
 })
 
 test(`${impl}: measured`, (t) => {
-  t.diagnostic(`${stats.calls} calls (${stats.errors} coded errors), runs per property ${RUNS}, seed ${SEED}; ` +
+  t.diagnostic(`${stats.calls} calls (${stats.errors} coded errors, ${stats.retimed} timed twice), runs per property ${RUNS}, seed ${SEED}; ` +
     `longest call ${stats.maxMs.toFixed(1)} ms of CPU (${stats.slowest}); longest plan/replan ${stats.planMaxMs.toFixed(1)} ms (${stats.planBatches} batches in and out); ` +
     `longest wall time of a call other than plan/replan ${stats.maxWallMs.toFixed(1)} ms; memory: ${stats.memory}`)
   assert.ok(stats.calls > 0)
