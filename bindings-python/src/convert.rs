@@ -175,7 +175,12 @@ pub(crate) fn kwargs<T: DeserializeOwned>(
 
 /// Persisted data (a `to_dict()`) as the core's `T`: it holds the core's own exact 64-bit values.
 pub(crate) fn data<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> R<T> {
-    Ok(from_value(what, json_of(obj, 0, false)?)?)
+    Ok(from_value(what, data_json(obj)?)?)
+}
+
+/// [`data`]'s JSON, for a caller that reads a field of it before decoding.
+pub(crate) fn data_json(obj: &Bound<'_, PyAny>) -> R<Value> {
+    json_of(obj, 0, false)
 }
 
 /// A Python value as JSON: dicts (str keys), lists, tuples, str, int, float, bool, None, and any

@@ -1,15 +1,16 @@
 //! `parse_headers` (with the response headers from Python objects) and the reading it returns:
 //! `Reading`, `Policy`, `PolicyState`, `Rejection`.
 
-use crate::convert::{clock_or, data, native, opt_safe, str_arg, to_str, to_u64, wrong, Now};
+use crate::convert::{clock_or, data_json, native, opt_safe, str_arg, to_str, to_u64, wrong, Now};
 use crate::errors::{type_err, R};
 use pacekeeper::backoff::Outcome;
 use pacekeeper::headers::Rejection as CoreRejection;
 use pacekeeper::headers::{check_status, parse, ParseOptions, Policy as CorePolicy};
 use pacekeeper::headers::{PolicyState as CorePolicyState, Reading as CoreReading};
-use pacekeeper_bindings_common::reading::status_of;
+use pacekeeper_bindings_common::{from_value, reading::status_of};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use serde_json::Value;
 
 /// Reads a response's rate-limit headers (and a Genesys 429 body) into a :class:`Reading`.
 ///
@@ -119,15 +120,14 @@ py_class!(
     /// A reading from the dict ``to_dict()`` returns.
     #[staticmethod]
     fn from_dict(d: &Bound<'_, PyAny>) -> R<Reading> {
-        // A number for the status gets the codec's status rule first, as in the other runtimes
-        // (70000 is invalid_status there, not the u16 field's invalid_number).
-        let status = d.get_item("status").ok().filter(|s| !s.is_instance_of::<PyBool>());
-        if let Some(v) = status.and_then(|s| s.extract::<f64>().ok()) {
-            status_of(v)?;
+        let v = data_json(d)?;
+        // A number for the status meets the codec's status rule before the u16 field's own,
+        // whatever shape `d` has (70000 is invalid_status, as in every runtime); a missing or
+        // non-number status is serde's to report.
+        if let Some(s) = v.get("status").and_then(Value::as_f64) {
+            status_of(s)?;
         }
-        let reading: CoreReading = data(d, "reading")?;
-        check_status(i64::from(reading.status))?; // The core's status rule, as its parser's.
-        Ok(Reading(reading))
+        Ok(Reading(from_value("reading", v)?))
     }
 );
 

@@ -74,3 +74,22 @@ def test_error_code(case):
     else:
         got = None
     assert got == case["code"], f"{case['name']}: got {got}, want {case['code']}"
+
+
+def test_reading_status_rule_holds_for_every_input_shape():
+    # The observe vectors build readings from dicts; an object with to_dict() takes the same
+    # rule (it used to meet only the u16 field's: 70000 was invalid_number).
+    base = pk.parse_headers(200, [], now=0).to_dict()
+
+    class Shaped:
+        def __init__(self, status):
+            self.status = status
+
+        def to_dict(self):
+            return {**base, "status": self.status}
+
+    for status, code in ((700, "invalid_status"), (70000, "invalid_status"), (-1, "invalid_number")):
+        with pytest.raises(pk.PacekeeperError) as e:
+            pk.Reading.from_dict(Shaped(status))
+        assert e.value.code == code, status
+    assert pk.Reading.from_dict(Shaped(429)).status == 429
